@@ -20,6 +20,7 @@ import unicodedata
 
 __all__ = [
     "clean_text",
+    "collation_string",
     "fold",
     "join_name",
     "name_sort_key",
@@ -264,6 +265,77 @@ def name_sort_key(
     )
 
 
+# A string form of the sort keys, for an indexed ORDER BY column in the
+# database. Only [0-9A-Z] is used, so plain byte order (SQLite, PostgreSQL "C")
+# and the usual locale/ICU collations all order these strings the same way.
+_B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+COLLATION_STRING_MAX = 400
+
+
+def _b36(n: int, width: int) -> str:
+    digits = []
+    for _ in range(width):
+        n, r = divmod(n, 36)
+        digits.append(_B36[r])
+    return "".join(reversed(digits))
+
+
+def _token(n: int) -> str:
+    """Order-preserving, prefix-free code for 1 <= n: 2 chars, or "ZZ" + 4 chars."""
+    if n < 36 * 36 - 1:
+        return _b36(n, 2)
+    return "ZZ" + _b36(min(n, 36**4 - 1), 4)
+
+
+def _compact_primary(w: int) -> int:
+    if w < _W_PUNCT:
+        return 1  # space
+    if w < _W_SYMBOL:
+        return 2
+    if w < _W_DIGIT:
+        return 3
+    if w < 2000:
+        return 4 + (w - _W_DIGIT)  # digits 4..13
+    if w < _W_OTHER_LETTER:
+        return 14 + (w - 2000)  # Vietnamese alphabet 14..46
+    return 100 + (w - _W_OTHER_LETTER)  # other letters by code point
+
+
+def _encode_key(key: tuple) -> str:
+    primary, secondary, tertiary = key
+    out = [_token(_compact_primary(w)) for w in primary]
+    out.append("00")
+    for word in secondary:
+        out.append("1")
+        out.extend(_token(w) for w in word)
+        out.append("00")
+    out.append("0")
+    out.extend("2" if t else "1" for t in tertiary)
+    out.append("0")
+    return "".join(out)
+
+
+def collation_string(
+    family: str | None,
+    middle: str | None,
+    given: str | None,
+    birth_year: int | None = None,
+) -> str:
+    """``name_sort_key`` as a string whose plain string order is the same.
+
+    For a ``sort_key`` column: ``ORDER BY sort_key`` gives the official list
+    order (tên, họ, tên đệm, earlier birth first). Characters are [0-9A-Z]
+    only, so binary and locale collations agree. At most
+    ``COLLATION_STRING_MAX`` (400) characters: a name long enough to be cut
+    (over 100 letters) may tie with another name sharing those 400
+    characters, but never sorts on the wrong side of it.
+    """
+    year = birth_year or 9999
+    parts = [_encode_key(vi_sort_key(p)) for p in (given, family, middle)]
+    parts.append(f"{min(max(year, 0), 9999):04d}")
+    return "".join(parts)[:COLLATION_STRING_MAX]
+
+
 def split_full_name(full: str | None) -> tuple[str, str, str]:
     """Default split of a full name into ``(family, middle, given)`` (họ, đệm, tên).
 
@@ -306,3 +378,31 @@ def slugify(s: str | None) -> str:
     ``slugify("Sở Thông tin và Truyền thông") == "so-thong-tin-va-truyen-thong"``.
     """
     return _NON_SLUG.sub("-", fold(s)).strip("-")
+
+
+# --------------------------------------------------------------------------
+# Sort keys as strings, for ORDER BY in SQL
+# --------------------------------------------------------------------------
+
+
+def _encode_level(values, width: int) -> str:
+    # every item is >= 2 so that the terminators 0 (end of level) and 1 (end of inner tuple) sort first
+    return "".join(format(v + 2, f"0{width}x") for v in values) + "0" * width
+
+
+def _encode_key(key: tuple) -> str:
+    primary, secondary, tertiary = key
+    sec = "".join(_encode_level(word, 3)[:-3] + "001" for word in secondary) + "000"
+    return _encode_level(primary, 5) + sec + _encode_level(tertiary, 1)
+
+
+def collation_string(
+    family: str | None, middle: str | None, given: str | None, birth_year: int | None = None
+) -> str:
+    """``name_sort_key`` as a plain string whose byte order is the same order.
+
+    Stored in a column, it lets the database sort officials the Vietnamese way with a plain
+    ``ORDER BY`` on SQLite and PostgreSQL alike (any collation: the string is ASCII hex).
+    """
+    parts = [_encode_key(vi_sort_key(x)) for x in (given, family, middle)]
+    return "|".join(parts) + "|" + format(birth_year or 9999, "04d")

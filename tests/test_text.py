@@ -1,6 +1,7 @@
 """Pure tests for lms.text: normalisation, folding, collation, names."""
 
 import itertools
+import re
 import unicodedata
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from lms.text import (
     clean_text,
+    collation_string,
     fold,
     join_name,
     name_sort_key,
@@ -289,3 +291,45 @@ def test_clean_text_is_idempotent_nfc(s):
     cleaned = clean_text(s)
     assert clean_text(cleaned) == cleaned
     assert unicodedata.is_normalized("NFC", cleaned)
+
+
+# -- collation_string --------------------------------------------------------
+
+name_part = st.one_of(st.just(""), vietnamese_text, st.text(max_size=6))
+years = st.one_of(st.none(), st.integers(min_value=1900, max_value=2030))
+
+
+def cmp(a, b):
+    return (a > b) - (a < b)
+
+
+@given(name_part, name_part, name_part, years, name_part, name_part, name_part, years)
+def test_collation_string_orders_like_name_sort_key(f1, m1, g1, y1, f2, m2, g2, y2):
+    s1, s2 = collation_string(f1, m1, g1, y1), collation_string(f2, m2, g2, y2)
+    assert cmp(s1, s2) == cmp(
+        name_sort_key(f1, m1, g1, y1), name_sort_key(f2, m2, g2, y2)
+    )
+
+
+@given(name_part, name_part, name_part, years)
+def test_collation_string_alphabet_and_length(family, middle, given_name, year):
+    s = collation_string(family, middle, given_name, year)
+    assert re.fullmatch(r"[0-9A-Z]+", s)
+    assert len(s) <= 400
+
+
+def test_collation_string_sorts_a_name_list():
+    people = [
+        ("Trần", "Văn", "An", 1980),
+        ("Nguyễn", "Văn", "An", 1975),
+        ("Bùi", "Thị", "Ăn", None),
+        ("Nguyễn", "Thị", "Ánh", 1990),
+        ("Nguyễn", "Văn", "An", 1962),
+        ("Hoàng Phủ", "Ngọc", "Tường", 1986),
+        ("Lâm", "Thị", "Mỹ Dạ", 1973),
+    ]
+    by_string = sorted(people, key=lambda p: collation_string(*p))
+    assert by_string == sorted(people, key=lambda p: name_sort_key(*p))
+    assert collation_string("Nguyễn", "Thị", "Hòa") == collation_string(
+        "Nguyễn", "Thị", "Hoà"
+    )
