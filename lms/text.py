@@ -378,31 +378,3 @@ def slugify(s: str | None) -> str:
     ``slugify("Sở Thông tin và Truyền thông") == "so-thong-tin-va-truyen-thong"``.
     """
     return _NON_SLUG.sub("-", fold(s)).strip("-")
-
-
-# --------------------------------------------------------------------------
-# Sort keys as strings, for ORDER BY in SQL
-# --------------------------------------------------------------------------
-
-
-def _encode_level(values, width: int) -> str:
-    # every item is >= 2 so that the terminators 0 (end of level) and 1 (end of inner tuple) sort first
-    return "".join(format(v + 2, f"0{width}x") for v in values) + "0" * width
-
-
-def _encode_key(key: tuple) -> str:
-    primary, secondary, tertiary = key
-    sec = "".join(_encode_level(word, 3)[:-3] + "001" for word in secondary) + "000"
-    return _encode_level(primary, 5) + sec + _encode_level(tertiary, 1)
-
-
-def collation_string(
-    family: str | None, middle: str | None, given: str | None, birth_year: int | None = None
-) -> str:
-    """``name_sort_key`` as a plain string whose byte order is the same order.
-
-    Stored in a column, it lets the database sort officials the Vietnamese way with a plain
-    ``ORDER BY`` on SQLite and PostgreSQL alike (any collation: the string is ASCII hex).
-    """
-    parts = [_encode_key(vi_sort_key(x)) for x in (given, family, middle)]
-    return "|".join(parts) + "|" + format(birth_year or 9999, "04d")
