@@ -59,8 +59,18 @@ def test_make_serial_normalizes_prefix_case():
 
 @pytest.mark.parametrize(
     ("prefix", "year", "seq"),
-    [("", 2026, 1), ("V1", 2026, 1), ("VĨNH", 2026, 1), ("ABCDEFGHIJK", 2026, 1), ("VP", 999, 1),
-     ("VP", 10000, 1), ("VP", 2026, -1), ("VP", 2026, 1_000_000), ("VP", "2026", 1), ("VP", 2026, True)],
+    [
+        ("", 2026, 1),
+        ("V1", 2026, 1),
+        ("VĨNH", 2026, 1),
+        ("ABCDEFGHIJK", 2026, 1),
+        ("VP", 999, 1),
+        ("VP", 10000, 1),
+        ("VP", 2026, -1),
+        ("VP", 2026, 1_000_000),
+        ("VP", "2026", 1),
+        ("VP", 2026, True),
+    ],
 )
 def test_make_serial_rejects_bad_parts(prefix, year, seq):
     with pytest.raises(ValueError):
@@ -69,8 +79,19 @@ def test_make_serial_rejects_bad_parts(prefix, year, seq):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "VP-2026-000123", "VP-2026-123-K", "VP2026000123K", "VP-26-000123-K", "VP-2026-000123-KK",
-     "1P-2026-000123-K", "VP-2026-0001234-K", None, 123, b"VP-2026-000123-K"],
+    [
+        "",
+        "VP-2026-000123",
+        "VP-2026-123-K",
+        "VP2026000123K",
+        "VP-26-000123-K",
+        "VP-2026-000123-KK",
+        "1P-2026-000123-K",
+        "VP-2026-0001234-K",
+        None,
+        123,
+        b"VP-2026-000123-K",
+    ],
 )
 def test_parse_serial_rejects_malformed(text):
     assert parse_serial(text) is None
@@ -166,12 +187,20 @@ def test_normalize_accepts_typing_variants(variant):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "ABCD", None, 42, "2345-6789-ABCD-EFGH-JKMN-PQRS-TVW",  # 27 symbols
-     "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWXY",  # 29 symbols
-     "2345-6789-ABCD-EFGH-JKMN-PQRS-TVW0",  # zero is not in the alphabet
-     "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWO", "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWI",
-     "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWL", "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWU",
-     "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWĐ"],
+    [
+        "",
+        "ABCD",
+        None,
+        42,
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVW",  # 27 symbols
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWXY",  # 29 symbols
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVW0",  # zero is not in the alphabet
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWO",
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWI",
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWL",
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWU",
+        "2345-6789-ABCD-EFGH-JKMN-PQRS-TVWĐ",
+    ],
 )
 def test_normalize_rejects_malformed(text):
     assert normalize_verification_code(text) is None
