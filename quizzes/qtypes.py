@@ -423,7 +423,7 @@ class SingleChoice(_ChoiceBase):
 
     @classmethod
     def grade(cls, config: Mapping[str, Any], answer: Any) -> Grade:
-        if answer is None or answer == "":
+        if not isinstance(answer, str) or not answer:
             return Grade.unanswered()
         fraction = cls._fraction_of(config, answer)
         return Grade.of(fraction or 0.0)
@@ -710,7 +710,9 @@ class Numerical(QuestionType):
 
     @classmethod
     def grade(cls, config: Mapping[str, Any], answer: Any) -> Grade:
-        if answer is None or (isinstance(answer, str) and not answer.strip()):
+        if isinstance(answer, bool) or not isinstance(answer, (str, int, float)):
+            return Grade.unanswered()
+        if isinstance(answer, str) and not answer.strip():
             return Grade.unanswered()
         match = cls.matching_answer(config, answer)
         return Grade.of(_number(match.get("fraction"), 1.0) if match else 0.0)
