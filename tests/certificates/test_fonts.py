@@ -6,7 +6,11 @@ from fontTools.ttLib import TTFont
 import certificates
 
 FONT_DIR = Path(certificates.__file__).resolve().parent / "fonts"
-SHIPPED = {"NotoSerif-Regular.ttf": "Noto Serif Regular", "NotoSerif-Bold.ttf": "Noto Serif Bold"}
+SHIPPED = {
+    "NotoSerif-Regular.ttf": "Noto Serif Regular",
+    "NotoSerif-Bold.ttf": "Noto Serif Bold",
+    "NotoSerif-Italic.ttf": "Noto Serif Italic",
+}
 
 VIETNAMESE = (
     [chr(cp) for cp in range(0x1EA0, 0x1EFA)]  # Ạ ... ỹ: every letter with a stacked or dot-below mark
