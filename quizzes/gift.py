@@ -223,7 +223,7 @@ def _weight(answer: str) -> tuple[float | None, str]:
     match = _WEIGHT_RE.match(answer)
     if not match:
         raise _GiftError(f"Trọng số không hợp lệ ở đáp án «{_escape_post(answer[:30])}» (viết như %50% hoặc %-100%).")
-    value = float(match.group(1)) / 100
+    value = round(float(match.group(1)) / 100, 7)  # Moodle keeps 7 decimals
     if not -1 <= value <= 1:
         raise _GiftError(f"Trọng số {match.group(1)}% nằm ngoài khoảng -100%..100%.")
     return value, answer[match.end():]
@@ -516,6 +516,8 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     before, after = body[:open_at], body[close_at + 1:]
     missing_word = bool(after.strip())
     stripped_before, fmt = _split_format(before, "moodle")
+    if missing_word:  # keep the space before the blank
+        stripped_before += before[len(before.rstrip()):]
     if missing_word:
         whole = render_text(_escape_post(stripped_before + _SENTINEL + after.rstrip()), fmt)
         if whole.count(_SENTINEL) == 1:
@@ -583,7 +585,7 @@ def _plain_out(value: str) -> str:
 
 
 def _percent(fraction: float) -> str:
-    return f"%{_format_number(round(fraction * 100, 7))}%"
+    return f"%{_format_number(round(fraction * 100, 5))}%"
 
 
 def _feedback_out(feedback: str) -> str:
