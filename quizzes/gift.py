@@ -106,9 +106,7 @@ class GiftResult:
 def read_text_file(data: bytes) -> str:
     """Decode an uploaded text file: UTF-8 with or without BOM, else a clear ValueError."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError(
-            "Tệp đang ở mã UTF-16 (\"Unicode\"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại."
-        )
+        raise ValueError('Tệp đang ở mã UTF-16 ("Unicode"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại.')
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -201,7 +199,7 @@ def _split_format(text: str, default: str) -> tuple[str, str]:
     text = text.strip()
     match = _FORMAT_RE.match(text)
     if match:
-        return text[match.end():], match.group(1)
+        return text[match.end() :], match.group(1)
     return text, default
 
 
@@ -226,7 +224,7 @@ def _weight(answer: str) -> tuple[float | None, str]:
     value = round(float(match.group(1)) / 100, 7)  # Moodle keeps 7 decimals
     if not -1 <= value <= 1:
         raise _GiftError(f"Trọng số {match.group(1)}% nằm ngoài khoảng -100%..100%.")
-    return value, answer[match.end():]
+    return value, answer[match.end() :]
 
 
 def _feedback_split(answer: str, fmt: str) -> tuple[str, str]:
@@ -447,8 +445,8 @@ def parse_gift(text: str) -> GiftResult:
         if first is None:
             continue
         if body_lines[first][1].strip().startswith("$CATEGORY:"):
-            category = _category(_escape_pre(body_lines[first][1].strip()[len("$CATEGORY:"):]))
-            body_lines = body_lines[first + 1:]
+            category = _category(_escape_pre(body_lines[first][1].strip()[len("$CATEGORY:") :]))
+            body_lines = body_lines[first + 1 :]
             first = next((i for i, (_n, line) in enumerate(body_lines) if line.strip()), None)
             if first is None:
                 continue
@@ -512,12 +510,12 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
             "(viết \\{ hoặc \\} nếu muốn dùng dấu ngoặc trong nội dung).",
             offset_of(text_start + bad),
         )
-    answer_text = body[open_at + 1:close_at].strip()
-    before, after = body[:open_at], body[close_at + 1:]
+    answer_text = body[open_at + 1 : close_at].strip()
+    before, after = body[:open_at], body[close_at + 1 :]
     missing_word = bool(after.strip())
     stripped_before, fmt = _split_format(before, "moodle")
     if missing_word:  # keep the space before the blank
-        stripped_before += before[len(before.rstrip()):]
+        stripped_before += before[len(before.rstrip()) :]
     if missing_word:
         whole = render_text(_escape_post(stripped_before + _SENTINEL + after.rstrip()), fmt)
         if whole.count(_SENTINEL) == 1:
@@ -531,7 +529,7 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     general_feedback = ""
     gf_at = answer_text.rfind("####")
     if gf_at != -1:
-        general_feedback = _formatted(answer_text[gf_at + 4:], fmt) if answer_text[gf_at + 4:].strip() else ""
+        general_feedback = _formatted(answer_text[gf_at + 4 :], fmt) if answer_text[gf_at + 4 :].strip() else ""
         answer_text = answer_text[:gf_at].strip()
     if not title:
         title = _default_title(question_text)

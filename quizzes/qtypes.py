@@ -457,9 +457,7 @@ class MultipleChoice(_ChoiceBase):
         if fractions and positive <= 0:
             errors.append("Câu hỏi chưa có đáp án đúng (phương án có trọng số dương).")
         elif fractions and abs(positive - 1) > WEIGHT_TOLERANCE:
-            errors.append(
-                f"Tổng trọng số các đáp án đúng là {positive * 100:g}%, phải bằng 100%."
-            )
+            errors.append(f"Tổng trọng số các đáp án đúng là {positive * 100:g}%, phải bằng 100%.")
         return errors
 
     @classmethod

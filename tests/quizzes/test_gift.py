@@ -35,8 +35,13 @@ def test_category_title_tags_difficulty_and_comments():
         "::EMAIL-01-01::Câu hỏi?{=Đúng ~Sai}\n"
     )
     q = one(text)
-    assert (q.category, q.title, q.tags, q.difficulty, q.line) == ("email/co-so", "EMAIL-01-01", ["IU06", "EMAIL-01"],
-                                                                   "hard", 6)
+    assert (q.category, q.title, q.tags, q.difficulty, q.line) == (
+        "email/co-so",
+        "EMAIL-01-01",
+        ["IU06", "EMAIL-01"],
+        "hard",
+        6,
+    )
     assert q.qtype == "single" and q.text == "Câu hỏi?"
 
 
@@ -48,7 +53,11 @@ def test_choice_weights_and_feedback():
     q = one("Chọn{\n~%50%A#fa\n~%50%B\n~%-100%C#fc\n~D\n####chung}")
     assert q.qtype == "multi"
     assert [(o["text"], o["fraction"], o["feedback"]) for o in q.config["options"]] == [
-        ("A", 0.5, "fa"), ("B", 0.5, ""), ("C", -1.0, "fc"), ("D", 0.0, "")]
+        ("A", 0.5, "fa"),
+        ("B", 0.5, ""),
+        ("C", -1.0, "fc"),
+        ("D", 0.0, ""),
+    ]
     assert q.general_feedback == "chung"
     q = one("Chọn{=%100%A ~%25%B ~C}")
     assert q.qtype == "single" and [o["fraction"] for o in q.config["options"]] == [1.0, 0.25, 0.0]
@@ -56,7 +65,11 @@ def test_choice_weights_and_feedback():
 
 def test_truefalse_with_both_feedbacks():
     q = one("Trái đất phẳng.{F#Sai rồi, nó tròn.#Đúng, nó không phẳng.}")
-    assert q.config == {"correct": False, "feedback_wrong": "Sai rồi, nó tròn.", "feedback_right": "Đúng, nó không phẳng."}
+    assert q.config == {
+        "correct": False,
+        "feedback_wrong": "Sai rồi, nó tròn.",
+        "feedback_right": "Đúng, nó không phẳng.",
+    }
     assert one("X{TRUE}").config["correct"] is True
     assert one("X{T}").qtype == "truefalse"
 
@@ -73,8 +86,13 @@ def test_shortanswer_weights_and_options_comment():
     [
         ("#3.14:0.01", [{"value": 3.14, "tolerance": 0.01, "fraction": 1.0}]),
         ("#3.141..3.142", [{"min": 3.141, "max": 3.142, "fraction": 1.0}]),
-        ("# =%100%1822:0 =%50%1822:2", [{"value": 1822.0, "tolerance": 0.0, "fraction": 1.0},
-                                         {"value": 1822.0, "tolerance": 2.0, "fraction": 0.5}]),
+        (
+            "# =%100%1822:0 =%50%1822:2",
+            [
+                {"value": 1822.0, "tolerance": 0.0, "fraction": 1.0},
+                {"value": 1822.0, "tolerance": 2.0, "fraction": 0.5},
+            ],
+        ),
         ("#-5", [{"value": -5.0, "tolerance": 0.0, "fraction": 1.0}]),
     ],
 )
@@ -104,8 +122,10 @@ def test_missing_word_keeps_text_around_the_blank():
 
 
 def test_answers_over_several_lines_and_escapes():
-    q = one("::a\\:b::Giá trị 1 \\= 1 \\{ok\\} \\~ \\# \\\\ dòng\\nmới?{\n  =Có\\: đúng\n\n".replace("\n\n", "\n")
-            + "  ~Không\n}")
+    q = one(
+        "::a\\:b::Giá trị 1 \\= 1 \\{ok\\} \\~ \\# \\\\ dòng\\nmới?{\n  =Có\\: đúng\n\n".replace("\n\n", "\n")
+        + "  ~Không\n}"
+    )
     assert q.title == "a:b"
     assert q.text == "Giá trị 1 = 1 {ok} ~ # \\ dòng<br>\nmới?"
     assert q.config["options"][0]["text"] == "Có: đúng"
@@ -196,8 +216,14 @@ def test_read_text_file_rejects_other_encodings(encoding):
 def test_moodle_export_sample_imports():
     result = parse_gift(read_text_file((ROOT / "tests/data/moodle_export.gift").read_bytes()))
     assert result.errors == []
-    assert [q.qtype for q in result.questions] == ["single", "multi", "truefalse", "shortanswer", "numerical",
-                                                    "matching"]
+    assert [q.qtype for q in result.questions] == [
+        "single",
+        "multi",
+        "truefalse",
+        "shortanswer",
+        "numerical",
+        "matching",
+    ]
     assert {q.category for q in result.questions} == {"Default for Tin học cơ bản"}
     assert [u.kind for u in result.unsupported] == ["essay", "description"]
     first = result.questions[0]
@@ -220,11 +246,16 @@ def test_question_bank_parses_cleanly(topic):
 
 # --------------------------------------------------------------------------- Hypothesis round trip
 
-texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Zl", "Zp", "Cf"))
-    | st.sampled_from("~=#{}:\\[]<>&%*-"),
-    min_size=1, max_size=30,
-).map(lambda s: " ".join(s.split())).filter(bool)
+texts = (
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Zl", "Zp", "Cf"))
+        | st.sampled_from("~=#{}:\\[]<>&%*-"),
+        min_size=1,
+        max_size=30,
+    )
+    .map(lambda s: " ".join(s.split()))
+    .filter(bool)
+)
 fractions = st.sampled_from([0.0, 0.1, 0.25, 0.3333333, 0.5, -0.5, -1.0])
 
 
@@ -275,23 +306,38 @@ def questions(draw):
         config = {"answers": answers, "case_sensitive": draw(st.booleans()), "fold_diacritics": draw(st.booleans())}
     elif qtype == "numerical":
         value = draw(st.floats(-1e6, 1e6, allow_nan=False))
-        config = {"answers": [{"value": value, "tolerance": draw(st.floats(0, 10)), "fraction": 1.0, "feedback": ""},
-                              {"min": value - 5, "max": value + 5, "fraction": 0.5, "feedback": ""}],
-                  "other_feedback": ""}
+        config = {
+            "answers": [
+                {"value": value, "tolerance": draw(st.floats(0, 10)), "fraction": 1.0, "feedback": ""},
+                {"min": value - 5, "max": value + 5, "fraction": 0.5, "feedback": ""},
+            ],
+            "other_feedback": "",
+        }
     elif qtype == "matching":
         subs = draw(st.lists(texts, min_size=2, max_size=4, unique=True))
         answer_texts = draw(st.lists(texts, min_size=len(subs) + 1, max_size=len(subs) + 1, unique=True))
-        config = {"pairs": [{"text": s, "answer": a} for s, a in zip(subs, answer_texts, strict=False)],
-                  "answers": [{"text": a} for a in answer_texts]}
+        config = {
+            "pairs": [{"text": s, "answer": a} for s, a in zip(subs, answer_texts, strict=False)],
+            "answers": [{"text": a} for a in answer_texts],
+        }
     else:
         config = {"items": [{"text": t} for t in draw(st.lists(texts, min_size=2, max_size=5))]}
     question = QuestionData(
-        qtype=qtype, title=title, text=draw(texts), category=draw(st.sampled_from(["", "a/b", "Mặc định"])),
-        config=config, default_mark=draw(st.sampled_from([1.0, 2.0, 0.5])),
-        general_feedback=draw(st.just("") | texts), difficulty=draw(st.sampled_from([None, "easy", "hard"])),
-        tags=draw(st.lists(texts.filter(lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`")),
-                           max_size=2,
-                           unique=True)),
+        qtype=qtype,
+        title=title,
+        text=draw(texts),
+        category=draw(st.sampled_from(["", "a/b", "Mặc định"])),
+        config=config,
+        default_mark=draw(st.sampled_from([1.0, 2.0, 0.5])),
+        general_feedback=draw(st.just("") | texts),
+        difficulty=draw(st.sampled_from([None, "easy", "hard"])),
+        tags=draw(
+            st.lists(
+                texts.filter(lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`\\")),
+                max_size=2,
+                unique=True,
+            )
+        ),
     )
     question = _canonical(question)
     if qtype == "shortanswer":

@@ -17,9 +17,7 @@ from quizzes import qtypes
 from quizzes.qtypes import QUESTION_TYPES, Grade, fold_text, grade_answer, parse_number
 
 ALL_TYPES = sorted(RAW)
-TEMPLATES = Environment(
-    loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined
-)
+TEMPLATES = Environment(loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined)
 
 
 def test_registry_has_every_type():
@@ -185,8 +183,12 @@ garbage = st.recursive(
 
 @pytest.mark.parametrize("qtype", ALL_TYPES)
 @settings(max_examples=60, deadline=None)
-@given(form=st.dictionaries(st.sampled_from(["q", "q-o1", "q-s1", "q-i1", "q-x", "x"]) | st.text(max_size=6),
-                            garbage, max_size=6), answer=garbage)
+@given(
+    form=st.dictionaries(
+        st.sampled_from(["q", "q-o1", "q-s1", "q-i1", "q-x", "x"]) | st.text(max_size=6), garbage, max_size=6
+    ),
+    answer=garbage,
+)
 def test_garbage_never_raises(qtype, form, answer):
     config = build(qtype)
     kind = QUESTION_TYPES[qtype]
@@ -234,8 +236,13 @@ def test_option_ids_are_assigned_once_and_do_not_follow_correctness():
     assert again["options"] == build("single")["options"]
     correct_ids = set()
     for n in range(30):
-        raw = {"options": [{"text": f"đúng {n}", "fraction": 1.0}, {"text": "sai", "fraction": 0.0},
-                           {"text": "sai nữa", "fraction": 0.0}]}
+        raw = {
+            "options": [
+                {"text": f"đúng {n}", "fraction": 1.0},
+                {"text": "sai", "fraction": 0.0},
+                {"text": "sai nữa", "fraction": 0.0},
+            ]
+        }
         correct_ids.add(qtypes.assign_ids("single", raw, f"q{n}")["options"][0]["id"])
     assert len(correct_ids) > 1
 
@@ -252,8 +259,21 @@ def _walk_strings(value):
             yield from _walk_strings(item)
 
 
-SECRET_KEYS = {"fraction", "feedback", "answer", "correct", "feedback_right", "feedback_wrong", "tolerance",
-               "value", "min", "max", "other_feedback", "answers", "pairs"}
+SECRET_KEYS = {
+    "fraction",
+    "feedback",
+    "answer",
+    "correct",
+    "feedback_right",
+    "feedback_wrong",
+    "tolerance",
+    "value",
+    "min",
+    "max",
+    "other_feedback",
+    "answers",
+    "pairs",
+}
 
 
 @pytest.mark.parametrize("qtype", ALL_TYPES)
@@ -296,8 +316,18 @@ def test_templates_render_accessible_controls_without_answers(qtype):
     html = render(qtype, config)
     assert "<fieldset" in html and "<legend" in html and "<script" not in html
     assert "Câu hỏi?" in html
-    for secret in ("fraction", "correct", "100%", "0.5", "Chưa đúng", "Giỏi", "Sai rồi", "Chính xác",
-                   "thư điện tử", "3.14"):
+    for secret in (
+        "fraction",
+        "correct",
+        "100%",
+        "0.5",
+        "Chưa đúng",
+        "Giỏi",
+        "Sai rồi",
+        "Chính xác",
+        "thư điện tử",
+        "3.14",
+    ):
         assert secret not in html
     # every control sits inside a <label> (big click target)
     controls = len(re.findall(r"<(input|select)\b", html))
@@ -312,7 +342,7 @@ def test_templates_show_saved_answers_and_the_missing_word_blank():
     assert re.search(r'value="{}"\s+checked'.format(opt(config, "Huế")), html)
     config["text_before"], config["text_after"] = "Thủ đô là ", " của Việt Nam."
     html = render("single", config)
-    assert "Thủ đô là <span class=\"q-blank\"" in html
+    assert 'Thủ đô là <span class="q-blank"' in html
     ordering = build("ordering")
     first = ordering["items"][0]["id"]
     html = render("ordering", ordering, answer={first: 2})
@@ -336,14 +366,26 @@ def test_describe_right_answer_and_feedback():
 @pytest.mark.parametrize(
     ("qtype", "config", "needle"),
     [
-        ("single", {"options": [{"id": "o1", "text": "a", "fraction": 0}, {"id": "o2", "text": "b", "fraction": 0}]},
-         "chưa có đáp án đúng"),
-        ("multi", {"options": [{"id": "o1", "text": "a", "fraction": 0.5}, {"id": "o2", "text": "b", "fraction": 0.3}]},
-         "phải bằng 100%"),
-        ("matching", {"pairs": [{"id": "s1", "text": "a", "answer": "c1"}], "answers": [{"id": "c1", "text": "x"}]},
-         "ít nhất 2 cặp"),
-        ("single", {"options": [{"id": "o1", "text": "a", "fraction": 1}, {"id": "o1", "text": "b", "fraction": 0}]},
-         "bị trùng"),
+        (
+            "single",
+            {"options": [{"id": "o1", "text": "a", "fraction": 0}, {"id": "o2", "text": "b", "fraction": 0}]},
+            "chưa có đáp án đúng",
+        ),
+        (
+            "multi",
+            {"options": [{"id": "o1", "text": "a", "fraction": 0.5}, {"id": "o2", "text": "b", "fraction": 0.3}]},
+            "phải bằng 100%",
+        ),
+        (
+            "matching",
+            {"pairs": [{"id": "s1", "text": "a", "answer": "c1"}], "answers": [{"id": "c1", "text": "x"}]},
+            "ít nhất 2 cặp",
+        ),
+        (
+            "single",
+            {"options": [{"id": "o1", "text": "a", "fraction": 1}, {"id": "o1", "text": "b", "fraction": 0}]},
+            "bị trùng",
+        ),
         ("numerical", {"answers": [{"id": "n1", "value": "x", "fraction": 1}]}, "không phải là số"),
         ("truefalse", {}, "Đúng hay Sai"),
         ("ordering", {"items": [{"id": "i1", "text": "a"}]}, "ít nhất 2"),
@@ -355,6 +397,11 @@ def test_validate_reports_vietnamese_errors(qtype, config, needle):
 
 
 def test_multi_weights_within_tolerance_are_accepted():
-    config = {"options": [{"id": "o1", "text": "a", "fraction": 0.333}, {"id": "o2", "text": "b", "fraction": 0.333},
-                          {"id": "o3", "text": "c", "fraction": 0.333}]}
+    config = {
+        "options": [
+            {"id": "o1", "text": "a", "fraction": 0.333},
+            {"id": "o2", "text": "b", "fraction": 0.333},
+            {"id": "o3", "text": "c", "fraction": 0.333},
+        ]
+    }
     assert qtypes.MultipleChoice.validate(config) == []
