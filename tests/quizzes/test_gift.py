@@ -149,7 +149,10 @@ def test_text_is_nfc_normalized():
 
 def test_essay_and_description_are_unsupported():
     result = parse_gift("::E::Viết bài luận.{}\n\n::D::Chỉ là mô tả.\n\n::Q::Câu hỏi{T}")
-    assert [(u.line, u.title, u.kind) for u in result.unsupported] == [(1, "E", "essay"), (3, "D", "description")]
+    assert [(u.line, u.title, u.kind) for u in result.unsupported] == [
+        (1, "E", "essay"),
+        (3, "D", "description"),
+    ]
     assert len(result.questions) == 1 and result.errors == []
 
 
@@ -286,7 +289,9 @@ def questions(draw):
     title = draw(texts)
     if qtype in ("single", "multi"):
         n = draw(st.integers(2, 5))
-        options = [{"text": draw(texts), "fraction": 0.0, "feedback": draw(st.just("") | texts)} for _ in range(n)]
+        options = [
+            {"text": draw(texts), "fraction": 0.0, "feedback": draw(st.just("") | texts)} for _ in range(n)
+        ]
         if qtype == "single":
             options[draw(st.integers(0, n - 1))]["fraction"] = 1.0
             for o in options:
@@ -303,7 +308,11 @@ def questions(draw):
     elif qtype == "shortanswer":
         answers = [{"text": draw(texts), "fraction": 1.0, "feedback": ""}]
         answers += [{"text": draw(texts), "fraction": draw(fractions), "feedback": draw(st.just("") | texts)}]
-        config = {"answers": answers, "case_sensitive": draw(st.booleans()), "fold_diacritics": draw(st.booleans())}
+        config = {
+            "answers": answers,
+            "case_sensitive": draw(st.booleans()),
+            "fold_diacritics": draw(st.booleans()),
+        }
     elif qtype == "numerical":
         value = draw(st.floats(-1e6, 1e6, allow_nan=False))
         config = {
@@ -333,7 +342,9 @@ def questions(draw):
         difficulty=draw(st.sampled_from([None, "easy", "hard"])),
         tags=draw(
             st.lists(
-                texts.filter(lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`\\")),
+                texts.filter(
+                    lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`\\")
+                ),
                 max_size=2,
                 unique=True,
             )

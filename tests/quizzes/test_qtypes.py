@@ -17,7 +17,9 @@ from quizzes import qtypes
 from quizzes.qtypes import QUESTION_TYPES, Grade, fold_text, grade_answer, parse_number
 
 ALL_TYPES = sorted(RAW)
-TEMPLATES = Environment(loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined)
+TEMPLATES = Environment(
+    loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined
+)
 
 
 def test_registry_has_every_type():
@@ -331,8 +333,12 @@ def test_templates_render_accessible_controls_without_answers(qtype):
         assert secret not in html
     # every control sits inside a <label> (big click target)
     controls = len(re.findall(r"<(input|select)\b", html))
-    labelled = len(re.findall(r"<label[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?<(input|select)\b", html, re.DOTALL))
-    labelled += len(re.findall(r"<label[^>]*>\s*<span class=\"q-row-text\">.*?</span>\s*<select", html, re.DOTALL))
+    labelled = len(
+        re.findall(r"<label[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?<(input|select)\b", html, re.DOTALL)
+    )
+    labelled += len(
+        re.findall(r"<label[^>]*>\s*<span class=\"q-row-text\">.*?</span>\s*<select", html, re.DOTALL)
+    )
     assert controls and labelled >= controls
 
 
@@ -373,7 +379,12 @@ def test_describe_right_answer_and_feedback():
         ),
         (
             "multi",
-            {"options": [{"id": "o1", "text": "a", "fraction": 0.5}, {"id": "o2", "text": "b", "fraction": 0.3}]},
+            {
+                "options": [
+                    {"id": "o1", "text": "a", "fraction": 0.5},
+                    {"id": "o2", "text": "b", "fraction": 0.3},
+                ]
+            },
             "phải bằng 100%",
         ),
         (

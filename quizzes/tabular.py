@@ -1,0 +1,305 @@
+"""Question import from a spreadsheet (CSV or XLSX), one question per row. See docs/question-import.md.
+
+Columns: ``type, category, title, question, option_1..option_8, correct, weights, feedback_1..feedback_8,
+general_feedback, default_mark, difficulty, tags``. Everything is validated first; the caller stores all
+questions or none (``result.ok``). Errors carry the spreadsheet row number and the column name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from quizzes import qtypes
+from quizzes.gift import (
+    DIFFICULTIES,
+    GiftResult,
+    ParseError,
+    QuestionData,
+    finish_question,
+    read_text_file,
+    render_text,
+)
+
+__all__ = ["COLUMNS", "TYPE_ALIASES", "parse_rows", "read_csv", "read_xlsx", "template_csv", "template_xlsx"]
+
+MAX_OPTIONS = 8
+COLUMNS = (
+    ["type", "category", "title", "question"]
+    + [f"option_{i}" for i in range(1, MAX_OPTIONS + 1)]
+    + ["correct", "weights"]
+    + [f"feedback_{i}" for i in range(1, MAX_OPTIONS + 1)]
+    + ["general_feedback", "default_mark", "difficulty", "tags"]
+)
+TYPE_ALIASES = {
+    "single": "single", "mot-lua-chon": "single",
+    "multi": "multi", "nhieu-lua-chon": "multi",
+    "truefalse": "truefalse", "dung-sai": "truefalse",
+    "shortanswer": "shortanswer", "tra-loi-ngan": "shortanswer",
+    "numerical": "numerical", "so": "numerical",
+    "matching": "matching", "ghep-doi": "matching",
+    "ordering": "ordering", "sap-xep": "ordering",
+}  # fmt: skip
+TRUE_WORDS = {"true", "t", "đúng", "dung", "1", "x", "yes", "có"}
+FALSE_WORDS = {"false", "f", "sai", "0", "no", "không"}
+
+EXAMPLES = [
+    {
+        "type": "single", "category": "email/co-so-phap-ly", "title": "EMAIL-01-01",
+        "question": "Hộp thư công vụ dùng tên miền nào?", "option_1": ".gov.vn", "option_2": "gmail.com",
+        "option_3": "yahoo.com", "correct": "1", "feedback_1": "Đúng.", "feedback_2": "Hộp thư cá nhân.",
+        "general_feedback": "Căn cứ: Công văn 5598/VPCP-TTĐT.", "default_mark": "1", "difficulty": "easy",
+        "tags": "IU06, EMAIL-01",
+    },
+    {
+        "type": "multi", "category": "security/mat-khau", "title": "SECURITY-02-01",
+        "question": "Những mật khẩu nào đủ mạnh?", "option_1": "Tr@ng#An-2026!",
+        "option_2": "Xanh.La.Cay.2026",
+        "option_3": "123456", "option_4": "matkhau", "correct": "1,2", "weights": "50,50,-50,-50",
+        "difficulty": "medium", "tags": "IU14",
+    },
+    {
+        "type": "ordering", "category": "qlvb/van-ban-den", "title": "QLVB-03-01",
+        "question": "Sắp xếp các bước xử lý văn bản đến.", "option_1": "Tiếp nhận", "option_2": "Đăng ký",
+        "option_3": "Trình, chuyển giao", "option_4": "Giải quyết, theo dõi", "difficulty": "hard",
+    },
+]  # fmt: skip
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column, self.message = column, message
+
+
+def _cell(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _html(text: str) -> str:
+    return render_text(text, "moodle") if text else ""
+
+
+def _numbers(text: str, column: str) -> list[float]:
+    values = []
+    for part in text.replace(";", ",").split(",") if "," in text or ";" in text else text.split():
+        number = qtypes.parse_number(part.strip().rstrip("%"))
+        if number is None:
+            raise _RowError(column, f"«{part.strip()}» không phải là số.")
+        values.append(number)
+    return values
+
+
+def _correct_indexes(correct: str, options: list[str]) -> list[int]:
+    """ "1", "1,3" or the text of the right option(s) -> 0-based indexes."""
+    if not correct:
+        raise _RowError("correct", "Chưa ghi đáp án đúng (số thứ tự phương án, ví dụ 1 hoặc 1,3).")
+    parts = [p.strip() for p in correct.replace(";", ",").split(",") if p.strip()]
+    if all(p.isdigit() for p in parts):
+        indexes = [int(p) - 1 for p in parts]
+        bad = [p for p, i in zip(parts, indexes, strict=True) if not 0 <= i < len(options)]
+        if bad:
+            raise _RowError("correct", f"Không có phương án số {', '.join(bad)}.")
+        return indexes
+    folded = [qtypes.fold_text(o) for o in options]
+    if qtypes.fold_text(correct) in folded:
+        return [folded.index(qtypes.fold_text(correct))]
+    raise _RowError("correct", f"Đáp án «{correct}» không khớp số thứ tự hay nội dung phương án nào.")
+
+
+def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    options = [_cell(row, f"option_{i}") for i in range(1, MAX_OPTIONS + 1)]
+    feedback = [_cell(row, f"feedback_{i}") for i in range(1, MAX_OPTIONS + 1)]
+    used = [i for i, o in enumerate(options) if o]
+    if used and used != list(range(len(used))):
+        raise _RowError(f"option_{used[-1] + 1}", "Các phương án phải điền liền nhau từ option_1.")
+    options, correct, weights_text = options[: len(used)], _cell(row, "correct"), _cell(row, "weights")
+    weights = _numbers(weights_text, "weights") if weights_text else None
+    if weights is not None and len(weights) != len(options):
+        raise _RowError("weights", f"Có {len(weights)} trọng số nhưng {len(options)} phương án.")
+
+    if qtype in ("single", "multi"):
+        if weights is None:
+            right = _correct_indexes(correct, options)
+            share = 1.0 if qtype == "single" else round(1 / len(right), 7)
+            fractions = [share if i in right else 0.0 for i in range(len(options))]
+        else:
+            fractions = [round(w / 100, 7) for w in weights]
+        return {
+            "options": [
+                {"text": _html(o), "fraction": f, "feedback": _html(fb)}
+                for o, f, fb in zip(options, fractions, feedback, strict=False)
+            ]
+        }
+    if qtype == "truefalse":
+        word = qtypes.fold_text(correct)
+        if word not in {qtypes.fold_text(w) for w in TRUE_WORDS | FALSE_WORDS}:
+            raise _RowError("correct", "Câu Đúng/Sai: cột correct ghi «Đúng» hoặc «Sai».")
+        return {
+            "correct": word in {qtypes.fold_text(w) for w in TRUE_WORDS},
+            "feedback_right": _html(feedback[0]),
+            "feedback_wrong": _html(feedback[1]),
+        }
+    if qtype == "shortanswer":
+        texts = options or ([correct] if correct else [])
+        fractions = [round(w / 100, 7) for w in weights] if weights else [1.0] * len(texts)
+        return {
+            "answers": [
+                {"text": t, "fraction": f, "feedback": _html(fb)}
+                for t, f, fb in zip(texts, fractions, feedback, strict=False)
+            ],
+            "case_sensitive": False,
+            "fold_diacritics": False,
+        }
+    if qtype == "numerical":
+        answers = []
+        for number, (text, fb) in enumerate(zip(options or [correct], feedback, strict=False), start=1):
+            column = f"option_{number}" if options else "correct"
+            fraction = round(weights[number - 1] / 100, 7) if weights else (1.0 if number == 1 else 0.0)
+            if ".." in text:
+                low, _, high = text.partition("..")
+                low_n, high_n = qtypes.parse_number(low), qtypes.parse_number(high)
+                if low_n is None or high_n is None:
+                    raise _RowError(column, f"Khoảng «{text}» không hợp lệ (ví dụ 3,1..3,2).")
+                answers.append({"min": low_n, "max": high_n, "fraction": fraction, "feedback": _html(fb)})
+            else:
+                value, _, tolerance = text.partition(":")
+                value_n, tolerance_n = qtypes.parse_number(value), qtypes.parse_number(tolerance or "0")
+                if value_n is None or tolerance_n is None:
+                    raise _RowError(column, f"«{text}» không phải là số (ví dụ 3,14 hoặc 3,14:0,01).")
+                answers.append(
+                    {
+                        "value": value_n,
+                        "tolerance": abs(tolerance_n),
+                        "fraction": fraction,
+                        "feedback": _html(fb),
+                    }
+                )
+        return {"answers": answers, "other_feedback": ""}
+    if qtype == "matching":
+        pairs, answers = [], []
+        for number, text in enumerate(options, start=1):
+            if "->" not in text:
+                raise _RowError(f"option_{number}", "Mỗi cặp ghép viết dạng «vế trái -> vế phải».")
+            sub, _, answer = (part.strip() for part in text.partition("->"))
+            if sub:
+                pairs.append({"text": _html(sub), "answer": answer})
+            if answer not in answers:
+                answers.append(answer)
+        ordered = [p["answer"] for p in pairs]
+        answers = list(dict.fromkeys(ordered + answers))
+        return {"pairs": pairs, "answers": [{"text": a} for a in answers]}
+    return {"items": [{"text": _html(o)} for o in options]}
+
+
+def parse_rows(rows: Iterable[Mapping[str, Any]], start_line: int = 2) -> GiftResult:
+    """Validate and convert spreadsheet rows (dicts keyed by column name) into questions."""
+    result = GiftResult()
+    for line, raw in enumerate(rows, start=start_line):
+        row = {str(k).strip().lower(): v for k, v in raw.items() if k is not None}
+        if not any(_cell(row, k) for k in row):
+            continue
+        try:
+            question = _row_question(row, line)
+        except _RowError as exc:
+            result.errors.append(ParseError(line, exc.message, exc.column))
+            continue
+        for message in finish_question(question):
+            result.errors.append(ParseError(line, message, "question"))
+        result.questions.append(question)
+    if not result.questions and not result.errors:
+        result.errors.append(ParseError(start_line, "Tệp không có câu hỏi nào."))
+    return result
+
+
+def _row_question(row: Mapping[str, Any], line: int) -> QuestionData:
+    type_name = qtypes.fold_text(_cell(row, "type")).replace(" ", "-")
+    qtype = TYPE_ALIASES.get(type_name)
+    if qtype is None:
+        raise _RowError(
+            "type", f"Loại câu hỏi «{_cell(row, 'type')}» không hợp lệ ({', '.join(qtypes.QUESTION_TYPES)})."
+        )
+    text = _cell(row, "question")
+    if not text:
+        raise _RowError("question", "Chưa có nội dung câu hỏi.")
+    mark_text = _cell(row, "default_mark")
+    mark = qtypes.parse_number(mark_text) if mark_text else 1.0
+    if mark is None or mark <= 0:
+        raise _RowError("default_mark", f"Điểm «{mark_text}» phải là số dương.")
+    difficulty = _cell(row, "difficulty").lower() or None
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise _RowError("difficulty", "Độ khó ghi easy, medium hoặc hard.")
+    html_text = _html(text)
+    title = _cell(row, "title") or qtypes.plain_text(html_text)[:80]
+    tags = list(
+        dict.fromkeys(t.strip() for t in _cell(row, "tags").replace(";", ",").split(",") if t.strip())
+    )
+    return QuestionData(
+        qtype=qtype,
+        title=title,
+        text=html_text,
+        category=_cell(row, "category"),
+        config=_config(qtype, row),
+        default_mark=mark,
+        general_feedback=_html(_cell(row, "general_feedback")),
+        difficulty=difficulty,
+        tags=tags,
+        line=line,
+    )
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    """CSV in UTF-8 (BOM allowed, as Excel writes it); the delimiter (, ; or tab) is detected."""
+    text = read_text_file(data)
+    first = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first.count)
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+def read_xlsx(data: bytes) -> list[dict[str, Any]]:
+    """The first sheet of an .xlsx workbook; row 1 is the header."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same message
+        raise ValueError("Không đọc được tệp Excel (.xlsx). Hãy lưu lại tệp ở định dạng .xlsx.") from exc
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        return [dict(zip(header, values, strict=False)) for values in rows]
+    finally:
+        workbook.close()
+
+
+def template_csv() -> str:
+    """The import template as CSV text: the header and three example rows."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for example in EXAMPLES:
+        writer.writerow(example)
+    return out.getvalue()
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "cau-hoi"
+    sheet.append(COLUMNS)
+    for example in EXAMPLES:
+        sheet.append([example.get(column, "") for column in COLUMNS])
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
