@@ -52,7 +52,7 @@ __all__ = [
 
 #: Bump whenever the template, its CSS, the fonts or the context preparation change the output:
 #: the application re-renders stored PDFs whose version differs.
-TEMPLATE_VERSION = "2026.1"
+TEMPLATE_VERSION = "2026.2"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 FONT_DIR = PACKAGE_DIR / "fonts"
