@@ -1,0 +1,204 @@
+"""The e-learning and competency platform for provincial e-government.
+
+``create_app`` is the only entry point; importing this package has no side effects.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from lms.config import load_config
+from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BLUEPRINT_PACKAGES = ("lms.main", "lms.auth", "lms.org", "courses", "quizzes", "certificates")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path), config))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    _register_models()
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app
+
+
+def optional_import(name: str):
+    """Import a feature module, or return None when that feature is not installed yet."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None
+        raise
+
+
+def _register_models() -> None:
+    # import every model module so metadata (create_all, Alembic) is complete
+    for name in (
+        "lms.org.models",
+        "lms.auth.models",
+        "courses.models",
+        "quizzes.models",
+        "certificates.models",
+        "lms.competency.models",
+        "lms.training.models",
+    ):
+        optional_import(name)
+
+
+def _register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_PACKAGES:
+        module = optional_import(f"{name}.views")
+        if module is not None:
+            app.register_blueprint(module.bp)
+
+
+def select_locale() -> str:
+    from flask import has_request_context
+
+    langs = ("vi", "en")
+    if not has_request_context():
+        return "vi"
+    chosen = request.args.get("lang")
+    if chosen in langs:
+        return chosen
+    if current_user and current_user.is_authenticated:
+        pref = current_user.pref("locale")
+        if pref in langs:
+            return pref
+    pref = session.get("locale")
+    return pref if pref in langs else "vi"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from lms.auth.models import User
+
+    try:
+        raw_id, token = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_token != token or not user.active:
+        return None
+    return user
+
+
+def _register_hooks(app: Flask) -> None:
+    from lms.auth.access import enforce_access
+
+    @app.before_request
+    def _request_id():
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+    app.before_request(enforce_access)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc):
+        if exc is not None:
+            db.session.rollback()
+
+
+def _register_errors(app: Flask) -> None:
+    log = logging.getLogger("lms")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/static/"):
+            return exc
+        messages = {
+            400: _("Yêu cầu không hợp lệ. Vui lòng tải lại trang và thử lại."),
+            403: _("Bạn không có quyền xem trang này."),
+            404: _("Không tìm thấy trang bạn cần."),
+            405: _("Thao tác này không được phép."),
+            413: _("Tệp tải lên quá lớn."),
+            429: _("Bạn thao tác quá nhanh. Vui lòng đợi một lát rồi thử lại."),
+        }
+        message = messages.get(exc.code, exc.description)
+        if exc.code == 400 and "CSRF" in str(exc.description):
+            message = _("Phiên làm việc đã hết hạn. Vui lòng tải lại trang và thử lại.")
+        return render_template("error.html", code=exc.code, message=message), exc.code
+
+    @app.errorhandler(Exception)
+    def _server_error(exc: Exception):
+        if app.testing and not app.config.get("FRIENDLY_ERRORS_IN_TESTS"):
+            raise exc
+        db.session.rollback()
+        log.exception("Unhandled error (request id %s)", g.get("request_id"))
+        return render_template("error.html", code=500, message=None), 500
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from lms.auth.permissions import TEMPLATE_PREDICATES
+    from lms.database import to_local
+
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+
+    @app.template_filter("localtime")
+    def _localtime(value, fmt="%d/%m/%Y %H:%M"):
+        local = to_local(value)
+        return local.strftime(fmt) if local else ""
+
+    @app.template_filter("vndate")
+    def _vndate(value):
+        return value.strftime("%d/%m/%Y") if value else ""
+
+    @app.context_processor
+    def _layout_context():
+        prefs = {}
+        if current_user and current_user.is_authenticated:
+            prefs = current_user.preferences or {}
+        else:
+            prefs = session.get("prefs", {})
+        from lms.main.panels import nav_for
+
+        return {
+            "nav_items": lambda: nav_for(current_user) if current_user.is_authenticated else [],
+            "font_size": prefs.get("font_size", "normal"),
+            "high_contrast": bool(prefs.get("high_contrast")),
+            "current_locale": select_locale(),
+            "languages": app.config["LANGUAGES"],
+        }

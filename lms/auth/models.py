@@ -1,0 +1,185 @@
+"""Accounts, role assignments and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.database import UTCDateTime, utcnow
+from lms.extensions import db
+from lms.org.models import LabelledEnum, Official, Unit, str_enum
+
+PROVINCE_SCOPE = "province"
+
+
+class Role(LabelledEnum):
+    """Roles above the learner.
+
+    Every account linked to an active official is a learner ("official"); the assignments below
+    add a scope: a unit head is tied to one unit; IT staff and admins act province-wide.
+    """
+
+    OFFICIAL = "official"
+    UNIT_HEAD = "unit_head"
+    IT_STAFF = "it_staff"
+    ADMIN = "admin"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "official": _l("Cán bộ (người học)"),
+            "unit_head": _l("Thủ trưởng đơn vị"),
+            "it_staff": _l("Cán bộ Sở Thông tin và Truyền thông (CNTT)"),
+            "admin": _l("Quản trị hệ thống"),
+        }
+
+    @property
+    def description(self) -> str:
+        return str(
+            {
+                "official": _l(
+                    "Học các khóa học, làm bài kiểm tra, xem kết quả và chứng nhận của chính mình. "
+                    "Không xem được kết quả của người khác."
+                ),
+                "unit_head": _l(
+                    "Xem kết quả học tập của cán bộ trong đơn vị mình (và chỉ đơn vị mình), giao khóa học "
+                    "cho cán bộ của đơn vị, cử cán bộ đi tập huấn."
+                ),
+                "it_staff": _l(
+                    "Xem mọi đơn vị, soạn khóa học và ngân hàng câu hỏi, xếp hạng đơn vị, lên lịch tập huấn, "
+                    "nhập danh sách đơn vị và cán bộ, cấp và thu hồi chứng nhận."
+                ),
+                "admin": _l(
+                    "Quản lý tài khoản và phân quyền, xem nhật ký thay đổi quyền. Có mọi quyền của cán bộ CNTT."
+                ),
+            }[self.value]
+        )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    official_id: Mapped[int | None] = mapped_column(
+        ForeignKey("official.id", ondelete="SET NULL"), unique=True, index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    preferences: Mapped[dict] = mapped_column(JSON, default=dict)
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    official: Mapped[Official | None] = relationship()
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="RoleAssignment.user_id",
+    )
+
+    # Flask-Login: the id in the session carries a per-account token, so a password change or a
+    # "log out everywhere" invalidates every other session.
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    # -- roles -----------------------------------------------------------------------------------
+    def has_role(self, role: Role) -> bool:
+        if role == Role.OFFICIAL:
+            return self.official_id is not None
+        return any(a.role == role for a in self.roles)
+
+    @property
+    def role_set(self) -> set[Role]:
+        roles = {a.role for a in self.roles}
+        if self.official_id is not None:
+            roles.add(Role.OFFICIAL)
+        return roles
+
+    @property
+    def headed_unit_ids(self) -> set[int]:
+        return {a.unit_id for a in self.roles if a.role == Role.UNIT_HEAD and a.unit_id is not None}
+
+    @property
+    def is_province_wide(self) -> bool:
+        return self.has_role(Role.IT_STAFF) or self.has_role(Role.ADMIN)
+
+    @property
+    def name(self) -> str:
+        if self.official is not None:
+            return self.official.full_name
+        return self.display_name or self.username
+
+    def pref(self, key: str, default=None):
+        return (self.preferences or {}).get(key, default)
+
+
+class RoleAssignment(db.Model):
+    """One role per person per scope (a unit, or the whole province)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(String(40))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
+    unit: Mapped[Unit | None] = relationship()
+
+    @staticmethod
+    def scope_for(unit_id: int | None) -> str:
+        return f"unit:{unit_id}" if unit_id is not None else PROVINCE_SCOPE
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(255), default="")
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="")
+    details: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()
+
+
+class LoginFailure(db.Model):
+    """Failed logins, kept in the database so every worker sees the same counts."""
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

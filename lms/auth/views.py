@@ -1,0 +1,167 @@
+"""Login, logout, password change, role assignment and the audit log."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import or_, select
+
+from lms.auth import services
+from lms.auth.access import login_required, public, roles_required, safe_next_url
+from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
+from lms.auth.models import AuditLog, Role, User
+from lms.database import utcnow
+from lms.extensions import db, limiter
+from lms.org.models import Official, Unit
+from lms.text import fold
+
+bp = Blueprint("auth", __name__)
+
+
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
+def _throttle_limits() -> services.ThrottleLimits:
+    cfg = current_app.config
+    return services.ThrottleLimits(
+        per_account=int(cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 5)),
+        per_ip=int(cfg.get("LOGIN_MAX_FAILURES_IP", 30)),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(
+                db.session, form.login.data, form.password.data, client_ip(), utcnow(), _throttle_limits()
+            )
+        except services.ServiceError as exc:
+            db.session.commit()  # keep the failure count
+            error = str(exc)
+            status = 429 if isinstance(exc, services.Throttled) else 401
+        else:
+            if user.is_demo and not current_app.config["DEMO_MODE"]:
+                error = _("Tài khoản trình diễn đã bị tắt trên máy chủ này.")
+                status = 403
+            else:
+                prefs = session.get("prefs", {})
+                session.clear()  # a fresh session at login
+                if prefs and not user.preferences:
+                    user.preferences = prefs
+                login_user(user)
+                services.audit(db.session, user, "login", target=f"user:{user.id}", ip=client_ip())
+                db.session.commit()
+                if user.must_change_password:
+                    flash(_("Đây là lần đăng nhập đầu tiên. Vui lòng đổi mật khẩu để bảo vệ tài khoản."), "info")
+                    return redirect(url_for("auth.change_password"))
+                return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
+    if form.errors and status == 200:
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    user = current_user._get_current_object()
+    user.rotate_session_token()  # invalidates the cookie even if replayed
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    error = None
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(db.session, user, form.current.data, form.new.data, form.confirm.data, client_ip())
+        except services.ServiceError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            login_user(user)  # the session token changed; keep this browser logged in
+            flash(_("Đã đổi mật khẩu."), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/change_password.html", form=form, error=error), 400 if error else 200
+
+
+# -- administration: roles and audit ---------------------------------------------------------------
+@bp.get("/admin/users")
+@roles_required(Role.ADMIN)
+def users():
+    q = request.args.get("q", "").strip()
+    stmt = select(User).outerjoin(Official, User.official_id == Official.id)
+    if q:
+        folded = f"%{fold(q)}%"
+        stmt = stmt.where(or_(Official.search_text.like(folded), User.username.like(f"%{q.lower()}%")))
+    page = db.paginate(stmt.order_by(User.username), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template("auth/users.html", page=page, q=q)
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def assign_role(user_id: int):
+    user = db.get_or_404(User, user_id)
+    units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+    form = RoleForm(units)
+    error = None
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        unit = db.session.get(Unit, int(form.unit_id.data)) if form.unit_id.data else None
+        if unit is None and user.official is not None and role == Role.UNIT_HEAD:
+            unit = user.official.unit
+        try:
+            services.assign_role(db.session, current_user, user, role, unit, ip=client_ip())
+        except services.ServiceError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash(_("Đã cập nhật vai trò của %(name)s.", name=user.name), "success")
+            return redirect(url_for("auth.assign_role", user_id=user.id))
+    elif request.method == "GET" and user.official is not None:
+        form.unit_id.data = str(user.official.unit_id)
+    return render_template("auth/assign_role.html", user=user, form=form, roles=list(Role), error=error)
+
+
+@bp.post("/admin/users/<int:user_id>/roles/<int:assignment_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_role(user_id: int, assignment_id: int):
+    user = db.get_or_404(User, user_id)
+    assignment = next((a for a in user.roles if a.id == assignment_id), None)
+    if assignment is None:
+        return render_template("error.html", code=404, message=_("Không tìm thấy vai trò này.")), 404
+    services.revoke_role(db.session, current_user, assignment, ip=client_ip())
+    db.session.commit()
+    flash(_("Đã bỏ vai trò."), "success")
+    return redirect(url_for("auth.assign_role", user_id=user.id))
+
+
+@bp.get("/admin/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    action = request.args.get("action", "").strip()
+    stmt = select(AuditLog)
+    if action:
+        stmt = stmt.where(AuditLog.action.like(f"{action}%"))
+    page = db.paginate(
+        stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template("auth/audit.html", page=page, action=action)

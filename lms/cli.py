@@ -1,0 +1,122 @@
+"""``flask lms ...`` commands."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from tqdm import tqdm
+
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Lệnh quản trị nền tảng học tập.")
+
+
+@lms_cli.command("demo")
+@click.option("--seed", default=2014, show_default=True, help="Seed of the deterministic demo data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
+def demo_command(seed: int, if_empty: bool) -> None:
+    """Build the demo province (units, officials, accounts, courses, quizzes, results)."""
+    from lms.demo import build_demo, database_is_empty, demo_logins
+
+    if not database_is_empty(db.session):
+        if if_empty:
+            click.echo("The database already has data: demo skipped.")
+            _print_logins(demo_logins())
+            return
+        raise click.ClickException("The database is not empty; the demo needs an empty database.")
+    click.echo(f"Building the demo province (seed {seed})...")
+    build_demo(db.session, seed=seed, echo=click.echo)
+    db.session.commit()
+    _print_logins(demo_logins())
+
+
+def _print_logins(logins) -> None:
+    click.echo("\nDemo logins (tên đăng nhập / mật khẩu):")
+    for username, password, label in logins:
+        click.echo(f"  {username:<12} {password:<12} {label}")
+
+
+def _import(path: str, kind: str) -> None:
+    from lms.auth.services import audit
+    from lms.org import imports
+
+    data = Path(path).read_bytes()
+    try:
+        rows = imports.read_table(path, data)
+    except imports.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    run = imports.import_units if kind == "units" else imports.import_officials
+    with tqdm(total=len(rows), desc="Ghi dữ liệu", unit="dòng") as bar:
+        result = run(db.session, rows, progress=lambda n: bar.update(1))
+    if not result.ok:
+        db.session.rollback()
+        for line in imports.iter_errors_text(result.errors):
+            click.echo(line, err=True)
+        raise click.ClickException(f"{len(result.errors)} lỗi: không ghi dòng nào.")
+    audit(db.session, None, f"import.{kind}", target=path, details=f"created={result.created} updated={result.updated}")
+    db.session.commit()
+    click.echo(f"Xong: {result.created} mới, {result.updated} cập nhật ({result.rows} dòng).")
+
+
+@lms_cli.command("import-units")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_units_command(path: str) -> None:
+    """Import units from a CSV or XLSX file (all or nothing)."""
+    _import(path, "units")
+
+
+@lms_cli.command("import-officials")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_officials_command(path: str) -> None:
+    """Import officials from a CSV or XLSX file (all or nothing)."""
+    _import(path, "officials")
+
+
+@lms_cli.command("create-admin")
+@click.argument("username")
+@click.password_option()
+def create_admin_command(username: str, password: str) -> None:
+    """Create an administrator account (must change the password at first login)."""
+    from lms.auth.models import Role
+    from lms.auth.services import ServiceError, assign_role, create_user
+
+    try:
+        user = create_user(db.session, username, password, must_change_password=True)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    assign_role(db.session, user, user, Role.ADMIN)
+    db.session.commit()
+    click.echo(f"Created admin {user.username}.")
+
+
+@lms_cli.command("merge-units")
+@click.argument("successor_code")
+@click.argument("predecessor_codes", nargs=-1, required=True)
+@click.option("--name", help="Name of the successor when it is new.")
+@click.option("--kind", default="xa", show_default=True)
+@click.option("--on", "effective_on", type=click.DateTime(formats=["%Y-%m-%d"]), required=True)
+def merge_units_command(successor_code, predecessor_codes, name, kind, effective_on) -> None:
+    """Record a merger: PREDECESSOR_CODES became SUCCESSOR_CODE on --on (history is kept)."""
+    from lms.org.models import Unit, UnitKind
+    from lms.org.services import OrgError, get_unit_by_code, record_succession
+
+    olds = []
+    for code in predecessor_codes:
+        unit = get_unit_by_code(db.session, code)
+        if unit is None:
+            raise click.ClickException(f"Unknown unit {code}")
+        olds.append(unit)
+    new = get_unit_by_code(db.session, successor_code)
+    if new is None:
+        if not name:
+            raise click.ClickException("--name is required for a new unit")
+        new = Unit(code=successor_code, name=name, kind=UnitKind(kind))
+    try:
+        record_succession(db.session, olds, new, effective_on.date() if effective_on else date.today())
+    except OrgError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Recorded: {', '.join(predecessor_codes)} -> {new.code}")

@@ -1,0 +1,79 @@
+"""Configuration, read from the environment once. Dev/test/prod differences are data."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(env: str, instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if env == "production":
+        raise ConfigError("SECRET_KEY must be set in the environment in production (LMS_ENV=production).")
+    # Development and demo: generate once and keep it in the instance folder.
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
+    """Return the configuration mapping for ``app.config``.
+
+    ``overrides`` (tests) win over the environment.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.get("LMS_ENV") or os.environ.get("LMS_ENV", "development")
+    testing = bool(overrides.get("TESTING", False))
+    default_db = f"sqlite:///{instance_path / 'lms.sqlite3'}"
+    url = os.environ.get("DATABASE_URL", default_db)
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://") :]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    production = env == "production"
+    cfg = {
+        "LMS_ENV": env,
+        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "IMPORT_MAX_ROWS": int(os.environ.get("LMS_IMPORT_MAX_ROWS", "50000")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(os.environ.get("LMS_SECURE_COOKIES"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(os.environ.get("LMS_SECURE_COOKIES"), production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("LMS_SESSION_HOURS", "10")) * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": True,
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes"),
+        "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
+        "PROVINCE_NAME": os.environ.get("LMS_PROVINCE_NAME", "Vĩnh Phúc"),
+        "PER_PAGE": 25,
+        "TESTING": testing,
+    }
+    cfg.update(overrides)
+    return cfg

@@ -1,0 +1,60 @@
+"""Home page, dashboard and per-user display preferences."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from lms.auth.access import login_required, public, safe_next_url
+from lms.extensions import db
+
+bp = Blueprint("main", __name__)
+
+FONT_SIZES = ("normal", "large", "xlarge")
+
+
+@bp.get("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("main.dashboard"))
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    return render_template("main/dashboard.html", panels=dashboard_panels(current_user))
+
+
+def dashboard_panels(user) -> list[str]:
+    """Names of the dashboard panels each feature package contributes, by role."""
+    from lms.main.panels import panels_for
+
+    return panels_for(user)
+
+
+@bp.post("/preferences")
+@public
+def set_preferences():
+    """Font size, high contrast and language: remembered per user (or per browser when logged out)."""
+    updates = {}
+    size = request.form.get("font_size")
+    if size in FONT_SIZES:
+        updates["font_size"] = size
+    if "high_contrast" in request.form:
+        updates["high_contrast"] = request.form.get("high_contrast") == "1"
+    locale = request.form.get("locale")
+    if locale in ("vi", "en"):
+        updates["locale"] = locale
+        session["locale"] = locale
+    if current_user.is_authenticated:
+        current_user.preferences = {**(current_user.preferences or {}), **updates}
+        db.session.commit()
+    else:
+        session["prefs"] = {**session.get("prefs", {}), **updates}
+    return redirect(safe_next_url(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}

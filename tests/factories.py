@@ -1,0 +1,67 @@
+"""Test data builders: ``make_*(session, **overrides)`` with sensible defaults."""
+
+from __future__ import annotations
+
+import itertools
+
+from lms.auth.models import Role, User
+from lms.auth.services import assign_role, create_user
+from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
+from lms.org.services import save_official, save_unit
+
+_seq = itertools.count(1)
+PASSWORD = "Secret-pass-123"
+
+
+def make_unit(session, **overrides) -> Unit:
+    n = next(_seq)
+    values = {"code": f"U{n:04d}", "name": f"Đơn vị thử {n}", "kind": UnitKind.SO_BAN_NGANH}
+    values.update(overrides)
+    return save_unit(session, Unit(**values))
+
+
+def make_official(session, unit: Unit | None = None, **overrides) -> Official:
+    n = next(_seq)
+    unit = unit or make_unit(session)
+    values = {
+        "code": f"T-{n:06d}",
+        "family_name": "Nguyễn",
+        "middle_name": "Văn",
+        "given_name": f"Thử{n}",
+        "email": f"nguoi{n}@example.gov.vn",
+        "unit_id": unit.id,
+        "position": Position.SPECIALIST,
+        "category": Category.CONG_CHUC,
+        "level": Level.TINH,
+        "birth_year": 1980,
+    }
+    values.update(overrides)
+    return save_official(session, Official(**values))
+
+
+def make_user(session, role: Role = Role.OFFICIAL, unit: Unit | None = None, *, official=True, **overrides) -> User:
+    """An account; officials and unit heads get an Official record in ``unit``."""
+    n = next(_seq)
+    person = None
+    if official and role in (Role.OFFICIAL, Role.UNIT_HEAD):
+        person = make_official(session, unit=unit)
+        unit = person.unit
+    user = create_user(
+        session,
+        overrides.pop("username", f"user{n}"),
+        overrides.pop("password", PASSWORD),
+        official=person,
+        must_change_password=overrides.pop("must_change_password", False),
+        **overrides,
+    )
+    if role != Role.OFFICIAL:
+        assign_role(session, user, user, role, unit if role == Role.UNIT_HEAD else None)
+    session.commit()
+    return user
+
+
+def login_as(client, user: User) -> None:
+    """Log the test client in as ``user`` without going through the form."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
