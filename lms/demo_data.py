@@ -103,9 +103,7 @@ UNIT_BY_CODE: dict[str, dict] = {u["code"]: u for u in UNITS}
 _LEVEL_BY_KIND = {SO: "tinh", SU_NGHIEP: "tinh", HUYEN: "huyen", XA: "xa"}
 
 # Units whose staff skews older (birth years around the late 1960s).
-_OLDER_STAFF_UNITS = frozenset(
-    {"TTRA", "SNNPTNT", "H-LAPTHACH", "H-SONGLO", "X-DAIDINH"}
-)
+_OLDER_STAFF_UNITS = frozenset({"TTRA", "SNNPTNT", "H-LAPTHACH", "H-SONGLO", "X-DAIDINH"})
 
 # -- Names ---------------------------------------------------------------------
 # Weights are rough national shares in percent; the long tail is lumped so
@@ -271,12 +269,7 @@ def _positions(rng: random.Random, unit: dict) -> list[str]:
         it = 1 if rng.random() < 0.6 else 0
     else:
         it = 0
-    fixed = (
-        ["leader"] * leaders
-        + ["clerk"] * clerks
-        + ["portal_editor"] * editors
-        + ["it_officer"] * it
-    )
+    fixed = ["leader"] * leaders + ["clerk"] * clerks + ["portal_editor"] * editors + ["it_officer"] * it
     fixed = fixed[:n]
     return fixed + ["specialist"] * (n - len(fixed))
 

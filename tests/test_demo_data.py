@@ -128,9 +128,7 @@ def test_codes_emails_phones_unique(officials):
 def test_code_email_phone_formats(officials):
     for o in officials:
         assert re.fullmatch(r"VP-\d{6}", o["code"])
-        assert re.fullmatch(r"[a-z]+\.[a-z]+\d*@vinhphuc\.gov\.vn", o["email"]), o[
-            "email"
-        ]
+        assert re.fullmatch(r"[a-z]+\.[a-z]+\d*@vinhphuc\.gov\.vn", o["email"]), o["email"]
         assert re.fullmatch(r"09\d{8}", o["phone"])
 
 
@@ -153,9 +151,7 @@ def test_all_text_is_nfc():
 
 def test_full_name_is_the_joined_parts(officials):
     for o in officials:
-        assert o["full_name"] == " ".join(
-            p for p in (o["family"], o["middle"], o["given"]) if p
-        )
+        assert o["full_name"] == " ".join(p for p in (o["family"], o["middle"], o["given"]) if p)
         assert o["given"]
         assert o["family"]
 
@@ -170,11 +166,7 @@ def test_full_name_is_the_joined_parts(officials):
 )
 @pytest.mark.parametrize("seed", [2014, 1, 99])
 def test_special_names_present_exactly_once(seed, family, middle, given):
-    matches = [
-        o
-        for o in generate_officials(seed)
-        if (o["family"], o["middle"], o["given"]) == (family, middle, given)
-    ]
+    matches = [o for o in generate_officials(seed) if (o["family"], o["middle"], o["given"]) == (family, middle, given)]
     assert len(matches) == 1
     assert matches[0]["active"]
 
@@ -215,8 +207,7 @@ def test_categories_follow_unit_kind(officials):
         group = [
             o
             for o in officials
-            if UNIT_BY_CODE[o["unit_code"]]["kind"] == kind
-            and (position is None or o["position"] == position)
+            if UNIT_BY_CODE[o["unit_code"]]["kind"] == kind and (position is None or o["position"] == position)
         ]
         return Counter(o["category"] for o in group), len(group)
 
@@ -226,11 +217,7 @@ def test_categories_follow_unit_kind(officials):
     assert so["cong_chuc"] / n > 0.7
     huyen_leaders, n = shares("huyen", "leader")
     assert huyen_leaders["can_bo"] / n > 0.4
-    assert all(
-        o["category"] == "can_bo"
-        for o in officials
-        if o["level"] == "xa" and o["position"] == "leader"
-    )
+    assert all(o["category"] == "can_bo" for o in officials if o["level"] == "xa" and o["position"] == "leader")
 
 
 def test_a_few_inactive_officials(officials):
