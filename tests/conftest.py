@@ -65,7 +65,7 @@ def _app(tmp_path_factory):
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         else:
             downgrade(revision="base")
-        upgrade()
+        upgrade(revision="heads")
     return app
 
 

@@ -1,0 +1,21 @@
+"""Domain events, sent inside the transaction of the change that causes them.
+
+Receivers run synchronously with the same session and must only ``flush``: the request (or CLI
+command) commits once, so the change and everything that reacts to it commit together or not at
+all. Connect receivers at import time of the package's ``services`` or ``events`` module.
+
+- ``attempt_graded``: sender = session; kwargs ``attempt`` (a graded quizzes Attempt).
+- ``course_completed``: sender = session; kwargs ``official_id``, ``course_id``, ``score_percent``
+  (float | None), ``completed_at`` (aware UTC datetime), ``source`` (e.g. "attempt:123"; the same
+  completion always has the same source, so receivers can be idempotent on it).
+- ``certificate_changed``: sender = session; kwargs ``certificate`` (issued, revoked, reissued,
+  expired).
+"""
+
+from blinker import Namespace
+
+signals = Namespace()
+
+attempt_graded = signals.signal("attempt-graded")
+course_completed = signals.signal("course-completed")
+certificate_changed = signals.signal("certificate-changed")

@@ -1,0 +1,33 @@
+"""The four competency topics: the three core applications and IT security."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from lms.org.models import LabelledEnum
+
+
+class Topic(LabelledEnum):
+    QLVB = "qlvb"
+    PORTAL = "portal"
+    EMAIL = "email"
+    SECURITY = "security"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            "qlvb": _l("Phần mềm quản lý văn bản và điều hành"),
+            "portal": _l("Cổng thông tin điện tử thành phần"),
+            "email": _l("Thư điện tử công vụ"),
+            "security": _l("An toàn thông tin"),
+        }
+
+    @property
+    def iu_code(self) -> str | None:
+        """Module of Thông tư 03/2014/TT-BTTTT the topic maps to, where one fits."""
+        return {"qlvb": "IU03", "portal": "IU13", "email": "IU06", "security": "IU14"}[self.value]
+
+    @property
+    def code(self) -> str:
+        """Our own competency code prefix (QLVB-01, EMAIL-03 ...)."""
+        return self.value.upper()
