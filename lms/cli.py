@@ -120,3 +120,13 @@ def merge_units_command(successor_code, predecessor_codes, name, kind, effective
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Recorded: {', '.join(predecessor_codes)} -> {new.code}")
+
+
+def _load_feature_commands() -> None:
+    from lms import optional_import
+
+    for name in ("courses.cli", "quizzes.cli", "certificates.cli", "lms.competency.cli", "lms.training.cli"):
+        optional_import(name)
+
+
+_load_feature_commands()
