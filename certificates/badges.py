@@ -165,9 +165,7 @@ def open_badge_credential(data: dict[str, Any]) -> dict[str, Any]:
         if pass_percent is not None:
             result_description["requiredValue"] = _number_text(pass_percent)
         achievement["resultDescription"] = [result_description]
-        subject["result"] = [
-            {"type": ["Result"], "resultDescription": description_id, "value": _number_text(score)}
-        ]
+        subject["result"] = [{"type": ["Result"], "resultDescription": description_id, "value": _number_text(score)}]
 
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT, OB_CONTEXT],

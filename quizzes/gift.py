@@ -106,9 +106,7 @@ class GiftResult:
 def read_text_file(data: bytes) -> str:
     """Decode an uploaded text file: UTF-8 with or without BOM, else a clear ValueError."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError(
-            'Tệp đang ở mã UTF-16 ("Unicode"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại.'
-        )
+        raise ValueError('Tệp đang ở mã UTF-16 ("Unicode"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại.')
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -222,9 +220,7 @@ def _weight(answer: str) -> tuple[float | None, str]:
         return None, answer
     match = _WEIGHT_RE.match(answer)
     if not match:
-        raise _GiftError(
-            f"Trọng số không hợp lệ ở đáp án «{_escape_post(answer[:30])}» (viết như %50% hoặc %-100%)."
-        )
+        raise _GiftError(f"Trọng số không hợp lệ ở đáp án «{_escape_post(answer[:30])}» (viết như %50% hoặc %-100%).")
     value = round(float(match.group(1)) / 100, 7)  # Moodle keeps 7 decimals
     if not -1 <= value <= 1:
         raise _GiftError(f"Trọng số {match.group(1)}% nằm ngoài khoảng -100%..100%.")
@@ -304,9 +300,7 @@ def _parse_shortanswer(answer_text: str, fmt: str) -> dict[str, Any]:
     for _marker, rest in _split_markers(answer_text, "="):
         weight, rest = _weight(rest)
         body, feedback = _feedback_split(rest, fmt)
-        answers.append(
-            {"text": _plain(body), "fraction": 1.0 if weight is None else weight, "feedback": feedback}
-        )
+        answers.append({"text": _plain(body), "fraction": 1.0 if weight is None else weight, "feedback": feedback})
     return {"answers": answers, "case_sensitive": False, "fold_diacritics": False}
 
 
@@ -500,9 +494,7 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     open_at, close_at = body.find("{"), body.find("}")
     if open_at == -1 and close_at == -1:
         html_text = _formatted(body, "moodle")
-        result.unsupported.append(
-            Unsupported(block.lines[0][0], title or _default_title(html_text), "description")
-        )
+        result.unsupported.append(Unsupported(block.lines[0][0], title or _default_title(html_text), "description"))
         return None
     if open_at == -1 or close_at == -1 or close_at < open_at or body.count("{") != 1 or body.count("}") != 1:
         if open_at == -1 or (close_at != -1 and close_at < open_at):
@@ -537,9 +529,7 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     general_feedback = ""
     gf_at = answer_text.rfind("####")
     if gf_at != -1:
-        general_feedback = (
-            _formatted(answer_text[gf_at + 4 :], fmt) if answer_text[gf_at + 4 :].strip() else ""
-        )
+        general_feedback = _formatted(answer_text[gf_at + 4 :], fmt) if answer_text[gf_at + 4 :].strip() else ""
         answer_text = answer_text[:gf_at].strip()
     if not title:
         title = _default_title(question_text)
@@ -612,9 +602,7 @@ def _answers_out(question: QuestionData) -> list[str]:
                 marker = "~" + (_percent(fraction) if fraction else "")
             else:
                 marker = "~" + (_percent(fraction) if fraction else "")
-            lines.append(
-                marker + _text_out(option.get("text", "")) + _feedback_out(option.get("feedback", ""))
-            )
+            lines.append(marker + _text_out(option.get("text", "")) + _feedback_out(option.get("feedback", "")))
     elif qtype == "truefalse":
         line = "TRUE" if config.get("correct") else "FALSE"
         wrong, right = config.get("feedback_wrong", ""), config.get("feedback_right", "")
@@ -643,9 +631,7 @@ def _answers_out(question: QuestionData) -> list[str]:
         used = set()
         for pair in config.get("pairs", []):
             used.add(pair.get("answer"))
-            lines.append(
-                "=" + _text_out(pair.get("text", "")) + " -> " + _repchar(answers.get(pair.get("answer"), ""))
-            )
+            lines.append("=" + _text_out(pair.get("text", "")) + " -> " + _repchar(answers.get(pair.get("answer"), "")))
         for answer in config.get("answers", []):
             if answer["id"] not in used:
                 lines.append("= -> " + _repchar(answer["text"]))

@@ -430,9 +430,7 @@ class SingleChoice(_ChoiceBase):
 
     @classmethod
     def describe_right_answer(cls, config: Mapping[str, Any]) -> str:
-        best = [
-            plain_text(o.get("text", "")) for o in cls._options(config) if _number(o.get("fraction")) >= 1
-        ]
+        best = [plain_text(o.get("text", "")) for o in cls._options(config) if _number(o.get("fraction")) >= 1]
         return "; ".join(best)
 
     @classmethod
@@ -625,9 +623,7 @@ class ShortAnswer(QuestionType):
     @classmethod
     def describe_right_answer(cls, config: Mapping[str, Any]) -> str:
         return "; ".join(
-            str(a.get("text"))
-            for a in _items(config, "answers")
-            if _number(a.get("fraction"), 1.0) >= 1 - EPSILON
+            str(a.get("text")) for a in _items(config, "answers") if _number(a.get("fraction"), 1.0) >= 1 - EPSILON
         )
 
     @classmethod
@@ -730,9 +726,7 @@ class Numerical(QuestionType):
     @classmethod
     def describe_right_answer(cls, config: Mapping[str, Any]) -> str:
         return "; ".join(
-            cls.describe(a)
-            for a in _items(config, "answers")
-            if _number(a.get("fraction"), 1.0) >= 1 - EPSILON
+            cls.describe(a) for a in _items(config, "answers") if _number(a.get("fraction"), 1.0) >= 1 - EPSILON
         )
 
     @classmethod
@@ -818,9 +812,7 @@ class Matching(QuestionType):
         subs = set(_ids(_items(config, "pairs")))
         choices = set(_ids(_items(config, "answers")))
         return {
-            k: v
-            for k, v in answer.items()
-            if isinstance(k, str) and k in subs and isinstance(v, str) and v in choices
+            k: v for k, v in answer.items() if isinstance(k, str) and k in subs and isinstance(v, str) and v in choices
         }
 
     @classmethod
@@ -845,8 +837,7 @@ class Matching(QuestionType):
     def describe_right_answer(cls, config: Mapping[str, Any]) -> str:
         answers = {a.get("id"): str(a.get("text", "")) for a in _items(config, "answers")}
         return "; ".join(
-            f"{plain_text(p.get('text', ''))} → {answers.get(p.get('answer'), '')}"
-            for p in _items(config, "pairs")
+            f"{plain_text(p.get('text', ''))} → {answers.get(p.get('answer'), '')}" for p in _items(config, "pairs")
         )
 
     @classmethod
@@ -894,9 +885,7 @@ class Ordering(QuestionType):
         items = {str(i.get("id")): i for i in _items(config, "items")}
         ids = sorted(items)  # without a saved layout, never the correct order
         view = _public_base(cls.name, config, text)
-        view["items"] = [
-            {"id": iid, "text": str(items[iid].get("text", ""))} for iid in _layout_order(ids, layout)
-        ]
+        view["items"] = [{"id": iid, "text": str(items[iid].get("text", ""))} for iid in _layout_order(ids, layout)]
         view["positions"] = list(range(1, len(items) + 1))
         return view
 

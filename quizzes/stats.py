@@ -100,9 +100,7 @@ def analyse(
         sd = math.sqrt(_variance(marks)) if n > 1 else None
         discrimination = pearson(marks, rest)
         questions.append(
-            QuestionStats(
-                qid, n, mean, max_mark, facility, sd, discrimination, flags_for(facility, discrimination)
-            )
+            QuestionStats(qid, n, mean, max_mark, facility, sd, discrimination, flags_for(facility, discrimination))
         )
 
     k = len(ids)
@@ -125,9 +123,7 @@ def analyse(
         median=statistics.median(totals) if n else None,
         sd=math.sqrt(total_var) if n > 1 else None,
         alpha=alpha,
-        pass_rate=(sum(1 for t in totals if t >= pass_mark - 1e-9) / n)
-        if n and pass_mark is not None
-        else None,
+        pass_rate=(sum(1 for t in totals if t >= pass_mark - 1e-9) / n) if n and pass_mark is not None else None,
         distribution=distribution,
         questions=questions,
     )

@@ -239,9 +239,7 @@ def _row_question(row: Mapping[str, Any], line: int) -> QuestionData:
         raise _RowError("difficulty", "Độ khó ghi easy, medium hoặc hard.")
     html_text = _html(text)
     title = _cell(row, "title") or qtypes.plain_text(html_text)[:80]
-    tags = list(
-        dict.fromkeys(t.strip() for t in _cell(row, "tags").replace(";", ",").split(",") if t.strip())
-    )
+    tags = list(dict.fromkeys(t.strip() for t in _cell(row, "tags").replace(";", ",").split(",") if t.strip()))
     return QuestionData(
         qtype=qtype,
         title=title,

@@ -214,7 +214,6 @@ def test_normalize_round_trip(symbols, data):
     assert normalize_verification_code(canonical) == canonical
     # any case, any separator placement
     noisy = "".join(
-        (ch.lower() if data.draw(st.booleans()) else ch) + data.draw(st.sampled_from(["", "", "-", " "]))
-        for ch in raw
+        (ch.lower() if data.draw(st.booleans()) else ch) + data.draw(st.sampled_from(["", "", "-", " "])) for ch in raw
     )
     assert normalize_verification_code(noisy) == canonical

@@ -74,9 +74,7 @@ def embedded_fonts(pdf: bytes):
             targets = [d.get_object() for d in descendants] if descendants else [font]
             for target in targets:
                 descriptor = target["/FontDescriptor"].get_object()
-                stream = (
-                    descriptor.get("/FontFile2") or descriptor.get("/FontFile3") or descriptor["/FontFile"]
-                )
+                stream = descriptor.get("/FontFile2") or descriptor.get("/FontFile3") or descriptor["/FontFile"]
                 found.append((str(font["/BaseFont"]), stream.get_object().get_data()))
         for xobject in (resources.get("/XObject") or {}).values():
             walk_resources(xobject.get_object().get("/Resources"))

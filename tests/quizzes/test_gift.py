@@ -289,9 +289,7 @@ def questions(draw):
     title = draw(texts)
     if qtype in ("single", "multi"):
         n = draw(st.integers(2, 5))
-        options = [
-            {"text": draw(texts), "fraction": 0.0, "feedback": draw(st.just("") | texts)} for _ in range(n)
-        ]
+        options = [{"text": draw(texts), "fraction": 0.0, "feedback": draw(st.just("") | texts)} for _ in range(n)]
         if qtype == "single":
             options[draw(st.integers(0, n - 1))]["fraction"] = 1.0
             for o in options:
@@ -342,9 +340,7 @@ def questions(draw):
         difficulty=draw(st.sampled_from([None, "easy", "hard"])),
         tags=draw(
             st.lists(
-                texts.filter(
-                    lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`\\")
-                ),
+                texts.filter(lambda t: t.lower() not in ("easy", "medium", "hard") and not set(t) & set("<>`\\")),
                 max_size=2,
                 unique=True,
             )

@@ -17,9 +17,7 @@ from quizzes import qtypes
 from quizzes.qtypes import QUESTION_TYPES, Grade, fold_text, grade_answer, parse_number
 
 ALL_TYPES = sorted(RAW)
-TEMPLATES = Environment(
-    loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined
-)
+TEMPLATES = Environment(loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined)
 
 
 def test_registry_has_every_type():
@@ -333,12 +331,8 @@ def test_templates_render_accessible_controls_without_answers(qtype):
         assert secret not in html
     # every control sits inside a <label> (big click target)
     controls = len(re.findall(r"<(input|select)\b", html))
-    labelled = len(
-        re.findall(r"<label[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?<(input|select)\b", html, re.DOTALL)
-    )
-    labelled += len(
-        re.findall(r"<label[^>]*>\s*<span class=\"q-row-text\">.*?</span>\s*<select", html, re.DOTALL)
-    )
+    labelled = len(re.findall(r"<label[^>]*>\s*(<span[^>]*>[^<]*</span>\s*)?<(input|select)\b", html, re.DOTALL))
+    labelled += len(re.findall(r"<label[^>]*>\s*<span class=\"q-row-text\">.*?</span>\s*<select", html, re.DOTALL))
     assert controls and labelled >= controls
 
 
