@@ -1,0 +1,1 @@
+"""Courses: content loaded from Markdown, enrolment, progress, assignment and completion."""
