@@ -1,0 +1,759 @@
+"""Quiz use cases: the question bank, attempts, grading and statistics.
+
+Plain functions taking a session and values (and ``now``); they flush, never commit. The request
+(or the CLI command) commits once, so answers, grading, the ``attempt_graded`` receivers and the
+course completion commit together or not at all.
+
+Importing this module registers the completion requirement "final quiz passed" with
+``courses.services`` (when the courses package provides it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import secrets
+import statistics as pystats
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from lms import events
+from lms.org.models import Official
+from lms.text import clean_text, fold
+from lms.topics import Topic
+from quizzes import gift, qtypes, stats
+from quizzes.gift import ParseError, QuestionData
+from quizzes.models import (
+    SLOT_ANSWERED,
+    SLOT_TODO,
+    Attempt,
+    AttemptSlot,
+    AttemptState,
+    GradingMethod,
+    Question,
+    QuestionCategory,
+    QuestionVersion,
+    Quiz,
+    QuizDraw,
+    QuizOverride,
+)
+
+DEFAULT_GRACE_SECONDS = 30  # answers still accepted this long after the deadline (network latency)
+
+
+class QuizError(Exception):
+    """A user error, with a message in plain Vietnamese."""
+
+
+class AttemptClosed(QuizError):
+    pass
+
+
+class QuestionImportError(QuizError):
+    def __init__(self, errors: list[ParseError]) -> None:
+        super().__init__(f"{len(errors)} lỗi")
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------- question bank
+
+
+@dataclass
+class ImportSummary:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    categories: list[str] = field(default_factory=list)
+
+
+def category_name(path: str) -> str:
+    last = path.rsplit("/", 1)[-1]
+    return (last.replace("-", " ").strip() or path).capitalize()
+
+
+def get_or_create_category(session: Session, topic: Topic, path: str, name: str | None = None) -> QuestionCategory:
+    category = session.scalar(select(QuestionCategory).where(QuestionCategory.path == path))
+    if category is None:
+        category = QuestionCategory(topic=topic, path=path, name=name or category_name(path))
+        session.add(category)
+        session.flush()
+    return category
+
+
+def _category_path(data: QuestionData, topic: Topic) -> str:
+    path = clean_text(data.category).strip("/ ") or f"{topic.value}/chung"
+    if path.split("/", 1)[0] != topic.value:
+        path = f"{topic.value}/{path}"
+    return path[:200]
+
+
+def _search_text(title: str, text: str) -> str:
+    return fold(f"{title} {qtypes.plain_text(text)}")
+
+
+def _version_values(data: QuestionData) -> dict[str, Any]:
+    return {
+        "text": gift.sanitize_html(data.text),
+        "config": data.config,
+        "general_feedback": gift.sanitize_html(data.general_feedback or ""),
+        "default_mark": float(data.default_mark),
+    }
+
+
+def _same_version(version: QuestionVersion | None, values: Mapping[str, Any]) -> bool:
+    return version is not None and all(getattr(version, k) == v for k, v in values.items())
+
+
+def validate_questions(questions: Iterable[QuestionData], topic: Topic) -> list[ParseError]:
+    errors: list[ParseError] = []
+    seen: dict[tuple[str, str], int] = {}
+    for data in questions:
+        try:
+            problems = qtypes.get_type(data.qtype).validate(data.config)
+        except ValueError as exc:
+            problems = [str(exc)]
+        errors.extend(ParseError(data.line, f"Câu hỏi «{data.title}»: {p}") for p in problems)
+        if not data.title.strip():
+            errors.append(ParseError(data.line, "Câu hỏi chưa có tên (title)."))
+        key = (_category_path(data, topic), clean_text(data.title))
+        if key in seen:
+            errors.append(ParseError(data.line, f"Tên câu hỏi «{data.title}» bị trùng với câu ở dòng {seen[key]}."))
+        seen.setdefault(key, data.line)
+        if data.category and "/" in data.category and data.category.split("/", 1)[0] in {t.value for t in Topic}:
+            if data.category.split("/", 1)[0] != topic.value:
+                errors.append(ParseError(data.line, f"Danh mục «{data.category}» không thuộc chủ đề «{topic.label}»."))
+    return errors
+
+
+def import_questions(
+    session: Session,
+    questions: list[QuestionData],
+    topic: Topic,
+    now: datetime,
+    author_id: int | None = None,
+) -> ImportSummary:
+    """Store ``questions`` in ``topic``, all or none (raises :class:`QuestionImportError` first).
+
+    A question is identified by (category, title): importing it again with a different content adds
+    a version; with the same content it is left alone. Flushes only.
+    """
+    errors = validate_questions(questions, topic)
+    if errors:
+        raise QuestionImportError(errors)
+    summary = ImportSummary()
+    categories: dict[str, QuestionCategory] = {}
+    for data in questions:
+        path = _category_path(data, topic)
+        if path not in categories:
+            categories[path] = get_or_create_category(session, topic, path)
+            summary.categories.append(path)
+        category = categories[path]
+        title = clean_text(data.title)[:200]
+        question = session.scalar(select(Question).where(Question.category_id == category.id, Question.title == title))
+        values = _version_values(data)
+        if question is None:
+            question = Question(
+                category=category,
+                topic=topic,
+                title=title,
+                qtype=data.qtype,
+                difficulty=data.difficulty,
+                tags=list(data.tags),
+                search_text=_search_text(title, values["text"]),
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(question)
+            _add_version(session, question, values, now, author_id)
+            summary.created += 1
+        elif question.qtype != data.qtype:
+            raise QuestionImportError(
+                [ParseError(data.line, f"Câu hỏi «{title}» đã có trong ngân hàng với loại khác ({question.qtype}).")]
+            )
+        elif _same_version(question.current_version, values):
+            summary.unchanged += 1
+        else:
+            question.difficulty, question.tags = data.difficulty, list(data.tags)
+            question.search_text = _search_text(title, values["text"])
+            question.archived = False
+            _add_version(session, question, values, now, author_id)
+            summary.updated += 1
+    session.flush()
+    return summary
+
+
+def _add_version(
+    session: Session, question: Question, values: Mapping[str, Any], now: datetime, author_id: int | None
+) -> QuestionVersion:
+    number = 1
+    if question.id is not None:
+        number = (
+            session.scalar(select(func.max(QuestionVersion.number)).where(QuestionVersion.question_id == question.id))
+            or 0
+        ) + 1
+    version = QuestionVersion(question=question, number=number, created_at=now, created_by_id=author_id, **values)
+    session.add(version)
+    session.flush()
+    question.current_version = version
+    question.updated_at = now
+    session.flush()
+    return version
+
+
+def question_data(question: Question, version: QuestionVersion | None = None) -> QuestionData:
+    version = version or question.current_version
+    return QuestionData(
+        qtype=question.qtype,
+        title=question.title,
+        text=version.text,
+        category=question.category.path,
+        config=version.config,
+        default_mark=version.default_mark,
+        general_feedback=version.general_feedback,
+        difficulty=question.difficulty,
+        tags=list(question.tags or []),
+    )
+
+
+def bank_query(topic: str | None = None, category_id: int | None = None, q: str = "", archived: bool = False):
+    """The question bank list, by category path then title."""
+    query = (
+        select(Question)
+        .join(QuestionCategory)
+        .where(Question.archived.is_(archived))
+        .options(selectinload(Question.current_version), selectinload(Question.category))
+    )
+    if topic:
+        query = query.where(Question.topic == topic)
+    if category_id:
+        query = query.where(Question.category_id == category_id)
+    if q:
+        for word in fold(q).split():
+            query = query.where(Question.search_text.contains(word, autoescape=True))
+    return query.order_by(QuestionCategory.path, Question.title, Question.id)
+
+
+def export_questions(session: Session, topic: str | None = None, category_id: int | None = None) -> str:
+    """GIFT text of a topic's (or one category's) current questions."""
+    questions = session.scalars(bank_query(topic, category_id)).all()
+    return gift.export_gift([question_data(q) for q in questions if q.current_version is not None])
+
+
+def edit_question(
+    session: Session, question: Question, gift_text: str, now: datetime, author_id: int | None = None
+) -> QuestionVersion | None:
+    """Replace a question's content with one GIFT question; adds a version (None when unchanged).
+
+    The type cannot change (past attempts are graded with it); the title and category stay.
+    """
+    result = gift.parse_gift(gift_text)
+    if result.errors:
+        raise QuestionImportError(result.errors)
+    if len(result.questions) != 1 or result.unsupported:
+        raise QuizError("Hãy nhập đúng một câu hỏi ở định dạng GIFT.")
+    data = result.questions[0]
+    if data.qtype != question.qtype:
+        raise QuizError(
+            f"Không đổi được loại câu hỏi ({qtypes.get_type(question.qtype).label} → "
+            f"{qtypes.get_type(data.qtype).label}); hãy tạo câu hỏi mới."
+        )
+    values = _version_values(data)
+    question.difficulty = data.difficulty or question.difficulty
+    question.tags = list(data.tags) or list(question.tags or [])
+    if _same_version(question.current_version, values):
+        return None
+    question.search_text = _search_text(question.title, values["text"])
+    return _add_version(session, question, values, now, author_id)
+
+
+def question_gift(question: Question) -> str:
+    data = question_data(question)
+    data.category = ""
+    return gift.export_gift([data]).strip() + "\n"
+
+
+# --------------------------------------------------------------------------- quizzes and attempts
+
+
+def get_override(session: Session, quiz_id: int, official_id: int) -> QuizOverride | None:
+    return session.scalar(
+        select(QuizOverride).where(QuizOverride.quiz_id == quiz_id, QuizOverride.official_id == official_id)
+    )
+
+
+def attempts_of(session: Session, quiz_id: int, official_id: int) -> list[Attempt]:
+    return list(
+        session.scalars(
+            select(Attempt)
+            .where(Attempt.quiz_id == quiz_id, Attempt.official_id == official_id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+@dataclass
+class Eligibility:
+    allowed: bool
+    reason: str = ""
+    attempts_used: int = 0
+    attempts_left: int | None = None  # None = unlimited
+    in_progress: Attempt | None = None
+    next_start_at: datetime | None = None
+    time_limit_minutes: int | None = None
+
+
+def eligibility(session: Session, quiz: Quiz, official_id: int, now: datetime) -> Eligibility:
+    """May ``official_id`` start (or resume) an attempt now? With a reason in Vietnamese."""
+    attempts = attempts_of(session, quiz.id, official_id)
+    override = get_override(session, quiz.id, official_id)
+    extra_minutes = override.extra_minutes if override else 0
+    time_limit = quiz.time_limit_minutes + extra_minutes if quiz.time_limit_minutes else None
+    used = len(attempts)
+    left = None
+    if quiz.attempts_allowed:
+        left = max(0, quiz.attempts_allowed + (override.extra_attempts if override else 0) - used)
+    current = next((a for a in attempts if a.in_progress), None)
+    info = Eligibility(True, "", used, left, current, None, time_limit)
+    if current is not None:
+        return info
+    if not quiz.published:
+        info.allowed, info.reason = False, "Bài kiểm tra chưa được mở."
+    elif quiz.open_at and now < quiz.open_at:
+        info.allowed, info.reason = False, "Bài kiểm tra chưa đến giờ mở."
+    elif quiz.close_at and now >= quiz.close_at:
+        info.allowed, info.reason = False, "Bài kiểm tra đã đóng."
+    elif left == 0:
+        info.allowed, info.reason = False, "Bạn đã dùng hết số lần làm bài."
+    elif quiz.delay_minutes and attempts:
+        last_end = max((a.submitted_at or a.started_at) for a in attempts)
+        next_start = last_end + timedelta(minutes=quiz.delay_minutes)
+        if now < next_start:
+            info.allowed, info.reason, info.next_start_at = False, "Bạn cần chờ trước khi làm lại.", next_start
+    return info
+
+
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
+    """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled."""
+    if not quiz.draws:
+        raise QuizError("Bài kiểm tra chưa có câu hỏi (chưa chọn số câu cho từng danh mục).")
+    chosen: list[QuestionVersion] = []
+    for draw in quiz.draws:
+        pool = session.scalars(
+            select(Question)
+            .where(
+                Question.category_id == draw.category_id,
+                Question.archived.is_(False),
+                Question.current_version_id.is_not(None),
+            )
+            .order_by(Question.id)
+            .options(selectinload(Question.current_version))
+        ).all()
+        if len(pool) < draw.count:
+            raise QuizError(f"Danh mục «{draw.category.path}» chỉ có {len(pool)} câu hỏi, không đủ {draw.count} câu.")
+        chosen.extend(q.current_version for q in rng.sample(list(pool), draw.count))
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    return chosen
+
+
+def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetime, seed: int | None = None) -> Attempt:
+    """Start an attempt, or return the official's attempt in progress (two tabs share it).
+
+    Checks publication, open/close dates, attempts allowed (with the override) and the delay
+    between attempts; raises :class:`QuizError`. The attempt number is unique per (quiz,
+    official): when a concurrent request inserted the same number first, its attempt is returned.
+    """
+    info = eligibility(session, quiz, official.id, now)
+    if info.in_progress is not None:
+        if not info.in_progress.is_overdue(now):
+            return info.in_progress
+        submit_attempt(session, info.in_progress.id, now)
+        return start_attempt(session, quiz, official, now, seed)
+    if not info.allowed:
+        raise QuizError(info.reason)
+    seed = secrets.randbelow(2**31 - 1) if seed is None else seed
+    rng = random.Random(seed)
+    versions = draw_questions(session, quiz, rng)
+    deadline = now + timedelta(minutes=info.time_limit_minutes) if info.time_limit_minutes else None
+    if quiz.close_at and (deadline is None or deadline > quiz.close_at):
+        deadline = quiz.close_at
+    attempt = Attempt(
+        quiz_id=quiz.id,
+        official_id=official.id,
+        number=info.attempts_used + 1,
+        state=AttemptState.IN_PROGRESS,
+        started_at=now,
+        deadline_at=deadline,
+        seed=seed,
+    )
+    for slot_no, version in enumerate(versions, start=1):
+        layout = qtypes.get_type(version.question.qtype).prepare(version.config, rng, quiz.shuffle_options)
+        attempt.slots.append(
+            AttemptSlot(
+                slot_no=slot_no,
+                question_version_id=version.id,
+                layout=layout,
+                max_mark=version.default_mark,
+                state=SLOT_TODO,
+            )
+        )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+            session.flush()
+    except IntegrityError:
+        # another request (second tab, double click) started this attempt number first
+        existing = session.scalar(
+            select(Attempt).where(
+                Attempt.quiz_id == quiz.id,
+                Attempt.official_id == official.id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+            )
+        )
+        if existing is None:
+            raise QuizError("Bạn vừa bắt đầu hoặc nộp một lần làm bài khác. Hãy tải lại trang.") from None
+        return existing
+    return attempt
+
+
+def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
+    return next((s for s in attempt.slots if s.slot_no == slot_no), None)
+
+
+def check_open(attempt: Attempt, now: datetime, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> None:
+    if not attempt.in_progress:
+        raise AttemptClosed("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
+    if attempt.is_overdue(now, grace_seconds):
+        raise AttemptClosed("Đã hết giờ làm bài. Câu trả lời sau thời hạn không được ghi nhận.")
+
+
+def save_answer(
+    session: Session,
+    attempt: Attempt,
+    slot_no: int,
+    form: Any,
+    now: datetime,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+) -> AttemptSlot:
+    """Read the answer of slot ``slot_no`` from ``form`` (field names ``q<slot_no>...``) through the
+    question type and store it. Saving the same form twice gives the same result. Raises
+    :class:`AttemptClosed` when the attempt is submitted or past its deadline plus the grace period."""
+    check_open(attempt, now, grace_seconds)
+    slot = get_slot(attempt, slot_no)
+    if slot is None:
+        raise QuizError("Không có câu hỏi này trong bài làm.")
+    version = slot.question_version
+    answer = qtypes.get_type(version.question.qtype).parse(form, slot_prefix(slot_no), version.config, slot.layout)
+    if answer != slot.answer:
+        slot.answer = answer
+        slot.answered_at = now
+    slot.state = SLOT_ANSWERED if answer is not None else SLOT_TODO
+    session.flush()
+    return slot
+
+
+def describe_answer(qtype: str, config: Mapping[str, Any], layout: Any, answer: Any) -> str:
+    """An answer as plain text for the review page ("" when unanswered)."""
+    if answer is None:
+        return ""
+    view = qtypes.get_type(qtype).public_view(config, layout)
+    if qtype in ("single", "multi", "truefalse"):
+        chosen = answer if isinstance(answer, list) else [answer]
+        if qtype == "truefalse":
+            chosen = ["true" if a is True else "false" for a in chosen if isinstance(a, bool)]
+        texts = {o["id"]: qtypes.plain_text(o["text"]) for o in view.get("options", [])}
+        return "; ".join(texts.get(a, "") for a in chosen if a in texts)
+    if qtype == "matching" and isinstance(answer, Mapping):
+        choices = {c["id"]: c["text"] for c in view.get("choices", [])}
+        return "; ".join(
+            f"{qtypes.plain_text(s['text'])} → {choices.get(answer.get(s['id']), '—')}" for s in view["subquestions"]
+        )
+    if qtype == "ordering" and isinstance(answer, Mapping):
+        items = sorted(view.get("items", []), key=lambda i: answer.get(i["id"], 999))
+        return " → ".join(f"{answer.get(i['id'], '?')}. {qtypes.plain_text(i['text'])}" for i in items)
+    return str(answer)
+
+
+def slot_prefix(slot_no: int) -> str:
+    return f"q{slot_no}"
+
+
+def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_at: datetime | None = None) -> bool:
+    """Submit and grade an attempt exactly once, even under concurrent requests.
+
+    The state moves in one conditional UPDATE (``... WHERE state = 'in_progress'``); only the
+    request whose UPDATE changed the row grades, sends ``attempt_graded`` and (for a course's final
+    quiz, once passed) asks the courses package to check completion. Returns True for that request.
+    """
+    result = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, submitted_at=submitted_at or now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    attempt = session.get(Attempt, attempt_id)
+    session.refresh(attempt)
+    grade_attempt(session, attempt, now)
+    events.attempt_graded.send(session, attempt=attempt)
+    quiz = attempt.quiz
+    if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
+        from courses.services import check_completion
+
+        check_completion(session, attempt.official_id, quiz.course_id, source=f"attempt:{attempt.id}")
+    return True
+
+
+def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
+    score = max_score = 0.0
+    for slot in attempt.slots:
+        version = slot.question_version
+        grade = qtypes.grade_answer(version.question.qtype, version.config, slot.answer)
+        slot.max_mark = version.default_mark
+        slot.mark = round(grade.fraction * version.default_mark, 7)
+        slot.state = grade.state
+        score += slot.mark
+        max_score += slot.max_mark
+    attempt.score = round(score, 7)
+    attempt.max_score = max_score
+    attempt.percent = round(100.0 * score / max_score, 4) if max_score else 0.0
+    attempt.passed = attempt.percent >= attempt.quiz.pass_percent - 1e-9
+    attempt.graded_at = now
+    session.flush()
+
+
+def close_overdue_attempts(session: Session, now: datetime, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> int:
+    """Grade every attempt past its deadline (plus grace) with the answers saved; returns how many."""
+    ids = session.scalars(
+        select(Attempt.id).where(
+            Attempt.state == AttemptState.IN_PROGRESS,
+            Attempt.deadline_at.is_not(None),
+            Attempt.deadline_at < now - timedelta(seconds=grace_seconds),
+        )
+    ).all()
+    closed = 0
+    for attempt_id in ids:
+        deadline = session.scalar(select(Attempt.deadline_at).where(Attempt.id == attempt_id))
+        closed += submit_attempt(session, attempt_id, now, submitted_at=deadline)
+    return closed
+
+
+def finish_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_seconds: float) -> bool:
+    """Viewing an overdue attempt grades it; True when it was graded now."""
+    if attempt.is_overdue(now, grace_seconds):
+        done = submit_attempt(session, attempt.id, now, submitted_at=attempt.deadline_at)
+        session.refresh(attempt)
+        return done
+    return False
+
+
+# --------------------------------------------------------------------------- results
+
+
+def quiz_grade(session: Session, quiz: Quiz, official_id: int) -> float | None:
+    """The official's grade (percent) for the quiz by its grading method; None before any graded attempt."""
+    percents = [
+        a.percent
+        for a in attempts_of(session, quiz.id, official_id)
+        if a.state == AttemptState.SUBMITTED and a.percent is not None
+    ]
+    if not percents:
+        return None
+    method = quiz.grading_method
+    if method == GradingMethod.LAST:
+        return percents[-1]
+    if method == GradingMethod.FIRST:
+        return percents[0]
+    if method == GradingMethod.AVERAGE:
+        return pystats.fmean(percents)
+    return max(percents)
+
+
+def quiz_grade_passed(session: Session, quiz: Quiz, official_id: int) -> bool:
+    grade = quiz_grade(session, quiz, official_id)
+    return grade is not None and grade >= quiz.pass_percent - 1e-9
+
+
+def final_quiz_passed(session: Session, official_id: int, course_id: int) -> bool:
+    """Completion requirement registered with courses: every published final quiz of the course is
+    passed by its grading method (True when the course has no final quiz)."""
+    finals = session.scalars(
+        select(Quiz).where(Quiz.course_id == course_id, Quiz.is_final.is_(True), Quiz.published.is_(True))
+    ).all()
+    return all(quiz_grade_passed(session, quiz, official_id) for quiz in finals)
+
+
+def history_query(official_id: int):
+    """An official's attempts, newest first."""
+    return (
+        select(Attempt)
+        .where(Attempt.official_id == official_id)
+        .options(selectinload(Attempt.quiz))
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    )
+
+
+def results_query(quiz_id: int, unit_ids: set[int] | None = None):
+    """Graded attempts of a quiz (optionally of some units' officials), best first then by name."""
+    query = (
+        select(Attempt)
+        .join(Official, Attempt.official_id == Official.id)
+        .where(Attempt.quiz_id == quiz_id, Attempt.state == AttemptState.SUBMITTED)
+        .options(selectinload(Attempt.official))
+    )
+    if unit_ids is not None:
+        query = query.where(Official.unit_id.in_(unit_ids))
+    return query.order_by(Attempt.percent.desc(), Official.given_name, Official.family_name, Attempt.id)
+
+
+def available_quizzes(session: Session, official_id: int, now: datetime) -> list[Quiz]:
+    """Published quizzes an official may see: of their enrolled courses when the courses package
+    says which (``courses.services.enrolled_course_ids``), plus practice quizzes."""
+    query = select(Quiz).where(Quiz.published.is_(True)).order_by(Quiz.title, Quiz.id)
+    quizzes = session.scalars(query).all()
+    enrolled = _enrolled_course_ids(session, official_id)
+    if enrolled is not None:
+        quizzes = [q for q in quizzes if q.course_id is None or q.course_id in enrolled]
+    return [q for q in quizzes if q.close_at is None or q.close_at > now]
+
+
+def _enrolled_course_ids(session: Session, official_id: int) -> set[int] | None:
+    from lms import optional_import
+
+    course_services = optional_import("courses.services")
+    fn = getattr(course_services, "enrolled_course_ids", None) if course_services else None
+    return set(fn(session, official_id)) if fn else None
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+@dataclass
+class QuestionRow:
+    question: Question
+    stats: stats.QuestionStats
+
+
+@dataclass
+class QuizStatistics:
+    quiz: stats.QuizStats
+    questions: list[QuestionRow]
+
+
+def quiz_statistics(session: Session, quiz: Quiz) -> QuizStatistics:
+    """Item analysis over the graded attempts (``quizzes.stats.analyse``).
+
+    Questions are drawn at random, so each question is analysed over the attempts that saw it:
+    its mark against the rest of that attempt's score. The quiz-level figures use the slot marks.
+    """
+    attempts = session.scalars(
+        select(Attempt)
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.SUBMITTED)
+        .options(selectinload(Attempt.slots).selectinload(AttemptSlot.question_version))
+        .order_by(Attempt.id)
+    ).all()
+    by_slot = [{s.slot_no: s.mark or 0.0 for s in a.slots} for a in attempts]
+    max_by_slot: dict[int, float] = {}
+    for a in attempts:
+        for s in a.slots:
+            max_by_slot[s.slot_no] = max(max_by_slot.get(s.slot_no, 0.0), s.max_mark)
+    max_total = sum(max_by_slot.values())
+    overall = stats.analyse(by_slot, max_by_slot, pass_mark=max_total * quiz.pass_percent / 100 if max_total else None)
+    seen: dict[int, list[tuple[float, float, float, float]]] = defaultdict(list)  # qid -> (mark, max, total, max_total)
+    for a in attempts:
+        total = sum(s.mark or 0.0 for s in a.slots)
+        total_max = sum(s.max_mark for s in a.slots)
+        for s in a.slots:
+            seen[s.question_version.question_id].append((s.mark or 0.0, s.max_mark, total, total_max))
+    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(list(seen))))}
+    rows = []
+    for qid, marks in seen.items():
+        max_mark = max(m[1] for m in marks)
+        rest_max = max(m[3] - m[1] for m in marks)
+        result = stats.analyse([{"q": m[0], "rest": m[2] - m[0]} for m in marks], {"q": max_mark, "rest": rest_max})
+        rows.append(QuestionRow(questions[qid], result.questions[0]))
+    rows.sort(key=lambda r: (r.question.category.path, r.question.title))
+    return QuizStatistics(overall, rows)
+
+
+STATS_COLUMNS = ["question_id", "category", "title", "type", "attempts", "mean_mark", "max_mark", "facility",
+                 "sd", "discrimination", "flags"]  # fmt: skip
+
+
+def statistics_csv(result: QuizStatistics) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STATS_COLUMNS)
+
+    def num(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    for row in result.questions:
+        s = row.stats
+        writer.writerow(
+            [row.question.id, row.question.category.path, row.question.title, row.question.qtype, s.count,
+             num(s.mean), num(s.max_mark), num(s.facility), num(s.sd), num(s.discrimination), " ".join(s.flags)]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- quiz settings
+
+
+def set_draws(session: Session, quiz: Quiz, counts: Mapping[int, int]) -> None:
+    """Replace the quiz's draws with ``{category_id: count}`` (counts <= 0 dropped)."""
+    wanted = {cid: n for cid, n in counts.items() if n and n > 0}
+    for draw in list(quiz.draws):
+        if draw.category_id not in wanted:
+            quiz.draws.remove(draw)
+        else:
+            draw.count = wanted.pop(draw.category_id)
+    for cid, n in wanted.items():
+        quiz.draws.append(QuizDraw(category_id=cid, count=n))
+    session.flush()
+
+
+def set_override(
+    session: Session,
+    quiz: Quiz,
+    official_id: int,
+    extra_minutes: int,
+    extra_attempts: int,
+    reason: str,
+    granted_by_id: int | None,
+    now: datetime,
+) -> QuizOverride:
+    override = get_override(session, quiz.id, official_id)
+    if override is None:
+        override = QuizOverride(quiz_id=quiz.id, official_id=official_id)
+        session.add(override)
+    override.extra_minutes, override.extra_attempts = max(0, extra_minutes), max(0, extra_attempts)
+    override.reason, override.granted_by_id, override.granted_at = clean_text(reason)[:500], granted_by_id, now
+    session.flush()
+    return override
+
+
+# --------------------------------------------------------------------------- completion requirement
+
+
+def _register_with_courses() -> None:
+    from lms import optional_import
+
+    course_services = optional_import("courses.services")
+    if course_services is None:  # the courses package is not installed (yet)
+        return
+    register = getattr(course_services, "register_completion_requirement", None)
+    if register is not None:
+        register(final_quiz_passed)
+
+
+_register_with_courses()

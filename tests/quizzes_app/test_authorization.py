@@ -1,0 +1,85 @@
+"""Who may open the quiz pages: the route gate for every quizzes endpoint, and the object rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.auth.models import Role
+from lms.extensions import db
+from lms.org.models import Official
+from tests.factories import login_as, make_unit, make_user
+from tests.quizzes_app.factories import NOW, make_attempt, make_quiz
+from tests.security import matrix_quizzes
+from tests.security.test_access_matrix import ROLES, _to_login, _url, world  # noqa: F401 - fixture
+
+
+def test_quizzes_routes_match_the_matrix(app, world):  # noqa: F811
+    users, values, _official = world
+    values = {**values, **matrix_quizzes.values(db.session, users)}
+    failures = []
+    rules = [
+        r for r in app.url_map.iter_rules() if r.endpoint.startswith("quizzes.") and r.endpoint != "quizzes.static"
+    ]
+    assert {r.endpoint for r in rules} == set(matrix_quizzes.EXPECTED)
+    for rule in rules:
+        expected = matrix_quizzes.EXPECTED[rule.endpoint]
+        url = _url(rule, values)
+        method = "GET" if "GET" in rule.methods else "POST"
+        for role in ROLES:
+            client = app.test_client()
+            if role != "anonymous":
+                db.session.rollback()
+                login_as(client, users[role])
+            r = client.open(url, method=method)
+            if role == "anonymous":
+                ok = _to_login(r)
+            elif expected == "any" or role in expected:
+                ok = r.status_code != 403 and not _to_login(r)
+            else:
+                ok = r.status_code == 403
+            if not ok:
+                failures.append(f"{role:10} {method} {url} -> {r.status_code}")
+    assert failures == [], "\n".join(failures)
+
+
+@pytest.fixture
+def two_units(session):
+    unit_x, unit_y = make_unit(session), make_unit(session)
+    a = make_user(session, unit=unit_x)
+    b = make_user(session, unit=unit_y)
+    head_x = make_user(session, Role.UNIT_HEAD, unit=unit_x)
+    quiz = make_quiz(session)
+    attempt_a = make_attempt(session, quiz, session.get(Official, a.official_id), now=NOW)
+    attempt_b = make_attempt(session, quiz, session.get(Official, b.official_id), now=NOW)
+    session.commit()
+    return a, b, head_x, quiz, attempt_a, attempt_b
+
+
+def test_official_cannot_read_or_answer_another_officials_attempt(client, two_units):
+    a, _b, _head, _quiz, _attempt_a, attempt_b = two_units
+    login_as(client, a)
+    base = f"/quizzes/attempts/{attempt_b.id}"
+    assert client.get(f"{base}/q/1").status_code == 403
+    assert client.post(f"{base}/q/1", data={"q1": "x"}).status_code == 403
+    assert client.post(f"{base}/autosave", data={"slot": "1"}).status_code == 403
+    assert client.get(f"{base}/summary").status_code == 403
+    assert client.post(f"{base}/submit").status_code == 403
+    assert client.get(base).status_code == 403
+    assert client.get("/quizzes/attempts/999999").status_code == 404
+
+
+def test_unit_head_sees_results_of_their_unit_only(client, session, two_units):
+    a, b, head_x, quiz, attempt_a, attempt_b = two_units
+    from quizzes import services
+
+    services.submit_attempt(session, attempt_a.id, NOW)
+    services.submit_attempt(session, attempt_b.id, NOW)
+    session.commit()
+    login_as(client, head_x)
+    assert client.get(f"/quizzes/attempts/{attempt_a.id}").status_code == 200
+    assert client.get(f"/quizzes/attempts/{attempt_b.id}").status_code == 403
+    page = client.get(f"/quizzes/manage/{quiz.id}/results").get_data(as_text=True)
+    assert session.get(Official, a.official_id).full_name in page
+    assert session.get(Official, b.official_id).full_name not in page
+    # the head cannot answer the attempt of an official of their unit
+    assert client.get(f"/quizzes/attempts/{attempt_a.id}/q/1").status_code == 403
