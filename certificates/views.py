@@ -1,0 +1,463 @@
+"""Certificates: my certificates, downloads, IT staff management and the public verification pages."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from certificates import services
+from certificates.badges import open_badge_credential
+from certificates.forms import BatchForm, ManualIssueForm, ReissueForm, RevokeForm, UploadForm
+from certificates.models import Certificate, CertificateReminder
+from certificates.permissions import (
+    TEMPLATE_PREDICATES,
+    can_manage_certificates,
+    can_view_certificate,
+    has_certificates_page,
+)
+from courses.models import Course
+from lms.auth.access import STAFF, login_required, public, roles_required
+from lms.auth.permissions import require
+from lms.extensions import db, limiter
+from lms.forms import choices
+from lms.main.panels import register_nav, register_panel
+from lms.org.models import Official, Unit
+from lms.text import slugify
+
+bp = Blueprint(
+    "certificates",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/certificates/static",
+)
+
+verify_limit = limiter.shared_limit(
+    lambda: current_app.config.get("CERT_VERIFY_RATE_LIMIT") or services.DEFAULTS["CERT_VERIFY_RATE_LIMIT"],
+    scope="certificate-verify",
+)
+
+STATE_LABELS = {
+    "valid": _l("Còn hiệu lực"),
+    "expired": _l("Đã hết hạn"),
+    "revoked": _l("Đã bị thu hồi"),
+    "superseded": _l("Đã được thay thế"),
+}
+STATE_CLASSES = {"valid": "ok", "expired": "warn", "revoked": "bad", "superseded": "warn"}
+
+register_nav(_l("Chứng nhận của tôi"), "certificates.mine", has_certificates_page, order=40)
+register_nav(_l("Quản lý chứng nhận"), "certificates.manage", can_manage_certificates, order=60)
+register_panel("certificates/_panel.html", has_certificates_page, order=30)
+
+
+@bp.record_once
+def _template_helpers(state) -> None:
+    state.app.jinja_env.globals.update(
+        TEMPLATE_PREDICATES,
+        certificate_panel=_panel_data,
+        certificate_state_label=lambda s: str(STATE_LABELS[s]),
+        certificate_state_class=STATE_CLASSES.get,
+    )
+
+
+def _panel_data(user) -> dict:
+    if not has_certificates_page(user):
+        return {"certificates": [], "reminders": [], "today": services.local_today()}
+    certs = services.certificates_of(db.session, user.official_id)
+    return {
+        "certificates": certs[:5],
+        "more": len(certs) > 5,
+        "reminders": services.pending_reminders(db.session, user.official_id),
+        "today": services.local_today(),
+    }
+
+
+def course_url(course: Course) -> str | None:
+    """A link to the course page for a re-take, if the courses package has one."""
+    for endpoint in ("courses.course", "courses.detail", "courses.course_detail", "courses.show"):
+        if endpoint not in current_app.view_functions:
+            continue
+        for kwargs in ({"slug": course.slug}, {"course_id": course.id}):
+            try:
+                return url_for(endpoint, **kwargs)
+            except BuildError:
+                continue
+    return None
+
+
+def _load(cert_id: int) -> Certificate:
+    cert = db.get_or_404(Certificate, cert_id)
+    require(can_view_certificate(current_user, cert))
+    return cert
+
+
+# -- the holder ------------------------------------------------------------------------------------
+@bp.get("/certificates")
+@login_required
+def mine():
+    certs = services.certificates_of(db.session, current_user.official_id) if current_user.official_id else []
+    reminders = services.pending_reminders(db.session, current_user.official_id) if current_user.official_id else []
+    return render_template(
+        "certificates/mine.html",
+        certificates=certs,
+        reminders=reminders,
+        today=services.local_today(),
+        course_url=course_url,
+    )
+
+
+@bp.get("/certificates/<int:cert_id>/pdf")
+@login_required
+def pdf(cert_id: int):
+    cert = _load(cert_id)
+    path = services.ensure_pdf(db.session, cert)
+    db.session.commit()
+    return send_file(
+        path,
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=cert.pdf_filename,
+        max_age=0,
+        etag=cert.pdf_sha256,
+    )
+
+
+@bp.get("/certificates/<int:cert_id>/badge.json")
+@login_required
+def badge(cert_id: int):
+    cert = _load(cert_id)
+    data = services.render_data(cert, services.verify_url_for(cert.verification_code))
+    data["issued_at"] = None
+    credential = open_badge_credential(data)
+    response = jsonify(credential)
+    response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-r{cert.revision}.json"'
+    return response
+
+
+@bp.post("/certificates/reminders/<int:reminder_id>/seen")
+@login_required
+def reminder_seen(reminder_id: int):
+    reminder = db.get_or_404(CertificateReminder, reminder_id)
+    require(current_user.official_id is not None and reminder.certificate.official_id == current_user.official_id)
+    services.mark_reminder_seen(db.session, reminder)
+    db.session.commit()
+    return redirect(url_for("certificates.mine"))
+
+
+# -- IT staff --------------------------------------------------------------------------------------
+def _filters() -> services.CertificateFilters:
+    state = request.args.get("state", "")
+    return services.CertificateFilters(
+        unit_id=request.args.get("unit", type=int),
+        course_id=request.args.get("course", type=int),
+        state=state if state in STATE_LABELS else "",
+        q=request.args.get("q", "").strip()[:200],
+    )
+
+
+@bp.get("/certificates/manage")
+@roles_required(*STAFF)
+def manage():
+    filters = _filters()
+    today = services.local_today()
+    page = db.paginate(
+        services.certificates_query(filters, today), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+    return render_template(
+        "certificates/manage.html",
+        page=page,
+        filters=filters,
+        args={"unit": filters.unit_id or "", "course": filters.course_id or "", "state": filters.state, "q": filters.q},
+        units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
+        courses=db.session.scalars(select(Course).order_by(Course.title)).all(),
+        states=STATE_LABELS,
+        today=today,
+        batch_form=BatchForm(),
+    )
+
+
+@bp.route("/certificates/manage/issue", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def issue():
+    form = ManualIssueForm()
+    form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title)))
+    if request.method == "GET" and form.issued_on.data is None:
+        form.issued_on.data = services.local_today()
+    error = None
+    if form.validate_on_submit():
+        code = form.official_code.data.strip().upper()
+        official = db.session.scalars(select(Official).where(Official.code == code)).first()
+        course = db.session.get(Course, form.course_id.data)
+        if official is None:
+            form.official_code.errors = [*form.official_code.errors, _("Không có cán bộ nào mang mã %(c)s.", c=code)]
+        else:
+            try:
+                cert = services.issue_manual(
+                    db.session,
+                    current_user,
+                    official,
+                    course,
+                    form.score_percent.data,
+                    form.issued_on.data,
+                    note=form.note.data or "",
+                )
+            except services.CertificateError as exc:
+                db.session.rollback()
+                error = str(exc)
+            else:
+                db.session.commit()
+                flash(_("Đã cấp chứng nhận %(s)s cho %(n)s.", s=cert.serial, n=cert.holder_name), "success")
+                return redirect(url_for("certificates.detail", cert_id=cert.id))
+    return render_template("certificates/issue.html", form=form, error=error)
+
+
+@bp.get("/certificates/manage/<int:cert_id>")
+@roles_required(*STAFF)
+def detail(cert_id: int):
+    cert = db.get_or_404(Certificate, cert_id)
+    return _render_detail(cert)
+
+
+def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status=200):
+    today = services.local_today()
+    revisions = db.session.scalars(
+        select(Certificate).where(Certificate.serial == cert.serial).order_by(Certificate.revision)
+    ).all()
+    if reissue_form is None:
+        reissue_form = ReissueForm()
+        official = cert.official
+        reissue_form.holder_name.data = official.full_name
+        reissue_form.unit_name.data = official.unit.name if official.unit else cert.unit_name
+        reissue_form.course_title.data = cert.course.title
+        reissue_form.score_percent.data = cert.score_percent
+    return (
+        render_template(
+            "certificates/detail.html",
+            cert=cert,
+            state=cert.state_on(today),
+            revisions=revisions,
+            revoke_form=revoke_form or RevokeForm(),
+            reissue_form=reissue_form,
+            error=error,
+        ),
+        status,
+    )
+
+
+@bp.post("/certificates/manage/<int:cert_id>/revoke")
+@roles_required(*STAFF)
+def revoke(cert_id: int):
+    cert = db.get_or_404(Certificate, cert_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        return _render_detail(cert, revoke_form=form, status=400)
+    try:
+        services.revoke_certificate(db.session, current_user, cert, form.reason.data)
+    except services.CertificateError as exc:
+        db.session.rollback()
+        return _render_detail(cert, revoke_form=form, error=str(exc), status=400)
+    db.session.commit()
+    flash(_("Đã thu hồi chứng nhận %(s)s.", s=cert.serial), "success")
+    return redirect(url_for("certificates.detail", cert_id=cert.id))
+
+
+@bp.post("/certificates/manage/<int:cert_id>/reissue")
+@roles_required(*STAFF)
+def reissue(cert_id: int):
+    cert = db.get_or_404(Certificate, cert_id)
+    form = ReissueForm()
+    if not form.validate_on_submit():
+        return _render_detail(cert, reissue_form=form, status=400)
+    corrections = {k: getattr(form, k).data for k in services.REISSUE_FIELDS}
+    try:
+        new = services.reissue_certificate(db.session, current_user, cert, form.reason.data, corrections)
+    except services.CertificateError as exc:
+        db.session.rollback()
+        return _render_detail(cert, reissue_form=form, error=str(exc), status=400)
+    db.session.commit()
+    flash(_("Đã cấp lại chứng nhận %(s)s (lần %(r)d).", s=new.serial, r=new.revision), "success")
+    return redirect(url_for("certificates.detail", cert_id=new.id))
+
+
+@bp.post("/certificates/manage/batch")
+@roles_required(*STAFF)
+def batch():
+    form = BatchForm()
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:1000]
+    back = request.form.get("back") or url_for("certificates.manage")
+    if not ids:
+        flash(_("Chưa chọn chứng nhận nào."), "error")
+        return redirect(_safe(back))
+    if not form.validate_on_submit():
+        flash(_("Cần chọn thao tác và ghi rõ lý do."), "error")
+        return redirect(_safe(back))
+    try:
+        result = services.batch_action(db.session, current_user, form.action.data, ids, form.reason.data)
+    except services.CertificateError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(_safe(back))
+    db.session.commit()
+    flash(_("Đã xử lý %(n)d chứng nhận; bỏ qua %(k)d.", n=len(result.done), k=len(result.skipped)), "success")
+    for cert_id, why in result.skipped[:20]:
+        flash(_("Bỏ qua chứng nhận #%(i)d: %(w)s", i=cert_id, w=why), "error")
+    return redirect(_safe(back))
+
+
+def _safe(target: str) -> str:
+    from lms.auth.access import safe_next_url
+
+    return safe_next_url(target) or url_for("certificates.manage")
+
+
+@bp.get("/certificates/manage/export.zip")
+@roles_required(*STAFF)
+def export_zip():
+    """All valid certificates of a unit (``?unit=CODE``) or a course (``?course=SLUG``) in one ZIP.
+
+    Written to a temporary file and streamed from there: memory stays flat whatever the count.
+    """
+    unit = course = None
+    if request.args.get("unit"):
+        unit = services.unit_by_code(db.session, request.args["unit"]) or abort(404)
+    if request.args.get("course"):
+        course = db.session.scalars(select(Course).where(Course.slug == request.args["course"])).first() or abort(404)
+    if unit is None and course is None:
+        flash(_("Hãy chọn một đơn vị hoặc một khóa học để tải về."), "error")
+        return redirect(url_for("certificates.manage"))
+    settings = services.get_settings()
+    spool = tempfile.TemporaryFile()
+    count = 0
+    with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
+        for cert in services.valid_certificates_for_export(
+            db.session,
+            services.local_today(),
+            unit_id=unit.id if unit else None,
+            course_id=course.id if course else None,
+        ):
+            path = services.ensure_pdf(db.session, cert, settings)
+            archive.write(path, arcname=f"{cert.serial}_{slugify(cert.holder_name) or 'chung-nhan'}.pdf")
+            count += 1
+    db.session.commit()
+    spool.seek(0)
+    name = f"chung-nhan_{slugify(unit.code if unit else course.slug)}_{count}.zip"
+    return send_file(spool, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
+
+
+# -- public verification ---------------------------------------------------------------------------
+def _not_found(code: str = ""):
+    return render_template("certificates/verify_not_found.html", code=code[:60]), 404
+
+
+def _find(code: str):
+    return services.find_by_code(db.session, code)
+
+
+def _prepare_public(cert: Certificate) -> dict:
+    today = services.local_today()
+    if cert.pdf_sha256 is None and cert.state_on(today) in ("valid", "expired"):
+        services.ensure_pdf(db.session, cert)
+        db.session.commit()
+    return services.public_record(db.session, cert, today)
+
+
+@bp.get("/verify")
+@public
+@verify_limit
+def verify_lookup():
+    serial = request.args.get("serial", "").strip()[:40]
+    name = request.args.get("name", "").strip()[:200]
+    error = None
+    if serial or name:
+        if not serial or not name:
+            error = _("Hãy nhập cả số hiệu và họ tên người được cấp.")
+        elif not services.parse_serial(serial):
+            error = _("Số hiệu %(s)s không đúng dạng hoặc sai ký tự kiểm tra (ví dụ: VP-2026-000123-K).", s=serial)
+        else:
+            cert = services.find_by_serial_and_name(db.session, serial, name)
+            if cert is not None:
+                return redirect(url_for("certificates.verify", code=cert.verification_code))
+            error = _("Không tìm thấy chứng nhận có số hiệu và họ tên này.")
+    status = 404 if error and serial and name else 200
+    return render_template("certificates/verify_lookup.html", serial=serial, name=name, error=error), status
+
+
+@bp.get("/verify/<code>.json")
+@public
+@verify_limit
+def verify_json(code: str):
+    cert = _find(code)
+    if cert is None:
+        return jsonify({"found": False, "error": "not found"}), 404
+    record = _prepare_public(cert)
+    record["found"] = True
+    record["verify_url"] = services.verify_url_for(cert.verification_code)
+    if record["superseded_by"]:
+        record["superseded_by"]["verify_url"] = services.verify_url_for(record["superseded_by"]["verification_code"])
+    return jsonify(record)
+
+
+@bp.get("/verify/<code>")
+@public
+@verify_limit
+def verify(code: str):
+    cert = _find(code)
+    if cert is None:
+        return _not_found(code)
+    if cert.verification_code != code:  # canonical URL (upper case, dashes)
+        return redirect(url_for("certificates.verify", code=cert.verification_code), 301)
+    return _render_verify(cert, UploadForm())
+
+
+@bp.post("/verify/<code>")
+@public
+@verify_limit
+def verify_upload(code: str):
+    """Compare an uploaded PDF with the issued one by SHA-256; the upload is hashed, never stored."""
+    cert = _find(code)
+    if cert is None:
+        return _not_found(code)
+    form = UploadForm()
+    comparison = None
+    status = 200
+    if form.validate_on_submit():
+        record_sha = cert.pdf_sha256 or _prepare_public(cert)["pdf_sha256"]
+        same, sha = services.compare_pdf(cert, form.pdf.data.stream)
+        comparison = {"same": same, "sha256": sha, "expected": record_sha, "filename": form.pdf.data.filename or ""}
+    else:
+        status = 400
+    return _render_verify(cert, form, comparison, status)
+
+
+def _render_verify(cert: Certificate, form: UploadForm, comparison: dict | None = None, status: int = 200):
+    record = _prepare_public(cert)
+    return (
+        render_template(
+            "certificates/verify.html",
+            cert=cert,
+            record=record,
+            form=form,
+            comparison=comparison,
+            state_label=STATE_LABELS[record["state"]],
+            state_class=STATE_CLASSES[record["state"]],
+        ),
+        status,
+    )
