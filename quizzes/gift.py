@@ -602,7 +602,10 @@ def _answers_out(question: QuestionData) -> list[str]:
                 marker = "~" + (_percent(fraction) if fraction else "")
             else:
                 marker = "~" + (_percent(fraction) if fraction else "")
-            lines.append(marker + _text_out(option.get("text", "")) + _feedback_out(option.get("feedback", "")))
+            text = _text_out(option.get("text", ""))
+            if text.startswith("%") and not marker.endswith("%"):
+                marker += _percent(fraction)  # an explicit weight, so the text's own % is not read as one
+            lines.append(marker + text + _feedback_out(option.get("feedback", "")))
     elif qtype == "truefalse":
         line = "TRUE" if config.get("correct") else "FALSE"
         wrong, right = config.get("feedback_wrong", ""), config.get("feedback_right", "")

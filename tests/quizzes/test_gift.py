@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -256,7 +257,7 @@ texts = (
         min_size=1,
         max_size=30,
     )
-    .map(lambda s: " ".join(s.split()))
+    .map(lambda s: unicodedata.normalize("NFC", " ".join(s.split())))  # text reaches us NFC-normalized
     .filter(bool)
 )
 fractions = st.sampled_from([0.0, 0.1, 0.25, 0.3333333, 0.5, -0.5, -1.0])
