@@ -17,7 +17,16 @@ from werkzeug.exceptions import HTTPException
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
-BLUEPRINT_PACKAGES = ("lms.main", "lms.auth", "lms.org", "courses", "quizzes", "certificates")
+BLUEPRINT_PACKAGES = (
+    "lms.main",
+    "lms.auth",
+    "lms.org",
+    "courses",
+    "quizzes",
+    "certificates",
+    "lms.competency",
+    "lms.training",
+)
 
 
 def create_app(config: dict | None = None) -> Flask:
