@@ -52,9 +52,7 @@ class Course(db.Model):
         return [lesson for lesson in self.lessons if lesson.published]
 
     def refresh_derived(self) -> None:
-        self.search_text = fold(f"{self.title} {self.summary} {self.audience} {' '.join(self.competency or [])}")[
-            :1000
-        ]
+        self.search_text = fold(f"{self.title} {self.summary} {self.audience} {' '.join(self.competency or [])}")[:1000]
 
     def __repr__(self) -> str:
         return f"<Course {self.slug}>"

@@ -1,0 +1,40 @@
+"""``flask lms import-course DIR``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+
+from courses.loader import CourseContentError, load_all, load_course_dir
+from lms.cli import lms_cli
+from lms.extensions import db
+
+
+def media_root() -> Path:
+    """Where imported course images are copied (served by ``courses.img``)."""
+    return Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
+
+
+@lms_cli.command("import-course")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+def import_course_command(path: str) -> None:
+    """Create or update a course from a folder (course.md + NN-slug.md lessons + img/).
+
+    A folder without course.md is taken as a root holding several course folders. Re-importing updates
+    in place and never deletes progress; a lesson whose file is gone is unpublished.
+    """
+    folder = Path(path)
+    try:
+        if (folder / "course.md").is_file():
+            courses = [load_course_dir(db.session, folder, media_root())]
+        else:
+            courses = load_all(db.session, folder, media_root())
+    except CourseContentError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    for course in courses:
+        published = sum(1 for lesson in course.lessons if lesson.published)
+        click.echo(f"{course.slug}: {course.title} — {published} lessons")

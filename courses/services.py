@@ -1,0 +1,480 @@
+"""Course use cases: catalog, enrolment, progress, assignment, completion, authoring.
+
+Plain functions over a session: they flush, never commit (the request or CLI command commits once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from courses.loader import render_markdown
+from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
+from courses.permissions import can_assign_to_unit
+from lms import events
+from lms.database import to_local, utcnow
+from lms.org.models import Category, Level, Official
+from lms.text import fold
+from lms.topics import Topic
+
+
+class CourseError(ValueError):
+    """A user mistake, shown in the page (Vietnamese message)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class AssignmentForbidden(CourseError):
+    """The actor may not assign to that group (a unit head outside their unit): the view answers 403."""
+
+
+def local_today() -> date:
+    return to_local(utcnow()).date()
+
+
+# -- catalog -----------------------------------------------------------------------------------------
+def catalog_query(q: str = "", topic: str = "", include_drafts: bool = False) -> Select:
+    """Courses, searched with or without diacritics (``fold``), ordered by title then id."""
+    stmt = select(Course)
+    if not include_drafts:
+        stmt = stmt.where(Course.published.is_(True))
+    if topic in {t.value for t in Topic}:
+        stmt = stmt.where(Course.topic == Topic(topic))
+    for word in fold(q).split()[:8]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Course.search_text.like(f"%{escaped}%", escape="\\"))
+    return stmt.order_by(Course.title, Course.id)
+
+
+def get_course_by_slug(session: Session, slug: str) -> Course | None:
+    return session.scalar(select(Course).where(Course.slug == slug))
+
+
+def get_lesson(session: Session, course: Course, lesson_slug: str) -> Lesson | None:
+    return session.scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == lesson_slug))
+
+
+# -- enrolment and progress --------------------------------------------------------------------------
+def get_enrolment(session: Session, official_id: int, course_id: int) -> Enrolment | None:
+    return session.scalar(
+        select(Enrolment).where(Enrolment.official_id == official_id, Enrolment.course_id == course_id)
+    )
+
+
+def enrol(
+    session: Session,
+    official_id: int,
+    course_id: int,
+    source: EnrolmentSource = EnrolmentSource.SELF,
+    due_on: date | None = None,
+) -> Enrolment:
+    """Enrol an official (idempotent: the unique (official, course) constraint decides).
+
+    Enrolling again keeps the row; an assignment turns a self-enrolment into an assigned one and the
+    earliest due date wins.
+    """
+    enrolment = get_enrolment(session, official_id, course_id)
+    if enrolment is None:
+        try:
+            with session.begin_nested():
+                enrolment = Enrolment(official_id=official_id, course_id=course_id, source=source, due_on=due_on)
+                session.add(enrolment)
+            return enrolment
+        except IntegrityError:
+            enrolment = get_enrolment(session, official_id, course_id)
+            if enrolment is None:  # pragma: no cover - not a duplicate: a real integrity problem
+                raise
+    _merge_assignment(enrolment, source, due_on)
+    session.flush()
+    return enrolment
+
+
+def _merge_assignment(enrolment: Enrolment, source: EnrolmentSource, due_on: date | None) -> None:
+    if source == EnrolmentSource.ASSIGNED:
+        enrolment.source = EnrolmentSource.ASSIGNED
+        if due_on is not None and (enrolment.due_on is None or due_on < enrolment.due_on):
+            enrolment.due_on = due_on
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def finished_lessons(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+
+def done_lesson_ids(session: Session, official_id: int, course_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(LessonProgress.lesson_id)
+            .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+            .where(LessonProgress.official_id == official_id, Lesson.course_id == course_id)
+        )
+    )
+
+
+def progress_by_course(session: Session, official_id: int | None, course_ids: Iterable[int]) -> dict[int, Progress]:
+    """Progress over the *published* lessons of each course, in two queries."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    totals = dict(
+        session.execute(
+            select(Lesson.course_id, func.count(Lesson.id))
+            .where(Lesson.course_id.in_(ids), Lesson.published.is_(True))
+            .group_by(Lesson.course_id)
+        ).all()
+    )
+    done: dict[int, int] = {}
+    if official_id is not None:
+        done = dict(
+            session.execute(
+                select(Lesson.course_id, func.count(LessonProgress.id))
+                .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+                .where(LessonProgress.official_id == official_id, Lesson.course_id.in_(ids), Lesson.published.is_(True))
+                .group_by(Lesson.course_id)
+            ).all()
+        )
+    return {cid: Progress(done.get(cid, 0), totals.get(cid, 0)) for cid in ids}
+
+
+def course_progress(session: Session, official_id: int, course: Course) -> Progress:
+    return progress_by_course(session, official_id, [course.id])[course.id]
+
+
+def next_lesson(session: Session, official_id: int, course: Course) -> Lesson | None:
+    """Where "continue" leads: the first unfinished published lesson after the last one opened or
+    finished, else the first unfinished one; ``None`` when every lesson is done."""
+    lessons = course.published_lessons
+    done = done_lesson_ids(session, official_id, course.id)
+    enrolment = get_enrolment(session, official_id, course.id)
+    start = 0
+    if enrolment is not None and enrolment.last_lesson_id is not None:
+        for i, lesson in enumerate(lessons):
+            if lesson.id == enrolment.last_lesson_id:
+                start = i
+                break
+    for lesson in lessons[start:] + lessons[:start]:
+        if lesson.id not in done:
+            return lesson
+    return None
+
+
+def mark_lesson_done(session: Session, official_id: int, lesson: Lesson, now: datetime | None = None) -> Enrolment:
+    """Record a finished lesson (idempotent), remember it as the last lesson, then check completion."""
+    if not lesson.published or not lesson.course.published:
+        raise CourseError(_("Bài học này chưa được phát hành."))
+    enrolment = enrol(session, official_id, lesson.course_id)
+    try:
+        with session.begin_nested():
+            session.add(LessonProgress(official_id=official_id, lesson_id=lesson.id, done_at=now or utcnow()))
+    except IntegrityError:
+        pass  # already done
+    enrolment.last_lesson_id = lesson.id
+    session.flush()
+    check_completion(
+        session, official_id, lesson.course_id, source=f"lessons:{official_id}:{lesson.course_id}", now=now
+    )
+    return enrolment
+
+
+# -- completion --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RequirementResult:
+    """What one completion requirement says for (official, course).
+
+    ``source`` identifies what satisfied it (e.g. ``"attempt:123"``), ``score_percent`` the score.
+    """
+
+    satisfied: bool
+    label: str
+    score_percent: float | None = None
+    source: str | None = None
+
+
+Requirement = Callable[[Session, int, Course], RequirementResult | None]
+_REQUIREMENTS: list[Requirement] = []
+
+
+def register_completion_requirement(fn: Requirement) -> Requirement:
+    """Add a completion requirement (e.g. "final quiz passed"); usable as a decorator.
+
+    ``fn(session, official_id, course)`` returns a ``RequirementResult``, or ``None`` when it does not
+    apply to that course.
+    """
+    if fn not in _REQUIREMENTS:
+        _REQUIREMENTS.append(fn)
+    return fn
+
+
+def unregister_completion_requirement(fn: Requirement) -> None:
+    if fn in _REQUIREMENTS:
+        _REQUIREMENTS.remove(fn)
+
+
+@dataclass(frozen=True)
+class CompletionStatus:
+    progress: Progress
+    requirements: list[RequirementResult] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.progress.finished_lessons and all(r.satisfied for r in self.requirements)
+
+    @property
+    def score_percent(self) -> float | None:
+        return next((r.score_percent for r in self.requirements if r.score_percent is not None), None)
+
+    @property
+    def source(self) -> str | None:
+        return next((r.source for r in self.requirements if r.source), None)
+
+    @property
+    def missing(self) -> list[RequirementResult]:
+        return [r for r in self.requirements if not r.satisfied]
+
+
+def completion_status(session: Session, official_id: int, course: Course) -> CompletionStatus:
+    """Complete = every published lesson done AND every registered requirement satisfied."""
+    results = []
+    for requirement in list(_REQUIREMENTS):
+        result = requirement(session, official_id, course)
+        if result is not None:
+            results.append(result)
+    return CompletionStatus(course_progress(session, official_id, course), results)
+
+
+def check_completion(
+    session: Session, official_id: int, course_id: int, source: str, now: datetime | None = None
+) -> bool:
+    """Complete the enrolment once, and send ``course_completed``. Returns True when it completed now.
+
+    The event's ``source`` is the requirement's (e.g. the passing attempt) when one gives it, else
+    ``source``; either way the same completion always carries the same source.
+    """
+    course = session.get(Course, course_id)
+    if course is None:
+        return False
+    status = completion_status(session, official_id, course)
+    if not status.complete:
+        return False
+    enrolment = enrol(session, official_id, course_id)
+    if enrolment.completed_at is not None:
+        return False
+    enrolment.completed_at = now or utcnow()
+    session.flush()
+    events.course_completed.send(
+        session,
+        official_id=official_id,
+        course_id=course_id,
+        score_percent=status.score_percent,
+        completed_at=enrolment.completed_at,
+        source=status.source or source,
+    )
+    return True
+
+
+# -- assignment --------------------------------------------------------------------------------------
+def matching_officials_query(
+    unit_id: int | None, category: Category | None, level: Level | None, official_ids: list[int] | None
+) -> Select:
+    stmt = select(Official.id).where(Official.active.is_(True))
+    if unit_id is not None:
+        stmt = stmt.where(Official.unit_id == unit_id)
+    if category is not None:
+        stmt = stmt.where(Official.category == category)
+    if level is not None:
+        stmt = stmt.where(Official.level == level)
+    if official_ids:
+        stmt = stmt.where(Official.id.in_(official_ids))
+    return stmt
+
+
+def assign_course(
+    session: Session,
+    actor,
+    course: Course,
+    due_on: date,
+    *,
+    unit_id: int | None = None,
+    category: Category | None = None,
+    level: Level | None = None,
+    official_ids: list[int] | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> CourseAssignment:
+    """Assign ``course`` to the active officials matching every filter set, due ``due_on``.
+
+    IT staff and admins: any unit, category, level (or the whole province). A unit head: only their
+    own unit (``unit_id`` required), and only officials of that unit. Existing enrolments become
+    assigned and keep the earliest due date; new ones are created.
+    """
+    if not can_assign_to_unit(actor, unit_id):
+        raise AssignmentForbidden(_("Bạn chỉ được giao khóa học cho cán bộ của đơn vị mình."))
+    if official_ids:
+        outside = session.scalar(
+            select(func.count()).select_from(Official).where(Official.id.in_(official_ids), Official.unit_id != unit_id)
+        )
+        if unit_id is not None and outside:
+            raise AssignmentForbidden(_("Có cán bộ được chọn không thuộc đơn vị này."))
+    if not course.published:
+        raise CourseError(_("Khóa học này chưa được phát hành nên chưa giao được."), "course_id")
+    today = today or local_today()
+    if due_on < today:
+        raise CourseError(_("Hạn hoàn thành phải từ hôm nay trở đi."), "due_on")
+    ids = list(session.scalars(matching_officials_query(unit_id, category, level, official_ids)))
+    if not ids:
+        raise CourseError(_("Không có cán bộ đang công tác nào khớp với lựa chọn này."))
+    assignment = CourseAssignment(
+        course_id=course.id,
+        due_on=due_on,
+        unit_id=unit_id,
+        category=category,
+        level=level,
+        official_ids=sorted(official_ids) if official_ids else None,
+        created_by_id=actor.id,
+        note=note,
+        enrolled_count=len(ids),
+    )
+    session.add(assignment)
+    existing = {
+        e.official_id: e
+        for chunk in _chunks(ids, 500)
+        for e in session.scalars(
+            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.official_id.in_(chunk))
+        )
+    }
+    for official_id in ids:
+        if official_id in existing:
+            _merge_assignment(existing[official_id], EnrolmentSource.ASSIGNED, due_on)
+        else:
+            session.add(
+                Enrolment(official_id=official_id, course_id=course.id, source=EnrolmentSource.ASSIGNED, due_on=due_on)
+            )
+    session.flush()
+    return assignment
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def assignments_query(actor) -> Select:
+    """Assignments the actor may see: all for province-wide staff, their unit's for a unit head."""
+    stmt = select(CourseAssignment)
+    if not actor.is_province_wide:
+        stmt = stmt.where(CourseAssignment.unit_id.in_(actor.headed_unit_ids or {-1}))
+    return stmt.order_by(CourseAssignment.created_at.desc(), CourseAssignment.id.desc())
+
+
+# -- dashboard -----------------------------------------------------------------------------------------
+def my_enrolments_query(official_id: int, today: date) -> Select:
+    """My courses: overdue first, then by due date (none last), then in progress, finished last."""
+    overdue = and_(Enrolment.completed_at.is_(None), Enrolment.due_on.is_not(None), Enrolment.due_on < today)
+    rank = case((overdue, 0), (Enrolment.completed_at.is_not(None), 2), else_=1)
+    return (
+        select(Enrolment)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.official_id == official_id, Course.published.is_(True))
+        .order_by(rank, Enrolment.due_on.is_(None), Enrolment.due_on, Course.title, Course.id)
+    )
+
+
+@dataclass
+class DashboardItem:
+    enrolment: Enrolment
+    course: Course
+    progress: Progress
+    next_lesson: Lesson | None
+    overdue: bool
+
+    @property
+    def completed(self) -> bool:
+        return self.enrolment.completed_at is not None
+
+
+def dashboard_items(session: Session, enrolments: list[Enrolment], today: date) -> list[DashboardItem]:
+    progress = progress_by_course(
+        session, enrolments[0].official_id if enrolments else None, [e.course_id for e in enrolments]
+    )
+    return [
+        DashboardItem(
+            enrolment=e,
+            course=e.course,
+            progress=progress[e.course_id],
+            next_lesson=None if e.completed_at else next_lesson(session, e.official_id, e.course),
+            overdue=e.is_overdue(today),
+        )
+        for e in enrolments
+    ]
+
+
+def dashboard_data(session: Session, official_id: int, today: date | None = None, limit: int = 6) -> dict:
+    today = today or local_today()
+    stmt = my_enrolments_query(official_id, today)
+    enrolments = list(session.scalars(stmt.limit(limit)))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    return {"items": dashboard_items(session, enrolments, today), "total": total, "today": today}
+
+
+# -- authoring ---------------------------------------------------------------------------------------
+RESERVED_SLUGS = {"manage", "mine", "assignments", "new", "preview", "static", "img"}
+
+
+def save_course(session: Session, course: Course) -> Course:
+    if course.slug in RESERVED_SLUGS:
+        raise CourseError(_("Tên rút gọn này đã dành cho hệ thống, hãy chọn tên khác."), "slug")
+    duplicate = session.scalar(select(Course.id).where(Course.slug == course.slug, Course.id != (course.id or -1)))
+    if duplicate:
+        raise CourseError(_("Đã có khóa học khác dùng tên rút gọn này."), "slug")
+    course.intro_html = render_markdown(course.intro_md, course.slug)
+    course.refresh_derived()
+    if course.id is None:
+        session.add(course)
+    session.flush()
+    return course
+
+
+def save_lesson(session: Session, course: Course, lesson: Lesson) -> Lesson:
+    """Create or edit a lesson. Editing never touches progress (it is keyed by the lesson id)."""
+    duplicate = session.scalar(
+        select(Lesson.id).where(
+            Lesson.course_id == course.id, Lesson.slug == lesson.slug, Lesson.id != (lesson.id or -1)
+        )
+    )
+    if duplicate:
+        raise CourseError(_("Trong khóa học đã có bài khác dùng tên rút gọn này."), "slug")
+    lesson.body_html = render_markdown(lesson.body_md, course.slug)
+    if lesson.id is None:
+        lesson.position = (max((x.position for x in course.lessons), default=0)) + 1
+        course.lessons.append(lesson)
+    session.flush()
+    return lesson
+
+
+def move_lesson(session: Session, lesson: Lesson, direction: str) -> None:
+    """Swap a lesson with its neighbour ("up" or "down"); positions are renumbered 1..n."""
+    lessons = sorted(lesson.course.lessons, key=lambda x: (x.position, x.id))
+    i = lessons.index(lesson)
+    j = i - 1 if direction == "up" else i + 1 if direction == "down" else i
+    if 0 <= j < len(lessons) and j != i:
+        lessons[i], lessons[j] = lessons[j], lessons[i]
+    for n, item in enumerate(lessons, start=1):
+        item.position = n
+    session.flush()

@@ -1,0 +1,459 @@
+"""Course pages: catalog, course, lesson, my courses, assignment, and authoring for IT staff.
+
+Images: ``/courses/<slug>/img/<name>.svg`` needs a login (like the lessons that show them). It is
+served from ``COURSE_MEDIA_DIR/<slug>/`` (imported content) or ``courses/content/<slug>/img/``
+(bundled), as ``image/svg+xml`` with a CSP that forbids scripts in the SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from courses import services
+from courses.forms import AssignForm, CourseForm, LessonForm, split_codes, split_lines
+from courses.loader import IMAGE_NAME, content_root, render_markdown
+from courses.models import Course, Enrolment, Lesson
+from courses.permissions import (
+    TEMPLATE_PREDICATES,
+    can_assign_to_unit,
+    can_author_courses,
+    can_learn,
+    can_view_course,
+    can_view_lesson,
+)
+from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
+from lms.auth.models import Role
+from lms.auth.permissions import require
+from lms.extensions import db
+from lms.forms import choices
+from lms.main.panels import register_nav, register_panel
+from lms.org.models import Official, Unit
+from lms.topics import Topic
+
+bp = Blueprint(
+    "courses",
+    __name__,
+    url_prefix="/courses",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+register_nav(_l("Khóa học"), "courses.catalog", lambda u: u.is_authenticated, order=10)
+register_nav(_l("Giao khóa học"), "courses.assignments", lambda u: u.is_province_wide or bool(u.headed_unit_ids), 11)
+register_nav(_l("Soạn khóa học"), "courses.manage", lambda u: u.is_province_wide, order=12)
+register_panel("courses/_dashboard_panel.html", predicate=lambda u: u.official_id is not None, order=10)
+
+
+@bp.record_once
+def _template_helpers(state) -> None:
+    state.app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    state.app.jinja_env.globals["courses_dashboard"] = _dashboard_for
+
+
+def _dashboard_for(user) -> dict:
+    if user.official_id is None:
+        return {"items": [], "total": 0}
+    return services.dashboard_data(db.session, user.official_id)
+
+
+def _per_page() -> int:
+    return current_app.config.get("PER_PAGE", 25)
+
+
+def _course_or_404(slug: str) -> Course:
+    course = services.get_course_by_slug(db.session, slug)
+    if course is None or not can_view_course(current_user, course):
+        abort(404)  # a draft's existence is private
+    return course
+
+
+def _lesson_or_404(course: Course, lesson_slug: str) -> Lesson:
+    lesson = services.get_lesson(db.session, course, lesson_slug)
+    if lesson is None or not can_view_lesson(current_user, lesson):
+        abort(404)
+    return lesson
+
+
+# -- learners ------------------------------------------------------------------------------------------
+@bp.get("/")
+@login_required
+def catalog():
+    q = request.args.get("q", "").strip()[:200]
+    topic = request.args.get("topic", "")
+    page = db.paginate(services.catalog_query(q, topic), per_page=_per_page(), error_out=False)
+    ids = [c.id for c in page.items]
+    official_id = current_user.official_id
+    progress = services.progress_by_course(db.session, official_id, ids)
+    enrolments = {}
+    if official_id is not None and ids:
+        enrolments = {
+            e.course_id: e
+            for e in db.session.scalars(
+                select(Enrolment).where(Enrolment.official_id == official_id, Enrolment.course_id.in_(ids))
+            )
+        }
+    return render_template(
+        "courses/catalog.html",
+        page=page,
+        q=q,
+        topic=topic,
+        topics=Topic.choices(),
+        progress=progress,
+        enrolments=enrolments,
+        today=services.local_today(),
+    )
+
+
+@bp.get("/mine")
+@roles_required(Role.OFFICIAL)
+def my_courses():
+    today = services.local_today()
+    page = db.paginate(
+        services.my_enrolments_query(current_user.official_id, today), per_page=_per_page(), error_out=False
+    )
+    items = services.dashboard_items(db.session, list(page.items), today)
+    return render_template("courses/my_courses.html", page=page, items=items)
+
+
+@bp.get("/<slug>")
+@login_required
+def course(slug: str):
+    course = _course_or_404(slug)
+    lessons = course.lessons if can_author_courses(current_user) else course.published_lessons
+    official_id = current_user.official_id
+    enrolment = done = next_lesson = status = None
+    if official_id is not None:
+        enrolment = services.get_enrolment(db.session, official_id, course.id)
+        done = services.done_lesson_ids(db.session, official_id, course.id)
+        if enrolment is not None:
+            next_lesson = services.next_lesson(db.session, official_id, course)
+            status = services.completion_status(db.session, official_id, course)
+    progress = services.progress_by_course(db.session, official_id, [course.id])[course.id]
+    return render_template(
+        "courses/course.html",
+        course=course,
+        lessons=lessons,
+        enrolment=enrolment,
+        done=done or set(),
+        progress=progress,
+        next_lesson=next_lesson,
+        status=status,
+        today=services.local_today(),
+    )
+
+
+@bp.post("/<slug>/enrol")
+@roles_required(Role.OFFICIAL)
+def enrol(slug: str):
+    course = _course_or_404(slug)
+    if not course.published:
+        abort(404)
+    services.enrol(db.session, current_user.official_id, course.id)
+    db.session.commit()
+    flash(_("Bạn đã đăng ký khóa học “%(t)s”. Chúc bạn học tốt!", t=course.title), "success")
+    first = services.next_lesson(db.session, current_user.official_id, course)
+    if first is not None:
+        return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=first.slug))
+    return redirect(url_for("courses.course", slug=course.slug))
+
+
+@bp.get("/<slug>/continue")
+@roles_required(Role.OFFICIAL)
+def resume(slug: str):
+    course = _course_or_404(slug)
+    lesson = services.next_lesson(db.session, current_user.official_id, course)
+    if lesson is None:
+        flash(_("Bạn đã học xong mọi bài của khóa học này."), "success")
+        return redirect(url_for("courses.course", slug=course.slug))
+    return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
+
+
+@bp.get("/<slug>/lessons/<lesson_slug>")
+@login_required
+def lesson(slug: str, lesson_slug: str):
+    course = _course_or_404(slug)
+    lesson = _lesson_or_404(course, lesson_slug)
+    siblings = course.published_lessons if lesson.published else course.lessons
+    index = siblings.index(lesson)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    is_done = False
+    if current_user.official_id is not None:
+        is_done = lesson.id in services.done_lesson_ids(db.session, current_user.official_id, course.id)
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        lesson=lesson,
+        previous=previous,
+        following=following,
+        number=index + 1,
+        count=len(siblings),
+        is_done=is_done,
+    )
+
+
+@bp.post("/<slug>/lessons/<lesson_slug>/done")
+@roles_required(Role.OFFICIAL)
+def mark_done(slug: str, lesson_slug: str):
+    course = _course_or_404(slug)
+    lesson = _lesson_or_404(course, lesson_slug)
+    before = services.get_enrolment(db.session, current_user.official_id, course.id)
+    was_completed = before is not None and before.completed_at is not None
+    try:
+        enrolment = services.mark_lesson_done(db.session, current_user.official_id, lesson)
+    except services.CourseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
+    completed_now = enrolment.completed_at is not None and not was_completed
+    db.session.commit()
+    if completed_now:
+        flash(_("Chúc mừng! Bạn đã hoàn thành khóa học “%(t)s”.", t=course.title), "success")
+    else:
+        flash(_("Đã ghi nhận: bạn đã học xong bài “%(t)s”.", t=lesson.title), "success")
+    following = services.next_lesson(db.session, current_user.official_id, course)
+    if following is not None:
+        return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=following.slug))
+    return redirect(url_for("courses.course", slug=course.slug))
+
+
+@bp.get("/<slug>/img/<name>")
+@login_required
+def img(slug: str, name: str):
+    if not IMAGE_NAME.match(name):
+        abort(404)
+    course = _course_or_404(slug)
+    media = Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
+    for folder in (media / course.slug, content_root() / course.slug / "img"):
+        path = folder / name
+        if path.is_file():
+            response = send_file(path, mimetype="image/svg+xml", max_age=3600)
+            response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            return response
+    abort(404)
+
+
+# -- assignment ----------------------------------------------------------------------------------------
+@bp.route("/assignments", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def assignments():
+    user = current_user
+    province = user.is_province_wide
+    form = AssignForm()
+    form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(services.catalog_query()))
+    if province:
+        units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
+        form.unit_id.choices = choices(
+            [(0, _("Toàn tỉnh (mọi đơn vị)"))] + [(u.id, f"{u.name} ({u.code})") for u in units]
+        )
+        form.official_ids.choices = []
+    else:
+        units = db.session.scalars(select(Unit).where(Unit.id.in_(user.headed_unit_ids)).order_by(Unit.name)).all()
+        form.unit_id.choices = choices((u.id, u.name) for u in units)
+        staff = db.session.scalars(
+            select(Official)
+            .where(Official.unit_id.in_(user.headed_unit_ids), Official.active.is_(True))
+            .order_by(Official.sort_key)
+        ).all()
+        form.official_ids.choices = choices((o.id, o.full_name) for o in staff)
+    if request.method == "POST":
+        posted_unit = request.form.get("unit_id", type=int) or None
+        require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
+    error = None
+    if form.validate_on_submit():
+        course = db.get_or_404(Course, form.course_id.data)
+        try:
+            assignment = services.assign_course(
+                db.session,
+                user,
+                course,
+                form.due_on.data,
+                unit_id=form.unit_id.data or None,
+                category=form.category_value(),
+                level=form.level_value(),
+                official_ids=form.official_ids.data or None,
+                note=form.note.data or "",
+            )
+        except services.AssignmentForbidden:
+            db.session.rollback()
+            abort(403)
+        except services.CourseError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field, None) if exc.field else None
+            if target is not None:
+                target.errors = [*target.errors, str(exc)]
+            else:
+                error = str(exc)
+        else:
+            db.session.commit()
+            flash(
+                _("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=assignment.enrolled_count), "success"
+            )
+            return redirect(url_for("courses.assignments"))
+    page = db.paginate(services.assignments_query(user), per_page=_per_page(), error_out=False)
+    status = 400 if request.method == "POST" else 200
+    return render_template("courses/assignments.html", form=form, page=page, error=error, province=province), status
+
+
+# -- authoring (IT staff) ------------------------------------------------------------------------------
+@bp.get("/manage")
+@roles_required(*STAFF)
+def manage():
+    q = request.args.get("q", "").strip()[:200]
+    page = db.paginate(services.catalog_query(q, include_drafts=True), per_page=_per_page(), error_out=False)
+    return render_template("courses/manage.html", page=page, q=q)
+
+
+@bp.get("/manage/<int:course_id>")
+@roles_required(*STAFF)
+def manage_course(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    return render_template("courses/manage_course.html", course=course)
+
+
+@bp.route("/manage/new", methods=["GET", "POST"], defaults={"course_id": None})
+@bp.route("/manage/<int:course_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_course(course_id: int | None):
+    course = db.get_or_404(Course, course_id) if course_id else None
+    form = CourseForm(obj=course)
+    if request.method == "GET" and course is not None:
+        form.topic.data = course.topic.value
+        form.competency.data = ", ".join(course.competency or [])
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render_markdown(form.intro_md.data or "", form.slug.data)
+        else:
+            target = course or Course(lessons=[])
+            target.title = form.title.data.strip()
+            target.slug = form.slug.data.strip()
+            target.topic = Topic(form.topic.data)
+            target.summary = form.summary.data or ""
+            target.audience = form.audience.data or ""
+            target.competency = split_codes(form.competency.data)
+            target.version = form.version.data or ""
+            target.validity_months = form.validity_months.data
+            target.intro_md = form.intro_md.data or ""
+            target.published = form.published.data
+            try:
+                services.save_course(db.session, target)
+            except services.CourseError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "title").errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Đã lưu khóa học “%(t)s”.", t=target.title), "success")
+                return redirect(url_for("courses.manage_course", course_id=target.id))
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_template("courses/edit_course.html", form=form, course=course, preview=preview), status
+
+
+@bp.route("/manage/<int:course_id>/lessons/new", methods=["GET", "POST"], defaults={"lesson_id": None})
+@bp.route("/manage/<int:course_id>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit_lesson(course_id: int, lesson_id: int | None):
+    course = db.get_or_404(Course, course_id)
+    lesson = db.get_or_404(Lesson, lesson_id) if lesson_id else None
+    if lesson is not None and lesson.course_id != course.id:
+        abort(404)
+    form = LessonForm(obj=lesson)
+    if request.method == "GET" and lesson is not None:
+        form.objectives.data = "\n".join(lesson.objectives or [])
+        form.competency.data = ", ".join(lesson.competency or [])
+        form.version_note.data = ""
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = render_markdown(form.body_md.data or "", course.slug)
+        else:
+            target = lesson or Lesson()
+            target.title = form.title.data.strip()
+            target.slug = form.slug.data.strip()
+            target.minutes = form.minutes.data
+            target.objectives = split_lines(form.objectives.data)
+            target.competency = split_codes(form.competency.data)
+            target.body_md = form.body_md.data
+            if form.version_note.data:
+                target.version_note = form.version_note.data.strip()
+            target.published = form.published.data
+            try:
+                services.save_lesson(db.session, course, target)
+            except services.CourseError as exc:
+                db.session.rollback()
+                getattr(form, exc.field or "title").errors.append(str(exc))
+            else:
+                db.session.commit()
+                flash(_("Đã lưu bài “%(t)s”.", t=target.title), "success")
+                return redirect(url_for("courses.manage_course", course_id=course.id))
+    status = 400 if request.method == "POST" and form.errors else 200
+    return (
+        render_template("courses/edit_lesson.html", form=form, course=course, lesson=lesson, preview=preview),
+        status,
+    )
+
+
+@bp.post("/manage/<int:course_id>/preview")
+@roles_required(*STAFF)
+def preview(course_id: int):
+    """The server-sanitized HTML of the posted Markdown (used by ``courses/static/preview.js``)."""
+    course = db.get_or_404(Course, course_id)
+    text = request.form.get("body_md") or request.form.get("intro_md") or ""
+    return Response(render_markdown(text[:100000], course.slug), mimetype="text/html")
+
+
+def _lesson_of(course_id: int, lesson_id: int) -> Lesson:
+    lesson = db.get_or_404(Lesson, lesson_id)
+    if lesson.course_id != course_id:
+        abort(404)
+    return lesson
+
+
+@bp.post("/manage/<int:course_id>/lessons/<int:lesson_id>/move")
+@roles_required(*STAFF)
+def move_lesson(course_id: int, lesson_id: int):
+    lesson = _lesson_of(course_id, lesson_id)
+    direction = request.form.get("direction", "")
+    if direction not in ("up", "down"):
+        flash(_("Không rõ cần chuyển bài lên hay xuống."), "error")
+    else:
+        services.move_lesson(db.session, lesson, direction)
+        db.session.commit()
+    return redirect(url_for("courses.manage_course", course_id=course_id))
+
+
+@bp.post("/manage/<int:course_id>/lessons/<int:lesson_id>/publish")
+@roles_required(*STAFF)
+def publish_lesson(course_id: int, lesson_id: int):
+    lesson = _lesson_of(course_id, lesson_id)
+    lesson.published = request.form.get("published") == "1"
+    db.session.commit()
+    if lesson.published:
+        flash(_("Đã phát hành bài “%(t)s”.", t=lesson.title), "success")
+    else:
+        flash(_("Đã ẩn bài “%(t)s”. Kết quả học của mọi người vẫn được giữ.", t=lesson.title), "success")
+    return redirect(url_for("courses.manage_course", course_id=course_id))
+
+
+@bp.post("/manage/<int:course_id>/publish")
+@roles_required(*STAFF)
+def publish_course(course_id: int):
+    course = db.get_or_404(Course, course_id)
+    course.published = request.form.get("published") == "1"
+    db.session.commit()
+    if course.published:
+        flash(_("Đã phát hành khóa học “%(t)s”.", t=course.title), "success")
+    else:
+        flash(_("Đã ẩn khóa học “%(t)s”.", t=course.title), "success")
+    return redirect(url_for("courses.manage_course", course_id=course_id))
+
+
+__all__ = ["bp", "can_learn"]
