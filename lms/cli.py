@@ -122,6 +122,36 @@ def merge_units_command(successor_code, predecessor_codes, name, kind, effective
     click.echo(f"Recorded: {', '.join(predecessor_codes)} -> {new.code}")
 
 
+@lms_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup_command(path: str) -> None:
+    """Back up the whole database to PATH (SQLite online backup, or pg_dump -Fc)."""
+    from lms.backup import BackupError, backup
+
+    try:
+        backup(db.engine, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backup written to {path} ({Path(path).stat().st_size} bytes).")
+
+
+@lms_cli.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH."""
+    from lms.backup import BackupError, restore
+
+    if not yes:
+        click.confirm("This replaces every row in the database. Continue?", abort=True)
+    db.session.remove()
+    try:
+        restore(db.engine, Path(path))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Restored.")
+
+
 def _load_feature_commands() -> None:
     from lms import optional_import
 
