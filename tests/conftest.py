@@ -74,7 +74,10 @@ def _app(tmp_path_factory):
         else:
             downgrade(revision="base")
         upgrade(revision="heads")
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # close pooled connections before the interpreter does (ResourceWarning)
 
 
 def clean_tables(app) -> None:
