@@ -112,3 +112,15 @@ def test_pages_pass_basic_accessibility_checks(app, session, role):
         problems += [f"{rule.rule}: {p}" for p in audit(response.text)]
     assert pages > 0
     assert problems == []
+
+
+def test_the_audit_finds_problems():
+    bad = '<html><body><h1>A</h1><h3>B</h3><input name="q"><img src="x.png"><h1>C</h1></body></html>'
+    problems = audit(bad)
+    assert "no lang on <html>" in problems
+    assert "2 <h1> elements" in problems
+    assert "heading skips from h1 to h3" in problems
+    assert "<input name='q'> has no label" in problems
+    assert "img without alt: x.png" in problems
+    good = '<html lang="vi"><h1>A</h1><label for="q">Tìm</label><input id="q" name="q"><h2>B</h2></html>'
+    assert audit(good) == []
