@@ -1,0 +1,341 @@
+"""Keeping ``CompetencyRecord`` rows up to date, and the result cache's version counter.
+
+* ``attempt_graded`` -> ``apply_attempt``: incremental (count + 1, best = max, last activity, status).
+* ``certificate_changed`` -> ``refresh_certificate_part``: re-reads the holder's certificates of the
+  topic (a revocation may fall back to an older valid certificate, or to "passed").
+* ``recompute_records``: the same figures rebuilt from attempts and certificates in two GROUP BY
+  queries (demo history, bench data, repairs, and the test that compares both).
+
+Rules (one place): an attempt counts for a topic when it is submitted and graded, its quiz's topic is
+``quiz.topic`` or else its course's topic. Every such attempt counts in ``attempts_count`` and
+``last_activity_at``; ``best_percent`` and "passed" come from *final* quizzes only. The certificate of
+a topic is a certificate (status valid, current revision) of a course of that topic: a valid one
+(not expired today) with the latest expiry wins, else the one that expired last. Status: a valid
+certificate -> ``cert_valid``; else an expired one -> ``cert_expired``; else a passed final quiz ->
+``passed``; else any attempt -> ``in_progress``; else ``not_started``.
+
+Receivers only flush. Writes mark the session; the cache version is bumped when that session
+commits, and a session with unflushed-to-commit competency writes never reads or fills the cache.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, delete, event, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from lms import events
+from lms.database import VN_TZ, utcnow
+from lms.topics import Topic
+
+DIRTY_KEY = "competency_dirty"
+_version = itertools.count(1)
+CACHE_STATE = {"version": next(_version)}
+
+
+def local_today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+# -- cache invalidation -----------------------------------------------------------------------------
+def mark_dirty(session: Session) -> None:
+    """Call after writing records or snapshots: the cache is bypassed until commit, then bumped."""
+    session.info[DIRTY_KEY] = True
+    bump_version()
+
+
+def bump_version() -> None:
+    CACHE_STATE["version"] = next(_version)
+
+
+def session_is_dirty(session: Session) -> bool:
+    return bool(session.info.get(DIRTY_KEY))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.info.pop(DIRTY_KEY, False):
+        bump_version()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if session.info.pop(DIRTY_KEY, False):
+        bump_version()
+
+
+# -- status rule ------------------------------------------------------------------------------------
+def derive_status(*, attempts: int, passed: bool, cert_expires_on: date | None, has_cert: bool, today: date) -> str:
+    if has_cert:
+        if cert_expires_on is None or cert_expires_on >= today:
+            return "cert_valid"
+        return "cert_expired"
+    if passed:
+        return "passed"
+    if attempts:
+        return "in_progress"
+    return "not_started"
+
+
+def effective_status_expr(record_cls, today: date):
+    """SQL: the stored status, with a certificate past its expiry read as ``cert_expired``."""
+    return case(
+        (
+            and_(
+                record_cls.status.in_(("cert_valid", "cert_expired")),
+                record_cls.cert_expires_on.is_not(None),
+                record_cls.cert_expires_on < today,
+            ),
+            "cert_expired",
+        ),
+        else_=record_cls.status,
+    )
+
+
+def valid_cert_expr(record_cls, today: date):
+    return and_(
+        record_cls.status == "cert_valid",
+        or_(record_cls.cert_expires_on.is_(None), record_cls.cert_expires_on >= today),
+    )
+
+
+# -- sources ----------------------------------------------------------------------------------------
+def _topic_of_quiz():
+    from courses.models import Course
+    from quizzes.models import Quiz
+
+    return func.coalesce(Quiz.topic, Course.topic)
+
+
+def _attempt_stats_query(official_ids=None, topic: Topic | None = None):
+    from courses.models import Course
+    from quizzes.models import Attempt, AttemptState, Quiz
+
+    topic_col = _topic_of_quiz().label("topic")
+    final_percent = case((Quiz.is_final.is_(True), Attempt.percent), else_=None)
+    final_passed = case((and_(Quiz.is_final.is_(True), Attempt.passed.is_(True)), 1), else_=0)
+    query = (
+        select(
+            Attempt.official_id,
+            topic_col,
+            func.count(Attempt.id).label("attempts"),
+            func.max(Attempt.graded_at).label("last"),
+            func.max(final_percent).label("best"),
+            func.max(final_passed).label("passed"),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(Course, Course.id == Quiz.course_id)
+        .where(Attempt.state == AttemptState.SUBMITTED, Attempt.percent.is_not(None))
+        .where(_topic_of_quiz().is_not(None))
+        .group_by(Attempt.official_id, _topic_of_quiz())
+    )
+    if official_ids is not None:
+        query = query.where(Attempt.official_id.in_(list(official_ids)))
+    if topic is not None:
+        query = query.where(_topic_of_quiz() == topic.value)
+    return query
+
+
+@dataclass
+class CertPick:
+    certificate_id: int
+    expires_on: date | None
+
+
+def _pick_certificates(session: Session, today: date, official_ids=None, topic: Topic | None = None):
+    """{(official_id, topic): CertPick} over current valid-status certificates, by the module rule."""
+    from certificates.models import Certificate, CertificateStatus
+    from courses.models import Course
+
+    query = (
+        select(Certificate.official_id, Course.topic, Certificate.id, Certificate.expires_on)
+        .join(Course, Course.id == Certificate.course_id)
+        .where(Certificate.status == CertificateStatus.VALID)
+    )
+    if official_ids is not None:
+        query = query.where(Certificate.official_id.in_(list(official_ids)))
+    if topic is not None:
+        query = query.where(Course.topic == topic)
+    picks: dict[tuple[int, str], CertPick] = {}
+    for official_id, cert_topic, cert_id, expires_on in session.execute(query):
+        key = (official_id, Topic(cert_topic).value)
+        current = picks.get(key)
+        if current is None or _cert_rank(expires_on, cert_id, today) > _cert_rank(
+            current.expires_on, current.certificate_id, today
+        ):
+            picks[key] = CertPick(cert_id, expires_on)
+    return picks
+
+
+def _cert_rank(expires_on: date | None, cert_id: int, today: date) -> tuple:
+    valid = expires_on is None or expires_on >= today
+    return (valid, expires_on is None, expires_on or date.min, cert_id)
+
+
+# -- full recomputation -----------------------------------------------------------------------------
+def compute_records(session: Session, today: date, official_ids=None) -> dict[tuple[int, str], dict]:
+    """What the records should be, from the sources: {(official_id, topic): values}."""
+    result: dict[tuple[int, str], dict] = {}
+    for row in session.execute(_attempt_stats_query(official_ids)):
+        key = (row.official_id, Topic(row.topic).value)
+        result[key] = {
+            "official_id": row.official_id,
+            "topic": key[1],
+            "attempts_count": int(row.attempts),
+            "last_activity_at": _aware(row.last),
+            "best_percent": float(row.best) if row.best is not None else None,
+            "passed": bool(row.passed),
+            "certificate_id": None,
+            "cert_expires_on": None,
+        }
+    for key, pick in _pick_certificates(session, today, official_ids).items():
+        values = result.setdefault(
+            key,
+            {
+                "official_id": key[0],
+                "topic": key[1],
+                "attempts_count": 0,
+                "last_activity_at": None,
+                "best_percent": None,
+                "passed": False,
+            },
+        )
+        values["certificate_id"] = pick.certificate_id
+        values["cert_expires_on"] = pick.expires_on
+    for values in result.values():
+        values["status"] = derive_status(
+            attempts=values["attempts_count"],
+            passed=values.pop("passed"),
+            cert_expires_on=values.get("cert_expires_on"),
+            has_cert=values.get("certificate_id") is not None,
+            today=today,
+        )
+    return result
+
+
+def _aware(value):
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MAX() of a datetime column as text
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def recompute_records(session: Session, today: date | None = None, official_ids=None, chunk: int = 5000) -> int:
+    """Rebuild the records (all, or of ``official_ids``) from attempts and certificates; returns rows."""
+    from lms.competency.models import CompetencyRecord
+
+    today = today or local_today()
+    rows = compute_records(session, today, official_ids)
+    session.flush()
+    stmt = delete(CompetencyRecord)
+    if official_ids is not None:
+        stmt = stmt.where(CompetencyRecord.official_id.in_(list(official_ids)))
+    session.execute(stmt.execution_options(synchronize_session=False))
+    now = utcnow()
+    values = [{**v, "updated_at": now} for v in rows.values()]
+    for start in range(0, len(values), chunk):
+        session.execute(insert(CompetencyRecord), values[start : start + chunk])
+    session.expire_all()
+    mark_dirty(session)
+    return len(values)
+
+
+# -- incremental receivers --------------------------------------------------------------------------
+def _get_record(session: Session, official_id: int, topic: Topic):
+    from lms.competency.models import CompetencyRecord
+
+    with session.no_autoflush:
+        record = session.scalars(
+            select(CompetencyRecord).where(CompetencyRecord.official_id == official_id, CompetencyRecord.topic == topic)
+        ).first()
+    if record is None:
+        record = CompetencyRecord(official_id=official_id, topic=topic, status="not_started", attempts_count=0)
+        session.add(record)
+    return record
+
+
+def attempt_topic(attempt) -> Topic | None:
+    quiz = attempt.quiz
+    if quiz.topic is not None:
+        return Topic(quiz.topic)
+    course = getattr(quiz, "course", None)
+    if course is None and quiz.course_id is not None:
+        from courses.models import Course
+
+        course = attempt_session(attempt).get(Course, quiz.course_id)
+    return Topic(course.topic) if course is not None else None
+
+
+def attempt_session(obj) -> Session:
+    from sqlalchemy.orm import object_session
+
+    return object_session(obj)
+
+
+def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
+    """Fold one newly graded attempt into its record (incremental)."""
+    if attempt.percent is None:
+        return
+    topic = attempt_topic(attempt)
+    if topic is None:
+        return
+    today = today or local_today()
+    record = _get_record(session, attempt.official_id, topic)
+    record.attempts_count = (record.attempts_count or 0) + 1
+    graded = attempt.graded_at
+    if graded is not None and (record.last_activity_at is None or graded > record.last_activity_at):
+        record.last_activity_at = graded
+    final = bool(attempt.quiz.is_final)
+    if final and (record.best_percent is None or attempt.percent > record.best_percent):
+        record.best_percent = float(attempt.percent)
+    if record.certificate_id is None:
+        passed = record.status == "passed" or (final and bool(attempt.passed))
+        record.status = derive_status(
+            attempts=record.attempts_count, passed=passed, cert_expires_on=None, has_cert=False, today=today
+        )
+    session.flush()
+    mark_dirty(session)
+
+
+def refresh_certificate_part(session: Session, official_id: int, topic: Topic, today: date | None = None) -> None:
+    """Re-pick the topic's certificate for one official, and the status that follows."""
+    today = today or local_today()
+    session.flush()
+    record = _get_record(session, official_id, topic)
+    pick = _pick_certificates(session, today, [official_id], topic).get((official_id, topic.value))
+    record.certificate_id = pick.certificate_id if pick else None
+    record.cert_expires_on = pick.expires_on if pick else None
+    passed = False
+    if pick is None:
+        stats = session.execute(_attempt_stats_query([official_id], topic)).first()
+        passed = bool(stats.passed) if stats is not None else False
+    record.status = derive_status(
+        attempts=record.attempts_count or 0,
+        passed=passed,
+        cert_expires_on=record.cert_expires_on,
+        has_cert=pick is not None,
+        today=today,
+    )
+    session.flush()
+    mark_dirty(session)
+
+
+@events.attempt_graded.connect
+def _on_attempt_graded(session, attempt=None, **_kw):
+    apply_attempt(session, attempt)
+
+
+@events.certificate_changed.connect
+def _on_certificate_changed(session, certificate=None, **_kw):
+    from courses.models import Course
+
+    course = certificate.course or session.get(Course, certificate.course_id)
+    if course is None:
+        return
+    refresh_certificate_part(session, certificate.official_id, Topic(course.topic))
