@@ -509,7 +509,7 @@ def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_a
     if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
         from courses.services import check_completion
 
-        check_completion(session, attempt.official_id, quiz.course_id, source=f"attempt:{attempt.id}")
+        check_completion(session, attempt.official_id, quiz.course_id, source=f"attempt:{attempt.id}", now=now)
     return True
 
 
@@ -583,13 +583,50 @@ def quiz_grade_passed(session: Session, quiz: Quiz, official_id: int) -> bool:
     return grade is not None and grade >= quiz.pass_percent - 1e-9
 
 
-def final_quiz_passed(session: Session, official_id: int, course_id: int) -> bool:
-    """Completion requirement registered with courses: every published final quiz of the course is
-    passed by its grading method (True when the course has no final quiz)."""
+def _deciding_attempt(session: Session, quiz: Quiz, official_id: int) -> Attempt | None:
+    """The graded attempt that gives the quiz grade (the first best one for highest/average)."""
+    graded = [
+        a
+        for a in attempts_of(session, quiz.id, official_id)
+        if a.state == AttemptState.SUBMITTED and a.percent is not None
+    ]
+    if not graded:
+        return None
+    if quiz.grading_method == GradingMethod.LAST:
+        return graded[-1]
+    if quiz.grading_method == GradingMethod.FIRST:
+        return graded[0]
+    best = max(a.percent for a in graded)
+    return next(a for a in graded if a.percent == best)
+
+
+def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
+    """Completion requirement registered with courses: the course's published final quiz is passed
+    by its grading method. ``None`` (does not apply) when the course has no final quiz."""
+    from courses.services import RequirementResult
+
     finals = session.scalars(
-        select(Quiz).where(Quiz.course_id == course_id, Quiz.is_final.is_(True), Quiz.published.is_(True))
+        select(Quiz)
+        .where(Quiz.course_id == course.id, Quiz.is_final.is_(True), Quiz.published.is_(True))
+        .order_by(Quiz.id)
     ).all()
-    return all(quiz_grade_passed(session, quiz, official_id) for quiz in finals)
+    if not finals:
+        return None
+    satisfied, score, source = True, None, None
+    for quiz in finals:
+        grade = quiz_grade(session, quiz, official_id)
+        passed = grade is not None and grade >= quiz.pass_percent - 1e-9
+        satisfied = satisfied and passed
+        if score is None:
+            score = grade
+            deciding = _deciding_attempt(session, quiz, official_id) if passed else None
+            source = f"attempt:{deciding.id}" if deciding is not None else None
+    return RequirementResult(
+        satisfied=satisfied,
+        label="Đạt bài kiểm tra cuối khóa",
+        score_percent=score,
+        source=source if satisfied else None,
+    )
 
 
 def history_query(official_id: int):
@@ -616,8 +653,8 @@ def results_query(quiz_id: int, unit_ids: set[int] | None = None):
 
 
 def available_quizzes(session: Session, official_id: int, now: datetime) -> list[Quiz]:
-    """Published quizzes an official may see: of their enrolled courses when the courses package
-    says which (``courses.services.enrolled_course_ids``), plus practice quizzes."""
+    """Published quizzes an official may see: those of the courses they are enrolled in, plus
+    practice quizzes (no course)."""
     query = select(Quiz).where(Quiz.published.is_(True)).order_by(Quiz.title, Quiz.id)
     quizzes = session.scalars(query).all()
     enrolled = _enrolled_course_ids(session, official_id)
@@ -629,9 +666,11 @@ def available_quizzes(session: Session, official_id: int, now: datetime) -> list
 def _enrolled_course_ids(session: Session, official_id: int) -> set[int] | None:
     from lms import optional_import
 
-    course_services = optional_import("courses.services")
-    fn = getattr(course_services, "enrolled_course_ids", None) if course_services else None
-    return set(fn(session, official_id)) if fn else None
+    course_models = optional_import("courses.models")
+    if course_models is None:
+        return None
+    enrolment = course_models.Enrolment
+    return set(session.scalars(select(enrolment.course_id).where(enrolment.official_id == official_id)))
 
 
 # --------------------------------------------------------------------------- statistics
@@ -753,7 +792,7 @@ def _register_with_courses() -> None:
         return
     register = getattr(course_services, "register_completion_requirement", None)
     if register is not None:
-        register(final_quiz_passed)
+        register(final_quiz_requirement)
 
 
 _register_with_courses()

@@ -553,8 +553,7 @@ def _course_choices() -> list[tuple[int, str]]:
     if models is None:
         return []
     course = models.Course
-    label = getattr(course, "title", None) or course.slug
-    return [(c.id, f"{getattr(c, 'title', c.slug)}") for c in db.session.scalars(select(course).order_by(label))]
+    return [(c.id, f"{c.title} ({c.slug})") for c in db.session.scalars(select(course).order_by(course.title))]
 
 
 @bp.get("/manage")
