@@ -207,15 +207,15 @@ class RequirementResult:
     source: str | None = None
 
 
-Requirement = Callable[[Session, int, Course], RequirementResult | None]
+Requirement = Callable[[Session, int, Course], RequirementResult | bool | None]
 _REQUIREMENTS: list[Requirement] = []
 
 
 def register_completion_requirement(fn: Requirement) -> Requirement:
     """Add a completion requirement (e.g. "final quiz passed"); usable as a decorator.
 
-    ``fn(session, official_id, course)`` returns a ``RequirementResult``, or ``None`` when it does not
-    apply to that course.
+    ``fn(session, official_id, course)`` (``course`` is the ``Course``) returns a ``RequirementResult``
+    (a plain bool is accepted too), or ``None`` when it does not apply to that course.
     """
     if fn not in _REQUIREMENTS:
         _REQUIREMENTS.append(fn)
@@ -254,6 +254,8 @@ def completion_status(session: Session, official_id: int, course: Course) -> Com
     results = []
     for requirement in list(_REQUIREMENTS):
         result = requirement(session, official_id, course)
+        if isinstance(result, bool):
+            result = RequirementResult(result, _("Điều kiện hoàn thành khác của khóa học"))
         if result is not None:
             results.append(result)
     return CompletionStatus(course_progress(session, official_id, course), results)

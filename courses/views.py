@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -234,7 +234,9 @@ def img(slug: str, name: str):
     for folder in (media / course.slug, content_root() / course.slug / "img"):
         path = folder / name
         if path.is_file():
-            response = send_file(path, mimetype="image/svg+xml", max_age=3600)
+            response = Response(path.read_bytes(), mimetype="image/svg+xml")  # small files: no open handle
+            response.cache_control.private = True
+            response.cache_control.max_age = 3600
             response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
             response.headers["X-Content-Type-Options"] = "nosniff"
             return response
@@ -434,7 +436,10 @@ def move_lesson(course_id: int, lesson_id: int):
 @roles_required(*STAFF)
 def publish_lesson(course_id: int, lesson_id: int):
     lesson = _lesson_of(course_id, lesson_id)
-    lesson.published = request.form.get("published") == "1"
+    choice = request.form.get("published")
+    if choice not in ("0", "1"):
+        abort(400)
+    lesson.published = choice == "1"
     db.session.commit()
     if lesson.published:
         flash(_("Đã phát hành bài “%(t)s”.", t=lesson.title), "success")
@@ -447,7 +452,10 @@ def publish_lesson(course_id: int, lesson_id: int):
 @roles_required(*STAFF)
 def publish_course(course_id: int):
     course = db.get_or_404(Course, course_id)
-    course.published = request.form.get("published") == "1"
+    choice = request.form.get("published")
+    if choice not in ("0", "1"):
+        abort(400)
+    course.published = choice == "1"
     db.session.commit()
     if course.published:
         flash(_("Đã phát hành khóa học “%(t)s”.", t=course.title), "success")
