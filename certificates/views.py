@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 import zipfile
 
@@ -131,7 +132,7 @@ def pdf(cert_id: int):
     path = services.ensure_pdf(db.session, cert)
     db.session.commit()
     return send_file(
-        path,
+        io.BytesIO(path.read_bytes()),  # ~30 KB; the handle is closed at once
         mimetype="application/pdf",
         as_attachment=True,
         download_name=cert.pdf_filename,
@@ -152,13 +153,20 @@ def badge(cert_id: int):
     return response
 
 
-@bp.post("/certificates/reminders/<int:reminder_id>/seen")
+@bp.post("/certificates/reminders/seen")
 @login_required
-def reminder_seen(reminder_id: int):
-    reminder = db.get_or_404(CertificateReminder, reminder_id)
-    require(current_user.official_id is not None and reminder.certificate.official_id == current_user.official_id)
-    services.mark_reminder_seen(db.session, reminder)
-    db.session.commit()
+def reminder_seen():
+    """Dismiss one of *my* reminders (``reminder_id`` in the form); others' ids are ignored."""
+    reminder_id = request.form.get("reminder_id", type=int)
+    if current_user.official_id is not None and reminder_id is not None:
+        reminder = db.session.scalars(
+            select(CertificateReminder)
+            .join(Certificate, Certificate.id == CertificateReminder.certificate_id)
+            .where(CertificateReminder.id == reminder_id, Certificate.official_id == current_user.official_id)
+        ).first()
+        if reminder is not None:
+            services.mark_reminder_seen(db.session, reminder)
+            db.session.commit()
     return redirect(url_for("certificates.mine"))
 
 
