@@ -1,0 +1,62 @@
+"""An official takes the final quiz in Chromium: answers, reloads mid-way, submits, sees the result."""
+
+import pytest
+
+from lms.auth.models import Role
+from lms.org.models import Official
+from tests.factories import PASSWORD, make_user
+from tests.quizzes_app.factories import make_bank, make_quiz
+
+pytestmark = pytest.mark.e2e
+
+
+def _right_text(slot) -> str:
+    from quizzes.qtypes import plain_text
+
+    return plain_text(next(o["text"] for o in slot.question_version.config["options"] if o["fraction"] >= 1))
+
+
+def test_official_takes_the_final_quiz(live_server, page, session):
+    user = make_user(session, Role.OFFICIAL, username="canbo1")
+    cats = make_bank(session, per_category={"email/a": 3})
+    quiz = make_quiz(session, cats, title="Kiểm tra cuối khóa thư điện tử", is_final=True)
+    session.commit()
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("canbo1")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_role("link", name="Bài kiểm tra", exact=True).click()
+    page.get_by_role("link", name="Kiểm tra cuối khóa thư điện tử").click()
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    assert "Thời gian còn lại" in page.locator("#quiz-timer").inner_text()
+
+    from quizzes.models import Attempt
+
+    session.expire_all()
+    attempt = session.query(Attempt).filter_by(official_id=user.official_id, quiz_id=quiz.id).one()
+    slots = {s.slot_no: s for s in attempt.slots}
+
+    # question 1: choose and let the autosave (JS) store it, then reload the page
+    page.get_by_label(_right_text(slots[1])).check()
+    page.locator("#save-status.ok").wait_for()
+    page.reload()
+    assert page.get_by_label(_right_text(slots[1])).is_checked()
+    page.get_by_role("button", name="Lưu và tiếp").click()
+
+    # question 2 with the plain form post, then back and forth
+    page.get_by_label(_right_text(slots[2])).check()
+    page.get_by_role("button", name="Lưu và tiếp").click()
+    page.get_by_role("button", name="Câu trước").click()
+    assert page.get_by_label(_right_text(slots[2])).is_checked()
+    page.reload()
+    assert page.get_by_label(_right_text(slots[2])).is_checked()
+    assert "answered" in page.locator("#nav-1").get_attribute("class")
+
+    # question 3 left unanswered: the summary lists it
+    page.get_by_role("button", name="Xem lại và nộp bài").click()
+    assert "Bạn còn 1 câu chưa trả lời" in page.locator("#unanswered").inner_text()
+    page.get_by_role("button", name="Nộp bài").click()
+    result = page.locator("#result").inner_text()
+    assert "2 / 3" in result and "CHƯA ĐẠT" in result
+    assert session.get(Official, user.official_id) is not None
