@@ -52,7 +52,9 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-Requested-With": "fetch", "Accept": "application/json" }
     }).then(function (response) {
-      return response.json().then(function (data) { return { status: response.status, data: data }; });
+      return response.json().catch(function () {
+        return { ok: false, message: "Chưa lưu được (phiên làm việc có thể đã hết hạn). Hãy tải lại trang." };
+      }).then(function (data) { return { status: response.status, data: data }; });
     }).then(function (r) {
       sending = false;
       if (r.data.ok) {

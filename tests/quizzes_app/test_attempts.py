@@ -167,6 +167,22 @@ def test_answers_after_deadline_plus_grace_are_refused(client, session, learner,
     assert graded.score == 1
 
 
+def test_timeout_post_saves_then_submits(client, session, learner):
+    """At zero the page's script posts the form with go=timeout: the answer is kept and graded."""
+    user, official = learner
+    quiz = make_quiz(session, time_limit_minutes=10)
+    attempt = make_attempt(session, quiz, official)
+    session.commit()
+    choice = _right_single(attempt.slots[2])
+    with time_machine.travel(NOW + timedelta(minutes=10, seconds=2), tick=False):
+        login_as(client, user)
+        r = client.post(f"/quizzes/attempts/{attempt.id}/q/3", data={"q3": choice, "go": "timeout"})
+    assert r.headers["Location"].endswith(f"/quizzes/attempts/{attempt.id}")
+    session.expire_all()
+    graded = session.get(Attempt, attempt.id)
+    assert graded.state == AttemptState.SUBMITTED and graded.score == 1
+
+
 def test_close_overdue_attempts_command(runner, session, learner):
     _user, official = learner
     quiz = make_quiz(session, time_limit_minutes=10)
