@@ -1,0 +1,128 @@
+"""The ranking's figures split by official category, level and age group, province-wide or per unit.
+
+One GROUP BY per dimension (category / level / age group), over the same columns as the ranking.
+The counts of users by category are what the province's yearly report asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, or_, select
+from sqlalchemy.orm import Session
+
+from lms.competency.models import CompetencyRecord
+from lms.competency.rankings import (
+    TOPICS,
+    RankingFilters,
+    age_bounds,
+    age_group_label,
+    figure_columns,
+    figures_from_row,
+    official_conditions,
+    record_join_condition,
+    settings,
+)
+from lms.competency.records import local_today
+from lms.org.models import Category, Level, Official, Unit
+
+DIMENSIONS = ("category", "level", "age_group")
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    dimension: str
+    key: str
+    label: str
+    officials: int
+    participants: int
+    participation: float
+    coverage: tuple[tuple[str, float], ...]
+    coverage_mean: float
+    avg_best: float | None
+    index: float
+
+
+def _age_case(today: date):
+    whens = []
+    for group in ("lt30", "30_39", "40_49", "50plus"):
+        low, high = age_bounds(group, today)
+        cond = []
+        if low is not None:
+            cond.append(Official.birth_year >= low)
+        if high is not None:
+            cond.append(Official.birth_year <= high)
+        from sqlalchemy import and_
+
+        whens.append((and_(*cond), group))
+    return case(*whens, else_="unknown")
+
+
+def _label(dimension: str, key: str) -> str:
+    if dimension == "category":
+        return Category(key).label
+    if dimension == "level":
+        return Level(key).label
+    return age_group_label(key)
+
+
+def breakdown(
+    session: Session,
+    dimension: str,
+    filters: RankingFilters | None = None,
+    unit_id: int | None = None,
+    today: date | None = None,
+) -> list[BreakdownRow]:
+    """Figures per category, level or age group (province-wide, or for one unit)."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    filters = filters or RankingFilters()
+    today = today or local_today()
+    weights, max_points, _min, _top = settings()
+    topics = (filters.topic,) if filters.topic else TOPICS
+    key_col = {
+        "category": Official.category,
+        "level": Official.level,
+        "age_group": _age_case(today),
+    }[dimension].label("key")
+    query = (
+        select(key_col, *figure_columns(today, topics))
+        .select_from(Official)
+        .join(Unit, Unit.id == Official.unit_id)
+        .outerjoin(CompetencyRecord, record_join_condition(filters))
+        .where(*official_conditions(filters, today))
+        .where(or_(Unit.valid_until.is_(None), Unit.valid_until > today))
+        .group_by(key_col)
+    )
+    if unit_id is not None:
+        query = query.where(Official.unit_id == unit_id)
+    if filters.block:
+        from lms.competency.rankings import KINDS_OF_BLOCK
+
+        query = query.where(Unit.kind.in_(KINDS_OF_BLOCK[filters.block]))
+    rows = []
+    for row in session.execute(query):
+        key = str(getattr(row.key, "value", row.key))
+        fig = figures_from_row(row, topics, weights, max_points)
+        rows.append(
+            BreakdownRow(
+                dimension=dimension,
+                key=key,
+                label=_label(dimension, key),
+                officials=fig["officials"],
+                participants=fig["participants"],
+                participation=fig["participation"],
+                coverage=fig["coverage"],
+                coverage_mean=fig["coverage_mean"],
+                avg_best=fig["avg_best"],
+                index=fig["index"],
+            )
+        )
+    order = {
+        "category": [c.value for c in Category],
+        "level": [c.value for c in Level],
+        "age_group": ["lt30", "30_39", "40_49", "50plus", "unknown"],
+    }[dimension]
+    rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
+    return rows

@@ -1,0 +1,154 @@
+from datetime import timedelta
+
+import pytest
+
+from lms.competency.index import Weights, competency_index
+from lms.competency.rankings import RankingFilters, rank_units
+from lms.org.models import Category, UnitKind
+from lms.topics import Topic
+from tests.competency.factories import NOW, TODAY, certify, graded_attempt, topic_setup
+from tests.factories import make_official, make_unit
+
+
+def by_name(ranked):
+    return {u.unit_name: u for u in ranked}
+
+
+def test_index_formula_default_weights():
+    w = Weights()
+    assert competency_index(0.5, 80, 0.9, w) == pytest.approx(30 + 20 + 13.5)
+    assert competency_index(1, 100, 1, w) == pytest.approx(100)
+    assert competency_index(0, None, 0, w) == 0
+
+
+def test_weights_from_config_are_normalised(app):
+    app.config["COMPETENCY_WEIGHTS"] = {"coverage": 2, "score": 1, "participation": 1}
+    try:
+        w = Weights.from_config()
+        assert (w.coverage, w.score, w.participation) == (0.5, 0.25, 0.25)
+    finally:
+        app.config.pop("COMPETENCY_WEIGHTS")
+
+
+def test_unit_index_on_hand_made_data(session):
+    t = topic_setup(session)
+    unit = make_unit(session, name="Sở Thử Nghiệm")
+    a1, a2, _a3, _a4 = (make_official(session, unit) for _ in range(4))
+    graded_attempt(session, t[Topic.QLVB][1], a1, 90)
+    graded_attempt(session, t[Topic.EMAIL][1], a1, 80)
+    certify(session, a1, t[Topic.QLVB][0])
+    certify(session, a1, t[Topic.EMAIL][0])
+    graded_attempt(session, t[Topic.QLVB][1], a2, 50)
+    session.commit()
+    (u,) = rank_units(session, RankingFilters(), today=TODAY)
+    assert u.officials == 4 and u.participants == 2
+    assert u.coverage_map == {"qlvb": 0.25, "portal": 0.0, "email": 0.25, "security": 0.0}
+    assert u.avg_best == pytest.approx(220 / 3)
+    # 100 x (0.60 x 0.125 + 0.25 x 0.7333 + 0.15 x 0.5) = 7.5 + 18.333 + 7.5
+    assert u.index == 33.33 and u.points == 33.33 and u.percent == 33.33
+    assert [c[0] for c in u.components] == ["coverage", "score", "participation"]
+    assert u.components[0][1:] == (7.5, 60.0)
+    assert u.too_few  # 4 < 5
+
+
+def test_ties_share_a_rank_and_names_sort_in_vietnamese_order(session):
+    t = topic_setup(session)
+    quiz = t[Topic.QLVB][1]
+    units = {name: make_unit(session, name=name) for name in ("Sở Cao", "Sở Bắc", "Sở Ánh", "Sở Zê")}
+    graded_attempt(session, quiz, make_official(session, units["Sở Cao"]), 100)  # 25 + 15 = 40
+    graded_attempt(session, quiz, make_official(session, units["Sở Bắc"]), 60)  # 15 + 15 = 30
+    graded_attempt(session, quiz, make_official(session, units["Sở Ánh"]), 60)  # 30
+    make_official(session, units["Sở Zê"])  # 0
+    session.commit()
+    ranked = rank_units(session, today=TODAY)
+    assert [(u.unit_name, u.rank, u.index) for u in ranked] == [
+        ("Sở Cao", 1, 40.0),
+        ("Sở Ánh", 2, 30.0),
+        ("Sở Bắc", 2, 30.0),
+        ("Sở Zê", 4, 0.0),
+    ]
+    top_bottom = {u.unit_name: (u.is_top, u.is_bottom) for u in ranked}
+    assert top_bottom["Sở Cao"] == (True, False)
+    assert top_bottom["Sở Zê"] == (False, True)
+
+
+def test_blocks_are_ranked_separately(session):
+    t = topic_setup(session)
+    quiz = t[Topic.EMAIL][1]
+    so = make_unit(session, name="Sở A", kind=UnitKind.SO_BAN_NGANH)
+    sn = make_unit(session, name="Trung tâm B", kind=UnitKind.SU_NGHIEP)
+    huyen = make_unit(session, name="Huyện C", kind=UnitKind.HUYEN)
+    xa = make_unit(session, name="Xã D", kind=UnitKind.XA)
+    for unit, score in ((so, 90), (sn, 50), (huyen, 10), (xa, 20)):
+        graded_attempt(session, quiz, make_official(session, unit), score)
+    session.commit()
+    ranked = by_name(rank_units(session, today=TODAY))
+    assert (ranked["Sở A"].block, ranked["Sở A"].rank) == ("so", 1)
+    assert (ranked["Trung tâm B"].block, ranked["Trung tâm B"].rank) == ("so", 2)
+    assert (ranked["Huyện C"].block, ranked["Huyện C"].rank, ranked["Huyện C"].block_size) == ("huyen", 1, 1)
+    assert (ranked["Xã D"].block, ranked["Xã D"].rank) == ("xa", 1)
+    only = rank_units(session, RankingFilters(block="huyen"), today=TODAY)
+    assert [u.unit_name for u in only] == ["Huyện C"]
+
+
+def test_too_few_officials_is_flagged_not_hidden(app, session):
+    small = make_unit(session, name="Nhỏ")
+    big = make_unit(session, name="Lớn")
+    for _ in range(4):
+        make_official(session, small)
+    for _ in range(5):
+        make_official(session, big)
+    session.commit()
+    ranked = by_name(rank_units(session, today=TODAY))
+    assert ranked["Nhỏ"].too_few and not ranked["Lớn"].too_few
+    app.config["COMPETENCY_MIN_OFFICIALS"] = 10
+    try:
+        assert by_name(rank_units(session, today=TODAY))["Lớn"].too_few
+    finally:
+        app.config.pop("COMPETENCY_MIN_OFFICIALS")
+
+
+def test_filters_topic_category_age_and_period(session):
+    t = topic_setup(session)
+    unit = make_unit(session, name="Sở Lọc")
+    young = make_official(session, unit, birth_year=TODAY.year - 25, category=Category.VIEN_CHUC)
+    old = make_official(session, unit, birth_year=TODAY.year - 55)
+    graded_attempt(session, t[Topic.QLVB][1], young, 80, at=NOW - timedelta(days=100))
+    graded_attempt(session, t[Topic.PORTAL][1], old, 40, at=NOW)
+    certify(session, young, t[Topic.QLVB][0])
+    session.commit()
+
+    def one(**kw):
+        (u,) = rank_units(session, RankingFilters(**kw), today=TODAY)
+        return u
+
+    assert one(topic="qlvb").coverage_map == {"qlvb": 0.5}
+    assert one(topic="qlvb").index == pytest.approx(round(100 * (0.6 * 0.5 + 0.25 * 0.8 + 0.15 * 0.5), 2))
+    assert one(category="vien_chuc").officials == 1
+    assert one(age_group="lt30").officials == 1 and one(age_group="lt30").avg_best == 80
+    assert one(age_group="50plus").avg_best == 40
+    assert rank_units(session, RankingFilters(age_group="40_49"), today=TODAY) == []
+    recent = one(date_from=TODAY - timedelta(days=30), date_to=TODAY)
+    assert recent.participants == 1 and recent.avg_best == 40 and recent.coverage_mean == 0
+
+
+def test_filters_from_request_args_drop_unknown_values():
+    f = RankingFilters.from_args({"topic": "qlvb", "block": "nope", "age_group": "30_39", "month": "2026-10"})
+    assert (f.topic, f.block, f.age_group, f.month.isoformat()) == ("qlvb", "", "30_39", "2026-10-01")
+    assert RankingFilters.from_args(f.as_args()) == f
+
+
+def test_cache_is_invalidated_on_commit_and_bypassed_while_dirty(session):
+    t = topic_setup(session)
+    unit = make_unit(session, name="Sở Bộ Đệm")
+    person = make_official(session, unit)
+    session.commit()
+    assert rank_units(session, today=TODAY)[0].participants == 0
+    assert rank_units(session, today=TODAY)[0].participants == 0  # served from the cache
+    graded_attempt(session, t[Topic.SECURITY][1], person, 75)
+    assert rank_units(session, today=TODAY)[0].participants == 1  # same transaction sees its write
+    session.rollback()
+    assert rank_units(session, today=TODAY)[0].participants == 0  # rolled back: not cached stale
+    graded_attempt(session, t[Topic.SECURITY][1], person, 75)
+    session.commit()
+    assert rank_units(session, today=TODAY)[0].participants == 1

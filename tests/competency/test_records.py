@@ -1,0 +1,102 @@
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from certificates.services import revoke_certificate
+from lms.competency.models import CompetencyRecord
+from lms.competency.records import compute_records, local_today, recompute_records
+from lms.topics import Topic
+from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
+from tests.factories import make_official, make_unit
+
+FIELDS = ("status", "best_percent", "attempts_count", "last_activity_at", "certificate_id", "cert_expires_on")
+
+
+def stored(session) -> dict:
+    """The records, without empty "not started" rows (a revoked only certificate leaves one): no row
+    and an empty row mean the same."""
+    return {
+        (r.official_id, r.topic.value): {f: getattr(r, f) for f in FIELDS}
+        for r in session.scalars(select(CompetencyRecord))
+        if not (r.status == "not_started" and r.attempts_count == 0 and r.certificate_id is None)
+    }
+
+
+def expected(session) -> dict:
+    return {k: {f: v[f] for f in FIELDS} for k, v in compute_records(session, local_today()).items()}
+
+
+def test_receivers_follow_attempts_and_certificates(session):
+    t = topic_setup(session)
+    person = make_official(session)
+    course, quiz = t[Topic.EMAIL]
+    graded_attempt(session, quiz, person, 40)
+    (r,) = session.scalars(select(CompetencyRecord)).all()
+    assert (r.status, r.best_percent, r.attempts_count) == ("in_progress", 40, 1)
+    graded_attempt(session, quiz, person, 85)
+    assert (r.status, r.best_percent, r.attempts_count) == ("passed", 85, 2)
+    cert = certify(session, person, course)
+    assert (r.status, r.certificate_id) == ("cert_valid", cert.id)
+    graded_attempt(session, quiz, person, 60)  # a later lower score keeps the best and the certificate
+    assert (r.status, r.best_percent, r.attempts_count) == ("cert_valid", 85, 3)
+    revoke_certificate(session, None, cert, "Cấp nhầm")
+    assert (r.status, r.certificate_id) == ("passed", None)
+
+
+def test_practice_quizzes_count_as_activity_but_not_as_score(session):
+    t = topic_setup(session)
+    person = make_official(session)
+    practice = make_final_quiz(session, t[Topic.QLVB][0], is_final=False)
+    graded_attempt(session, practice, person, 100)
+    (r,) = session.scalars(select(CompetencyRecord)).all()
+    assert (r.status, r.best_percent, r.attempts_count) == ("in_progress", None, 1)
+    assert stored(session) == expected(session)
+
+
+def test_expired_certificate_reads_as_expired(session):
+    t = topic_setup(session)
+    person = make_official(session)
+    course, _quiz = t[Topic.PORTAL]
+    certify(session, person, course, issued_on=date(2023, 1, 10))  # 24 months -> expired 2025
+    (r,) = session.scalars(select(CompetencyRecord)).all()
+    assert r.status == "cert_expired" and r.cert_expires_on == date(2025, 1, 10)
+    fresh = certify(session, person, course, issued_on=local_today())
+    assert (r.status, r.certificate_id) == ("cert_valid", fresh.id)
+    assert r.status_on(fresh.expires_on + timedelta(days=1)) == "cert_expired"
+
+
+def test_incremental_records_equal_a_full_recomputation(session):
+    """Seeded random history through the receivers, then the same figures rebuilt from the sources."""
+    rng = random.Random(20141)
+    t = topic_setup(session)
+    practice = {topic: make_final_quiz(session, course, is_final=False) for topic, (course, _q) in t.items()}
+    units = [make_unit(session) for _ in range(3)]
+    people = [make_official(session, rng.choice(units)) for _ in range(12)]
+    certs = []
+    for step in range(160):
+        person = rng.choice(people)
+        topic = rng.choice(list(Topic))
+        course, final = t[topic]
+        roll = rng.random()
+        when = NOW - timedelta(days=rng.randint(0, 400), minutes=step)
+        if roll < 0.55:
+            graded_attempt(session, final, person, round(rng.uniform(20, 100), 2), at=when)
+        elif roll < 0.7:
+            graded_attempt(session, practice[topic], person, round(rng.uniform(0, 100), 2), at=when)
+        elif roll < 0.9:
+            day = local_today() - timedelta(days=rng.choice([0, 30, 400, 800, 900]))
+            certs.append(certify(session, person, course, issued_on=day))
+        elif certs:
+            cert = rng.choice(certs)
+            if cert.status == "valid":
+                revoke_certificate(session, None, cert, "Thử thu hồi")
+    session.commit()
+    incremental = stored(session)
+    assert incremental == expected(session)
+    assert len(incremental) > 20
+    statuses = {v["status"] for v in incremental.values()}
+    assert {"in_progress", "passed", "cert_valid", "cert_expired"} <= statuses
+    recompute_records(session)
+    session.commit()
+    assert stored(session) == incremental
