@@ -1,0 +1,1 @@
+"""Training scheduling: sessions, invitations and registrations, attendance, calendar, e-mail outbox."""

@@ -1,0 +1,308 @@
+"""The e-mails of training scheduling, in Vietnamese: text + simple HTML (+ .ics), queued to the outbox.
+
+Every message has a ``dedupe_key`` naming the fact it reports (``invite:<participant>:<sequence>``),
+so re-running a service or a CLI command never queues the same e-mail twice.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from lms.database import to_local
+from lms.training.calendar import session_ics
+from lms.training.models import Participant, TrainingSession
+from lms.training.outbox import queue_message
+
+DEFAULT_BASE_URL = "http://localhost:5000"
+
+
+def base_url() -> str:
+    if has_app_context():
+        configured = current_app.config.get("LMS_BASE_URL")
+        if configured:
+            return configured.rstrip("/")
+    return os.environ.get("LMS_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mails and calendars, built without a request (CLI, services)."""
+    parts = urlsplit(base_url())
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def mail_from() -> str:
+    if has_app_context() and current_app.config.get("MAIL_FROM"):
+        return current_app.config["MAIL_FROM"]
+    return os.environ.get("MAIL_FROM", "taphuan@localhost")
+
+
+def when_text(ts: TrainingSession) -> str:
+    start, end = to_local(ts.starts_at), to_local(ts.ends_at)
+    if start.date() == end.date():
+        return f"{start:%H:%M}–{end:%H:%M} {_('ngày')} {start:%d/%m/%Y}"
+    return f"{start:%H:%M %d/%m/%Y} – {end:%H:%M %d/%m/%Y}"
+
+
+def _facts(ts: TrainingSession) -> list[tuple[str, str]]:
+    facts = [(_("Nội dung"), ts.title), (_("Hình thức"), ts.kind.label), (_("Thời gian"), when_text(ts))]
+    if ts.place:
+        facts.append((_("Địa điểm"), ts.place))
+    if ts.link:
+        facts.append((_("Đường dẫn tham gia"), ts.link))
+    return facts
+
+
+def compose(greeting: str, paragraphs: list[str], facts: list[tuple[str, str]], link: tuple[str, str] | None):
+    """The same content as plain text and as simple HTML."""
+    text = [greeting, ""]
+    for p in paragraphs:
+        text += [p, ""]
+    for label, value in facts:
+        text.append(f"- {label}: {value}")
+    if link:
+        text += ["", f"{link[0]}: {link[1]}"]
+    text += ["", _("Đây là thư tự động của hệ thống học tập chính quyền điện tử. Vui lòng không trả lời thư này.")]
+    html = [f"<p>{escape(greeting)}</p>"]
+    html += [f"<p>{escape(p)}</p>" for p in paragraphs]
+    if facts:
+        html.append("<ul>" + "".join(f"<li><strong>{escape(k)}:</strong> {escape(v)}</li>" for k, v in facts) + "</ul>")
+    if link:
+        html.append(f'<p><a href="{escape(link[1])}">{escape(link[0])}</a></p>')
+    html.append(
+        "<p><small>"
+        + escape(_("Đây là thư tự động của hệ thống học tập chính quyền điện tử. Vui lòng không trả lời thư này."))
+        + "</small></p>"
+    )
+    body = Markup('<!doctype html><html lang="vi"><head><meta charset="utf-8"></head><body>{}</body></html>')
+    return "\n".join(text), str(body.format(Markup("\n".join(html))))
+
+
+def _greeting(participant: Participant) -> str:
+    return _("Kính gửi đồng chí %(name)s,", name=participant.official.full_name)
+
+
+def _session_link(ts: TrainingSession) -> tuple[str, str]:
+    return (_("Xem chi tiết và trả lời"), external_url("training.session_detail", session_id=ts.id))
+
+
+def _queue(session, participant: Participant, *, kind, key, subject, paragraphs, ics_method=None, link=None, now=None):
+    ts = participant.session
+    text, html = compose(_greeting(participant), paragraphs, _facts(ts), link or _session_link(ts))
+    ics = None
+    if ics_method:
+        ics = session_ics(
+            ts,
+            method=ics_method,
+            url=external_url("training.session_detail", session_id=ts.id),
+            organizer=mail_from(),
+            attendee=participant.official.email,
+        )
+    return queue_message(
+        session,
+        to_email=participant.official.email,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        ics=ics,
+        kind=kind,
+        dedupe_key=key,
+        now=now,
+    )
+
+
+def invitation(session, participant: Participant, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="invitation",
+        key=f"invite:{participant.id}:{ts.sequence}",
+        subject=_("Thư mời tập huấn: %(title)s", title=ts.title),
+        paragraphs=[
+            _("Đồng chí được mời tham dự buổi tập huấn dưới đây. Vui lòng nhận lời hoặc từ chối trên hệ thống.")
+        ],
+        ics_method="REQUEST",
+        now=now,
+    )
+
+
+def registered(session, participant: Participant, now=None) -> bool:
+    """A place is confirmed (self-registration, nomination, acceptance or promotion from the waiting list)."""
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="registered",
+        key=f"seat:{participant.id}:{ts.sequence}:{participant.responded_at or participant.created_at}",
+        subject=_("Đã xác nhận chỗ tham dự tập huấn: %(title)s", title=ts.title),
+        paragraphs=[_("Chỗ của đồng chí trong buổi tập huấn dưới đây đã được xác nhận.")],
+        ics_method="REQUEST",
+        now=now,
+    )
+
+
+def waitlisted(session, participant: Participant, position: int, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="waitlisted",
+        key=f"waitlist:{participant.id}:{participant.waitlisted_at}",
+        subject=_("Đang trong danh sách chờ tập huấn: %(title)s", title=ts.title),
+        paragraphs=[
+            _(
+                "Buổi tập huấn đã đủ chỗ. Đồng chí đang ở vị trí số %(n)d trong danh sách chờ; "
+                "khi có người hủy, hệ thống tự động xếp chỗ theo thứ tự đăng ký và báo cho đồng chí.",
+                n=position,
+            )
+        ],
+        now=now,
+    )
+
+
+def promoted(session, participant: Participant, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="promoted",
+        key=f"promoted:{participant.id}:{participant.waitlisted_at}",
+        subject=_("Đã có chỗ cho đồng chí: %(title)s", title=ts.title),
+        paragraphs=[_("Một chỗ vừa được trả lại. Đồng chí đã được chuyển từ danh sách chờ sang danh sách tham dự.")],
+        ics_method="REQUEST",
+        now=now,
+    )
+
+
+def nominated(session, participant: Participant, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="nominated",
+        key=f"nominated:{participant.id}:{ts.sequence}",
+        subject=_("Đơn vị cử đồng chí tham dự tập huấn: %(title)s", title=ts.title),
+        paragraphs=[_("Thủ trưởng đơn vị đã cử đồng chí tham dự buổi tập huấn dưới đây.")],
+        ics_method="REQUEST" if participant.holds_seat else None,
+        now=now,
+    )
+
+
+def updated(session, participant: Participant, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="updated",
+        key=f"update:{participant.id}:{ts.sequence}",
+        subject=_("Thay đổi lịch tập huấn: %(title)s", title=ts.title),
+        paragraphs=[_("Thời gian hoặc địa điểm của buổi tập huấn đã thay đổi. Thông tin mới:")],
+        ics_method="REQUEST",
+        now=now,
+    )
+
+
+def cancelled(session, participant: Participant, reason: str, now=None) -> bool:
+    ts = participant.session
+    paragraphs = [_("Buổi tập huấn dưới đây đã bị hủy.")]
+    if reason:
+        paragraphs.append(_("Lý do: %(reason)s", reason=reason))
+    return _queue(
+        session,
+        participant,
+        kind="cancelled",
+        key=f"cancel:{participant.id}:{ts.sequence}",
+        subject=_("Hủy buổi tập huấn: %(title)s", title=ts.title),
+        paragraphs=paragraphs,
+        ics_method="CANCEL",
+        now=now,
+    )
+
+
+def reminder(session, participant: Participant, now=None) -> bool:
+    ts = participant.session
+    return _queue(
+        session,
+        participant,
+        kind="reminder",
+        key=f"remind:{participant.id}:{ts.starts_at.isoformat()}",
+        subject=_("Nhắc lịch tập huấn ngày mai: %(title)s", title=ts.title),
+        paragraphs=[_("Xin nhắc đồng chí lịch tập huấn sắp tới:")],
+        now=now,
+    )
+
+
+def quiz_link(session, participant: Participant, quiz, now=None) -> bool:
+    return _queue(
+        session,
+        participant,
+        kind="quiz-link",
+        key=f"quiz:{participant.id}:{quiz.id}",
+        subject=_("Bài kiểm tra sau tập huấn: %(title)s", title=quiz.title),
+        paragraphs=[_("Cảm ơn đồng chí đã tham dự buổi tập huấn."), _("Mời đồng chí làm bài kiểm tra cuối khóa.")],
+        link=(_("Làm bài kiểm tra"), external_url("quizzes.quiz_intro", quiz_id=quiz.id)),
+        now=now,
+    )
+
+
+def unit_targeted(session, ts: TrainingSession, unit, head, now=None) -> bool:
+    """Tell a unit head their unit is targeted, so they can nominate staff."""
+    text, html = compose(
+        _("Kính gửi đồng chí %(name)s,", name=head.name),
+        [
+            _(
+                "Đơn vị %(unit)s được mời tham dự buổi tập huấn dưới đây. Đồng chí có thể cử cán bộ của đơn vị "
+                "tham dự trên hệ thống.",
+                unit=unit.name,
+            )
+        ],
+        _facts(ts),
+        (_("Cử cán bộ tham dự"), external_url("training.nominate", session_id=ts.id)),
+    )
+    email = head.email or (head.official.email if head.official else None)
+    return queue_message(
+        session,
+        to_email=email,
+        subject=_("Mời đơn vị cử cán bộ tập huấn: %(title)s", title=ts.title),
+        text_body=text,
+        html_body=html,
+        kind="unit-invitation",
+        dedupe_key=f"unit:{ts.id}:{unit.id}:{head.id}:{ts.sequence}",
+        now=now,
+    )
+
+
+def certificate_reminder(session, reminder_row, now=None) -> bool:
+    """A certificate-expiry reminder queued by the certificates package, as an e-mail."""
+    cert = reminder_row.certificate
+    official = cert.official
+    text, html = compose(
+        _("Kính gửi đồng chí %(name)s,", name=official.full_name),
+        [
+            _(
+                "Chứng nhận %(serial)s (%(course)s) của đồng chí sẽ hết hạn vào ngày %(day)s. "
+                "Vui lòng học lại và làm bài kiểm tra để được cấp chứng nhận mới.",
+                serial=cert.serial,
+                course=cert.course_title,
+                day=reminder_row.due_on.strftime("%d/%m/%Y"),
+            )
+        ],
+        [],
+        (_("Xem các khóa học"), external_url("courses.catalog")),
+    )
+    return queue_message(
+        session,
+        to_email=official.email,
+        subject=_("Chứng nhận sắp hết hạn: %(course)s", course=cert.course_title),
+        text_body=text,
+        html_body=html,
+        kind="certificate-reminder",
+        dedupe_key=f"cert-reminder:{reminder_row.id}",
+        now=now,
+    )
