@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -93,8 +94,13 @@ class SendReport:
         return text + (f" smtp_error={self.smtp_error}" if self.smtp_error else "")
 
 
+# Python's default header folding drops the space between two encoded words ("thư điện" -> "thưđiện"
+# once decoded): keep each header on one line (RFC 5322 allows 998 characters; subjects are <= 255).
+MAIL_POLICY = policy.SMTP.clone(max_line_length=998)
+
+
 def build_email(msg: OutboxMessage, mail_from: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=MAIL_POLICY)
     email["Subject"] = msg.subject
     email["From"] = mail_from
     email["To"] = msg.to_email
@@ -192,7 +198,7 @@ def send_pending(
             return report
         try:
             smtp = _connect(smtp_config)
-        except (OSError, smtplib.SMTPException) as exc:
+        except OSError as exc:  # refused, timeout, TLS or login failure (SMTPException is an OSError)
             report.smtp_error = f"{type(exc).__name__}: {exc}"
             log.warning("SMTP unavailable (%s); %d messages stay pending", report.smtp_error, len(due))
             return report
@@ -202,17 +208,11 @@ def send_pending(
             msg = session.get(OutboxMessage, message_id, populate_existing=True)
             try:
                 smtp.send_message(build_email(msg, smtp_config.mail_from), to_addrs=[msg.to_email])
-            except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                # The connection dropped: not the message's fault. Back to pending, try again next run.
-                _finish(
-                    session,
-                    message_id,
-                    {"state": OutboxState.PENDING, "attempts": OutboxMessage.attempts - 1, "last_error": _err(exc)},
-                )
-                report.smtp_error = _err(exc)
-                smtp = None
+            except smtplib.SMTPServerDisconnected as exc:
+                _release(session, message_id, exc, report)
+                smtp = _close(smtp)
                 break
-            except smtplib.SMTPException as exc:
+            except smtplib.SMTPException as exc:  # a reply refusing this message
                 code = _code(exc)
                 permanent = code is not None and code >= 500
                 if permanent or msg.attempts >= max_attempts:
@@ -230,6 +230,10 @@ def send_pending(
                     )
                     report.retried += 1
                 continue
+            except OSError as exc:  # the network failed mid-way
+                _release(session, message_id, exc, report)
+                smtp = _close(smtp)
+                break
             _finish(session, message_id, {"state": OutboxState.SENT, "sent_at": now, "last_error": ""})
             report.sent += 1
         return report
@@ -237,9 +241,28 @@ def send_pending(
         if smtp is not None:
             try:
                 smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+            except OSError:  # smtplib.SMTPException is an OSError
+                _close(smtp)
         session.close()
+
+
+def _release(session: Session, message_id: int, exc: BaseException, report: SendReport) -> None:
+    """The connection dropped: not the message's fault. Back to pending (not counted), sent next run."""
+    _finish(
+        session,
+        message_id,
+        {"state": OutboxState.PENDING, "attempts": OutboxMessage.attempts - 1, "last_error": _err(exc)},
+    )
+    report.smtp_error = _err(exc)
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        try:
+            smtp.close()
+        except OSError:
+            pass
+    return None
 
 
 def _code(exc: smtplib.SMTPException) -> int | None:
