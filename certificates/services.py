@@ -19,7 +19,9 @@ Rules
   fresh snapshot; the old row becomes ``superseded`` (``superseded_by`` points at the new one).
 * Services flush, never commit; every action is audited and sends ``certificate_changed``.
 
-PDFs are rendered once and stored under ``CERT_STORAGE_DIR`` (default ``<instance>/certificates``)
+PDFs are rendered right after the issuing transaction commits (``CERT_RENDER_ON_ISSUE``, default on;
+never inside it, see ``_render_after_commit``), else on first download or by the CLI, and stored under
+``CERT_STORAGE_DIR`` (default ``<instance>/certificates``)
 as ``<verification code without dashes>-r<revision>.pdf``; a file is rendered again only when
 ``render.TEMPLATE_VERSION`` changed or the file is missing (the previous SHA-256 is kept so an
 earlier download still verifies).
@@ -41,7 +43,7 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -425,7 +427,7 @@ def issue_certificate_ex(
     )
     certificate_changed.send(session, certificate=cert)
     if settings.render_on_issue:
-        _try_render(session, cert, settings)
+        _render_after_commit(session, cert)
     return cert, True
 
 
@@ -526,7 +528,7 @@ def reissue_certificate(
     certificate_changed.send(session, certificate=cert)
     certificate_changed.send(session, certificate=new)
     if settings.render_on_issue:
-        _try_render(session, new, settings)
+        _render_after_commit(session, new)
     return new
 
 
@@ -802,11 +804,38 @@ def ensure_pdf(session: Session, cert: Certificate, settings: CertificateSetting
     return path
 
 
-def _try_render(session: Session, cert: Certificate, settings: CertificateSettings) -> None:
+_RENDER_QUEUE = "certificates.render_after_commit"
+
+
+def _render_after_commit(session: Session, cert: Certificate) -> None:
+    """Render the new certificate's PDF once the transaction has committed.
+
+    Rendering takes ~0.1 s of CPU; doing it inside the issuing transaction would hold the serial
+    sequence's row lock (and SQLite's write lock) that long and serialise every issue in the province.
+    After the commit it runs in a short transaction of its own; if it fails, the PDF is rendered
+    on first download or by ``flask lms certificates render``.
+    """
+    session.info.setdefault(_RENDER_QUEUE, set()).add(cert.id)
+
+
+@event.listens_for(Session, "after_commit")
+def _render_queued(session: Session) -> None:
+    ids = session.info.pop(_RENDER_QUEUE, None)
+    if not ids:
+        return
     try:
-        ensure_pdf(session, cert, settings)
-    except CertificateError as exc:  # no URL base outside a request: rendered later (download/CLI)
-        log.warning("certificate %s not rendered at issue: %s", cert.serial, exc)
+        settings = get_settings()
+        with Session(session.get_bind(), expire_on_commit=False) as own:
+            for cert in own.scalars(select(Certificate).where(Certificate.id.in_(sorted(ids)))):
+                ensure_pdf(own, cert, settings)
+            own.commit()
+    except Exception:  # never fail the request that issued the certificate
+        log.exception("certificates %s not rendered after commit", sorted(ids))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_RENDER_QUEUE, None)
 
 
 # -- parallel batch render -----------------------------------------------------------------------

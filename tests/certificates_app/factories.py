@@ -44,7 +44,7 @@ def make_certificate(session, official=None, course=None, *, score=85, issued_on
         issued_on or services.local_today(),
         **kw,
     )
-    session.flush()
+    session.commit()  # the PDF is rendered after the commit
     return cert
 
 

@@ -199,6 +199,8 @@ def test_reissue_keeps_the_serial_and_supersedes(session, tmp_path):
     cert = make_certificate(session)
     old_code, old_sha = cert.verification_code, cert.pdf_sha256
     new = services.reissue_certificate(session, staff, cert, "Sai chính tả họ tên", {"holder_name": "Nguyễn Văn Đúng"})
+    assert new.pdf_sha256 is None  # rendered after the commit, outside the issuing transaction
+    session.commit()
     assert new.serial == cert.serial and new.revision == 2 and new.sequence_number == cert.sequence_number
     assert new.verification_code != old_code and new.holder_name == "Nguyễn Văn Đúng"
     assert cert.status == CertificateStatus.SUPERSEDED and cert.superseded_by_id == new.id
