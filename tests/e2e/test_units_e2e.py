@@ -18,7 +18,7 @@ def test_it_staff_large_font_units_list(live_server, page, session):
     page.get_by_role("button", name="Đăng nhập").click()
     page.get_by_role("button", name="A lớn").click()
     assert "fs-large" in page.locator("html").get_attribute("class")
-    page.get_by_role("link", name="Đơn vị").click()
+    page.get_by_role("link", name="Đơn vị", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Các đơn vị trong tỉnh"
     assert page.locator("#units-table").get_by_text("Huyện Tam Đảo").is_visible()
     size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
