@@ -46,7 +46,7 @@ def queue_message(
         return False
     now = now or utcnow()
     session.flush()
-    result = session.execute(
+    inserted = session.execute(
         _insert_ignore(
             session,
             {
@@ -63,6 +63,6 @@ def queue_message(
                 "last_error": "",
                 "state": OutboxState.PENDING,
             },
-        )
-    )
-    return bool(result.rowcount)
+        ).returning(OutboxMessage.__table__.c.id)
+    ).scalar_one_or_none()
+    return inserted is not None

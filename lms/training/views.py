@@ -152,7 +152,7 @@ def calendar():
 
 
 # -- creating and editing --------------------------------------------------------------------------------
-def _session_form(obj_data=None, formdata=None):
+def _session_form(obj_data=None):
     from courses.models import Course
 
     courses = db.session.scalars(select(Course).order_by(Course.title)).all()
@@ -164,8 +164,7 @@ def _session_form(obj_data=None, formdata=None):
         .order_by(User.display_name, User.username)
     ).all()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
-    form = SessionForm(courses, trainers, units, formdata=formdata, data=obj_data)
-    return form
+    return SessionForm(courses, trainers, units, data=obj_data)
 
 
 def _form_data(ts: TrainingSession, shift: timedelta = timedelta(0)) -> dict:
