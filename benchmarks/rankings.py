@@ -1,0 +1,133 @@
+"""Unit ranking timings on bench data, against the floor of one hand-written GROUP BY.
+
+    FLASK_APP=wsgi.py DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/flask lms bench-data \
+        --units 35 --officials 30000 --attempts 1000000
+    DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/rankings.py [-n 20]
+
+Measures (median of N runs, ms):
+
+* floor: ``SELECT o.unit_id, count(*), sum(valid certificate) ... FROM competency_record r JOIN official o
+  ... GROUP BY o.unit_id`` by hand (one indexed GROUP BY over the per-official-topic table);
+* ranking, cold: ``rank_units(session, RankingFilters())`` with the result cache cleared each run
+  (the query, ranks per block, ties, flags, rank change);
+* ranking with two filters (topic + official category), cold;
+* ranking, warm: served from the result cache;
+* the unit head's dashboard page ``GET /competency/units/<id>`` through the test client (the largest
+  unit; ranking cache cleared each run, so it includes the ranking query, the staff table, the
+  breakdowns and the template).
+
+Prints times and the ratios to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FLOOR_SQL = """
+SELECT o.unit_id,
+       count(DISTINCT o.id) AS officials,
+       sum(CASE WHEN r.status = 'cert_valid' THEN 1 ELSE 0 END) AS certified,
+       avg(r.best_percent) AS avg_best
+FROM official o
+LEFT JOIN competency_record r ON r.official_id = o.id
+WHERE o.active
+GROUP BY o.unit_id
+"""
+
+
+def timed(fn, n: int) -> float:
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=15)
+    args = parser.parse_args()
+
+    from sqlalchemy import func, select, text
+
+    from lms import create_app
+    from lms.auth.models import Role, User
+    from lms.auth.services import assign_role, create_user
+    from lms.competency import rankings
+    from lms.competency.models import CompetencyRecord
+    from lms.competency.rankings import RankingFilters, rank_units
+    from lms.extensions import db
+    from lms.org.models import Official
+
+    app = create_app({"WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
+    with app.app_context():
+        session = db.session
+        url = str(db.engine.url)
+        officials = session.scalar(select(func.count()).select_from(Official))
+        records = session.scalar(select(func.count()).select_from(CompetencyRecord))
+        from quizzes.models import Attempt
+
+        attempts = session.scalar(select(func.count()).select_from(Attempt))
+        print(f"database: {url}  officials={officials} records={records} attempts={attempts}  runs={args.n}")
+
+        floor = timed(lambda: session.execute(text(FLOOR_SQL)).all(), args.n)
+
+        def cold(filters):
+            def run():
+                rankings.clear_cache()
+                return rank_units(session, filters)
+
+            return run
+
+        full = timed(cold(RankingFilters()), args.n)
+        two = timed(cold(RankingFilters(topic="security", category="cong_chuc")), args.n)
+        rank_units(session, RankingFilters())
+        warm = timed(lambda: rank_units(session, RankingFilters()), args.n)
+
+        # the largest unit's head
+        unit_id, size = session.execute(
+            select(Official.unit_id, func.count()).group_by(Official.unit_id).order_by(func.count().desc()).limit(1)
+        ).one()
+        head = session.scalar(select(User).where(User.username == "bench-head"))
+        if head is None:
+            head = create_user(session, "bench-head", "Bench-pass-123", must_change_password=False)
+            session.flush()
+        if unit_id not in head.headed_unit_ids:
+            from lms.org.models import Unit
+
+            assign_role(session, head, head, Role.UNIT_HEAD, session.get(Unit, unit_id))
+        session.commit()
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = head.get_id()
+            sess["_fresh"] = True
+
+        def page():
+            rankings.clear_cache()
+            r = client.get(f"/competency/units/{unit_id}")
+            assert r.status_code == 200, r.status_code
+
+        dashboard = timed(page, max(3, args.n // 3))
+
+    rows = [
+        ("floor: one GROUP BY by hand", floor),
+        ("rank_units, no filters (cold)", full),
+        ("rank_units, topic + category (cold)", two),
+        ("rank_units, cached", warm),
+        (f"unit head dashboard page ({size} officials)", dashboard),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, ms in rows:
+        print(f"{name:<{width}}  {ms:9.2f} ms  x{ms / floor:7.2f} floor")
+
+
+if __name__ == "__main__":
+    main()
