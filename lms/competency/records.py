@@ -61,6 +61,32 @@ def _after_commit(session: Session) -> None:
         bump_version()
 
 
+_WATCHED_TABLES = frozenset({"official", "unit", "competency_record", "unit_snapshot"})
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, flush_context) -> None:
+    """Officials and units changed by other packages (moves, deactivation, imports) change rankings too."""
+    if session.info.get(DIRTY_KEY):
+        return
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in _WATCHED_TABLES:
+            mark_dirty(session)
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_bulk_write(orm_execute_state) -> None:
+    """Bulk INSERT/UPDATE/DELETE statements on the watched tables (imports, bench data)."""
+    if not (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if getattr(table, "name", None) in _WATCHED_TABLES:
+        orm_execute_state.session.info[DIRTY_KEY] = True
+        bump_version()
+
+
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction) -> None:
     if session.info.pop(DIRTY_KEY, False):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.competency.models import CompetencyRecord
-from lms.competency.records import local_today
+from lms.competency.records import effective_status_expr, local_today
 from lms.org.models import Official
 from lms.topics import Topic
 
@@ -70,13 +70,22 @@ def staff_rows(session: Session, unit_id: int, today: date | None = None, expiri
         .where(Official.unit_id == unit_id, Official.active.is_(True))
         .order_by(Official.sort_key, Official.id)
     ).all()
-    records: dict[tuple[int, str], CompetencyRecord] = {}
-    for record in session.scalars(
-        select(CompetencyRecord)
+    records: dict[tuple[int, str], tuple] = {}
+    status = effective_status_expr(CompetencyRecord, today)
+    for row in session.execute(
+        select(
+            CompetencyRecord.official_id,
+            CompetencyRecord.topic,
+            status.label("status"),
+            CompetencyRecord.best_percent,
+            CompetencyRecord.attempts_count,
+            CompetencyRecord.cert_expires_on,
+            CompetencyRecord.last_activity_at,
+        )
         .join(Official, Official.id == CompetencyRecord.official_id)
         .where(Official.unit_id == unit_id, Official.active.is_(True))
     ):
-        records[(record.official_id, Topic(record.topic).value)] = record
+        records[(row.official_id, Topic(row.topic).value)] = row
     soon = today + timedelta(days=expiring_days)
     from lms.text import join_name
 
@@ -88,7 +97,7 @@ def staff_rows(session: Session, unit_id: int, today: date | None = None, expiri
             cells.append(
                 TopicCell(
                     topic=topic.value,
-                    status=r.status_on(today).value if r else "not_started",
+                    status=str(r.status) if r else "not_started",
                     best_percent=r.best_percent if r else None,
                     attempts=r.attempts_count if r else 0,
                     cert_expires_on=r.cert_expires_on if r else None,

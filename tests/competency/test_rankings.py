@@ -152,3 +152,16 @@ def test_cache_is_invalidated_on_commit_and_bypassed_while_dirty(session):
     graded_attempt(session, t[Topic.SECURITY][1], person, 75)
     session.commit()
     assert rank_units(session, today=TODAY)[0].participants == 1
+
+
+def test_cache_follows_changes_to_officials(session):
+    unit = make_unit(session, name="Sở Chuyển")
+    other = make_unit(session, name="Sở Đến")
+    person = make_official(session, unit)
+    make_official(session, other)
+    session.commit()
+    assert by_name(rank_units(session, today=TODAY))["Sở Chuyển"].officials == 1
+    person.unit_id = other.id  # moved by the org package: no competency event
+    session.commit()
+    ranked = by_name(rank_units(session, today=TODAY))
+    assert "Sở Chuyển" not in ranked and ranked["Sở Đến"].officials == 2
