@@ -156,12 +156,11 @@ def _session_form(obj_data=None):
     from courses.models import Course
 
     courses = db.session.scalars(select(Course).order_by(Course.title)).all()
+    staff_ids = select(RoleAssignment.user_id).where(
+        RoleAssignment.role.in_((Role.IT_STAFF, Role.ADMIN, Role.UNIT_HEAD))
+    )
     trainers = db.session.scalars(
-        select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role.in_((Role.IT_STAFF, Role.ADMIN, Role.UNIT_HEAD)), User.active.is_(True))
-        .distinct()
-        .order_by(User.display_name, User.username)
+        select(User).where(User.id.in_(staff_ids), User.active.is_(True)).order_by(User.display_name, User.username)
     ).all()
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     return SessionForm(courses, trainers, units, data=obj_data)
