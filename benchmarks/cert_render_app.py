@@ -207,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=500, help="certificates (default 500)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="batch processes (default: CPUs)")
+    parser.add_argument("--modes", default="floor,single,batch", help="comma-separated subset to run")
     parser.add_argument("--child", dest="mode", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -222,18 +223,18 @@ def main() -> None:
         run("setup", workdir, args.n, args.workers)
         print(f"set-up: {args.n} officials + certificates in {time.perf_counter() - t0:.1f} s")
         print(f"harfbuzz-subset: {harfbuzz_subset_available()}; CPUs: {os.cpu_count()}; workers: {args.workers}")
-        floor_r = run("floor", workdir, args.n, args.workers)
-        single_r = run("single", workdir, args.n, args.workers)
-        batch_r = run("batch", workdir, args.n, args.workers)
+        modes = args.modes.split(",")
+        results = {
+            mode: run(mode, workdir, args.n, args.workers) for mode in ("floor", "single", "batch") if mode in modes
+        }
+        floor_r = results.get("floor", {"seconds": float("nan"), "cpu": float("nan")})
         floor_ms = floor_r["seconds"] * 1000 / args.n
         floor_cpu = floor_r["cpu"] * 1000 / args.n
-        rows = [
-            ("floor (raw WeasyPrint)", floor_r, ""),
-            ("app single process", single_r, ""),
-            (f"app batch, {args.workers} workers", batch_r, f"; largest worker {batch_r['worker_rss']:.0f} MiB"),
-        ]
+        labels = {"floor": "floor (raw WeasyPrint)", "single": "app single process", "batch": "app batch"}
         print(f"n = {args.n}")
-        for label, r, extra in rows:
+        for mode, r in results.items():
+            label = labels[mode] + (f", {args.workers} workers" if mode == "batch" else "")
+            extra = f"; largest worker {r['worker_rss']:.0f} MiB" if mode == "batch" else ""
             ms, cpu = r["seconds"] * 1000 / args.n, r["cpu"] * 1000 / args.n
             print(
                 f"{label:28s} wall {ms:7.2f} ms/cert ({ms / floor_ms:4.2f}x floor) | "
