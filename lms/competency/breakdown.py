@@ -9,23 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import case
 from sqlalchemy.orm import Session
 
-from lms.competency.models import CompetencyRecord
 from lms.competency.rankings import (
-    TOPICS,
     RankingFilters,
     age_bounds,
     age_group_label,
-    figure_columns,
     figures_from_row,
-    official_conditions,
-    record_join_condition,
+    figures_query,
     settings,
 )
 from lms.competency.records import local_today
-from lms.org.models import Category, Level, Official, Unit
+from lms.org.models import Category, Level, Official
 
 DIMENSIONS = ("category", "level", "age_group")
 
@@ -80,27 +76,12 @@ def breakdown(
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, _min, _top = settings()
-    topics = (filters.topic,) if filters.topic else TOPICS
     key_col = {
         "category": Official.category,
         "level": Official.level,
         "age_group": _age_case(today),
     }[dimension].label("key")
-    query = (
-        select(key_col, *figure_columns(today, topics))
-        .select_from(Official)
-        .join(Unit, Unit.id == Official.unit_id)
-        .outerjoin(CompetencyRecord, record_join_condition(filters))
-        .where(*official_conditions(filters, today))
-        .where(or_(Unit.valid_until.is_(None), Unit.valid_until > today))
-        .group_by(key_col)
-    )
-    if unit_id is not None:
-        query = query.where(Official.unit_id == unit_id)
-    if filters.block:
-        from lms.competency.rankings import KINDS_OF_BLOCK
-
-        query = query.where(Unit.kind.in_(KINDS_OF_BLOCK[filters.block]))
+    query, topics = figures_query(filters, today, key_col, unit_id=unit_id)
     rows = []
     for row in session.execute(query):
         key = str(getattr(row.key, "value", row.key))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.competency.index import (
@@ -223,13 +223,13 @@ def official_conditions(filters: RankingFilters, today: date) -> list:
     return conds
 
 
-def record_join_condition(filters: RankingFilters):
-    """ON clause joining the official's records in scope (topic, activity period)."""
+def record_conditions(filters: RankingFilters) -> list:
+    """Which records count (topic, activity period)."""
     from datetime import datetime, time, timedelta
 
     from lms.database import VN_TZ
 
-    conds = [CompetencyRecord.official_id == Official.id]
+    conds = []
     if filters.topic:
         conds.append(CompetencyRecord.topic == filters.topic)
     if filters.date_from:
@@ -238,22 +238,61 @@ def record_join_condition(filters: RankingFilters):
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, VN_TZ)
         conds.append(CompetencyRecord.last_activity_at < end)
-    return and_(*conds)
+    return conds
 
 
-def figure_columns(today: date, topics: tuple[str, ...]):
-    """Aggregate columns shared by the ranking and the breakdowns (one GROUP BY)."""
+def per_official(filters: RankingFilters, today: date, topics: tuple[str, ...], unit_id: int | None = None):
+    """Inner GROUP BY: one row per official with their records in scope folded (no DISTINCT needed)."""
     valid = valid_cert_expr(CompetencyRecord, today)
-    cols = [
-        func.count(distinct(Official.id)).label("officials"),
-        func.count(distinct(case((CompetencyRecord.attempts_count > 0, Official.id), else_=None))).label(
-            "participants"
-        ),
-        func.avg(CompetencyRecord.best_percent).label("avg_best"),
+    return (
+        select(
+            CompetencyRecord.official_id.label("oid"),
+            func.max(case((CompetencyRecord.attempts_count > 0, 1), else_=0)).label("part"),
+            func.count(CompetencyRecord.best_percent).label("n_best"),
+            func.sum(CompetencyRecord.best_percent).label("sum_best"),
+            *[func.sum(case((and_(CompetencyRecord.topic == t, valid), 1), else_=0)).label(f"c_{t}") for t in topics],
+        )
+        .where(*record_conditions(filters))
+        .where(
+            *(
+                [CompetencyRecord.official_id.in_(select(Official.id).where(Official.unit_id == unit_id))]
+                if unit_id is not None
+                else []
+            )
+        )
+        .group_by(CompetencyRecord.official_id)
+        .subquery("per_official")
+    )
+
+
+def figure_columns(per, topics: tuple[str, ...]):
+    """Outer aggregate columns shared by the ranking and the breakdowns."""
+    return [
+        func.count(Official.id).label("officials"),
+        func.coalesce(func.sum(per.c.part), 0).label("participants"),
+        (func.sum(per.c.sum_best) / func.nullif(func.sum(per.c.n_best), 0)).label("avg_best"),
+        *[func.coalesce(func.sum(per.c[f"c_{t}"]), 0).label(f"cov_{t}") for t in topics],
     ]
-    for topic in topics:
-        cols.append(func.sum(case((and_(CompetencyRecord.topic == topic, valid), 1), else_=0)).label(f"cov_{topic}"))
-    return cols
+
+
+def figures_query(filters: RankingFilters, today: date, *group_cols, unit_id: int | None = None):
+    """SELECT group_cols, figures FROM official JOIN unit LEFT JOIN per_official ... GROUP BY group_cols."""
+    topics = (filters.topic,) if filters.topic else TOPICS
+    per = per_official(filters, today, topics, unit_id)
+    query = (
+        select(*group_cols, *figure_columns(per, topics))
+        .select_from(Official)
+        .join(Unit, Unit.id == Official.unit_id)
+        .outerjoin(per, per.c.oid == Official.id)
+        .where(*official_conditions(filters, today))
+        .where(or_(Unit.valid_until.is_(None), Unit.valid_until > today))
+        .group_by(*group_cols)
+    )
+    if filters.block:
+        query = query.where(Unit.kind.in_(KINDS_OF_BLOCK[filters.block]))
+    if unit_id is not None:
+        query = query.where(Official.unit_id == unit_id)
+    return query, topics
 
 
 def settings() -> tuple[Weights, float, int, int]:
@@ -306,19 +345,8 @@ def _figures(officials, participants, participation, coverage, coverage_mean, av
 
 
 def ranking_query(filters: RankingFilters, today: date):
-    """The named query: one SELECT ... GROUP BY unit over officials and their records."""
-    topics = (filters.topic,) if filters.topic else TOPICS
-    query = (
-        select(Unit.id, Unit.name, Unit.code, Unit.kind, *figure_columns(today, topics))
-        .join(Official, Official.unit_id == Unit.id)
-        .outerjoin(CompetencyRecord, record_join_condition(filters))
-        .where(*official_conditions(filters, today))
-        .where(or_(Unit.valid_until.is_(None), Unit.valid_until > today))
-        .group_by(Unit.id, Unit.name, Unit.code, Unit.kind)
-    )
-    if filters.block:
-        query = query.where(Unit.kind.in_(KINDS_OF_BLOCK[filters.block]))
-    return query, topics
+    """The named query: one SELECT over officials and their records per official, GROUP BY unit."""
+    return figures_query(filters, today, Unit.id, Unit.name, Unit.code, Unit.kind)
 
 
 def rank_units(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> list[RankedUnit]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,8 +19,7 @@ PAGE_SIZE = 25
 _STATUS_ORDER = {"not_started": 0, "in_progress": 1, "passed": 2, "cert_expired": 1, "cert_valid": 3}
 
 
-@dataclass(frozen=True)
-class TopicCell:
+class TopicCell(NamedTuple):
     topic: str
     status: str
     best_percent: float | None
@@ -29,8 +28,7 @@ class TopicCell:
     last_activity_at: datetime | None
 
 
-@dataclass(frozen=True)
-class StaffRow:
+class StaffRow(NamedTuple):
     official_id: int
     full_name: str
     code: str
@@ -87,8 +85,6 @@ def staff_rows(session: Session, unit_id: int, today: date | None = None, expiri
     ):
         records[(row.official_id, Topic(row.topic).value)] = row
     soon = today + timedelta(days=expiring_days)
-    from lms.text import join_name
-
     rows = []
     for o in officials:
         cells = []
@@ -112,7 +108,7 @@ def staff_rows(session: Session, unit_id: int, today: date | None = None, expiri
         rows.append(
             StaffRow(
                 official_id=o.id,
-                full_name=join_name(o.family_name, o.middle_name, o.given_name),
+                full_name=" ".join(p for p in (o.family_name, o.middle_name, o.given_name) if p),  # stored clean
                 code=o.code or "",
                 position=str(getattr(o.position, "value", o.position)),
                 sort_key=o.sort_key,
