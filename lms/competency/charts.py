@@ -61,7 +61,7 @@ def trend_chart(
     """One line per series name over ``months`` (0-100 on the y axis), with a legend."""
     uid = next(_ids)
     names = list(series)
-    left, right, top = 44, 16, 16
+    left, right, top = 44, 34, 16
     plot_h = 220
     legend_rows = (len(names) + 2) // 3
     height = top + plot_h + 30 + legend_rows * 18 + 8
