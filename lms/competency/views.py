@@ -179,9 +179,15 @@ def my_topics(official_id: int) -> list[MyTopic]:
 @bp.get("/me")
 @roles_required(Role.OFFICIAL)
 def mine():
+    from certificates.services import certificates_of
+
     official = db.get_or_404(Official, current_user.official_id)
     return render_template(
-        "competency/mine.html", official=official, topics=my_topics(official.id), today=local_today()
+        "competency/mine.html",
+        official=official,
+        topics=my_topics(official.id),
+        certificates=certificates_of(db.session, official.id),
+        today=local_today(),
     )
 
 

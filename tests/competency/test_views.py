@@ -51,6 +51,18 @@ def test_official_sees_own_four_topics(client, world):
     assert "Chưa bắt đầu" in html and "/certificates" in html
 
 
+def test_official_page_lists_own_certificates(client, session, world):
+    user = world["users"]["official"]
+    t = topic_setup(session)
+    from lms.org.models import Official
+
+    cert = certify(session, session.get(Official, user.official_id), t[Topic.SECURITY][0])
+    session.commit()
+    html = get(client, user, "/competency/me").get_data(as_text=True)
+    assert cert.serial in html and f"/certificates/{cert.id}/pdf" in html
+    assert "Có chứng nhận còn hiệu lực" in html
+
+
 def test_unit_head_sees_own_unit_only(client, world):
     head = world["users"]["head_x"]
     x, y = world["x"], world["y"]
@@ -115,6 +127,10 @@ def test_ranking_exports(client, world):
     assert ws["A1"].value.startswith("Xếp hạng năng lực") and ws["D3"].value in ("Sở Xây dựng", "Sở Y tế")
     r = client.get("/competency/ranking.pdf")
     assert r.mimetype == "application/pdf"
+    from pypdf import PdfReader
+
+    box = PdfReader(io.BytesIO(r.data)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait
     text = pdf_text(r.data)
     assert "XẾP HẠNG NĂNG LỰC ỨNG DỤNG CÔNG NGHỆ THÔNG TIN" in text
     assert "Sở Xây dựng" in text and "Cách tính chỉ số năng lực" in text
