@@ -34,6 +34,34 @@ def _secret_key(env: str, instance_path: Path) -> str:
     return key
 
 
+# Settings that feature packages read from ``app.config`` with their own defaults; the environment
+# sets them when present (documented in README.md, "Configuration").
+PASSTHROUGH = (
+    "LMS_BASE_URL",  # absolute base URL used in e-mails (training)
+    "PUBLIC_BASE_URL",  # absolute base URL printed in certificates' QR codes
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_STARTTLS",
+    "SMTP_SSL",
+    "SMTP_USER",
+    "SMTP_PASSWORD",
+    "SMTP_TIMEOUT",
+    "MAIL_FROM",
+    "MAIL_BACKGROUND_SENDER",
+    "CERT_SERIAL_PREFIX",
+    "CERT_ISSUER_PARENT",
+    "CERT_ISSUER_NAME",
+    "CERT_SIGNER_TITLE",
+    "CERT_SIGNER_NAME",
+    "CERT_PLACE",
+    "CERT_STORAGE_DIR",
+    "CERT_VERIFY_RATE_LIMIT",
+    "COURSE_MEDIA_DIR",
+    "QUIZ_GRACE_SECONDS",
+    "COMPETENCY_MIN_OFFICIALS",
+)
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration mapping for ``app.config``.
 
@@ -75,5 +103,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PER_PAGE": 25,
         "TESTING": testing,
     }
+    for key in PASSTHROUGH:
+        if os.environ.get(key):
+            cfg[key] = os.environ[key]
+    pool_env = (("pool_size", "LMS_DB_POOL_SIZE"), ("max_overflow", "LMS_DB_MAX_OVERFLOW"))
+    pool = {k: int(os.environ[v]) for k, v in pool_env if os.environ.get(v)}
+    if pool and not url.startswith("sqlite"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], **pool}
     cfg.update(overrides)
     return cfg
