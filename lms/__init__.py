@@ -9,7 +9,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -118,6 +118,8 @@ def _load_user(user_id: str):
         return None
     if user is None or user.session_token != token or not user.active:
         return None
+    if user.is_demo and not current_app.config["DEMO_MODE"]:
+        return None  # demo mode turned off: existing demo sessions end too, not only new logins
     return user
 
 
