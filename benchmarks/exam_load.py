@@ -1,0 +1,661 @@
+"""N officials take the same final quiz at once, through gunicorn; figures, then a data check.
+
+    .venv/bin/python benchmarks/exam_load.py -n 500 [--think 5-15] [--workers 2 --threads 4]
+    DATABASE_URL=postgresql+psycopg://... .venv/bin/python benchmarks/exam_load.py -n 1000
+
+Set-up: a scratch database (a SQLite file, or a fresh PostgreSQL database created next to the one in
+``DATABASE_URL``) migrated with Alembic and filled with ``flask lms demo`` (built once, then copied:
+SQLite file copy / ``CREATE DATABASE ... TEMPLATE``), plus N benchmark officials with accounts (one
+password hash computed once and reused), enrolled in the course of the first final quiz, and a few
+unit heads and IT staff. The app is served by gunicorn in production mode (``LMS_ENV=production``)
+with the README's settings unless ``--workers/--threads`` say otherwise.
+
+Load (this process, one thread per simulated person, plain ``requests``): every official arrives at a
+random moment within ``--window`` seconds (default 60: "all start within the same minute"), logs in
+through the form (``--login form``; scrypt costs ~0.3 s of CPU per login) or with a pre-signed session
+cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then for every
+question: opens the page, thinks ``--think`` seconds (uniform, e.g. ``5-15``), autosaves an answer;
+finally opens the summary, submits and opens the result. Meanwhile ``--viewers`` unit heads and IT
+staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
+
+Figures: per request kind count, req/s, p50/p95/p99 (ms), errors; the floor (``/healthz`` with the
+same gunicorn, closed loop) and each kind's closed-loop capacity as a ratio to it. Then the checks:
+every answer the server acknowledged is in the database (the same option for single choice and
+true/false), every submitted attempt is graded, and graded once (``CompetencyRecord.attempts_count``
+of every benchmark official equals its number of graded attempts; one attempt per official).
+Stops by itself (``--max-seconds``), kills gunicorn, removes the scratch database unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "Bench@2026-load"
+SECRET = "exam-load-benchmark-secret"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def flask_env(url: str) -> dict:
+    env = dict(os.environ, FLASK_APP="wsgi.py", DATABASE_URL=url, SECRET_KEY=SECRET, LMS_DEMO="0")
+    env.pop("LMS_ENV", None)
+    return env
+
+
+def _run(args: list[str], env: dict) -> None:
+    subprocess.run(args, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def _build_demo(url: str) -> None:
+    env = flask_env(url)
+    _run([str(ROOT / ".venv/bin/flask"), "db", "upgrade", "heads"], env)
+    _run([str(ROOT / ".venv/bin/flask"), "lms", "demo"], env)
+
+
+def scratch_database(base_url: str | None, workdir: Path, cache: Path) -> tuple[str, callable]:
+    """A database with the demo province; returns (url, drop)."""
+    if not base_url or base_url.startswith("sqlite"):
+        if not cache.exists():
+            print(f"building the demo province into {cache} (once)...", flush=True)
+            tmp = cache.with_suffix(".tmp")
+            tmp.unlink(missing_ok=True)
+            _build_demo(f"sqlite:///{tmp}")
+            tmp.rename(cache)
+        target = workdir / "bench.sqlite3"
+        shutil.copyfile(cache, target)
+        return f"sqlite:///{target}", lambda: None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    template = "lms_bench_template"
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": template})
+    if not exists:
+        print("building the demo province into a template database (once)...", flush=True)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{template}"'))
+        _build_demo(url.set(database=template).render_as_string(hide_password=False))
+    name = f"lms_bench_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def populate(url: str, n: int, viewers: int) -> dict:
+    """N benchmark officials with accounts (one hash, reused), enrolled; unit heads and IT staff."""
+    os.environ["DATABASE_URL"] = url
+    from sqlalchemy import insert, select, update
+
+    from courses.models import Enrolment
+    from lms import create_app
+    from lms.auth.models import Role, RoleAssignment, User
+    from lms.database import utcnow
+    from lms.extensions import db
+    from lms.org.models import Official, Unit
+    from lms.text import fold
+    from quizzes.models import Quiz
+
+    app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        s = db.session
+        quiz = s.scalar(select(Quiz).where(Quiz.is_final.is_(True)).order_by(Quiz.id))
+        quiz.published, quiz.open_at, quiz.close_at = True, None, None
+        quiz.time_limit_minutes, quiz.attempts_allowed, quiz.delay_minutes = 60, 3, 0
+        units = s.scalars(select(Unit.id).order_by(Unit.id)).all()
+        probe = User(username="probe")
+        probe.set_password(PASSWORD)
+        now = utcnow()
+        officials = [
+            {
+                "code": f"BENCH-{i:05d}",
+                "family_name": "Trần",
+                "middle_name": "Thị",
+                "given_name": f"Bench{i:05d}",
+                "email": f"bench{i:05d}@bench.gov.vn",
+                "unit_id": units[i % len(units)],
+                "search_text": fold(f"Trần Thị Bench{i:05d}"),
+                "sort_key": f"bench{i:05d}",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(n + viewers)
+        ]
+        s.execute(insert(Official), officials)
+        rows = s.execute(
+            select(Official.id, Official.code, Official.unit_id)
+            .where(Official.code.like("BENCH-%"))
+            .order_by(Official.code)
+        ).all()
+        users = [
+            {
+                "username": f"bench{i:05d}",
+                "email": f"bench{i:05d}@bench.gov.vn",
+                "password_hash": probe.password_hash,
+                "official_id": row.id,
+                "must_change_password": False,
+                "session_token": f"{i:032x}",
+                "preferences": {},
+                "created_at": now,
+            }
+            for i, row in enumerate(rows)
+        ]
+        s.execute(insert(User), users)
+        user_rows = s.execute(
+            select(User.id, User.username, User.session_token, User.official_id)
+            .where(User.username.like("bench%"))
+            .order_by(User.username)
+        ).all()
+        learners, staff = user_rows[:n], user_rows[n:]
+        s.execute(
+            insert(Enrolment),
+            [{"official_id": u.official_id, "course_id": quiz.course_id, "enrolled_at": now} for u in learners],
+        )
+        head_units = []
+        for k, u in enumerate(staff):
+            if k % 2 == 0:  # a unit head of the unit of some of the officials
+                unit_id = rows[n + k].unit_id
+                head_units.append(unit_id)
+                s.add(RoleAssignment(user_id=u.id, role=Role.UNIT_HEAD, unit_id=unit_id, scope=f"unit:{unit_id}"))
+            else:
+                s.add(RoleAssignment(user_id=u.id, role=Role.IT_STAFF, unit_id=None, scope="province"))
+        s.execute(update(User).where(User.id.in_([u.id for u in staff])).values(official_id=None))
+        s.commit()
+        topic = quiz.topic or quiz_course_topic(s, quiz)
+        serializer = app.session_interface.get_signing_serializer(app)
+
+        def cookie(u) -> str:
+            return serializer.dumps({"_user_id": f"{u.id}:{u.session_token}", "_fresh": True})
+
+        out = {
+            "quiz_id": quiz.id,
+            "topic": topic.value if topic else None,
+            "learners": [{"username": u.username, "official_id": u.official_id, "cookie": cookie(u)} for u in learners],
+            "staff": [
+                {"username": u.username, "cookie": cookie(u), "unit_id": head_units[k // 2] if k % 2 == 0 else None}
+                for k, u in enumerate(staff)
+            ],
+        }
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def quiz_course_topic(session, quiz):
+    from courses.models import Course
+
+    return session.get(Course, quiz.course_id).topic if quiz.course_id else None
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        LMS_ENV="production",
+        SECRET_KEY=SECRET,
+        LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
+        LMS_LOGIN_LIMIT_IP="100000 per 15 minutes",  # every simulated official comes from 127.0.0.1
+    )
+    args = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--worker-connections", "4000", "--timeout", "60",
+            "--log-level", "warning", "wsgi:app"]  # fmt: skip
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError("gunicorn did not become ready in 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# --------------------------------------------------------------------------- the load
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.after: dict[str, list[float]] = defaultdict(list)  # requests begun after the arrival window
+        self.steady_from = float("inf")
+        self.errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.samples: list[str] = []
+
+    def add(self, kind: str, seconds: float, error: str | None = None) -> None:
+        begun = time.monotonic() - seconds
+        with self.lock:
+            self.times[kind].append(seconds)
+            if begun >= self.steady_from:
+                self.after[kind].append(seconds)
+            if error:
+                self.errors[kind][error] += 1
+                if len(self.samples) < 10:
+                    self.samples.append(f"{kind}: {error}")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+class Person:
+    def __init__(self, base: str, stats: Stats, stop_at: float) -> None:
+        self.base, self.stats, self.stop_at = base, stats, stop_at
+        self.http = requests.Session()
+
+    def call(self, kind: str, method: str, path: str, ok=(200,), **kw):
+        if time.monotonic() > self.stop_at:
+            raise TimeoutError("benchmark time is up")
+        t = time.perf_counter()
+        try:
+            r = self.http.request(method, self.base + path, allow_redirects=False, timeout=60, **kw)
+        except requests.RequestException as exc:
+            self.stats.add(kind, time.perf_counter() - t, type(exc).__name__)
+            raise
+        elapsed = time.perf_counter() - t
+        self.stats.add(kind, elapsed, None if r.status_code in ok else f"HTTP {r.status_code}")
+        if r.status_code not in ok:
+            raise RuntimeError(f"{kind} {path} -> {r.status_code}")
+        return r
+
+
+def csrf(html: str) -> str:
+    m = CSRF_RE.search(html)
+    if not m:
+        raise RuntimeError("no csrf token in the page")
+    return m.group(1) or m.group(2)
+
+
+class FieldParser(HTMLParser):
+    """Inputs and selects named ``q<slot>...`` inside the attempt form."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.radios: dict[str, list[str]] = defaultdict(list)
+        self.checks: dict[str, list[str]] = defaultdict(list)
+        self.texts: list[str] = []
+        self.selects: dict[str, list[str]] = defaultdict(list)
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name") or ""
+        if tag == "select" and name.startswith(self.prefix):
+            self._select = name
+        elif tag == "option" and self._select and a.get("value"):
+            self.selects[self._select].append(a["value"])
+        elif tag == "input" and name.startswith(self.prefix) and name[len(self.prefix) :][:1] in ("", "-", "_"):
+            kind = a.get("type", "text")
+            if kind == "radio":
+                self.radios[name].append(a.get("value", ""))
+            elif kind == "checkbox":
+                self.checks[name].append(a.get("value", ""))
+            elif kind in ("text", "number"):
+                self.texts.append(name)
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def make_answer(html: str, slot: int, rng: random.Random) -> tuple[dict, str | None]:
+    """A form answer for the question on the page; returns (fields, the chosen radio value or None)."""
+    p = FieldParser(f"q{slot}")
+    p.feed(html)
+    form: dict = {}
+    chosen = None
+    for name, values in p.radios.items():
+        chosen = form[name] = rng.choice(values)
+    for name, values in p.checks.items():
+        form[name] = rng.sample(values, rng.randint(1, len(values)))
+    for name in p.texts:
+        form[name] = str(rng.randint(1, 9))
+    for name, values in p.selects.items():
+        form[name] = rng.choice(values)
+    return form, (chosen if len(p.radios) == 1 else None)
+
+
+def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float, results: dict) -> None:
+    rng = random.Random(who["username"])
+    think_lo, think_hi = args.think
+    try:
+        time.sleep(max(0.0, t0 + rng.uniform(0, args.window) - time.monotonic()))
+        if args.login == "form":
+            page = person.call("login_page", "GET", "/login")
+            form = {"login": who["username"], "password": PASSWORD, "csrf_token": csrf(page.text)}
+            person.call("login", "POST", "/login", ok=(302,), data=form)
+        else:
+            person.http.cookies.set("session", who["cookie"], domain="127.0.0.1", path="/")
+        intro = person.call("quiz_intro", "GET", f"/quizzes/{quiz_id}")
+        r = person.call("start", "POST", f"/quizzes/{quiz_id}/start", ok=(302,), data={"csrf_token": csrf(intro.text)})
+        m = re.search(r"/attempts/(\d+)/q/", r.headers.get("Location", ""))
+        if not m:
+            raise RuntimeError(f"start did not go to the attempt: {r.headers.get('Location')}")
+        attempt_id = int(m.group(1))
+        results["attempts"][who["official_id"]] = attempt_id
+        slot, total = 1, None
+        while total is None or slot <= total:
+            page = person.call("question", "GET", f"/quizzes/attempts/{attempt_id}/q/{slot}")
+            if total is None:
+                total = int(re.search(r"Câu \d+ / (\d+)", page.text).group(1))
+            form, chosen = make_answer(page.text, slot, rng)
+            time.sleep(rng.uniform(think_lo, think_hi))
+            save = person.call("autosave", "POST", f"/quizzes/attempts/{attempt_id}/autosave",
+                               data={**form, "slot": slot, "csrf_token": csrf(page.text)})  # fmt: skip
+            body = save.json()
+            if body.get("ok"):
+                results["saved"].append((attempt_id, slot, bool(body.get("answered")), chosen))
+            slot += 1
+        summary = person.call("summary", "GET", f"/quizzes/attempts/{attempt_id}/summary")
+        person.call("submit", "POST", f"/quizzes/attempts/{attempt_id}/submit", ok=(302,),
+                    data={"csrf_token": csrf(summary.text)})  # fmt: skip
+        results["submitted"].append(attempt_id)
+        person.call("result", "GET", f"/quizzes/attempts/{attempt_id}")
+    except Exception as exc:  # noqa: BLE001 - counted in the stats, the person stops
+        with person.stats.lock:
+            results["failed"].append(f"{who['username']}: {exc}")
+
+
+def viewer_flow(person: Person, who: dict, quiz_id: int, done: threading.Event) -> None:
+    rng = random.Random(who["username"])
+    person.http.cookies.set("session", who["cookie"], domain="127.0.0.1", path="/")
+    if who["unit_id"]:
+        pages = [("dashboard", "/dashboard"), ("unit_dashboard", "/competency/my-unit"),
+                 ("unit_dashboard", f"/competency/units/{who['unit_id']}"),
+                 ("quiz_results", f"/quizzes/manage/{quiz_id}/results")]  # fmt: skip
+    else:
+        pages = [("dashboard", "/dashboard"), ("ranking", "/competency/"),
+                 ("quiz_results", f"/quizzes/manage/{quiz_id}/results"),
+                 ("ranking", "/competency/?page=2")]  # fmt: skip
+    while not done.is_set():
+        kind, path = rng.choice(pages)
+        try:
+            person.call(kind, "GET", path, ok=(200, 302))
+        except Exception:  # noqa: BLE001 - counted
+            pass
+        done.wait(rng.uniform(2, 5))
+
+
+def _hammer(url: str, data: dict | None, cookie: str | None, end: float, tally: dict, lock) -> None:
+    http = requests.Session()
+    if cookie:
+        http.cookies.set("session", cookie, domain="127.0.0.1", path="/")
+    while time.monotonic() < end:
+        try:
+            r = http.request("GET" if data is None else "POST", url, data=data, allow_redirects=False, timeout=30)
+            ok = r.status_code < 400
+        except requests.RequestException:
+            ok = False
+        with lock:
+            tally["count"] += 1
+            tally["errors"] += not ok
+
+
+def closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]], cookie: str | None, seconds: float,
+                concurrency: int) -> dict:  # fmt: skip
+    """Requests per second with ``concurrency`` clients back to back (capacity, not the scenario)."""
+    out = {}
+    for kind, path, data in kind_paths:
+        tally = {"count": 0, "errors": 0}
+        lock = threading.Lock()
+        end = time.monotonic() + seconds
+        threads = [threading.Thread(target=_hammer, args=(base + path, data, cookie, end, tally, lock))
+                   for _ in range(concurrency)]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        out[kind] = {"rps": tally["count"] / seconds, "errors": tally["errors"]}
+    return out
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check(url: str, results: dict, topic: str | None) -> dict:
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from lms import create_app
+    from lms.competency.models import CompetencyRecord
+    from quizzes.models import Attempt, AttemptSlot, AttemptState
+
+    create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})  # registers every model
+    engine = create_engine(url)
+    problems: list[str] = []
+    with Session(engine) as s:
+        slots = {
+            (a, n): (answer, state)
+            for a, n, answer, state in s.execute(
+                select(AttemptSlot.attempt_id, AttemptSlot.slot_no, AttemptSlot.answer, AttemptSlot.state).where(
+                    AttemptSlot.attempt_id.in_(list(results["attempts"].values()) or [0])
+                )
+            )
+        }
+        lost = 0
+        for attempt_id, slot_no, answered, chosen in results["saved"]:
+            answer, _state = slots.get((attempt_id, slot_no), (None, None))
+            if answered and answer is None:
+                lost += 1
+            elif chosen is not None and answer not in (chosen, chosen == "true"):
+                lost += 1
+        if lost:
+            problems.append(f"{lost} acknowledged answers missing or different in the database")
+        attempts = {
+            a.id: a for a in s.scalars(select(Attempt).where(Attempt.id.in_(list(results["attempts"].values()) or [0])))
+        }
+        ungraded = [i for i in results["submitted"] if attempts[i].state != AttemptState.SUBMITTED
+                    or attempts[i].graded_at is None or attempts[i].score is None]  # fmt: skip
+        if ungraded:
+            problems.append(f"{len(ungraded)} submitted attempts not graded")
+        officials = list(results["attempts"])
+        per_official = dict(
+            s.execute(
+                select(Attempt.official_id, func.count())
+                .where(Attempt.official_id.in_(officials or [0]))
+                .group_by(Attempt.official_id)
+            ).all()
+        )
+        doubles = sum(1 for c in per_official.values() if c != 1)
+        if doubles:
+            problems.append(f"{doubles} officials with more than one attempt")
+        counts = dict(
+            s.execute(
+                select(CompetencyRecord.official_id, CompetencyRecord.attempts_count).where(
+                    CompetencyRecord.official_id.in_(officials or [0]), CompetencyRecord.topic == topic
+                )
+            ).all()
+        )
+        graded = {a.official_id for a in attempts.values() if a.state == AttemptState.SUBMITTED}
+        twice = sum(1 for o in graded if counts.get(o) != 1)
+        if twice:
+            problems.append(f"{twice} graded attempts not counted exactly once in the competency records")
+    engine.dispose()
+    return {"answers_checked": len(results["saved"]), "attempts_checked": len(results["submitted"]),
+            "problems": problems}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("-n", type=int, default=100, help="simulated officials")
+    ap.add_argument("--think", default="5-15", help="think time per question, seconds (lo-hi)")
+    ap.add_argument("--window", type=float, default=60, help="officials arrive within this many seconds")
+    ap.add_argument("--login", choices=["form", "cookie"], default="form")
+    ap.add_argument("--viewers", type=int, default=6, help="unit heads and IT staff loading dashboards")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--floor-seconds", type=float, default=5)
+    ap.add_argument("--max-seconds", type=float, default=1800, help="hard stop")
+    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "lms-bench-demo.sqlite3"))
+    ap.add_argument("--json", help="write the figures here too")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = ap.parse_args()
+    lo, _, hi = args.think.partition("-")
+    args.think = (float(lo), float(hi or lo))
+    base_url = os.environ.get("DATABASE_URL")
+    workdir = Path(tempfile.mkdtemp(prefix="exam-load-"))
+    url, drop = scratch_database(base_url, workdir, Path(args.cache))
+    dialect = url.split(":", 1)[0].split("+")[0]
+    t_setup = time.monotonic()
+    data = populate(url, args.n, args.viewers)
+    print(f"set-up: {args.n} officials + {args.viewers} viewers in {time.monotonic() - t_setup:.1f} s ({dialect})")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log")
+    report: dict = {"n": args.n, "db": dialect, "workers": args.workers, "threads": args.threads,
+                    "think": args.think, "window": args.window, "login": args.login}  # fmt: skip
+    try:
+        floor = closed_loop(base, [("healthz", "/healthz", None)], None, args.floor_seconds, 8)["healthz"]["rps"]
+        stats = Stats()
+        results = {"attempts": {}, "saved": [], "submitted": [], "failed": []}
+        t0 = time.monotonic()
+        stop_at = t0 + args.max_seconds
+        stats.steady_from = t0 + args.window + 15
+        done = threading.Event()
+        threading.stack_size(512 * 1024)
+        people = [
+            threading.Thread(
+                target=official_flow,
+                args=(Person(base, stats, stop_at), who, data["quiz_id"], args, t0, results),
+                daemon=True,
+            )  # fmt: skip
+            for who in data["learners"]
+        ]
+        viewers = [
+            threading.Thread(
+                target=viewer_flow, args=(Person(base, stats, stop_at), who, data["quiz_id"], done), daemon=True
+            )  # fmt: skip
+            for who in data["staff"]
+        ]
+        for t in people + viewers:
+            t.start()
+        for t in people:
+            t.join(max(0.1, stop_at - time.monotonic()))
+        done.set()
+        for t in viewers:
+            t.join(10)
+        wall = time.monotonic() - t0
+        # closed-loop capacity of the main kinds, as a ratio to the floor
+        staff = data["staff"]
+        head = next(s for s in staff if s["unit_id"])
+        it = next(s for s in staff if not s["unit_id"])
+        sample = data["learners"][0]
+        attempt_id = results["attempts"].get(sample["official_id"])
+        capacity = {"healthz": {"rps": floor, "errors": 0}}
+        if attempt_id:
+            capacity.update(closed_loop(base, [("result", f"/quizzes/attempts/{attempt_id}", None),
+                                               ("quiz_intro", f"/quizzes/{data['quiz_id']}", None),
+                                               ("dashboard", "/dashboard", None)],
+                                        sample["cookie"], args.floor_seconds, 8))  # fmt: skip
+        capacity.update(closed_loop(base, [("unit_dashboard", f"/competency/units/{head['unit_id']}", None)],
+                                    head["cookie"], args.floor_seconds, 8))  # fmt: skip
+        capacity.update(closed_loop(base, [("ranking", "/competency/", None),
+                                           ("quiz_results", f"/quizzes/manage/{data['quiz_id']}/results", None)],
+                                    it["cookie"], args.floor_seconds, 8))  # fmt: skip
+    finally:
+        stop(server)
+    checks = check(url, results, data["topic"])
+    log_tail = (workdir / "gunicorn.log").read_text(errors="replace")[-3000:]
+    # ---- report
+    kinds = {}
+    for kind, times in sorted(stats.times.items()):
+        errs = sum(stats.errors[kind].values())
+        kinds[kind] = {"count": len(times), "rps": len(times) / wall, "p50": pct(times, 50), "p95": pct(times, 95),
+                       "p99": pct(times, 99), "max": max(times) * 1000, "errors": errs,
+                       "steady_p95": pct(stats.after[kind], 95),
+                       "error_kinds": dict(stats.errors[kind])}  # fmt: skip
+    report.update(wall_seconds=wall, floor_rps=floor, kinds=kinds, capacity=capacity, checks=checks,
+                  failed_people=len(results["failed"]), failure_samples=results["failed"][:5])  # fmt: skip
+    total = sum(k["count"] for k in kinds.values())
+    errors = sum(k["errors"] for k in kinds.values())
+    all_times = [t for times in stats.times.values() for t in times]
+    print(f"\nN={args.n} db={dialect} gunicorn --workers {args.workers} --threads {args.threads}  "
+          f"think {args.think[0]:g}-{args.think[1]:g} s  window {args.window:g} s  login={args.login}")  # fmt: skip
+    steady = [t for times in stats.after.values() for t in times]
+    report.update(p95_all=pct(all_times, 95), p95_after_arrivals=pct(steady, 95))
+    print(f"wall {wall:.1f} s, {total} requests ({total / wall:.1f} req/s), errors {errors}, "
+          f"p95 all {pct(all_times, 95):.0f} ms, after the arrivals {pct(steady, 95):.0f} ms; "
+          f"floor /healthz {floor:.0f} req/s (closed loop, 8 clients)")  # fmt: skip
+    print(f"{'kind':15} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'errors':>6} "
+          f"{'p95 after arrivals':>18}")  # fmt: skip
+    for kind, k in kinds.items():
+        print(f"{kind:15} {k['count']:6d} {k['rps']:7.2f} {k['p50']:7.0f} {k['p95']:7.0f} {k['p99']:7.0f} "
+              f"{k['max']:7.0f} {k['errors']:6d} {k['steady_p95']:18.0f}")  # fmt: skip
+    print("capacity (closed loop, 8 clients): " + ", ".join(
+        f"{kind} {c['rps']:.0f} req/s = {c['rps'] / floor:.2f} x floor" for kind, c in capacity.items()))  # fmt: skip
+    print(f"checks: {checks['answers_checked']} acknowledged answers, {checks['attempts_checked']} submitted "
+          f"attempts: {'OK' if not checks['problems'] else '; '.join(checks['problems'])}")  # fmt: skip
+    if results["failed"]:
+        print(f"{len(results['failed'])} simulated officials stopped early, e.g. {results['failed'][:3]}")
+        print(f"error samples: {stats.samples[:5]}")
+    if "Traceback" in log_tail or "Error" in log_tail:
+        print("gunicorn log (tail):\n" + log_tail[-1500:])
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1, default=str))
+    if not args.keep:
+        drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"kept: {url} ({workdir})")
+    return 0 if not checks["problems"] and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
