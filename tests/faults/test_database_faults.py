@@ -1,0 +1,129 @@
+"""The database goes away for a moment: a SQLite lock held by another process, PostgreSQL backends
+terminated under the running app. Requests wait and succeed (or fail with the friendly page), and the
+app recovers without a restart."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
+
+from lms.extensions import db
+from quizzes.models import AttemptSlot
+from tests.faults.server import Browser, csrf, radio_values
+
+
+def _start_attempt(browser, quiz) -> int:
+    intro = browser.get(f"/quizzes/{quiz.id}")
+    r = browser.post(f"/quizzes/{quiz.id}/start", data={"csrf_token": csrf(intro.text)})
+    assert r.status_code == 302, r.text[:500]
+    return int(re.search(r"/attempts/(\d+)/q/1", r.headers["Location"]).group(1))
+
+
+def _hold_exclusive_lock(path: str, seconds: float, locked: threading.Event) -> None:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        conn.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _sqlite_path(app) -> str:
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite lock test: DATABASE_URL is not SQLite")
+    return url.database
+
+
+def test_sqlite_lock_makes_writes_wait_then_succeed(app, servers, exam, session):
+    path = _sqlite_path(app)
+    official, quiz = exam
+    server = servers(workers=1, threads=4)
+    browser = Browser(server, official)
+    attempt_id = _start_attempt(browser, quiz)
+    page = browser.get(f"/quizzes/attempts/{attempt_id}/q/1")
+    choice = radio_values(page.text, 1)[0]
+
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_exclusive_lock, args=(path, 2.0, locked))
+    holder.start()
+    assert locked.wait(5)
+    t = time.monotonic()
+    saved = browser.post(
+        f"/quizzes/attempts/{attempt_id}/autosave", data={"slot": 1, "q1": choice, "csrf_token": csrf(page.text)}
+    )
+    waited = time.monotonic() - t
+    holder.join()
+    assert saved.status_code == 200 and saved.json()["ok"], saved.text[:500]
+    assert waited >= 1.0, "the write waited for the lock (busy timeout) instead of failing"
+    db.session.remove()
+    assert (
+        session.scalar(select(AttemptSlot.answer).where(AttemptSlot.attempt_id == attempt_id, AttemptSlot.slot_no == 1))
+        == choice
+    )
+
+
+def test_sqlite_lock_longer_than_busy_timeout_fails_cleanly_and_recovers(app, servers, exam, session):
+    path = _sqlite_path(app)
+    official, quiz = exam
+    server = servers(workers=1, threads=4)
+    browser = Browser(server, official)
+    attempt_id = _start_attempt(browser, quiz)
+    page = browser.get(f"/quizzes/attempts/{attempt_id}/q/1")
+    choice = radio_values(page.text, 1)[0]
+
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_exclusive_lock, args=(path, 11.5, locked))  # busy timeout: 10 s
+    holder.start()
+    assert locked.wait(5)
+    failed = browser.post(
+        f"/quizzes/attempts/{attempt_id}/q/1", data={"q1": choice, "go": "next", "csrf_token": csrf(page.text)}
+    )
+    holder.join()
+    assert failed.status_code in (302, 500, 503)
+    if failed.status_code >= 500:  # the friendly page, no internals
+        assert "Traceback" not in failed.text and "sqlite" not in failed.text.lower()
+        assert failed.headers["X-Request-Id"] in failed.text
+    # no restart: the next request works
+    again = browser.post(
+        f"/quizzes/attempts/{attempt_id}/autosave", data={"slot": 1, "q1": choice, "csrf_token": csrf(page.text)}
+    )
+    assert again.status_code == 200 and again.json()["ok"]
+    assert browser.get(f"/quizzes/attempts/{attempt_id}/q/2").status_code == 200
+
+
+def test_postgresql_backends_terminated_the_next_request_recovers(app, servers, exam, session):
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        pytest.skip("pg_terminate_backend needs PostgreSQL: DATABASE_URL is not a PostgreSQL URL")
+    official, quiz = exam
+    server = servers(workers=1, threads=4)
+    browser = Browser(server, official)
+    attempt_id = _start_attempt(browser, quiz)
+    for _ in range(6):  # fill the pool with several connections
+        assert browser.get("/dashboard").status_code == 200
+    db.session.remove()
+    with db.engine.connect() as conn:
+        killed = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        ).scalar()
+        conn.commit()
+    assert killed >= 1
+    page = browser.get(f"/quizzes/attempts/{attempt_id}/q/1")
+    assert page.status_code == 200, "pool_pre_ping replaces the dead connection"
+    answer = {"slot": 1, "q1": radio_values(page.text, 1)[0], "csrf_token": csrf(page.text)}
+    saved = browser.post(f"/quizzes/attempts/{attempt_id}/autosave", data=answer)
+    assert saved.status_code == 200 and saved.json()["ok"]
+    for _ in range(4):
+        assert browser.get("/dashboard").status_code == 200
+    assert "Traceback" not in server.log_text()
