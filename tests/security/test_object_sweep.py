@@ -1,0 +1,181 @@
+"""Authorization sweep with real objects: every route x seven people, with the ids of objects that
+belong to one official ("the owner": attempts, answers, results, certificates, badges, training
+invitations, the unit's staff tables and exports). Nobody outside the owner's circle learns anything
+about the owner: the answer is 403/404 (or the login page), or a page without the owner's name.
+
+The ids come from ``tests/security/matrix_*.py`` (``matrix_extra.values``) and the packages' factories.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from lms.auth.models import Role
+from lms.extensions import db
+from lms.org.models import Official
+from quizzes.models import Attempt, AttemptSlot, AttemptState
+from tests.factories import login_as, make_unit, make_user
+
+OWNER_NAME = "Bímật"  # the owner's given name: unique in the database
+# public by design: the certificate verification pages show the holder's name to whoever has the code
+PUBLIC_BY_CODE = {
+    "certificates.verify",
+    "certificates.verify_json",
+    "certificates.verify_lookup",
+    "certificates.verify_upload",
+    "training.feed",
+}
+OUTSIDERS = ("anonymous", "other_official", "other_head")
+INSIDERS = ("owner", "unit_head", "it_staff", "admin")
+
+
+@pytest.fixture
+def world(session):
+    from tests.security import matrix_extra
+
+    unit_x, unit_y = make_unit(session, name="Xã Owner"), make_unit(session, name="Xã Khác")
+    owner = make_user(session, Role.OFFICIAL, unit=unit_x)
+    owner.official.given_name = OWNER_NAME
+    people = {
+        "owner": owner,
+        "unit_head": make_user(session, Role.UNIT_HEAD, unit=unit_x),
+        "it_staff": make_user(session, Role.IT_STAFF),
+        "admin": make_user(session, Role.ADMIN),
+        "other_official": make_user(session, Role.OFFICIAL, unit=unit_y),
+        "other_head": make_user(session, Role.UNIT_HEAD, unit=unit_y),
+    }
+    session.commit()
+    users = {
+        "official": owner,
+        "unit_head": people["unit_head"],
+        "it_staff": people["it_staff"],
+        "admin": people["admin"],
+    }
+    values = {
+        "unit_id": unit_x.id,
+        "official_id": owner.official_id,
+        "user_id": owner.id,
+        "assignment_id": 1,
+        "kind": "officials",
+        "ext": "csv",
+    }
+    values.update(matrix_extra.values(session, users))
+    # a submitted attempt of the owner too (the matrix gives one in progress)
+    attempt = session.get(Attempt, values["attempt_id"])
+    session.commit()
+    return people, values, attempt
+
+
+def _url(rule, values):
+    args = {n: values.get(n, 1) for n in rule.arguments if n not in (rule.defaults or {})}
+    return url_for(rule.endpoint, _external=False, **args)
+
+
+def _leaks(response) -> bool:
+    if response.status_code in (401, 403, 404, 405, 409):
+        return False
+    if response.status_code in (301, 302, 303):
+        return False  # a redirect carries no data (the target is swept on its own)
+    body = response.get_data(as_text=True)
+    return OWNER_NAME in body or OWNER_NAME.lower() in body.lower()
+
+
+def _slots(session, attempt_id):
+    db.session.expire_all()
+    return [
+        (s.slot_no, s.answer, s.state)
+        for s in session.scalars(
+            select(AttemptSlot).where(AttemptSlot.attempt_id == attempt_id).order_by(AttemptSlot.slot_no)
+        )
+    ]
+
+
+def test_no_route_leaks_the_owners_data_to_outsiders(app, world, session):
+    people, values, attempt = world
+    before = _slots(session, attempt.id)
+    failures, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static") or rule.endpoint in PUBLIC_BY_CODE:
+            continue
+        url = _url(rule, values)
+        methods = ["GET"] if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})
+        for method in methods:
+            for who in OUTSIDERS:
+                client = app.test_client()
+                if who != "anonymous":
+                    db.session.rollback()
+                    login_as(client, people[who])
+                data = {"slot": "1", "q1": "o1", "go": "next", "csrf_token": "x"} if method == "POST" else None
+                r = client.open(url, method=method, data=data)
+                checked += 1
+                if r.status_code >= 500 or _leaks(r):
+                    failures.append(f"{who:15} {method} {url} -> {r.status_code}")
+                if method == "POST" and rule.endpoint.startswith("quizzes.") and "attempt_id" in rule.arguments:
+                    if r.status_code not in (302, 403, 404) or (r.status_code == 302 and who != "anonymous"):
+                        failures.append(f"{who:15} {method} {url} -> {r.status_code} (must be refused)")
+    assert checked > 250
+    assert failures == [], "\n".join(failures)
+    assert _slots(session, attempt.id) == before, "nobody else could answer the owner's attempt"
+    db.session.expire_all()
+    assert session.get(Attempt, attempt.id).state == AttemptState.IN_PROGRESS, "nobody else could submit it"
+
+
+def test_insiders_see_the_owners_pages_without_errors(app, world, session):
+    """The sweep's other half: the owner's circle gets no 500 on any GET with these ids."""
+    people, values, _attempt = world
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static") or "GET" not in rule.methods:
+            continue
+        url = _url(rule, values)
+        for who in INSIDERS:
+            client = app.test_client()
+            db.session.rollback()
+            login_as(client, people[who])
+            r = client.get(url)
+            if r.status_code >= 500:
+                failures.append(f"{who:10} GET {url} -> {r.status_code}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_unit_heads_see_their_own_units_results_only(client, world, session):
+    people, values, attempt = world
+    login_as(client, people["other_head"])
+    for url in (
+        f"/competency/units/{values['unit_id']}",
+        f"/competency/units/{values['unit_id']}/staff.csv",
+        f"/competency/units/{values['unit_id']}/staff.xlsx",
+        f"/org/units/{values['unit_id']}",
+        f"/org/officials/{values['official_id']}",
+        f"/quizzes/attempts/{attempt.id}",
+        f"/certificates/{values['cert_id']}/pdf",
+        f"/certificates/{values['cert_id']}/badge.json",
+    ):
+        assert client.get(url).status_code in (403, 404), url
+    page = client.get(f"/quizzes/manage/{values['quiz_id']}/results")
+    assert OWNER_NAME not in page.get_data(as_text=True)
+    login_as(client, people["unit_head"])
+    assert client.get(f"/quizzes/attempts/{attempt.id}").status_code == 200
+    assert client.get(f"/certificates/{values['cert_id']}/badge.json").status_code == 200
+
+
+def test_forged_attempt_ids_in_another_officials_session(client, world, session):
+    """An official who changes the attempt id in the URL reaches nothing: 403/404 for every kind."""
+    people, values, attempt = world
+    login_as(client, people["other_official"])
+    a = attempt.id
+    for method, url in (
+        ("GET", f"/quizzes/attempts/{a}/q/1"),
+        ("POST", f"/quizzes/attempts/{a}/q/1"),
+        ("POST", f"/quizzes/attempts/{a}/autosave"),
+        ("GET", f"/quizzes/attempts/{a}/summary"),
+        ("POST", f"/quizzes/attempts/{a}/submit"),
+        ("GET", f"/quizzes/attempts/{a}"),
+        ("GET", f"/quizzes/attempts/{a + 1000}"),
+    ):
+        r = client.open(url, method=method, data={"slot": "1", "q1": "o1"})
+        assert r.status_code in (403, 404), (method, url, r.status_code)
+    other = session.scalar(select(Official).where(Official.given_name == OWNER_NAME))
+    assert other is not None
