@@ -62,6 +62,17 @@ PASSTHROUGH = (
 )
 
 
+def _engine_options() -> dict:
+    """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
+    process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set."""
+    options: dict = {"pool_pre_ping": True}
+    for env, key in (("LMS_DB_POOL_SIZE", "pool_size"), ("LMS_DB_MAX_OVERFLOW", "max_overflow"),
+                     ("LMS_DB_POOL_TIMEOUT", "pool_timeout")):  # fmt: skip
+        if os.environ.get(env):
+            options[key] = int(os.environ[env])
+    return options
+
+
 def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     """Return the configuration mapping for ``app.config``.
 
@@ -81,7 +92,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LMS_ENV": env,
         "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "IMPORT_MAX_ROWS": int(os.environ.get("LMS_IMPORT_MAX_ROWS", "50000")),
         "SESSION_COOKIE_HTTPONLY": True,
