@@ -70,6 +70,16 @@ def flask_env(url: str) -> dict:
     return env
 
 
+def schema_hash() -> str:
+    """Changes with the migrations, so a cached demo database is rebuilt after a schema change."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
 def _run(args: list[str], env: dict) -> None:
     subprocess.run(args, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
@@ -97,7 +107,7 @@ def scratch_database(base_url: str | None, workdir: Path, cache: Path) -> tuple[
 
     url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    template = "lms_bench_template"
+    template = f"lms_bench_template_{schema_hash()}"
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": template})
     if not exists:
@@ -543,7 +553,11 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--floor-seconds", type=float, default=5)
     ap.add_argument("--max-seconds", type=float, default=1800, help="hard stop")
-    ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "lms-bench-demo.sqlite3"))
+    ap.add_argument(
+        "--cache",
+        default=str(Path(tempfile.gettempdir()) / f"lms-bench-demo-{schema_hash()}.sqlite3"),
+        help="the demo province, built once per schema (SQLite)",
+    )
     ap.add_argument("--json", help="write the figures here too")
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = ap.parse_args()
@@ -621,6 +635,7 @@ def main() -> int:
                        "p99": pct(times, 99), "max": max(times) * 1000, "errors": errs,
                        "steady_p95": pct(stats.after[kind], 95),
                        "error_kinds": dict(stats.errors[kind])}  # fmt: skip
+    report.update(loadavg_1_5_15=os.getloadavg(), cpus=os.cpu_count())
     report.update(wall_seconds=wall, floor_rps=floor, kinds=kinds, capacity=capacity, checks=checks,
                   failed_people=len(results["failed"]), failure_samples=results["failed"][:5])  # fmt: skip
     total = sum(k["count"] for k in kinds.values())
@@ -632,7 +647,8 @@ def main() -> int:
     report.update(p95_all=pct(all_times, 95), p95_after_arrivals=pct(steady, 95))
     print(f"wall {wall:.1f} s, {total} requests ({total / wall:.1f} req/s), errors {errors}, "
           f"p95 all {pct(all_times, 95):.0f} ms, after the arrivals {pct(steady, 95):.0f} ms; "
-          f"floor /healthz {floor:.0f} req/s (closed loop, 8 clients)")  # fmt: skip
+          f"floor /healthz {floor:.0f} req/s (closed loop, 8 clients); load average at the end "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")  # fmt: skip
     print(f"{'kind':15} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'errors':>6} "
           f"{'p95 after arrivals':>18}")  # fmt: skip
     for kind, k in kinds.items():
