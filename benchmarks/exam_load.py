@@ -604,7 +604,7 @@ def main() -> int:
             t.join(max(0.1, stop_at - time.monotonic()))
         done.set()
         for t in viewers:
-            t.join(10)
+            t.join(70)  # the request in flight ends (60 s timeout) before gunicorn stops
         wall = time.monotonic() - t0
         # closed-loop capacity of the main kinds, as a ratio to the floor
         staff = data["staff"]
