@@ -22,7 +22,7 @@ def _remaining(html: str) -> int:
 
 def test_answers_survive_sigkill_and_the_attempt_resumes(servers, exam, session):
     official, quiz = exam
-    server = servers(workers=2, threads=2)
+    server = servers(workers=1, threads=2)
     browser = Browser(server, official)
     intro = browser.get(f"/quizzes/{quiz.id}")
     assert intro.status_code == 200
