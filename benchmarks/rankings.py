@@ -13,8 +13,10 @@ Measures (median of N runs, ms):
 * ranking with two filters (topic + official category), cold;
 * ranking, warm: served from the result cache;
 * the unit head's dashboard page ``GET /competency/units/<id>`` through the test client (the largest
-  unit; ranking cache cleared each run, so it includes the ranking query, the staff table, the
-  breakdowns and the template).
+  unit): with the ranking cache cleared each run (the ranking query, the staff table page, the
+  breakdowns and the template), then as served with the ranking cached (the usual case), and a
+  filtered, sorted later page (``?show=failing&sort=score&dir=desc&page=3``), cached;
+* the unit's whole staff table as CSV (streamed) and XLSX.
 
 Prints times and the ratios to the floor.
 """
@@ -54,7 +56,7 @@ def timed(fn, n: int) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("-n", type=int, default=15)
+    parser.add_argument("-n", type=int, default=15, help="runs per figure (median)")
     args = parser.parse_args()
 
     from sqlalchemy import func, select, text
@@ -111,19 +113,33 @@ def main() -> None:
             sess["_user_id"] = head.get_id()
             sess["_fresh"] = True
 
-        def page():
-            rankings.clear_cache()
-            r = client.get(f"/competency/units/{unit_id}")
-            assert r.status_code == 200, r.status_code
+        def get(url, cold=False):
+            def run():
+                if cold:
+                    rankings.clear_cache()
+                r = client.get(url)
+                assert r.status_code == 200, r.status_code
+                r.get_data()
 
-        dashboard = timed(page, max(3, args.n // 3))
+            return run
+
+        base = f"/competency/units/{unit_id}"
+        dashboard = timed(get(base, cold=True), args.n)
+        dashboard_warm = timed(get(base), args.n)
+        dashboard_page = timed(get(f"{base}?show=failing&sort=score&dir=desc&page=3"), args.n)
+        csv_export = timed(get(f"{base}/staff.csv"), args.n)
+        xlsx_export = timed(get(f"{base}/staff.xlsx"), max(3, args.n // 3))
 
     rows = [
         ("floor: one GROUP BY by hand", floor),
         ("rank_units, no filters (cold)", full),
         ("rank_units, topic + category (cold)", two),
         ("rank_units, cached", warm),
-        (f"unit head dashboard page ({size} officials)", dashboard),
+        (f"unit head dashboard page ({size} officials), cold", dashboard),
+        ("  same, ranking cached", dashboard_warm),
+        ("  failing, by score desc, page 3, cached", dashboard_page),
+        ("  staff.csv (whole table)", csv_export),
+        ("  staff.xlsx (whole table)", xlsx_export),
     ]
     width = max(len(name) for name, _ in rows)
     print(f"{'':<{width}}  {'wall':>9}     {'cpu':>9}     {'wall/floor':>10} {'cpu/floor':>9}")

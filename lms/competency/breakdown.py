@@ -1,6 +1,6 @@
 """The ranking's figures split by official category, level and age group, province-wide or per unit.
 
-One GROUP BY per dimension (category / level / age group), over the same columns as the ranking.
+One GROUP BY over the three dimensions at once (``breakdowns``), with the ranking's figure columns.
 The counts of users by category are what the province's yearly report asks for.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import case
 from sqlalchemy.orm import Session
@@ -73,37 +74,60 @@ def breakdown(
     """Figures per category, level or age group (province-wide, or for one unit)."""
     if dimension not in DIMENSIONS:
         raise ValueError(dimension)
+    return breakdowns(session, filters, unit_id, today, (dimension,))[dimension]
+
+
+def breakdowns(
+    session: Session,
+    filters: RankingFilters | None = None,
+    unit_id: int | None = None,
+    today: date | None = None,
+    dimensions: tuple[str, ...] = DIMENSIONS,
+) -> dict[str, list[BreakdownRow]]:
+    """Figures per category, level and age group from one GROUP BY over the three (the figures are
+    sums, so each dimension's rows are the finer groups added up)."""
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, _min, _top = settings()
-    key_col = {
-        "category": Official.category,
-        "level": Official.level,
-        "age_group": _age_case(today),
-    }[dimension].label("key")
-    query, topics = figures_query(filters, today, key_col, unit_id=unit_id)
-    rows = []
+    columns = {
+        "category": Official.category.label("category"),
+        "level": Official.level.label("level"),
+        "age_group": _age_case(today).label("age_group"),
+    }
+    query, topics = figures_query(filters, today, *(columns[d] for d in dimensions), unit_id=unit_id)
+    sums = ("officials", "participants", "n_best", "sum_best", *(f"cov_{t}" for t in topics))
+    totals: dict[str, dict[str, dict]] = {d: {} for d in dimensions}
     for row in session.execute(query):
-        key = str(getattr(row.key, "value", row.key))
-        fig = figures_from_row(row, topics, weights, max_points)
-        rows.append(
-            BreakdownRow(
-                dimension=dimension,
-                key=key,
-                label=_label(dimension, key),
-                officials=fig["officials"],
-                participants=fig["participants"],
-                participation=fig["participation"],
-                coverage=fig["coverage"],
-                coverage_mean=fig["coverage_mean"],
-                avg_best=fig["avg_best"],
-                index=fig["index"],
+        for d in dimensions:
+            key = str(getattr(getattr(row, d), "value", getattr(row, d)))
+            acc = totals[d].setdefault(key, dict.fromkeys(sums, 0))
+            for name in sums:
+                acc[name] += getattr(row, name) or 0
+    out = {}
+    for d in dimensions:
+        rows = []
+        for key, acc in totals[d].items():
+            acc["avg_best"] = acc["sum_best"] / acc["n_best"] if acc["n_best"] else None
+            fig = figures_from_row(SimpleNamespace(**acc), topics, weights, max_points)
+            rows.append(
+                BreakdownRow(
+                    dimension=d,
+                    key=key,
+                    label=_label(d, key),
+                    officials=fig["officials"],
+                    participants=fig["participants"],
+                    participation=fig["participation"],
+                    coverage=fig["coverage"],
+                    coverage_mean=fig["coverage_mean"],
+                    avg_best=fig["avg_best"],
+                    index=fig["index"],
+                )
             )
-        )
-    order = {
-        "category": [c.value for c in Category],
-        "level": [c.value for c in Level],
-        "age_group": ["lt30", "30_39", "40_49", "50plus", "unknown"],
-    }[dimension]
-    rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))
-    return rows
+        order = {
+            "category": [c.value for c in Category],
+            "level": [c.value for c in Level],
+            "age_group": ["lt30", "30_39", "40_49", "50plus", "unknown"],
+        }[d]
+        rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))  # noqa: B023
+        out[d] = rows
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -68,48 +69,67 @@ def ranking_table(units: list[RankedUnit]) -> tuple[list[str], list[list]]:
     return header, rows
 
 
-def staff_table(rows: list[StaffRow], status_label) -> tuple[list[str], list[list]]:
+def staff_table(rows: Iterable[StaffRow], status_label) -> tuple[list[str], Iterator[list]]:
+    """The header and the lines (lazily: ``rows`` may be streamed from the database)."""
     header = [_("Mã"), _("Họ và tên")]
     for t in Topic:
         header += [f"{t.label}: " + _("tình trạng"), f"{t.label}: " + _("điểm cao nhất"), f"{t.label}: " + _("hết hạn")]
     header += [_("Số chủ đề có chứng nhận")]
-    out = []
-    for r in rows:
-        line = [r.code, r.full_name]
-        for c in r.cells:
-            line += [status_label(c.status), c.best_percent, c.cert_expires_on.isoformat() if c.cert_expires_on else ""]
-        line.append(r.certified)
-        out.append(line)
-    return header, out
+
+    def lines():
+        for r in rows:
+            line = [r.code, r.full_name]
+            for c in r.cells:
+                expires = c.cert_expires_on.isoformat() if c.cert_expires_on else ""
+                line += [status_label(c.status), c.best_percent, expires]
+            line.append(r.certified)
+            yield line
+
+    return header, lines()
 
 
-def to_csv(header: list[str], rows: list[list]) -> bytes:
+def iter_csv(header: list[str], rows: Iterable[list], batch: int = 500) -> Iterator[bytes]:
+    """CSV in chunks of ``batch`` lines, UTF-8 with a BOM (Excel opens Vietnamese correctly)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
+    buf.write("\ufeff")
     writer.writerow(header)
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Vietnamese correctly
+        if n % batch == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
 
 
-def to_xlsx(header: list[str], rows: list[list], title: str, sheet: str) -> bytes:
+def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
+    return b"".join(iter_csv(header, rows))
+
+
+def to_xlsx(header: list[str], rows: Iterable[list], title: str, sheet: str) -> bytes:
+    """A workbook written row by row (openpyxl write-only mode: no cell objects kept in memory)."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=13)
-    ws.append(header)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet[:31])
     ws.freeze_panes = "A3"
     for i, name in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(str(name)) + 2))
+
+    def styled(value, font):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = font
+        return cell
+
+    ws.append([styled(title, Font(bold=True, size=13))])
+    bold = Font(bold=True)
+    ws.append([styled(name, bold) for name in header])
+    for row in rows:
+        ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

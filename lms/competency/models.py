@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import UTCDateTime, utcnow
@@ -48,6 +48,17 @@ class CompetencyRecord(db.Model):
     __table_args__ = (
         UniqueConstraint("official_id", "topic", name="uq_competency_record_official_topic"),
         Index("ix_competency_record_topic_status", "topic", "status"),
+        # covering index of the per-official GROUP BYs (rankings, breakdowns, staff table): the
+        # records of an official in one index range, no table lookups
+        Index(
+            "ix_competency_record_official_figures",
+            "official_id",
+            "topic",
+            "status",
+            "cert_expires_on",
+            "attempts_count",
+            "best_percent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +107,16 @@ class UnitSnapshot(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()
+
+
+class CompetencyCacheVersion(db.Model):
+    """The shared version of the cached rankings (``records.cache_version``): a few counter rows
+    (stripes), one bumped by each committing transaction that changed competency figures."""
+
+    __tablename__ = "competency_cache_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the stripe
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 from lms.competency import records as _records  # noqa: E402,F401  (connects the event receivers)

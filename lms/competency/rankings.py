@@ -4,8 +4,10 @@
 ranked separately in three blocks (sở/ban/ngành and đơn vị sự nghiệp; huyện/thị xã/thành phố;
 xã/phường/thị trấn), ordered by block, index desc, then unit name in Vietnamese order. Units with the
 same index (to 2 decimals, as printed) share a rank (1, 2, 2, 4). Results are cached as frozen plain
-values keyed by the filters and the cache version (bumped when a session that wrote records commits;
-a session with uncommitted competency writes neither reads nor fills the cache).
+values keyed by the filters and the cache version (``records.cache_version``: bumped in the same
+transaction as any committed write that changes the figures, and shared through the database, so
+every worker process sees it; a session with uncommitted competency writes neither reads nor fills
+the cache).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.competency.index import (
@@ -24,7 +26,7 @@ from lms.competency.index import (
     config_value,
 )
 from lms.competency.models import CompetencyRecord, UnitSnapshot
-from lms.competency.records import CACHE_STATE, local_today, session_is_dirty, valid_cert_expr
+from lms.competency.records import cache_version, local_today, session_is_dirty, valid_cert_expr
 from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
 from lms.topics import Topic
@@ -39,6 +41,7 @@ _BLOCK_OF_KIND = {
 KINDS_OF_BLOCK = {b: tuple(k for k, v in _BLOCK_OF_KIND.items() if v == b) for b in BLOCKS}
 AGE_GROUPS = ("lt30", "30_39", "40_49", "50plus")
 TOPICS = tuple(t.value for t in Topic)
+TOPIC_BITS = {t: 1 << i for i, t in enumerate(TOPICS)}  # one record per (official, topic): sum = OR
 
 
 def block_of(kind) -> str:
@@ -250,7 +253,13 @@ def per_official(filters: RankingFilters, today: date, topics: tuple[str, ...], 
             func.max(case((CompetencyRecord.attempts_count > 0, 1), else_=0)).label("part"),
             func.count(CompetencyRecord.best_percent).label("n_best"),
             func.sum(CompetencyRecord.best_percent).label("sum_best"),
-            *[func.sum(case((and_(CompetencyRecord.topic == t, valid), 1), else_=0)).label(f"c_{t}") for t in topics],
+            # the topics with a valid certificate as bits (one CASE per record, not one per topic)
+            func.sum(
+                case(
+                    (valid, case(*[(CompetencyRecord.topic == t, bit) for t, bit in TOPIC_BITS.items()], else_=0)),
+                    else_=0,
+                )
+            ).label("cert_bits"),  # fmt: skip
         )
         .where(*record_conditions(filters))
         .where(
@@ -265,13 +274,20 @@ def per_official(filters: RankingFilters, today: date, topics: tuple[str, ...], 
     )
 
 
+def _has_bit(bits, topic: str):
+    """1 when the topic's bit is set in ``bits``, else 0 (also for NULL: an official without records)."""
+    return case((bits.op("&")(TOPIC_BITS[topic]) != 0, 1), else_=0)
+
+
 def figure_columns(per, topics: tuple[str, ...]):
     """Outer aggregate columns shared by the ranking and the breakdowns."""
     return [
         func.count(Official.id).label("officials"),
         func.coalesce(func.sum(per.c.part), 0).label("participants"),
         (func.sum(per.c.sum_best) / func.nullif(func.sum(per.c.n_best), 0)).label("avg_best"),
-        *[func.coalesce(func.sum(per.c[f"c_{t}"]), 0).label(f"cov_{t}") for t in topics],
+        func.sum(per.c.n_best).label("n_best"),
+        func.sum(per.c.sum_best).label("sum_best"),
+        *[func.coalesce(func.sum(_has_bit(per.c.cert_bits, t)), 0).label(f"cov_{t}") for t in topics],
     ]
 
 
@@ -345,8 +361,9 @@ def _figures(officials, participants, participation, coverage, coverage_mean, av
 
 
 def ranking_query(filters: RankingFilters, today: date):
-    """The named query: one SELECT over officials and their records per official, GROUP BY unit."""
-    return figures_query(filters, today, Unit.id, Unit.name, Unit.code, Unit.kind)
+    """The named query: one SELECT over officials and their records per official, GROUP BY unit
+    (on the integer ``official.unit_id`` alone: a narrow sort key; names are read by ``_compute``)."""
+    return figures_query(filters, today, Official.unit_id.label("id"))
 
 
 def rank_units(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> list[RankedUnit]:
@@ -354,8 +371,9 @@ def rank_units(session: Session, filters: RankingFilters | None = None, today: d
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, min_officials, top_n = settings()
+    dirty = session_is_dirty(session)
     key = (
-        CACHE_STATE["version"],
+        None if dirty else cache_version(session),  # read before computing: a later commit means a miss
         filters,
         today,
         weights,
@@ -364,7 +382,6 @@ def rank_units(session: Session, filters: RankingFilters | None = None, today: d
         top_n,
         str(session.get_bind().url),
     )
-    dirty = session_is_dirty(session)
     if not dirty and key in _CACHE:
         return list(_CACHE[key])
     result = tuple(_compute(session, filters, today, weights, max_points, min_officials, top_n))
@@ -380,16 +397,19 @@ def _compute(session, filters, today, weights, max_points, min_officials, top_n)
         units = _from_snapshots(session, filters, weights, max_points, min_officials)
     else:
         query, topics = ranking_query(filters, today)
+        rows = session.execute(query).all()
+        unit_cols = select(Unit.id, Unit.name, Unit.code, Unit.kind).where(Unit.id.in_([r.id for r in rows]))
+        names = {u.id: u for u in session.execute(unit_cols)}
         units = [
             RankedUnit(
                 unit_id=row.id,
-                unit_name=row.name,
-                unit_code=row.code,
-                block=block_of(row.kind),
+                unit_name=names[row.id].name,
+                unit_code=names[row.id].code,
+                block=block_of(names[row.id].kind),
                 too_few=int(row.officials or 0) < min_officials,
                 **figures_from_row(row, topics, weights, max_points),
             )
-            for row in session.execute(query)
+            for row in rows
         ]
     ranked = assign_ranks(units, top_n)
     if filters.is_unfiltered:

@@ -14,24 +14,30 @@ a topic is a certificate (status valid, current revision) of a course of that to
 certificate -> ``cert_valid``; else an expired one -> ``cert_expired``; else a passed final quiz ->
 ``passed``; else any attempt -> ``in_progress``; else ``not_started``.
 
-Receivers only flush. Writes mark the session; the cache version is bumped when that session
-commits, and a session with unflushed-to-commit competency writes never reads or fills the cache.
+Receivers only flush. Writes (of records, snapshots, officials, units) mark the session; the cache
+version, shared by every process through the ``competency_cache_version`` table, is bumped in the
+same transaction when that session commits, and a session with uncommitted competency writes never
+reads or fills the cache.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
+import random
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, delete, event, func, insert, or_, select
+from sqlalchemy import and_, case, delete, event, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.database import VN_TZ, utcnow
 from lms.topics import Topic
 
+log = logging.getLogger(__name__)
 DIRTY_KEY = "competency_dirty"
+CACHE_STRIPES = 8
 _version = itertools.count(1)
 CACHE_STATE = {"version": next(_version)}
 
@@ -41,6 +47,21 @@ def local_today() -> date:
 
 
 # -- cache invalidation -----------------------------------------------------------------------------
+# Two counters make up the cache version (``cache_version``):
+# * this process's counter, bumped at once when a session of this process writes (and again at its
+#   commit or rollback);
+# * the shared one, ``competency_cache_version``: a session that wrote competency figures bumps it
+#   as the last statement of its transaction (``before_commit``), so it commits with the writes and
+#   every process (gunicorn worker, CLI) sees a new version on its next read. The counter is split
+#   into ``CACHE_STRIPES`` rows, one picked at random per commit, so concurrent writers rarely wait
+#   on one row lock; the version is their sum, which only grows.
+_BUMP_SQL = text(
+    "INSERT INTO competency_cache_version (id, version) VALUES (:stripe, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = competency_cache_version.version + 1"
+)
+_READ_SQL = text("SELECT coalesce(sum(version), 0) FROM competency_cache_version")
+
+
 def mark_dirty(session: Session) -> None:
     """Call after writing records or snapshots: the cache is bypassed until commit, then bumped."""
     session.info[DIRTY_KEY] = True
@@ -53,6 +74,40 @@ def bump_version() -> None:
 
 def session_is_dirty(session: Session) -> bool:
     return bool(session.info.get(DIRTY_KEY))
+
+
+def cache_version(session: Session) -> tuple[int, int]:
+    """(this process's counter, the shared counter): read before computing a cached value."""
+    shared = int(session.execute(_READ_SQL).scalar_one()) if _has_shared_version(session) else 0
+    return CACHE_STATE["version"], shared
+
+
+_SHARED_TABLE: dict[str, bool] = {}
+
+
+def _has_shared_version(session: Session) -> bool:
+    """Whether the database has the shared counter (a database migrated before it existed has not:
+    then the cache is per process, as it used to be, rather than every commit failing)."""
+    bind = session.get_bind()
+    key = str(bind.url)
+    found = _SHARED_TABLE.get(key)
+    if found is None:
+        from sqlalchemy import inspect
+
+        found = _SHARED_TABLE[key] = inspect(bind).has_table("competency_cache_version")
+        if not found:
+            log.warning("no competency_cache_version table in %s: the rankings cache is per process", bind.url)
+    return found
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Bump the shared version in the committing transaction, after the last flush (so the row lock
+    is held only for the commit itself)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush runs after this hook: mark what it would write now
+    if session.info.get(DIRTY_KEY) and _has_shared_version(session):
+        session.execute(_BUMP_SQL, {"stripe": random.randrange(CACHE_STRIPES)})
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +15,7 @@ from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.competency import exports, staff
-from lms.competency.breakdown import DIMENSIONS, breakdown
+from lms.competency.breakdown import breakdowns
 from lms.competency.charts import bar_chart, trend_chart
 from lms.competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
 from lms.competency.models import CompetencyRecord, RecordStatus
@@ -246,22 +246,13 @@ class Page:
                 last = num
 
 
-def paginate(items: list, per_page: int = staff.PAGE_SIZE) -> Page:
-    page = request.args.get("page", 1, type=int) or 1
-    pages = max(1, math.ceil(len(items) / per_page))
-    page = min(max(page, 1), pages)
-    return Page(items[(page - 1) * per_page : page * per_page], page, per_page, len(items))
-
-
 @bp.get("/units/<int:unit_id>")
 @roles_required(*MANAGERS)
 def unit(unit_id: int):
     unit = _load_unit(unit_id)
     args = _staff_args()
     today = local_today()
-    rows = staff.staff_rows(db.session, unit.id, today)
-    shown = staff.filter_and_sort(rows, **args)
-    counts = {key: len(staff.filter_and_sort(rows, show=key)) for key in staff.STAFF_FILTERS}
+    table = staff.staff_page(db.session, unit.id, **args, page=request.args.get("page", 1, type=int) or 1, today=today)
     entry = unit_ranking(db.session, unit.id)
     history = trend(db.session, [unit.id]).get(unit.id, [])
     months = [m for m, _i, _r in history]
@@ -280,16 +271,16 @@ def unit(unit_id: int):
         "competency/unit.html",
         unit=unit,
         entry=entry,
-        page=paginate(shown),
-        counts=counts,
-        total=len(rows),
+        page=Page(table.rows, table.page, table.per_page, table.total),
+        counts=table.counts,
+        total=table.counts[""],
         args=args,
         link_args=link_args,
         show_labels=SHOW_LABELS,
         overall_labels=OVERALL_LABELS,
         history=history,
         trend_svg=chart,
-        breakdowns={d: breakdown(db.session, d, unit_id=unit.id) for d in DIMENSIONS},
+        breakdowns=breakdowns(db.session, unit_id=unit.id),
         topics=list(Topic),
         today=today,
         **_settings_context(),
@@ -299,7 +290,7 @@ def unit(unit_id: int):
 def _staff_export(unit_id: int):
     unit = _load_unit(unit_id)
     args = _staff_args()
-    rows = staff.filter_and_sort(staff.staff_rows(db.session, unit.id), **args)
+    rows = staff.iter_staff_rows(db.session, unit.id, **args)
     header, data = exports.staff_table(rows, status_label)
     return unit, header, data
 
@@ -308,7 +299,8 @@ def _staff_export(unit_id: int):
 @roles_required(*MANAGERS)
 def unit_staff_csv(unit_id: int):
     unit, header, data = _staff_export(unit_id)
-    return _download(exports.to_csv(header, data), f"can-bo-{unit.code}", "csv", "text/csv; charset=utf-8")
+    body = stream_with_context(exports.iter_csv(header, data))
+    return _download(body, f"can-bo-{unit.code}", "csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/units/<int:unit_id>/staff.xlsx")
@@ -323,7 +315,7 @@ def unit_staff_xlsx(unit_id: int):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(body: bytes, stem: str, ext: str, mimetype: str) -> Response:
+def _download(body, stem: str, ext: str, mimetype: str) -> Response:
     name = exports.dated_name(stem, local_today(), ext)
     return Response(
         body,
@@ -392,7 +384,7 @@ def ranking():
         **_trend_context(ctx["ranked"]),
         **_filter_choices(),
         **_settings_context(),
-        breakdowns={d: breakdown(db.session, d, filters) for d in DIMENSIONS},
+        breakdowns=breakdowns(db.session, filters),
         args=filters.as_args(),
         today=local_today(),
     )

@@ -1,4 +1,4 @@
-"""competency: per-official topic records and monthly unit snapshots
+"""competency: per-official topic records, monthly unit snapshots, the shared cache version
 
 Revision ID: c0mpet000001
 Revises: m3rge0000001
@@ -86,10 +86,24 @@ def upgrade():
     )
     with op.batch_alter_table("competency_record", schema=None) as batch_op:
         batch_op.create_index("ix_competency_record_topic_status", ["topic", "status"], unique=False)
+        batch_op.create_index(
+            "ix_competency_record_official_figures",
+            ["official_id", "topic", "status", "cert_expires_on", "attempts_count", "best_percent"],
+            unique=False,
+        )
+
+    op.create_table(
+        "competency_cache_version",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_competency_cache_version")),
+    )
 
 
 def downgrade():
+    op.drop_table("competency_cache_version")
     with op.batch_alter_table("competency_record", schema=None) as batch_op:
+        batch_op.drop_index("ix_competency_record_official_figures")
         batch_op.drop_index("ix_competency_record_topic_status")
 
     op.drop_table("competency_record")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from lms.competency.breakdown import breakdown, breakdowns
 from lms.competency.index import Weights, competency_index
 from lms.competency.rankings import RankingFilters, rank_units
 from lms.org.models import Category, UnitKind
@@ -165,3 +166,27 @@ def test_cache_follows_changes_to_officials(session):
     session.commit()
     ranked = by_name(rank_units(session, today=TODAY))
     assert "Sở Chuyển" not in ranked and ranked["Sở Đến"].officials == 2
+
+
+def test_breakdowns_add_up_to_the_unit_figures(session):
+    t = topic_setup(session)
+    unit = make_unit(session, name="Sở Nhiều Nhóm")
+    people = [
+        make_official(session, unit, category=category, birth_year=year)
+        for category, year in [(Category.CONG_CHUC, 1990), (Category.CONG_CHUC, 1970), (Category.VIEN_CHUC, 1990)]
+    ]
+    graded_attempt(session, t[Topic.QLVB][1], people[0], 90)
+    certify(session, people[0], t[Topic.QLVB][0])
+    graded_attempt(session, t[Topic.EMAIL][1], people[2], 60)
+    session.commit()
+    (u,) = rank_units(session, today=TODAY)
+    got = breakdowns(session, unit_id=unit.id, today=TODAY)
+    for dimension, rows in got.items():
+        assert sum(r.officials for r in rows) == u.officials == 3, dimension
+        assert sum(r.participants for r in rows) == u.participants == 2, dimension
+        assert rows == breakdown(session, dimension, unit_id=unit.id, today=TODAY)
+    by_key = {r.key: r for r in got["category"]}
+    assert (by_key["cong_chuc"].officials, by_key["cong_chuc"].participants) == (2, 1)
+    assert by_key["cong_chuc"].avg_best == 90 and by_key["vien_chuc"].avg_best == 60
+    assert by_key["cong_chuc"].coverage_mean == pytest.approx(0.5 / 4)
+    assert {r.key: r.officials for r in got["age_group"]} == {"30_39": 2, "50plus": 1}
