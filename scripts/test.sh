@@ -11,8 +11,8 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== tests on SQLite"
-.venv/bin/pytest -q -p no:cacheprovider "$@"
+.venv/bin/pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"
 echo "== tests on PostgreSQL"
 eval "$(bash scripts/pg_tmp.sh start)"
 trap 'bash scripts/pg_tmp.sh stop "$PGTMP"' EXIT
-DATABASE_URL="$DATABASE_URL" .venv/bin/pytest -q -p no:cacheprovider "$@"
+DATABASE_URL="$DATABASE_URL" .venv/bin/pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"

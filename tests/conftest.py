@@ -14,7 +14,8 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.extensions import db, limiter
@@ -33,11 +34,34 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-def _database_url(tmp_path_factory) -> str:
+def _database_url(tmp_path_factory, worker_id: str) -> str:
+    """SQLite in a temporary folder, or the PostgreSQL server of ``DATABASE_URL``.
+
+    Under pytest-xdist every worker gets its own PostgreSQL database (``<name>_gw0`` ...).
+    """
     url = os.environ.get("DATABASE_URL")
-    if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if url.startswith("postgresql://"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    if worker_id in (None, "master"):
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """pytest-xdist's worker name ("gw0"...), or "master" when the suite runs in one process."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
 
 
 class Client(FlaskClient):
@@ -50,14 +74,14 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def _app(tmp_path_factory):
+def _app(tmp_path_factory, worker_id):
     instance = tmp_path_factory.mktemp("instance")
     app = create_app(
         {
             "TESTING": True,
             "LMS_ENV": "testing",
             "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory, worker_id),
             "WTF_CSRF_ENABLED": False,
             "DEMO_MODE": True,
             "SERVER_NAME": "localhost",
