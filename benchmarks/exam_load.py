@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -50,8 +51,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PASSWORD = "Bench@2026-load"
-SECRET = "exam-load-benchmark-secret"
+PASSWORD = secrets.token_urlsafe(12)  # this run's officials' password (hashed once)
+SECRET = secrets.token_urlsafe(32)  # this run's SECRET_KEY (the cookies of --login cookie are signed with it)
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
