@@ -88,23 +88,13 @@ def staff_table(rows: Iterable[StaffRow], status_label) -> tuple[list[str], Iter
     return header, lines()
 
 
-def iter_csv(header: list[str], rows: Iterable[list], batch: int = 500) -> Iterator[bytes]:
-    """CSV in chunks of ``batch`` lines, UTF-8 with a BOM (Excel opens Vietnamese correctly)."""
+def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    buf.write("\ufeff")
     writer.writerow(header)
-    for n, row in enumerate(rows, start=1):
+    for row in rows:
         writer.writerow(["" if v is None else v for v in row])
-        if n % batch == 0:
-            yield buf.getvalue().encode("utf-8")
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue().encode("utf-8")
-
-
-def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
-    return b"".join(iter_csv(header, rows))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Vietnamese correctly
 
 
 def to_xlsx(header: list[str], rows: Iterable[list], title: str, sheet: str) -> bytes:

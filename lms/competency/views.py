@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -299,8 +299,9 @@ def _staff_export(unit_id: int):
 @roles_required(*MANAGERS)
 def unit_staff_csv(unit_id: int):
     unit, header, data = _staff_export(unit_id)
-    body = stream_with_context(exports.iter_csv(header, data))
-    return _download(body, f"can-bo-{unit.code}", "csv", "text/csv; charset=utf-8")
+    # built whole (a few hundred KB for the largest unit): a streamed body would run after the view
+    # returned, outside its request context and transaction
+    return _download(exports.to_csv(header, data), f"can-bo-{unit.code}", "csv", "text/csv; charset=utf-8")
 
 
 @bp.get("/units/<int:unit_id>/staff.xlsx")
@@ -315,7 +316,7 @@ def unit_staff_xlsx(unit_id: int):
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _download(body, stem: str, ext: str, mimetype: str) -> Response:
+def _download(body: bytes, stem: str, ext: str, mimetype: str) -> Response:
     name = exports.dated_name(stem, local_today(), ext)
     return Response(
         body,
