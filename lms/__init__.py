@@ -9,7 +9,7 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, current_app, g, render_template, request, session
+from flask import Flask, abort, current_app, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -129,6 +129,17 @@ def _register_hooks(app: Flask) -> None:
     @app.before_request
     def _request_id():
         g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:12]
+
+    @app.before_request
+    def _refuse_nul_characters():
+        """A NUL character is never typed text, and PostgreSQL cannot compare or store it (a 500 from
+        any search box): such a request is malformed."""
+        if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+            abort(400)
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and any(
+            "\x00" in value for values in request.form.listvalues() for value in values
+        ):
+            abort(400)
 
     app.before_request(enforce_access)
 
