@@ -208,3 +208,12 @@ def test_no_secret_is_committed():
     tracked = {str(p.relative_to(ROOT)) for p in files}
     assert not any(p.startswith("instance/") for p in tracked), "the instance folder (secret key, database)"
     assert not any(p.endswith((".sqlite3", ".pem", ".key", ".env")) for p in tracked)
+
+
+def test_nul_characters_are_a_bad_request_not_a_500(client, session):
+    """PostgreSQL refuses NUL in text (a DataError, so a 500 from any search box before the fix)."""
+    login_as(client, make_user(session, Role.IT_STAFF))
+    assert client.get("/org/officials?q=a%00b").status_code == 400
+    assert client.get("/verify/abc%00def").status_code == 400
+    assert client.post("/preferences", data={"font_size": "large", "next": "/\x00"}).status_code == 400
+    assert client.get("/org/officials?q=ab").status_code == 200
