@@ -1,12 +1,16 @@
-"""``flask lms close-overdue-attempts``: grade attempts past their deadline (run it from cron)."""
+"""``flask lms close-overdue-attempts`` (grade attempts past their deadline, for cron) and
+``flask lms import-questions FILE --topic TOPIC`` (the import page's rules, from the shell)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from lms.cli import lms_cli
 from lms.database import utcnow
 from lms.extensions import db
+from lms.topics import Topic
 
 
 @lms_cli.command("close-overdue-attempts")
@@ -20,3 +24,44 @@ def close_overdue_attempts_command() -> None:
     count = services.close_overdue_attempts(db.session, utcnow(), grace)
     db.session.commit()
     click.echo(f"Đã nộp {count} bài làm quá giờ.")
+
+
+@lms_cli.command("import-questions")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--topic", required=True, type=click.Choice([t.value for t in Topic]), help="Topic of the questions.")
+@click.option("--skip-unsupported", is_flag=True, help="Skip question types we do not support (essay, description).")
+def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> None:
+    """Nhập câu hỏi từ tệp GIFT, CSV hoặc XLSX (tất cả hoặc không câu nào)."""
+    from quizzes import services
+
+    file = Path(path)
+    try:
+        result = services.parse_question_file(file.read_bytes(), file.suffix)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    errors = result.errors or services.validate_questions(result.questions, Topic(topic))
+    if errors:
+        for error in errors:
+            click.echo(f"Dòng {error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(errors)} lỗi: không ghi câu hỏi nào.")
+    if result.unsupported:
+        for item in result.unsupported:
+            click.echo(f"Dòng {item.line}: «{item.title}» ({item.kind}) — loại câu hỏi chưa hỗ trợ", err=True)
+        if not skip_unsupported:
+            raise click.ClickException(
+                f"{len(result.unsupported)} câu hỏi thuộc loại chưa hỗ trợ. Chạy lại với --skip-unsupported để bỏ "
+                "qua chúng; chưa ghi câu hỏi nào."
+            )
+    try:
+        summary = services.import_questions(db.session, result.questions, Topic(topic), utcnow())
+    except services.QuestionImportError as exc:
+        db.session.rollback()
+        for error in exc.errors:
+            click.echo(f"Dòng {error.line}: {error.message}", err=True)
+        raise click.ClickException(f"{len(exc.errors)} lỗi: không ghi câu hỏi nào.") from None
+    db.session.commit()
+    click.echo(
+        f"Xong: {summary.created} câu mới, {summary.updated} câu có phiên bản mới, {summary.unchanged} câu không đổi"
+        f" ({len(result.unsupported)} câu bỏ qua) trong {len(summary.categories)} nhóm: "
+        + ", ".join(summary.categories)
+    )

@@ -29,8 +29,8 @@ from lms import events
 from lms.org.models import Official
 from lms.text import clean_text, fold
 from lms.topics import Topic
-from quizzes import gift, qtypes, stats
-from quizzes.gift import ParseError, QuestionData
+from quizzes import gift, qtypes, stats, tabular
+from quizzes.gift import GiftResult, ParseError, QuestionData
 from quizzes.models import (
     SLOT_ANSWERED,
     SLOT_TODO,
@@ -93,6 +93,23 @@ def _category_path(data: QuestionData, topic: Topic) -> str:
     if path.split("/", 1)[0] != topic.value:
         path = f"{topic.value}/{path}"
     return path[:200]
+
+
+QUESTION_FILE_TYPES = ("gift", "txt", "csv", "xlsx")
+
+
+def parse_question_file(data: bytes, ext: str) -> GiftResult:
+    """Parse a GIFT (.gift/.txt), CSV or XLSX question file; nothing is written.
+
+    Raises ``ValueError`` (with a message for the user) when the file cannot be read at all.
+    """
+    ext = ext.lower().lstrip(".")
+    if ext not in QUESTION_FILE_TYPES:
+        raise ValueError(f"Chỉ nhận tệp {', '.join('.' + e for e in QUESTION_FILE_TYPES)}.")
+    if ext in ("gift", "txt"):
+        return gift.parse_gift(gift.read_text_file(data))
+    rows = tabular.read_xlsx(data) if ext == "xlsx" else tabular.read_csv(data)
+    return tabular.parse_rows(rows)
 
 
 def _search_text(title: str, text: str) -> str:

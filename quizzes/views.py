@@ -438,10 +438,7 @@ def _import_dir() -> Path:
 
 
 def _parse_upload(data: bytes, ext: str) -> gift.GiftResult:
-    if ext in ("gift", "txt"):
-        return gift.parse_gift(gift.read_text_file(data))
-    rows = tabular.read_xlsx(data) if ext == "xlsx" else tabular.read_csv(data)
-    return tabular.parse_rows(rows)
+    return services.parse_question_file(data, ext)
 
 
 def _import_errors(result: gift.GiftResult, topic: Topic) -> list:
