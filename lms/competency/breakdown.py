@@ -107,7 +107,7 @@ def breakdowns(
     for d in dimensions:
         rows = []
         for key, acc in totals[d].items():
-            acc["avg_best"] = acc["sum_best"] / acc["n_best"] if acc["n_best"] else None
+            acc["avg_best"] = float(acc["sum_best"]) / float(acc["n_best"]) if acc["n_best"] else None  # PG: Decimal
             fig = figures_from_row(SimpleNamespace(**acc), topics, weights, max_points)
             rows.append(
                 BreakdownRow(
