@@ -101,8 +101,9 @@ def breakdowns(
         for d in dimensions:
             key = str(getattr(getattr(row, d), "value", getattr(row, d)))
             acc = totals[d].setdefault(key, dict.fromkeys(sums, 0))
-            for name in sums:
-                acc[name] += getattr(row, name) or 0
+            for name in sums:  # PostgreSQL sums integers as NUMERIC (Decimal): plain numbers here
+                value = getattr(row, name) or 0
+                acc[name] += float(value) if name == "sum_best" else int(value)
     out = {}
     for d in dimensions:
         rows = []
