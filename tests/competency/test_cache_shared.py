@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.pool import NullPool
 
 from lms import create_app
 from lms.competency import rankings, records
@@ -43,12 +44,16 @@ def test_write_through_a_second_app_is_seen_by_the_first(app, session, two_units
     assert officials_by_unit(session) == {"Sở Trước": 1, "Sở Sau": 1}
     assert len(rankings._CACHE) == 1
 
-    other = create_app({**app.config, "SERVER_NAME": None})
+    # another worker: its own engine (without a pool, so no connection outlives the test)
+    other = create_app({**app.config, "SERVER_NAME": None, "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}})
     with other.app_context():
-        db.session.get(Official, person.id).unit_id = b.id
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            db.session.get(Official, person.id).unit_id = b.id
+            db.session.commit()
+        finally:
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
 
     assert officials_by_unit(session) == {"Sở Sau": 2}
     assert len(rankings._CACHE) == 2  # a new entry under the new version, not the stale one
