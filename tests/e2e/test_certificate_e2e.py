@@ -9,7 +9,8 @@ import pytest
 from lms.auth.models import Role
 from lms.events import course_completed
 from tests.certificates_app.factories import make_course, pdf_text
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -29,10 +30,7 @@ def test_official_downloads_certificate_and_verifies_it_anonymously(live_server,
     )
     session.commit()
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("hocvien")
-        page.get_by_label("Mật khẩu").fill(PASSWORD)
-        page.get_by_role("button", name="Đăng nhập").click()
+        log_in(page, live_server, "hocvien")
         page.get_by_role("link", name="Chứng nhận của tôi").first.click()
         assert page.get_by_role("heading", level=1).inner_text() == "Chứng nhận của tôi"
         with page.expect_download() as info:

@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from lms.auth.models import Role
 from lms.topics import Topic
 from tests.competency.factories import graded_attempt, topic_setup
-from tests.factories import PASSWORD, make_official, make_unit, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_official, make_unit, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -22,10 +23,7 @@ def test_unit_head_filters_not_started_and_exports_xlsx(live_server, page, sessi
     make_user(session, Role.UNIT_HEAD, unit, username="truongdonvi")
     session.commit()
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("truongdonvi")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "truongdonvi")
     page.get_by_role("link", name="Năng lực đơn vị").click()
     assert "Huyện Tam Đảo" in page.get_by_role("heading", level=1).inner_text()
     assert page.get_by_role("row").filter(has_text="Lê Văn Hoạt").count() == 1

@@ -3,16 +3,10 @@
 import pytest
 
 from courses.loader import content_root, load_course_dir
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_official_enrols_reads_two_lessons_and_continues_at_the_third(live_server, page, session):
@@ -21,7 +15,7 @@ def test_official_enrols_reads_two_lessons_and_continues_at_the_third(live_serve
     make_user(session, username="hocvien")
     session.commit()
 
-    _login(page, live_server, "hocvien")
+    log_in(page, live_server, "hocvien")
     page.get_by_role("link", name="Khóa học", exact=True).click()
     page.get_by_role("link", name=course.title).click()
     page.get_by_role("button", name="Đăng ký học khóa này").click()
@@ -31,7 +25,7 @@ def test_official_enrols_reads_two_lessons_and_continues_at_the_third(live_serve
     assert page.get_by_role("heading", level=1).inner_text() == lessons[2].title
 
     page.get_by_role("button", name="Đăng xuất").click()
-    _login(page, live_server, "hocvien")
+    log_in(page, live_server, "hocvien")
     panel = page.locator("#courses-panel")
     assert "2/7 bài" in panel.inner_text()
     panel.get_by_role("link", name="Học tiếp").click()

@@ -4,7 +4,8 @@ import pytest
 
 from lms.auth.models import Role
 from lms.org.models import Official
-from tests.factories import PASSWORD, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_user
 from tests.quizzes_app.factories import make_bank, make_quiz
 
 pytestmark = pytest.mark.e2e
@@ -22,10 +23,7 @@ def test_official_takes_the_final_quiz(live_server, page, session):
     quiz = make_quiz(session, cats, title="Kiểm tra cuối khóa thư điện tử", is_final=True)
     session.commit()
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("canbo1")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "canbo1")
     page.get_by_role("link", name="Bài kiểm tra", exact=True).click()
     page.get_by_role("link", name="Kiểm tra cuối khóa thư điện tử").click()
     page.get_by_role("button", name="Bắt đầu làm bài").click()

@@ -4,16 +4,10 @@ import pytest
 from playwright.sync_api import expect
 
 from lms.auth.models import Role
-from tests.factories import PASSWORD, make_unit, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_unit, make_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, live_server, username):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, session):
@@ -23,7 +17,7 @@ def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, s
     session.commit()
     name = learner.official.full_name
 
-    _login(page, live_server, "cntt")
+    log_in(page, live_server, "cntt")
     page.goto(f"{live_server}/training/new")
     page.get_by_label("Tên buổi tập huấn").fill("Hỗ trợ thư điện tử công vụ tại xã")
     page.get_by_label("Chủ đề").select_option("email")
@@ -42,7 +36,7 @@ def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, s
     expect(page.locator(".flash-success")).to_contain_text("Đã mời 1 cán bộ và 1 đơn vị")
     page.get_by_role("button", name="Đăng xuất").click()
 
-    _login(page, live_server, "canbo")
+    log_in(page, live_server, "canbo")
     panel = page.locator("#training-panel")
     expect(panel.get_by_role("link", name="Hỗ trợ thư điện tử công vụ tại xã")).to_be_visible()
     panel.get_by_role("button", name="Nhận lời").click()

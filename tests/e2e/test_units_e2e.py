@@ -3,7 +3,8 @@
 import pytest
 
 from lms.auth.models import Role
-from tests.factories import PASSWORD, make_unit, make_user
+from tests.e2e.helpers import log_in
+from tests.factories import make_unit, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -12,10 +13,7 @@ def test_it_staff_large_font_units_list(live_server, page, session):
     make_unit(session, code="H-TAMDAO", name="Huyện Tam Đảo")
     make_user(session, Role.IT_STAFF, username="cntt")
     session.commit()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("cntt")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
+    log_in(page, live_server, "cntt")
     page.get_by_role("button", name="A lớn").click()
     assert "fs-large" in page.locator("html").get_attribute("class")
     page.get_by_role("link", name="Đơn vị", exact=True).click()
