@@ -219,19 +219,8 @@ def _default_data() -> dict:
 @roles_required(*STAFF)
 def new_session():
     form = _session_form(obj_data=None if request.method == "POST" else _default_data())
-    error = None
-    if form.validate_on_submit():
-        try:
-            ts, warnings = services.create_session(db.session, _input(form), current_user)
-        except services.TrainingError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(_("Đã tạo buổi tập huấn."), "success")
-            _show_warnings(warnings)
-            return redirect(url_for("training.session_detail", session_id=ts.id))
-    return render_template("training/form.html", form=form, error=error, ts=None, mode="new")
+    create = lambda data: services.create_session(db.session, data, current_user)  # noqa: E731
+    return _session_form_page(form, create, _("Đã tạo buổi tập huấn."), ts=None, mode="new")
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
@@ -239,19 +228,8 @@ def new_session():
 def edit_session(session_id: int):
     ts = db.get_or_404(TrainingSession, session_id)
     form = _session_form(obj_data=None if request.method == "POST" else _form_data(ts))
-    error = None
-    if form.validate_on_submit():
-        try:
-            ts, warnings = services.update_session(db.session, ts, _input(form), current_user)
-        except services.TrainingError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(_("Đã lưu thay đổi."), "success")
-            _show_warnings(warnings)
-            return redirect(url_for("training.session_detail", session_id=ts.id))
-    return render_template("training/form.html", form=form, error=error, ts=ts, mode="edit")
+    update = lambda data: services.update_session(db.session, ts, data, current_user)  # noqa: E731
+    return _session_form_page(form, update, _("Đã lưu thay đổi."), ts=ts, mode="edit")
 
 
 @bp.route("/<int:session_id>/copy", methods=["GET", "POST"])
@@ -259,19 +237,25 @@ def edit_session(session_id: int):
 def copy_session(session_id: int):
     source = db.get_or_404(TrainingSession, session_id)
     form = _session_form(obj_data=None if request.method == "POST" else _form_data(source, timedelta(days=7)))
+    create = lambda data: services.create_session(db.session, data, current_user)  # noqa: E731
+    return _session_form_page(form, create, _("Đã sao chép thành buổi tập huấn mới."), ts=source, mode="copy")
+
+
+def _session_form_page(form, save, done_message: str, ts, mode: str):
+    """The create/edit/copy page: on a valid POST, ``save(data)`` then commit once and go to the session."""
     error = None
     if form.validate_on_submit():
         try:
-            ts, warnings = services.create_session(db.session, _input(form), current_user)
+            saved, warnings = save(_input(form))
         except services.TrainingError as exc:
             db.session.rollback()
             error = str(exc)
         else:
             db.session.commit()
-            flash(_("Đã sao chép thành buổi tập huấn mới."), "success")
+            flash(done_message, "success")
             _show_warnings(warnings)
-            return redirect(url_for("training.session_detail", session_id=ts.id))
-    return render_template("training/form.html", form=form, error=error, ts=source, mode="copy")
+            return redirect(url_for("training.session_detail", session_id=saved.id))
+    return render_template("training/form.html", form=form, error=error, ts=ts, mode=mode)
 
 
 @bp.post("/<int:session_id>/cancel")
