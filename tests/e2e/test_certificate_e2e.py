@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.auth.models import Role
 from lms.events import course_completed
@@ -32,7 +33,7 @@ def test_official_downloads_certificate_and_verifies_it_anonymously(live_server,
     try:
         log_in(page, live_server, "hocvien")
         page.get_by_role("link", name="Chứng nhận của tôi").first.click()
-        assert page.get_by_role("heading", level=1).inner_text() == "Chứng nhận của tôi"
+        expect(page.get_by_role("heading", level=1)).to_have_text("Chứng nhận của tôi")
         with page.expect_download() as info:
             page.locator("#my-certificates").get_by_role("link", name=re.compile("^Tải PDF")).click()
         download = info.value
@@ -48,6 +49,7 @@ def test_official_downloads_certificate_and_verifies_it_anonymously(live_server,
         try:
             anon = fresh.new_page()
             anon.goto(verify_url)
+            expect(anon.locator("#verify-status")).to_contain_text("Còn hiệu lực")
             status = anon.locator("#verify-status").inner_text()
             assert "Còn hiệu lực" in status and "còn hiệu lực" in status
             facts = anon.locator("#certificate-facts").inner_text()

@@ -1,9 +1,11 @@
 """A unit head opens the competency dashboard, filters "not started" and downloads the XLSX (Chromium)."""
 
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from lms.auth.models import Role
 from lms.topics import Topic
@@ -25,13 +27,14 @@ def test_unit_head_filters_not_started_and_exports_xlsx(live_server, page, sessi
 
     log_in(page, live_server, "truongdonvi")
     page.get_by_role("link", name="Năng lực đơn vị").click()
-    assert "Huyện Tam Đảo" in page.get_by_role("heading", level=1).inner_text()
-    assert page.get_by_role("row").filter(has_text="Lê Văn Hoạt").count() == 1
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Huyện Tam Đảo")
+    expect(page.get_by_role("row").filter(has_text="Lê Văn Hoạt")).to_have_count(1)
 
     page.get_by_role("link", name="Chưa bắt đầu (").click()
     staff = page.locator("table.staff")
-    assert staff.get_by_text("Đỗ Thị Nghỉ").is_visible()
-    assert staff.get_by_text("Lê Văn Hoạt").count() == 0
+    expect(page).to_have_url(re.compile(r"not_started|status="))
+    expect(staff.get_by_text("Đỗ Thị Nghỉ")).to_be_visible()
+    expect(staff.get_by_text("Lê Văn Hoạt")).to_have_count(0)
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Tải Excel (XLSX)").click()

@@ -1,6 +1,7 @@
 """An official enrols, reads two lessons, logs out and back in; "continue" leads to lesson three."""
 
 import pytest
+from playwright.sync_api import expect
 
 from courses.loader import content_root, load_course_dir
 from tests.e2e.helpers import log_in
@@ -20,14 +21,14 @@ def test_official_enrols_reads_two_lessons_and_continues_at_the_third(live_serve
     page.get_by_role("link", name=course.title).click()
     page.get_by_role("button", name="Đăng ký học khóa này").click()
     for lesson in lessons[:2]:
-        assert page.get_by_role("heading", level=1).inner_text() == lesson.title
+        expect(page.get_by_role("heading", level=1)).to_have_text(lesson.title)
         page.get_by_role("button", name="Đánh dấu đã học xong").click()
-    assert page.get_by_role("heading", level=1).inner_text() == lessons[2].title
+    expect(page.get_by_role("heading", level=1)).to_have_text(lessons[2].title)
 
     page.get_by_role("button", name="Đăng xuất").click()
     log_in(page, live_server, "hocvien")
     panel = page.locator("#courses-panel")
-    assert "2/7 bài" in panel.inner_text()
+    expect(panel).to_contain_text("2/7 bài")
     panel.get_by_role("link", name="Học tiếp").click()
-    assert page.get_by_role("heading", level=1).inner_text() == lessons[2].title
+    expect(page.get_by_role("heading", level=1)).to_have_text(lessons[2].title)
     assert "/courses/email/lessons/" in page.url
