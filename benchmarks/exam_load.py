@@ -104,10 +104,10 @@ def scratch_database(base_url: str | None, workdir: Path, cache: Path) -> tuple[
     if not base_url or base_url.startswith("sqlite"):
         if not cache.exists():
             print(f"building the demo province into {cache} (once)...", flush=True)
-            tmp = cache.with_suffix(".tmp")
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # two runs building at once must not share a file
             tmp.unlink(missing_ok=True)
             _build_demo(f"sqlite:///{tmp}")
-            tmp.rename(cache)
+            tmp.replace(cache)
         target = workdir / "bench.sqlite3"
         shutil.copyfile(cache, target)
         return f"sqlite:///{target}", lambda: None
