@@ -11,9 +11,9 @@ unit heads and IT staff. The app is served by gunicorn in production mode (``LMS
 with the README's settings unless ``--workers/--threads`` say otherwise.
 
 Load (this process, one asyncio event loop, ``aiohttp``: every simulated person is a task with its own
-cookie jar, all share one connection pool of ``--connections`` sockets, 60 s per request including a wait
-for a free socket; a thread per person with ``requests`` cost ~3 ms of client CPU per request, this ~1 ms,
-and the question pages are scanned with regular expressions, not ``html.parser``): every official arrives at a
+cookie jar, all share one connection pool, unlimited unless ``--connections`` caps it, 60 s per request;
+a thread per person with ``requests`` cost ~3 ms of client CPU per request, this ~1 ms, and the question
+pages are scanned with regular expressions, not ``html.parser``): every official arrives at a
 random moment within ``--window`` seconds (default 60: "all start within the same minute"), logs in
 through the form (``--login form``; scrypt costs ~0.3 s of CPU per login) or with a pre-signed session
 cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then for every
@@ -577,6 +577,18 @@ def closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]], cooki
     return asyncio.run(_closed_loop(base, kind_paths, cookie, seconds, concurrency))
 
 
+def raise_open_files_limit() -> None:
+    """The soft limit of open files up to the hard one (a soft limit of 1024 would fail N = 2000)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft not in (hard, resource.RLIM_INFINITY):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):  # e.g. an unlimited hard limit above the kernel's nr_open: keep the soft one
+            pass
+
+
 def group_cpu_seconds(pgid: int) -> float | None:
     """User + system CPU of the processes of a process group (gunicorn's master and workers), from /proc."""
     total, tick = 0, os.sysconf("SC_CLK_TCK")
@@ -672,8 +684,9 @@ def main() -> int:
     ap.add_argument("--viewers", type=int, default=6, help="unit heads and IT staff loading dashboards")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--connections", type=int, default=500,
-                    help="the client's connection pool (requests in flight at most; 0: no limit)")  # fmt: skip
+    ap.add_argument("--connections", type=int, default=0,
+                    help="the client's connection pool: requests in flight at most (default 0: no limit, a socket "
+                         "per request in flight, as from separate browsers)")  # fmt: skip
     ap.add_argument("--floor-seconds", type=float, default=5)
     ap.add_argument("--max-seconds", type=float, default=1800, help="hard stop")
     ap.add_argument(
@@ -693,6 +706,7 @@ def main() -> int:
     t_setup = time.monotonic()
     data = populate(url, args.n, args.viewers)
     print(f"set-up: {args.n} officials + {args.viewers} viewers in {time.monotonic() - t_setup:.1f} s ({dialect})")
+    raise_open_files_limit()  # a socket per request in flight, here and in gunicorn (which inherits the limit)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log")
