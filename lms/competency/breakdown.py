@@ -1,18 +1,20 @@
 """The ranking's figures split by official category, level and age group, province-wide or per unit.
 
-One GROUP BY over the three dimensions at once (``breakdowns``), with the ranking's figure columns.
-The counts of users by category are what the province's yearly report asks for.
+One GROUP BY over the three dimensions at once (``breakdowns``), with the ranking's figure columns,
+cached like the ranking (``lms.competency.cache``; the labels are added when served, in the
+request's language). The counts of users by category are what the province's yearly report asks for.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from types import SimpleNamespace
 
 from sqlalchemy import case
 from sqlalchemy.orm import Session
 
+from lms.competency import cache
 from lms.competency.rankings import (
     RankingFilters,
     age_bounds,
@@ -84,11 +86,34 @@ def breakdowns(
     today: date | None = None,
     dimensions: tuple[str, ...] = DIMENSIONS,
 ) -> dict[str, list[BreakdownRow]]:
-    """Figures per category, level and age group from one GROUP BY over the three (the figures are
-    sums, so each dimension's rows are the finer groups added up)."""
+    """Figures per category, level and age group (one GROUP BY over the three, cached)."""
+    return breakdowns_served(session, filters, unit_id, today, dimensions).value
+
+
+def breakdowns_served(
+    session: Session,
+    filters: RankingFilters | None = None,
+    unit_id: int | None = None,
+    today: date | None = None,
+    dimensions: tuple[str, ...] = DIMENSIONS,
+) -> cache.Served:
+    """``breakdowns`` as served by the cache (``.value``, ``.computed_at``, ``.stale``)."""
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, _min, _top = settings()
+
+    def compute(s: Session) -> dict[str, tuple[BreakdownRow, ...]]:
+        return _compute(s, filters, unit_id, today, dimensions, weights, max_points)
+
+    key = ("breakdowns", filters, unit_id, today, tuple(dimensions), weights, max_points)
+    served = cache.cached(session, key, compute)
+    labelled = {d: [replace(r, label=_label(d, r.key)) for r in rows] for d, rows in served.value.items()}
+    return replace(served, value=labelled)
+
+
+def _compute(session, filters, unit_id, today, dimensions, weights, max_points) -> dict[str, tuple[BreakdownRow, ...]]:
+    """The rows without labels (they depend on the request's language): the sums of the finer
+    groups of one GROUP BY over the dimensions."""
     columns = {
         "category": Official.category.label("category"),
         "level": Official.level.label("level"),
@@ -114,7 +139,7 @@ def breakdowns(
                 BreakdownRow(
                     dimension=d,
                     key=key,
-                    label=_label(d, key),
+                    label="",
                     officials=fig["officials"],
                     participants=fig["participants"],
                     participation=fig["participation"],
@@ -130,5 +155,5 @@ def breakdowns(
             "age_group": ["lt30", "30_39", "40_49", "50plus", "unknown"],
         }[d]
         rows.sort(key=lambda r: order.index(r.key) if r.key in order else len(order))  # noqa: B023
-        out[d] = rows
+        out[d] = tuple(rows)
     return out

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from lms.competency import cache
 from lms.competency.index import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MIN_OFFICIALS,
@@ -26,7 +27,7 @@ from lms.competency.index import (
     config_value,
 )
 from lms.competency.models import CompetencyRecord, UnitSnapshot
-from lms.competency.records import cache_version, local_today, session_is_dirty, valid_cert_expr
+from lms.competency.records import local_today, valid_cert_expr
 from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
 from lms.topics import Topic
@@ -175,13 +176,9 @@ class RankedUnit:
         return dict(self.coverage)
 
 
-# -- cache ----------------------------------------------------------------------------------------
-_CACHE: dict[tuple, tuple[RankedUnit, ...]] = {}
-_CACHE_LIMIT = 256
-
-
 def clear_cache() -> None:
-    _CACHE.clear()
+    """Empty the result cache of the figures (rankings and breakdowns)."""
+    cache.clear()
 
 
 def age_bounds(group: str, today: date) -> tuple[int | None, int | None]:
@@ -368,28 +365,20 @@ def ranking_query(filters: RankingFilters, today: date):
 
 def rank_units(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> list[RankedUnit]:
     """Every unit's figures, index, points and rank in its block (see the module docstring)."""
+    return list(ranking_served(session, filters, today).value)
+
+
+def ranking_served(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> cache.Served:
+    """``rank_units`` as served by the cache: ``.value`` (a tuple of ``RankedUnit``), ``.computed_at``
+    and ``.stale`` (an older ranking served while a fresh one is computed)."""
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, min_officials, top_n = settings()
-    dirty = session_is_dirty(session)
-    key = (
-        None if dirty else cache_version(session),  # read before computing: a later commit means a miss
-        filters,
-        today,
-        weights,
-        max_points,
-        min_officials,
-        top_n,
-        str(session.get_bind().url),
-    )
-    if not dirty and key in _CACHE:
-        return list(_CACHE[key])
-    result = tuple(_compute(session, filters, today, weights, max_points, min_officials, top_n))
-    if not dirty:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = result
-    return list(result)
+
+    def compute(s: Session) -> tuple[RankedUnit, ...]:
+        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n))
+
+    return cache.cached(session, ("ranking", filters, today, weights, max_points, min_officials, top_n), compute)
 
 
 def _compute(session, filters, today, weights, max_points, min_officials, top_n) -> list[RankedUnit]:
@@ -493,4 +482,8 @@ def _with_changes(session: Session, ranked: list[RankedUnit], current_month: dat
 
 def unit_ranking(session: Session, unit_id: int, filters: RankingFilters | None = None, today: date | None = None):
     """The unit's entry of the (cached) ranking, or None when it has no active officials."""
-    return next((u for u in rank_units(session, filters, today) if u.unit_id == unit_id), None)
+    return unit_entry(ranking_served(session, filters, today), unit_id)
+
+
+def unit_entry(served: cache.Served, unit_id: int) -> RankedUnit | None:
+    return next((u for u in served.value if u.unit_id == unit_id), None)

@@ -15,7 +15,7 @@ from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.competency import exports, staff
-from lms.competency.breakdown import breakdowns
+from lms.competency.breakdown import breakdowns_served
 from lms.competency.charts import bar_chart, trend_chart
 from lms.competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
 from lms.competency.models import CompetencyRecord, RecordStatus
@@ -33,6 +33,8 @@ from lms.competency.rankings import (
     age_group_label,
     block_label,
     rank_units,
+    ranking_served,
+    unit_entry,
     unit_ranking,
 )
 from lms.competency.records import local_today
@@ -99,6 +101,12 @@ def _template_helpers(state) -> None:
 def vnum(value, digits: int = 1) -> str:
     """A number the Vietnamese way: decimal comma (84,3)."""
     return f"{value:.{digits}f}".replace(".", ",") if value is not None else "—"
+
+
+def stale_since(*served):
+    """When the oldest stale value served was computed (UTC), or None when all are fresh: the pages
+    say "ranking computed at HH:MM" while a fresh one is computed in the background."""
+    return min((s.computed_at for s in served if s.stale), default=None)
 
 
 def _settings_context() -> dict:
@@ -253,7 +261,9 @@ def unit(unit_id: int):
     args = _staff_args()
     today = local_today()
     table = staff.staff_page(db.session, unit.id, **args, page=request.args.get("page", 1, type=int) or 1, today=today)
-    entry = unit_ranking(db.session, unit.id)
+    ranked = ranking_served(db.session)
+    entry = unit_entry(ranked, unit.id)
+    figures = breakdowns_served(db.session, unit_id=unit.id)
     history = trend(db.session, [unit.id]).get(unit.id, [])
     months = [m for m, _i, _r in history]
     chart = None
@@ -280,7 +290,8 @@ def unit(unit_id: int):
         overall_labels=OVERALL_LABELS,
         history=history,
         trend_svg=chart,
-        breakdowns=breakdowns(db.session, unit_id=unit.id),
+        breakdowns=figures.value,
+        stale_at=stale_since(ranked, figures),
         topics=list(Topic),
         today=today,
         **_settings_context(),
@@ -339,7 +350,8 @@ def _filter_choices() -> dict:
 
 
 def _ranking_context(filters: RankingFilters) -> dict:
-    ranked = rank_units(db.session, filters)
+    served = ranking_served(db.session, filters)
+    ranked = list(served.value)
     blocks = [(b, [u for u in ranked if u.block == b]) for b in BLOCKS if any(u.block == b for u in ranked)]
     charts = {
         b: bar_chart(
@@ -352,7 +364,7 @@ def _ranking_context(filters: RankingFilters) -> dict:
         )
         for b, units in blocks
     }
-    return {"ranked": ranked, "blocks": blocks, "charts": charts, "filters": filters}
+    return {"ranked": ranked, "blocks": blocks, "charts": charts, "filters": filters, "served": served}
 
 
 def _trend_context(ranked) -> dict:
@@ -379,13 +391,15 @@ def _trend_context(ranked) -> dict:
 def ranking():
     filters = RankingFilters.from_args(request.args)
     ctx = _ranking_context(filters)
+    figures = breakdowns_served(db.session, filters)
     return render_template(
         "competency/ranking.html",
         **ctx,
         **_trend_context(ctx["ranked"]),
         **_filter_choices(),
         **_settings_context(),
-        breakdowns=breakdowns(db.session, filters),
+        breakdowns=figures.value,
+        stale_at=stale_since(ctx["served"], figures),
         args=filters.as_args(),
         today=local_today(),
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from lms.competency import rankings
+from lms.competency import cache, rankings
 
 
 @pytest.fixture(autouse=True)
@@ -10,5 +10,6 @@ def _no_pdf_on_issue(app, tmp_path):
     app.config["CERT_STORAGE_DIR"] = str(tmp_path / "certificates")
     rankings.clear_cache()
     yield
+    assert cache.wait_for_refreshes()  # no background recompute outlives the test (tables are cleaned)
     app.config.update(old)
     rankings.clear_cache()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
 from lms import create_app
-from lms.competency import rankings, records
+from lms.competency import cache, records
 from lms.competency.models import CompetencyCacheVersion
 from lms.competency.rankings import rank_units
 from lms.extensions import db
@@ -42,7 +42,7 @@ def test_write_through_a_second_app_is_seen_by_the_first(app, session, two_units
     a, b, person = two_units
     monkeypatch.setattr(records, "bump_version", lambda: None)
     assert officials_by_unit(session) == {"Sở Trước": 1, "Sở Sau": 1}
-    assert len(rankings._CACHE) == 1
+    (before,) = cache._CACHE.values()
 
     # another worker: its own engine (without a pool, so no connection outlives the test)
     other = create_app({**app.config, "SERVER_NAME": None, "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}})
@@ -56,7 +56,8 @@ def test_write_through_a_second_app_is_seen_by_the_first(app, session, two_units
                 engine.dispose()
 
     assert officials_by_unit(session) == {"Sở Sau": 2}
-    assert len(rankings._CACHE) == 2  # a new entry under the new version, not the stale one
+    (after,) = cache._CACHE.values()  # one entry per key: the stale one replaced
+    assert after.version != before.version and after.seq > before.seq
 
 
 def test_write_in_another_process_is_seen_on_the_next_read(app, session, two_units):
