@@ -2,7 +2,8 @@
 
 One named query (``staff_query``): the unit's active officials LEFT JOIN their records folded to one
 row per official (the four topic cells side by side, plus the figures the filters and sorts need).
-The dashboard asks it for one page (LIMIT/OFFSET) and for the tab counts (one GROUP BY); the exports
+The dashboard asks it for one page (LIMIT/OFFSET) with the tab counts alongside (window sums over the
+whole table, one statement; a separate GROUP BY only when the page asked for is empty); the exports
 stream the whole table from it. Rules (as shown in the table):
 
 * a missing record reads as ``not_started``; a certificate past its expiry as ``cert_expired``;
@@ -178,15 +179,51 @@ def staff_page(
     per_page: int = PAGE_SIZE,
     today: date | None = None,
 ) -> StaffPage:
-    """One page of the table and the tab counts: two queries, only the page's rows leave the database."""
+    """One page of the table and the tab counts: one statement (the page's rows carry the counts);
+    a page past the end (or an empty tab) costs a count and the last page, as before."""
     today = today or local_today()
-    counts = staff_counts(session, unit_id, today)
+    page = max(page or 1, 1)
+    rows = session.execute(_page_with_counts(unit_id, today, show, sort, desc, page, per_page)).all()
+    if rows:
+        first = rows[0]
+        counts = {key: int(getattr(first, f"n_{key or 'all'}") or 0) for key in ("", *STAFF_FILTERS)}
+    else:
+        counts = staff_counts(session, unit_id, today)
     total = counts[show] if show in STAFF_FILTERS else counts[""]
     pages = max(1, -(-total // per_page))
-    page = min(max(page or 1, 1), pages)
-    query = staff_query(unit_id, today, show, sort, desc).limit(per_page).offset((page - 1) * per_page)
-    rows = _with_cells(session, session.execute(query).all(), today)
-    return StaffPage(rows, page, per_page, total, counts)
+    if not rows and total and page > pages:
+        page = pages
+        rows = session.execute(
+            staff_query(unit_id, today, show, sort, desc).limit(per_page).offset((page - 1) * per_page)
+        ).all()
+    elif not rows:
+        page = min(page, pages)
+    return StaffPage(_with_cells(session, rows, today), page, per_page, total, counts)
+
+
+def _page_with_counts(unit_id: int, today: date, show: str, sort: str, desc: bool, page: int, per_page: int):
+    """``staff_query``'s page, each row with the tab counts of the whole table (window sums)."""
+    table = staff_table(unit_id, today)
+
+    def n(cond):
+        return func.sum(case((cond, 1), else_=0)).over()
+
+    counted = select(
+        table,
+        func.count().over().label("n_all"),
+        *(n(table.c.overall == key).label(f"n_{key}") for key in ("not_started", "failing", "passed")),
+        n(table.c.expiring == 1).label("n_expiring"),
+    ).subquery("counted")
+    return (
+        select(
+            counted, Official.family_name, Official.middle_name, Official.given_name, Official.code, Official.position
+        )
+        .join(Official, Official.id == counted.c.official_id)
+        .where(*_where(counted, show))
+        .order_by(*_order_by(counted, sort, desc))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
 
 
 def iter_staff_rows(
