@@ -57,24 +57,36 @@ def test_after_a_write_the_previous_ranking_is_served_then_the_fresh_one(session
     assert not fresh.stale and participants(fresh) == 1 and fresh.computed_at >= first.computed_at
 
 
-def test_the_unit_page_says_when_the_ranking_served_was_computed(client, session, world, stale_on):
+def test_the_pages_say_when_the_ranking_served_was_computed(client, session, world, stale_on):
     unit, people, quiz = world
     head = make_user(session, Role.UNIT_HEAD, unit)  # a third official: 1 of 3 took part after the write
+    it = make_user(session, Role.IT_STAFF)
     session.commit()
     login_as(client, head)
     page = client.get(f"/competency/units/{unit.id}").get_data(as_text=True)
     assert "Xếp hạng tính lúc" not in page and "33,3%" not in page
 
+    def ranking_computed_at():
+        return next(e.computed_at for k, e in cache._CACHE.items() if k[0][0] == "ranking")
+
+    computed = ranking_computed_at()
     graded_attempt(session, quiz, people[0], 90)
     session.commit()
     page = client.get(f"/competency/units/{unit.id}").get_data(as_text=True)
-    computed = next(iter(cache._CACHE.values())).computed_at
     assert f"Xếp hạng tính lúc {to_local(computed):%H:%M}" in page
     assert "33,3%" not in page  # the ranking and the breakdowns from before the write
 
     assert cache.wait_for_refreshes()
     page = client.get(f"/competency/units/{unit.id}").get_data(as_text=True)
     assert "Xếp hạng tính lúc" not in page and "33,3%" in page
+
+    # the province page, the first request after another write: the ranking from before it
+    computed = ranking_computed_at()
+    graded_attempt(session, quiz, people[1], 90)
+    session.commit()
+    login_as(client, it)
+    province = client.get("/competency/").get_data(as_text=True)
+    assert f"Xếp hạng tính lúc {to_local(computed):%H:%M}" in province
 
 
 def test_a_session_with_uncommitted_writes_neither_reads_nor_fills_the_cache(session, world, stale_on):
