@@ -309,7 +309,7 @@ def reissue(cert_id: int):
 @roles_required(*STAFF)
 def batch():
     form = BatchForm()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:1000]
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdecimal()][:1000]
     back = request.form.get("back") or url_for("certificates.manage")
     if not ids:
         flash(_("Chưa chọn chứng nhận nào."), "error")

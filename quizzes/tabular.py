@@ -103,7 +103,7 @@ def _correct_indexes(correct: str, options: list[str]) -> list[int]:
     if not correct:
         raise _RowError("correct", "Chưa ghi đáp án đúng (số thứ tự phương án, ví dụ 1 hoặc 1,3).")
     parts = [p.strip() for p in correct.replace(";", ",").split(",") if p.strip()]
-    if all(p.isdigit() for p in parts):
+    if all(p.isdecimal() for p in parts):
         indexes = [int(p) - 1 for p in parts]
         bad = [p for p, i in zip(parts, indexes, strict=True) if not 0 <= i < len(options)]
         if bad:

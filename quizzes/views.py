@@ -230,7 +230,7 @@ def attempt_page(attempt_id: int, slot_no: int):
             target = max(1, slot_no - 1)
         elif go == "next":
             target = slot_no + 1
-        elif go.isdigit() and 1 <= int(go) <= total:
+        elif go.isdecimal() and 1 <= int(go) <= total:
             target = int(go)
         else:
             target = slot_no
@@ -634,7 +634,7 @@ def save_draws(quiz_id: int):
         abort(400)
     wanted = {}
     for key, value in request.form.items():
-        if key.startswith("count-") and key[6:].isdigit():
+        if key.startswith("count-") and key[6:].isdecimal():
             try:
                 wanted[int(key[6:])] = max(0, min(500, int(value or 0)))
             except ValueError:

@@ -405,7 +405,7 @@ def import_officials(
         if active is None:
             err("dang_cong_tac", _("Ghi “có” hoặc “không”."))
         phone = clean_text(row.get("dien_thoai"))
-        if phone and (len(phone) > 32 or not all(c.isdigit() or c in " +.-()" for c in phone)):
+        if phone and (len(phone) > 32 or not all(c in "0123456789 +.-()" for c in phone)):
             err("dien_thoai", _("Số điện thoại “%(v)s” không hợp lệ.", v=phone))
         parsed.append(
             dict(

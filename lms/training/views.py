@@ -391,8 +391,8 @@ def targeting(session_id: int):
     form = ActionForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
-        official_ids = [int(v) for v in request.form.getlist("official_id") if v.isdigit()]
-        unit_ids = [int(v) for v in request.form.getlist("unit_id") if v.isdigit()]
+        official_ids = [int(v) for v in request.form.getlist("official_id") if v.isdecimal()]
+        unit_ids = [int(v) for v in request.form.getlist("unit_id") if v.isdecimal()]
         try:
             result = services.invite(db.session, ts, official_ids=official_ids, unit_ids=unit_ids, actor=current_user)
         except services.TrainingError as exc:
@@ -427,7 +427,7 @@ def attendance(session_id: int):
     require(can_mark_attendance(current_user, ts))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
-        present = [int(v) for v in request.form.getlist("present") if v.isdigit()]
+        present = [int(v) for v in request.form.getlist("present") if v.isdecimal()]
         try:
             counts = services.mark_attendance(db.session, ts, present, current_user)
         except services.NotAllowed:
@@ -450,7 +450,7 @@ def attendance(session_id: int):
 @roles_required(*MANAGERS)
 def unit_sessions():
     unit_ids = sorted(current_user.headed_unit_ids)
-    if current_user.is_province_wide and request.args.get("unit_id", "").isdigit():
+    if current_user.is_province_wide and request.args.get("unit_id", "").isdecimal():
         unit_ids = [int(request.args["unit_id"])]
     now = utcnow()
     page = db.paginate(services.unit_sessions_query(unit_ids, now), per_page=_per_page(), error_out=False)
@@ -470,7 +470,7 @@ def nominate(session_id: int):
     require(can_nominate(current_user, ts))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("official_id") if v.isdigit()]
+        ids = [int(v) for v in request.form.getlist("official_id") if v.isdecimal()]
         officials = db.session.scalars(select(Official).where(Official.id.in_(ids))).all()
         for official in officials:
             require(can_nominate(current_user, ts, official))  # another unit's staff: 403, nothing saved

@@ -123,6 +123,19 @@ def test_post_saves_and_navigates(client, session, learner):
     assert "1 / 5" in result and "20.0%" in result and "CHƯA ĐẠT" in result
 
 
+@pytest.mark.parametrize(("go", "target"), [("3", "/q/3"), ("¹", "/q/2"), ("٣", "/q/3"), ("99", "/q/2"), ("", "/q/2")])
+def test_go_to_a_question_number_or_stay(client, session, learner, go, target):
+    """A question number jumps there; anything else (superscript digits, out of range) stays put, never a 500."""
+    user, official = learner
+    quiz = make_quiz(session)
+    with time_machine.travel(NOW, tick=False):
+        attempt = make_attempt(session, quiz, official)
+        session.commit()
+        login_as(client, user)
+        r = client.post(f"/quizzes/attempts/{attempt.id}/q/2", data={"go": go})
+    assert r.status_code == 302 and r.headers["Location"].endswith(target)
+
+
 def test_forged_option_ids_earn_nothing(client, session, learner):
     user, official = learner
     quiz = make_quiz(session)
