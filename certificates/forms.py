@@ -4,8 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
+from certificates.services import upload_problem
 from lms.forms import choices
 
 REASON_REQUIRED = _l("Cần ghi rõ lý do.")
@@ -51,3 +52,8 @@ class BatchForm(FlaskForm):
 
 class UploadForm(FlaskForm):
     pdf = FileField(_l("Tệp PDF giấy chứng nhận"), validators=[FileRequired(_l("Hãy chọn tệp PDF."))])
+
+    def validate_pdf(self, field) -> None:
+        problem = upload_problem(field.data.filename, field.data.content_type, field.data.stream)
+        if problem:
+            raise StopValidation(problem)

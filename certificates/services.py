@@ -724,6 +724,39 @@ def public_record(session: Session, cert: Certificate, today: date) -> dict[str,
     }
 
 
+PDF_HEADER = b"%PDF-"
+PDF_HEADER_WINDOW = 1024  # readers accept the header anywhere in the first 1024 bytes
+PDF_CONTENT_TYPES = frozenset(
+    {"application/pdf", "application/x-pdf", "application/acrobat", "applications/vnd.pdf", "text/pdf", "text/x-pdf"}
+)
+# what browsers send when the system knows no type for the file: the header decides
+GENERIC_CONTENT_TYPES = frozenset(
+    {"", "application/octet-stream", "binary/octet-stream", "application/unknown", "application/force-download"}
+)
+
+
+def upload_problem(filename: str, content_type: str, stream) -> str | None:
+    """Why an uploaded file is no PDF (a message for the page), or ``None``.
+
+    The name may have no extension, but another one is refused; the content type the browser sent
+    may be any PDF type or a generic one; the bytes must hold ``%PDF-`` near the start. The stream
+    is left at its start for ``compare_pdf``.
+    """
+    name = (filename or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    head = stream.read(PDF_HEADER_WINDOW)
+    stream.seek(0)
+    if not head:
+        return _("Tệp bạn chọn trống, không có nội dung. Hãy chọn tệp PDF giấy chứng nhận bạn nhận được.")
+    if ext not in ("", "pdf") or mimetype not in PDF_CONTENT_TYPES | GENERIC_CONTENT_TYPES or PDF_HEADER not in head:
+        return _(
+            "Tệp bạn chọn không phải tệp PDF. Chỉ kiểm tra được tệp PDF giấy chứng nhận (tên tệp có đuôi .pdf), "
+            "không nhận ảnh chụp, ảnh quét hay tệp khác."
+        )
+    return None
+
+
 def compare_pdf(cert: Certificate, stream, chunk_size: int = 64 * 1024) -> tuple[bool, str]:
     """Hash an uploaded PDF (read in chunks, not stored) and compare it with the issued one(s)."""
     digest = hashlib.sha256()

@@ -6,6 +6,7 @@ import io
 import zipfile
 from datetime import date
 
+import pytest
 import time_machine
 from flask import url_for
 
@@ -192,6 +193,72 @@ def test_upload_identical_and_modified_pdf(client, session):
     assert sorted(p.name for p in services.storage_path(cert).parent.iterdir()) == [services.storage_path(cert).name]
     r = anonymous.post(f"/verify/{cert.verification_code}", data={}, content_type="multipart/form-data")
     assert r.status_code == 400
+
+
+NOT_A_PDF = "không phải tệp PDF"
+EMPTY_FILE = "Tệp bạn chọn trống"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def _check(client, cert, content: bytes, filename: str = "cn.pdf", content_type: str | None = None):
+    upload = (io.BytesIO(content), filename) if content_type is None else (io.BytesIO(content), filename, content_type)
+    r = client.post(f"/verify/{cert.verification_code}", data={"pdf": upload}, content_type="multipart/form-data")
+    return r, r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "content,filename,content_type,message",
+    [
+        (PNG, "anh-chup.png", "image/png", NOT_A_PDF),
+        (PNG, "anh-chup.pdf", "application/pdf", NOT_A_PDF),  # renamed: the bytes decide
+        (b"Giay chung nhan so VP-2026-000001\n", "cn.txt", "text/plain", NOT_A_PDF),
+        (b"Giay chung nhan so VP-2026-000001\n", "cn.pdf", "application/pdf", NOT_A_PDF),
+        (b"", "cn.pdf", "application/pdf", EMPTY_FILE),
+    ],
+)
+def test_upload_that_is_no_pdf_is_refused_with_a_message(client, session, content, filename, content_type, message):
+    _user, cert = _holder(session)
+    r, html = _check(client, cert, content, filename, content_type)
+    assert r.status_code == 400
+    assert message in html and 'aria-invalid="true"' in html
+    assert 'id="compare-result"' not in html  # no "same" or "different" verdict for a file that is no PDF
+
+
+def test_a_real_pdf_with_a_wrong_name_or_type_is_refused(client, session):
+    user, cert = _holder(session)
+    login_as(client, user)
+    pdf = client.get(f"/certificates/{cert.id}/pdf").data
+    for filename, content_type in (("cn.png", "image/png"), ("cn.pdf", "image/png"), ("cn.html", "text/html")):
+        r, html = _check(client, cert, pdf, filename, content_type)
+        assert r.status_code == 400 and NOT_A_PDF in html, (filename, content_type)
+
+
+def test_upload_check_accepts_what_browsers_send_for_a_pdf(client, session):
+    """Browsers send application/pdf, an older PDF type or a generic one; a saved file may lose its extension."""
+    user, cert = _holder(session)
+    login_as(client, user)
+    pdf = client.get(f"/certificates/{cert.id}/pdf").data
+    for filename, content_type in (
+        ("cn.pdf", "application/pdf"),
+        ("CN.PDF", "application/x-pdf"),
+        ("cn.pdf", "application/octet-stream"),
+        ("giay-chung-nhan", "application/octet-stream"),
+        ("C:\\Users\\a\\cn.pdf", "application/pdf; name=cn.pdf"),
+    ):
+        r, html = _check(client, cert, pdf, filename, content_type)
+        assert r.status_code == 200 and "giống hệt bản đã cấp" in html, (filename, content_type)
+
+
+def test_another_valid_pdf_does_not_match(client, session):
+    user, cert = _holder(session)
+    other = make_certificate(session, official=user.official)
+    session.commit()
+    login_as(client, user)
+    other_pdf = client.get(f"/certificates/{other.id}/pdf").data
+    assert other_pdf.startswith(b"%PDF-")
+    r, html = _check(client, cert, other_pdf)
+    assert r.status_code == 200 and "KHÁC bản đã cấp" in html and NOT_A_PDF not in html
+    assert f"<code>{services.compare_pdf(cert, io.BytesIO(other_pdf))[1]}</code>" in html
 
 
 def test_lookup_by_serial_and_name(client, session):
