@@ -488,11 +488,17 @@ def import_questions():
             file_error = str(exc)
         else:
             errors = _import_errors(result, topic)
-            if not errors:
+            if not errors and not result.questions:
+                file_error = _(
+                    "Không tìm thấy câu hỏi nào nhập được trong tệp. Hãy kiểm tra tệp đúng định dạng GIFT "
+                    "hoặc bảng tính theo mẫu."
+                )
+            elif not errors:
                 token = f"{secrets.token_hex(16)}.{ext}"
                 (_import_dir() / token).write_bytes(data)
                 confirm = ImportConfirmForm(formdata=None, token=token, topic=topic.value)
                 preview = _preview(result)
+    refused = bool(errors or file_error or form.errors)  # the same page and report, a status scripts can test
     return render_template(
         "quizzes/import.html",
         form=form,
@@ -501,7 +507,7 @@ def import_questions():
         preview=preview,
         errors=errors,
         file_error=file_error,
-    )
+    ), (400 if refused else 200)
 
 
 def _preview(result: gift.GiftResult) -> dict:

@@ -69,7 +69,8 @@ def test_gift_upload_with_errors_lists_them_by_line_and_writes_nothing(client, s
         content_type="multipart/form-data",
     )
     page = r.get_data(as_text=True)
-    assert r.status_code == 200 and 'id="import-errors"' in page
+    assert r.status_code == 400, "a refused import says so in its status, with the same report"
+    assert 'id="import-errors"' in page and 'id="file"' in page  # the report and the upload form again
     assert "<td>4</td>" in page and "<td>6</td>" in page
     assert _count(session, Question) == 0
 
@@ -81,6 +82,7 @@ def test_gift_upload_preview_then_confirm_writes_everything(client, session, sta
         content_type="multipart/form-data",
     )
     page = r.get_data(as_text=True)
+    assert r.status_code == 200
     assert 'id="import-preview"' in page and 'id="import-unsupported"' in page
     assert "<td>9</td>" in page  # the essay's line
     assert _count(session, Question) == 0  # nothing before the confirmation
@@ -100,6 +102,44 @@ def test_gift_upload_preview_then_confirm_writes_everything(client, session, sta
     assert _count(session, Question) == 2 and _count(session, QuestionVersion) == 2
 
 
+def test_import_refused_at_the_confirmation_is_a_400_with_the_report(client, session, staff):
+    """The bank changed between the preview and the confirmation: nothing is written, the page says why."""
+    r = client.post(
+        "/quizzes/bank/import",
+        data={"topic": "email", "file": (io.BytesIO(GOOD.encode()), "good.gift")},
+        content_type="multipart/form-data",
+    )
+    token = r.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+    meanwhile = gift.parse_gift("$CATEGORY: email/an-toan\n::E-2:: Đã có, một lựa chọn {=A ~B}\n")
+    services.import_questions(session, meanwhile.questions, Topic.EMAIL, NOW)
+    session.commit()
+    r = client.post("/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'id="import-errors"' in page and "E-2" in page
+    assert _count(session, Question) == 1, "all or nothing: E-1 was not written either"
+
+
+def test_wrong_file_type_for_the_question_import_is_a_400(client, session, staff):
+    r = client.post(
+        "/quizzes/bank/import",
+        data={"topic": "email", "file": (io.BytesIO(b"%PDF-1.7"), "cau-hoi.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 400 and "Chỉ nhận tệp" in r.get_data(as_text=True)
+    assert client.get("/quizzes/bank/import").status_code == 200
+
+
+def test_file_without_any_question_is_refused(client, session, staff):
+    r = client.post(
+        "/quizzes/bank/import",
+        data={"topic": "email", "file": (io.BytesIO("Chỉ là một dòng chữ\n".encode()), "cau-hoi.gift")},
+        content_type="multipart/form-data",
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Không tìm thấy câu hỏi nào" in page
+    assert 'id="import-preview"' not in page
+
+
 def test_csv_upload_errors_name_row_and_column(client, session, staff):
     csv_text = (
         "type,category,title,question,option_1,option_2,correct\n"
@@ -113,6 +153,7 @@ def test_csv_upload_errors_name_row_and_column(client, session, staff):
         content_type="multipart/form-data",
     )
     page = r.get_data(as_text=True)
+    assert r.status_code == 400
     assert "<td>3</td>" in page and "<td>4</td>" in page and "<td>type</td>" in page
     assert _count(session, Question) == 0
 
@@ -123,7 +164,7 @@ def test_non_utf8_file_is_refused_with_a_message(client, session, staff):
         data={"topic": "email", "file": (io.BytesIO("::A:: Câu {T}".encode("cp1258")), "a.gift")},
         content_type="multipart/form-data",
     )
-    assert "UTF-8" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "UTF-8" in r.get_data(as_text=True)
 
 
 def test_editing_creates_a_version_and_past_attempts_keep_theirs(client, session, staff):
