@@ -83,23 +83,45 @@ def record_failure(session: Session, login: str, ip: str, now: datetime) -> None
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
 
 
-def authenticate(session: Session, login: str, password: str, ip: str, now: datetime, limits: ThrottleLimits) -> User:
-    """Return the user or raise ``ServiceError`` with a message for the login page."""
-    if is_throttled(session, login, ip, now, limits):
-        minutes = int(limits.window.total_seconds() // 60)
-        raise Throttled(
-            _(
-                "Bạn đã nhập sai quá nhiều lần. Vì an toàn, vui lòng đợi %(minutes)d phút rồi thử lại, "
-                "hoặc liên hệ bộ phận CNTT để được hỗ trợ.",
-                minutes=minutes,
-            )
+def _throttled_error(limits: ThrottleLimits) -> Throttled:
+    minutes = int(limits.window.total_seconds() // 60)
+    return Throttled(
+        _(
+            "Bạn đã nhập sai quá nhiều lần. Vì an toàn, vui lòng đợi %(minutes)d phút rồi thử lại, "
+            "hoặc liên hệ bộ phận CNTT để được hỗ trợ.",
+            minutes=minutes,
         )
+    )
+
+
+def authenticate(session: Session, login: str, password: str, ip: str, now: datetime, limits: ThrottleLimits) -> User:
+    """Return the user or raise ``ServiceError`` with a message for the login page.
+
+    Every attempt is first written (and committed) as a failure, then the failures are counted
+    including it: parallel attempts, in any worker, each see at least the ones committed before
+    theirs, so no more than ``limits.per_account`` of them reach the password check (counting
+    first, then recording, let them all through). The row is taken back when the attempt is
+    refused for the limit (a refused attempt is not a failure) or the password is right.
+    """
+    account_key, ip_key = _failure_keys(login, ip)
+    attempt = [LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)]
+    session.add_all(attempt)
+    session.flush()
+    attempt_ids = [row.id for row in attempt]  # read before the commit: a parallel success may delete the rows
+    session.commit()
+    since = now - limits.window
+    if (
+        failures_since(session, account_key, since) > limits.per_account
+        or failures_since(session, ip_key, since) > limits.per_ip
+    ):
+        session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
+        raise _throttled_error(limits)
     user = find_user_by_login(session, login)
     if user is None or not user.check_password(password) or not user.active:
-        record_failure(session, login, ip, now)
+        # the attempt stays recorded; keep the table small
+        session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
         raise ServiceError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
-    account_key, _ip = _failure_keys(login, ip)
-    session.execute(delete(LoginFailure).where(LoginFailure.key == account_key))
+    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == account_key, LoginFailure.id.in_(attempt_ids))))
     user.last_login_at = now
     return user
 

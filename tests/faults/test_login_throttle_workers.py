@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 from sqlalchemy import func, select
 
 from lms.auth.models import LoginFailure
@@ -34,3 +37,36 @@ def test_six_wrong_passwords_over_several_workers_lock_the_account(servers, sess
     server.stop()
     pids = {line.split()[0] for line in server.access.read_text().splitlines() if " POST /login " in line}
     assert len(pids) >= 2, f"the logins were served by {len(pids)} worker(s); the test needs several"
+
+
+def test_parallel_wrong_passwords_get_no_more_than_five_checks(servers, session):
+    """12 wrong passwords at the same moment over several workers and threads: at most 5 are checked.
+
+    Counting the failures before checking the password and recording the failure after let every
+    parallel attempt pass the count (12 x 401). Now each attempt is recorded before it is counted.
+    """
+    make_user(session, username="songsong")
+    session.commit()
+    server = servers(workers=2, threads=6)
+    browsers = [Browser(server) for _ in range(12)]
+    tokens = [csrf(browser.get("/login").text) for browser in browsers]
+    start = threading.Barrier(len(browsers), timeout=30)
+
+    def attempt(i: int) -> int:
+        start.wait()  # all posts leave together
+        data = {"login": "songsong", "password": f"wrong-{i}", "csrf_token": tokens[i]}
+        return browsers[i].post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(len(browsers)) as pool:
+        statuses = list(pool.map(attempt, range(len(browsers))))
+    for browser in browsers:
+        browser.close()
+    checked = statuses.count(401)
+    assert checked <= 5 and statuses.count(429) == len(statuses) - checked, statuses
+    # the refused attempts left nothing behind: the account gets exactly the rest of its 5 tries
+    later = [_login(server, "songsong", f"later-{i}").status_code for i in range(6 - checked)]
+    assert later == [401] * (5 - checked) + [429], (statuses, later)
+    assert _login(server, "songsong", PASSWORD).status_code == 429
+    db.session.remove()
+    count = select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "account:songsong")
+    assert session.scalar(count) == 5
