@@ -9,7 +9,8 @@ import logging
 import uuid
 from pathlib import Path
 
-from flask import Flask, abort, current_app, g, render_template, request, session
+from flask import Flask, abort, current_app, g, has_request_context, render_template, request, session
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
+    _install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -91,8 +93,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    from flask import has_request_context
-
     langs = ("vi", "en")
     if not has_request_context():
         return "vi"
@@ -107,13 +107,43 @@ def select_locale() -> str:
     return pref if pref in langs else "vi"
 
 
+def _request_translations():
+    """Flask-Babel's translations for this request, looked up once per request.
+
+    ``flask_babel.get_translations()`` resolves the locale through half a dozen context lookups;
+    a page translates 30-50 strings. The result is kept on the request object (not ``g``, which tests
+    share between requests), so a request never mixes locales; outside a request, no caching.
+    """
+    if not has_request_context():
+        return get_translations()
+    req = request._get_current_object()
+    translations = req.__dict__.get("_lms_translations")
+    if translations is None:
+        translations = req._lms_translations = get_translations()
+    return translations
+
+
+def _install_template_gettext(app: Flask) -> None:
+    """The same callables Flask-Babel installs into Jinja, with the per-request translations."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+    )
+
+
 @login_manager.user_loader
 def _load_user(user_id: str):
+    from sqlalchemy.orm import joinedload
+
     from lms.auth.models import User
 
     try:
         raw_id, token = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        # one query for the account, its roles and its official (every page shows the name), not three
+        user = db.session.get(User, int(raw_id), options=(joinedload(User.roles), joinedload(User.official)))
     except (ValueError, TypeError):
         return None
     if user is None or user.session_token != token or not user.active:

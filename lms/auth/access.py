@@ -101,8 +101,10 @@ def enforce_access():
     if rule is None:
         current_app.logger.error("Route %s has no access rule", request.endpoint)
         abort(500)
+    if rule.public:  # nothing to check: the account is not even loaded (``/healthz``, static files)
+        return None
     if current_user.is_authenticated and current_user.must_change_password:
-        if request.endpoint not in ALWAYS_ALLOWED_WHILE_CHANGING_PASSWORD and not rule.public:
+        if request.endpoint not in ALWAYS_ALLOWED_WHILE_CHANGING_PASSWORD:
             return redirect(url_for("auth.change_password"))
     if rule.allows(current_user):
         return None
