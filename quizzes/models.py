@@ -134,7 +134,10 @@ class QuestionVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
-    question: Mapped[Question] = relationship(back_populates="versions", foreign_keys=[question_id])
+    # a version is always used with its question's type: loaded in the same query
+    question: Mapped[Question] = relationship(
+        back_populates="versions", foreign_keys=[question_id], lazy="joined", innerjoin=True
+    )
 
 
 class Quiz(db.Model):

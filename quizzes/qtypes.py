@@ -29,6 +29,7 @@ dispatches through the registry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import math
@@ -145,7 +146,13 @@ def normalize_answer_text(value: str, *, case_sensitive: bool = False, fold: boo
 
 def plain_text(fragment: str) -> str:
     """Sanitized HTML -> plain text (for the review page and statistics)."""
-    text = nh3.clean(str(fragment or ""), tags=set())
+    return _plain_text(str(fragment or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_text(fragment: str) -> str:
+    # a pure function of the text: a new question version has new text, so a new entry; nothing to invalidate
+    text = nh3.clean(fragment, tags=set())
     return _WS.sub(" ", html.unescape(text)).strip()
 
 

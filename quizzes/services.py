@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from lms import events
 from lms.org.models import Official
@@ -361,21 +361,23 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Que
     """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled."""
     if not quiz.draws:
         raise QuizError("Bài kiểm tra chưa có câu hỏi (chưa chọn số câu cho từng danh mục).")
-    chosen: list[QuestionVersion] = []
+    picked: list[int] = []  # current version ids, drawn from each category's questions in id order
     for draw in quiz.draws:
         pool = session.scalars(
-            select(Question)
+            select(Question.current_version_id)
             .where(
                 Question.category_id == draw.category_id,
                 Question.archived.is_(False),
                 Question.current_version_id.is_not(None),
             )
             .order_by(Question.id)
-            .options(selectinload(Question.current_version))
         ).all()
         if len(pool) < draw.count:
             raise QuizError(f"Danh mục «{draw.category.path}» chỉ có {len(pool)} câu hỏi, không đủ {draw.count} câu.")
-        chosen.extend(q.current_version for q in rng.sample(list(pool), draw.count))
+        picked.extend(rng.sample(list(pool), draw.count))
+    # only the drawn versions are loaded (with their questions), in one query
+    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(picked)))}
+    chosen = [versions[version_id] for version_id in picked]
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
     return chosen
@@ -442,7 +444,35 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
 
 
 def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
-    return next((s for s in attempt.slots if s.slot_no == slot_no), None)
+    """The attempt's slot ``slot_no``, or None. When the attempt's slots are not loaded yet, only
+    that row is read (with its question version), not the whole attempt."""
+    session = object_session(attempt)
+    if "slots" in attempt.__dict__ or session is None or attempt.id is None:
+        return next((s for s in attempt.slots if s.slot_no == slot_no), None)
+    return session.scalar(
+        select(AttemptSlot)
+        .where(AttemptSlot.attempt_id == attempt.id, AttemptSlot.slot_no == slot_no)
+        .options(joinedload(AttemptSlot.question_version))
+    )
+
+
+@dataclass(frozen=True)
+class SlotState:
+    slot_no: int
+    answered: bool
+
+
+def slot_states(session: Session, attempt: Attempt) -> list[SlotState]:
+    """Every slot's number and whether it is answered, in order (the question list, the summary),
+    without loading the slots' layouts and answers."""
+    if "slots" in attempt.__dict__:
+        return [SlotState(s.slot_no, s.answered) for s in attempt.slots]
+    rows = session.execute(
+        select(AttemptSlot.slot_no, AttemptSlot.answer.is_not(None))
+        .where(AttemptSlot.attempt_id == attempt.id)
+        .order_by(AttemptSlot.slot_no)
+    )
+    return [SlotState(slot_no, bool(answered)) for slot_no, answered in rows]
 
 
 def check_open(attempt: Attempt, now: datetime, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> None:
@@ -459,12 +489,15 @@ def save_answer(
     form: Any,
     now: datetime,
     grace_seconds: float = DEFAULT_GRACE_SECONDS,
+    slot: AttemptSlot | None = None,
 ) -> AttemptSlot:
     """Read the answer of slot ``slot_no`` from ``form`` (field names ``q<slot_no>...``) through the
     question type and store it. Saving the same form twice gives the same result. Raises
-    :class:`AttemptClosed` when the attempt is submitted or past its deadline plus the grace period."""
+    :class:`AttemptClosed` when the attempt is submitted or past its deadline plus the grace period.
+    ``slot``: that slot when the caller has it already (``get_slot``), to save reading it again."""
     check_open(attempt, now, grace_seconds)
-    slot = get_slot(attempt, slot_no)
+    if slot is None or slot.attempt_id != attempt.id or slot.slot_no != slot_no:
+        slot = get_slot(attempt, slot_no)
     if slot is None:
         raise QuizError("Không có câu hỏi này trong bài làm.")
     version = slot.question_version
@@ -532,6 +565,7 @@ def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_a
 
 def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
     score = max_score = 0.0
+    _held = load_slot_versions(session, attempt.slots)  # held: the session only keeps weak references
     for slot in attempt.slots:
         version = slot.question_version
         grade = qtypes.grade_answer(version.question.qtype, version.config, slot.answer)
@@ -546,6 +580,16 @@ def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent - 1e-9
     attempt.graded_at = now
     session.flush()
+
+
+def load_slot_versions(session: Session, slots: Iterable[AttemptSlot]) -> list[QuestionVersion]:
+    """The slots' question versions (and questions) in one query, not one per slot (nor an
+    autoflush of the previous slot's grade before each); ``slot.question_version`` then finds them
+    in the session. Keep the returned list while using them."""
+    ids = {s.question_version_id for s in slots}
+    if not ids:
+        return []
+    return list(session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(ids))))
 
 
 def close_overdue_attempts(session: Session, now: datetime, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> int:

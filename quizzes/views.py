@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
 from lms.auth.models import Role
@@ -162,8 +163,9 @@ def start(quiz_id: int):
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
 
 
-def _load_own_attempt(attempt_id: int) -> Attempt:
-    attempt = db.get_or_404(Attempt, attempt_id)
+def _load_own_attempt(attempt_id: int, with_quiz: bool = False) -> Attempt:
+    """The attempt (404), the user's own (403); ``with_quiz`` loads its quiz in the same query."""
+    attempt = db.get_or_404(Attempt, attempt_id, options=(joinedload(Attempt.quiz),) if with_quiz else ())
     require(can_answer_attempt(current_user, attempt))
     return attempt
 
@@ -202,12 +204,12 @@ def _remaining(attempt: Attempt, now: datetime) -> int | None:
 @roles_required(Role.OFFICIAL)
 def attempt_page(attempt_id: int, slot_no: int):
     """One question per page; every POST saves the answer, then goes where the button says."""
-    attempt = _load_own_attempt(attempt_id)
+    attempt = _load_own_attempt(attempt_id, with_quiz=request.method == "GET")
     now = _now()
     if not attempt.in_progress or attempt.is_overdue(now, _grace()):
         return _closed_redirect(attempt)
-    total = len(attempt.slots)
     if request.method == "POST":
+        total = len(attempt.slots)
         if not CsrfForm().validate_on_submit():
             abort(400)
         try:
@@ -236,11 +238,13 @@ def attempt_page(attempt_id: int, slot_no: int):
             target = slot_no
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=target))
     context = _question_context(attempt, slot_no)
+    states = services.slot_states(db.session, attempt)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        total=total,
+        slots=states,
+        total=len(states),
         remaining=_remaining(attempt, now),
         form=CsrfForm(),
         **context,
@@ -255,36 +259,37 @@ def autosave(attempt_id: int):
     if not CsrfForm().validate_on_submit():
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400
     slot_no = request.form.get("slot", type=int)
-    if slot_no is None or services.get_slot(attempt, slot_no) is None:
+    slot = services.get_slot(attempt, slot_no) if slot_no is not None else None
+    if slot is None:
         return jsonify(ok=False, message=_("Không có câu hỏi này trong bài làm.")), 400
     now = _now()
     try:
-        slot = services.save_answer(db.session, attempt, slot_no, request.form, now, _grace())
+        slot = services.save_answer(db.session, attempt, slot_no, request.form, now, _grace(), slot=slot)
     except services.AttemptClosed as exc:
         db.session.rollback()
         return jsonify(ok=False, closed=True, message=str(exc),
                        redirect=url_for("quizzes.review", attempt_id=attempt.id)), 409  # fmt: skip
+    # read before the commit expires them (reading after it would reload the slot and the attempt)
+    body = {"ok": True, "slot": slot.slot_no, "answered": slot.state == SLOT_ANSWERED,
+            "remaining": _remaining(attempt, now)}  # fmt: skip
     db.session.commit()
-    return jsonify(
-        ok=True,
-        slot=slot.slot_no,
-        answered=slot.state == SLOT_ANSWERED,
-        remaining=_remaining(attempt, now),
-    )
+    return jsonify(body)
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")
 @roles_required(Role.OFFICIAL)
 def summary(attempt_id: int):
-    attempt = _load_own_attempt(attempt_id)
+    attempt = _load_own_attempt(attempt_id, with_quiz=True)
     now = _now()
     if not attempt.in_progress or attempt.is_overdue(now, _grace()):
         return _closed_redirect(attempt)
-    unanswered = [s for s in attempt.slots if not s.answered]
+    states = services.slot_states(db.session, attempt)
+    unanswered = [s for s in states if not s.answered]
     return render_template(
         "quizzes/summary.html",
         attempt=attempt,
         quiz=attempt.quiz,
+        slots=states,
         unanswered=unanswered,
         remaining=_remaining(attempt, now),
         form=CsrfForm(),
@@ -321,6 +326,7 @@ def review(attempt_id: int):
         mode = ReviewMode.FULL
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
+        _held = services.load_slot_versions(db.session, attempt.slots)  # one query, not one per slot
         for slot in attempt.slots:
             version = slot.question_version
             qtype = qtypes.get_type(version.question.qtype)
