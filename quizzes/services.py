@@ -327,9 +327,12 @@ class Eligibility:
     time_limit_minutes: int | None = None
 
 
-def eligibility(session: Session, quiz: Quiz, official_id: int, now: datetime) -> Eligibility:
-    """May ``official_id`` start (or resume) an attempt now? With a reason in Vietnamese."""
-    attempts = attempts_of(session, quiz.id, official_id)
+def eligibility(
+    session: Session, quiz: Quiz, official_id: int, now: datetime, attempts: list[Attempt] | None = None
+) -> Eligibility:
+    """May ``official_id`` start (or resume) an attempt now? With a reason in Vietnamese.
+    ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already."""
+    attempts = attempts_of(session, quiz.id, official_id) if attempts is None else attempts
     override = get_override(session, quiz.id, official_id)
     extra_minutes = override.extra_minutes if override else 0
     time_limit = quiz.time_limit_minutes + extra_minutes if quiz.time_limit_minutes else None
@@ -620,11 +623,12 @@ def finish_if_overdue(session: Session, attempt: Attempt, now: datetime, grace_s
 # --------------------------------------------------------------------------- results
 
 
-def quiz_grade(session: Session, quiz: Quiz, official_id: int) -> float | None:
-    """The official's grade (percent) for the quiz by its grading method; None before any graded attempt."""
+def quiz_grade(session: Session, quiz: Quiz, official_id: int, attempts: list[Attempt] | None = None) -> float | None:
+    """The official's grade (percent) for the quiz by its grading method; None before any graded attempt.
+    ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already."""
     percents = [
         a.percent
-        for a in attempts_of(session, quiz.id, official_id)
+        for a in (attempts_of(session, quiz.id, official_id) if attempts is None else attempts)
         if a.state == AttemptState.SUBMITTED and a.percent is not None
     ]
     if not percents:

@@ -137,9 +137,9 @@ def quiz_intro(quiz_id: int):
     info = attempts = None
     grade = None
     if current_user.official_id:
-        info = services.eligibility(db.session, quiz, current_user.official_id, now)
-        attempts = services.attempts_of(db.session, quiz.id, current_user.official_id)
-        grade = services.quiz_grade(db.session, quiz, current_user.official_id)
+        attempts = services.attempts_of(db.session, quiz.id, current_user.official_id)  # read once for all three
+        info = services.eligibility(db.session, quiz, current_user.official_id, now, attempts)
+        grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
     return render_template(
         "quizzes/intro.html", quiz=quiz, info=info, attempts=attempts or [], grade=grade, form=CsrfForm()
     )
