@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from pathlib import Path
@@ -134,16 +135,24 @@ def _install_template_gettext(app: Flask) -> None:
     )
 
 
-@login_manager.user_loader
-def _load_user(user_id: str):
+@functools.cache
+def _user_load_options() -> tuple:
+    """Loader options built once (building them costs more than the query's own Python work)."""
     from sqlalchemy.orm import joinedload
 
+    from lms.auth.models import User
+
+    return (joinedload(User.roles), joinedload(User.official))
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
     from lms.auth.models import User
 
     try:
         raw_id, token = user_id.split(":", 1)
         # one query for the account, its roles and its official (every page shows the name), not three
-        user = db.session.get(User, int(raw_id), options=(joinedload(User.roles), joinedload(User.official)))
+        user = db.session.get(User, int(raw_id), options=_user_load_options())
     except (ValueError, TypeError):
         return None
     if user is None or user.session_token != token or not user.active:

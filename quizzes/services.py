@@ -446,6 +446,9 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     return attempt
 
 
+_SLOT_WITH_VERSION = joinedload(AttemptSlot.question_version)  # built once, not per request
+
+
 def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
     """The attempt's slot ``slot_no``, or None. When the attempt's slots are not loaded yet, only
     that row is read (with its question version), not the whole attempt."""
@@ -455,7 +458,7 @@ def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
     return session.scalar(
         select(AttemptSlot)
         .where(AttemptSlot.attempt_id == attempt.id, AttemptSlot.slot_no == slot_no)
-        .options(joinedload(AttemptSlot.question_version))
+        .options(_SLOT_WITH_VERSION)
     )
 
 

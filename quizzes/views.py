@@ -163,9 +163,12 @@ def start(quiz_id: int):
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
 
 
+_WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request
+
+
 def _load_own_attempt(attempt_id: int, with_quiz: bool = False) -> Attempt:
     """The attempt (404), the user's own (403); ``with_quiz`` loads its quiz in the same query."""
-    attempt = db.get_or_404(Attempt, attempt_id, options=(joinedload(Attempt.quiz),) if with_quiz else ())
+    attempt = db.get_or_404(Attempt, attempt_id, options=_WITH_QUIZ if with_quiz else ())
     require(can_answer_attempt(current_user, attempt))
     return attempt
 
