@@ -9,10 +9,13 @@ templates not auto-reloaded, demo accounts off); the official logs in through th
 
 Timed, medians over ``-n`` runs each (``time.process_time`` = CPU of this process, and wall time):
 ``/healthz``; a question page (GET, slots 1..20 in turn); the JSON autosave that the attempt page's
-script sends (POST, one slot at a time); the quiz overview page; the summary. Then ``--attempts``
-separate attempts each time ``start`` (POST), ``submit`` (POST) and the result page once (medians of
-those). A bare Flask app's one-route request is printed as the floor of the test client itself.
-``--profile KIND`` prints a cProfile of ``-n`` requests of that kind instead. No assertion on times.
+script sends (POST, one slot at a time, every call changes the stored answer); the quiz overview
+page; the summary. Then ``--attempts`` separate attempts each time ``start`` (POST), ``submit``
+(POST) and the result page once (medians of those). A bare Flask app's one-route request is printed
+as the floor of the test client itself.
+The SQL column is the number of statements one such request sends (not counting the pool's pre-ping
+nor the commit). ``--profile KIND`` prints a cProfile of ``-n`` requests of that kind instead. No
+assertion on times.
 """
 
 from __future__ import annotations
@@ -122,7 +125,10 @@ def main() -> int:
     fetch_headers = {"X-Requested-With": "fetch", "Accept": "application/json"}
 
     def autosave(i: int, attempt: int = attempt_id) -> None:
-        r = expect(client.post(f"/quizzes/attempts/{attempt}/autosave", data=answers[i % total + 1],
+        """Call ``i`` saves slot ``i % total + 1``; every other round clears it, so every call writes."""
+        slot = i % total + 1
+        form = answers[slot] if (i // total) % 2 == 0 else {"slot": slot, "csrf_token": token}
+        r = expect(client.post(f"/quizzes/attempts/{attempt}/autosave", data=form,
                                headers=fetch_headers), 200)  # fmt: skip
         if not r.get_json()["ok"]:
             raise RuntimeError(r.get_json())
@@ -155,48 +161,74 @@ def main() -> int:
         profiler.disable()
         return report_profile()
 
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    statements = [0]
+
+    def count(*_args, **_kwargs):
+        statements[0] += 1
+
+    def queries(fn) -> int:
+        """SQL statements one call of ``fn`` sends (not counting the pool's pre-ping)."""
+        statements[0] = 0
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            fn()
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return statements[0]
+
     results = {}
     if not args.profile:
-        results["bare Flask (floor of the test client)"] = bare_flask_floor(args.n)
+        results["bare Flask (floor of the test client)"] = (*bare_flask_floor(args.n), 0)
         for kind, fn in requests.items():
-            results[kind] = timed(fn, args.n)
+            results[kind] = (*timed(fn, args.n), queries(lambda fn=fn: fn(1)))
 
-    # start / submit / result: once per attempt, in separate attempts (the first one above is submitted first)
+    # start / submit / result: once per attempt, in separate attempts. Attempt 0 (started above) is the
+    # warm-up, attempt 1 counts the SQL statements, the next --attempts are timed.
     once: dict[str, list[tuple[float, float]]] = {kind: [] for kind in ONCE}
+    once_queries: dict[str, int] = {}
 
-    def once_timed(kind: str, fn, timed: bool):
-        if timed and args.profile == kind:
+    def once_timed(kind: str, fn, k: int):
+        if k == 1:
+            out: list = []
+            once_queries[kind] = queries(lambda: out.append(fn()))
+            return out[0]
+        if k and args.profile == kind:
             profiler.enable()
         c, w = time.process_time(), time.perf_counter()
-        out = fn()
-        if timed:
+        result = fn()
+        if k:
             once[kind].append(((time.process_time() - c) * 1000, (time.perf_counter() - w) * 1000))
         profiler.disable()
-        return out
+        return result
 
-    for k in range(args.attempts + 1):
-        if k:  # attempt 0 was started before (warm-up); the next ones are timed
-            attempt_id = once_timed("start", start, True)
+    for k in range(args.attempts + 2):
+        if k:
+            attempt_id = once_timed("start", start, k)
             for i in range(total):
                 autosave(i, attempt_id)
         summary = expect(client.get(f"/quizzes/attempts/{attempt_id}/summary"), 200).get_data(as_text=True)
         form = {"csrf_token": exam_load.csrf(summary)}
         submit_url, result_url = f"/quizzes/attempts/{attempt_id}/submit", f"/quizzes/attempts/{attempt_id}"
-        once_timed("submit", lambda u=submit_url, f=form: expect(client.post(u, data=f), 302), k > 0)
-        once_timed("result", lambda u=result_url: expect(client.get(u), 200), k > 0)
+        once_timed("submit", lambda u=submit_url, f=form: expect(client.post(u, data=f), 302), k)
+        once_timed("result", lambda u=result_url: expect(client.get(u), 200), k)
     if args.profile:
         return report_profile()
     for kind, values in once.items():
         results[f"{kind} (x{len(values)}, separate attempts)"] = (
             statistics.median(v[0] for v in values),
             statistics.median(v[1] for v in values),
+            once_queries[kind],
         )
 
     print(f"median of {args.n} runs (start/submit/result: {args.attempts} attempts), SQLite, test client, "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"{'request':42} {'CPU ms':>8} {'wall ms':>8}")
-    for kind, (cpu, wall) in results.items():
-        print(f"{kind:42} {cpu:8.2f} {wall:8.2f}")
+    print(f"{'request':42} {'CPU ms':>8} {'wall ms':>8} {'SQL':>4}")
+    for kind, (cpu, wall, sql) in results.items():
+        print(f"{kind:42} {cpu:8.2f} {wall:8.2f} {sql:4d}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
