@@ -124,10 +124,18 @@ def main() -> int:
         answers[slot] = {**exam_load.make_answer(html, slot, rng)[0], "slot": slot, "csrf_token": token}
     fetch_headers = {"X-Requested-With": "fetch", "Accept": "application/json"}
 
+    filled: set[tuple[int, int]] = set()
+
     def autosave(i: int, attempt: int = attempt_id) -> None:
-        """Call ``i`` saves slot ``i % total + 1``; every other round clears it, so every call writes."""
+        """Call ``i`` saves slot ``i % total + 1``: its answer, or clears it when it has one, so every
+        call writes (as in an exam, where every autosave brings a new answer)."""
         slot = i % total + 1
-        form = answers[slot] if (i // total) % 2 == 0 else {"slot": slot, "csrf_token": token}
+        if (attempt, slot) in filled:
+            filled.discard((attempt, slot))
+            form = {"slot": slot, "csrf_token": token}
+        else:
+            filled.add((attempt, slot))
+            form = answers[slot]
         r = expect(client.post(f"/quizzes/attempts/{attempt}/autosave", data=form,
                                headers=fetch_headers), 200)  # fmt: skip
         if not r.get_json()["ok"]:
