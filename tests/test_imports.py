@@ -144,6 +144,13 @@ def test_import_page_shows_errors_by_row_and_column(client, session):
     assert r.status_code == 200 and "2 mới" in r.text
 
 
+def test_import_form_without_a_file_is_refused_with_a_message(client, session):
+    login_as(client, make_user(session, Role.IT_STAFF))
+    r = client.post("/org/import", data={"kind": "officials"}, content_type="multipart/form-data")
+    assert r.status_code == 400
+    assert "Hãy chọn một tệp." in r.text
+
+
 def test_upload_over_the_size_limit_gets_a_message(app, client, session):
     login_as(client, make_user(session, Role.IT_STAFF))
     app.config["MAX_CONTENT_LENGTH"] = 1000

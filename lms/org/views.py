@@ -180,8 +180,8 @@ def import_data():
                 db.session.commit()
             else:
                 db.session.rollback()
-    status = 400 if (file_error or (result and not result.ok)) else 200
-    return render_template("org/import.html", form=form, result=result, file_error=file_error), status
+    refused = file_error or (result and not result.ok) or (request.method == "POST" and form.errors)
+    return render_template("org/import.html", form=form, result=result, file_error=file_error), 400 if refused else 200
 
 
 @bp.get("/import/template/<kind>.<ext>")
