@@ -67,20 +67,28 @@ class ThrottleLimits:
     window: timedelta = FAILURE_WINDOW
 
 
-def is_throttled(session: Session, login: str, ip: str, now: datetime, limits: ThrottleLimits) -> bool:
+def is_throttled(
+    session: Session, login: str, ip: str, now: datetime, limits: ThrottleLimits, pending: int = 0
+) -> bool:
+    """Whether the failures before this attempt reach a limit; ``pending``: rows of this attempt
+    already recorded (and so counted) by ``record_failure``."""
     account_key, ip_key = _failure_keys(login, ip)
     since = now - limits.window
     return (
-        failures_since(session, account_key, since) >= limits.per_account
-        or failures_since(session, ip_key, since) >= limits.per_ip
+        failures_since(session, account_key, since) - pending >= limits.per_account
+        or failures_since(session, ip_key, since) - pending >= limits.per_ip
     )
 
 
-def record_failure(session: Session, login: str, ip: str, now: datetime) -> None:
+def record_failure(session: Session, login: str, ip: str, now: datetime) -> list[int]:
+    """Record a failed attempt (account and IP); returns the ids of the two rows."""
     account_key, ip_key = _failure_keys(login, ip)
-    session.add_all([LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)])
+    rows = [LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)]
+    session.add_all(rows)
+    session.flush()
     # keep the table small
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
+    return [row.id for row in rows]
 
 
 def _throttled_error(limits: ThrottleLimits) -> Throttled:
@@ -103,24 +111,16 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
     first, then recording, let them all through). The row is taken back when the attempt is
     refused for the limit (a refused attempt is not a failure) or the password is right.
     """
-    account_key, ip_key = _failure_keys(login, ip)
-    attempt = [LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)]
-    session.add_all(attempt)
-    session.flush()
-    attempt_ids = [row.id for row in attempt]  # read before the commit: a parallel success may delete the rows
+    # the ids are read before the commit: a parallel success may delete the rows
+    attempt_ids = record_failure(session, login, ip, now)
     session.commit()
-    since = now - limits.window
-    if (
-        failures_since(session, account_key, since) > limits.per_account
-        or failures_since(session, ip_key, since) > limits.per_ip
-    ):
+    if is_throttled(session, login, ip, now, limits, pending=1):
         session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         raise _throttled_error(limits)
     user = find_user_by_login(session, login)
     if user is None or not user.check_password(password) or not user.active:
-        # the attempt stays recorded; keep the table small
-        session.execute(delete(LoginFailure).where(LoginFailure.at < now - timedelta(days=1)))
         raise ServiceError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
+    account_key, _ip_key = _failure_keys(login, ip)
     session.execute(delete(LoginFailure).where(or_(LoginFailure.key == account_key, LoginFailure.id.in_(attempt_ids))))
     user.last_login_at = now
     return user
