@@ -10,3 +10,47 @@ def test_migrations_match_the_models(app):
         ctx = MigrationContext.configure(conn, opts={"compare_type": False, "render_as_batch": True})
         diff = compare_metadata(ctx, db.metadata)
     assert diff == []
+
+
+def test_summary_migration_fills_the_summaries_from_existing_records(app, session):
+    """A province upgrading with records already there gets their summaries filled by the migration."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from lms.competency.models import CompetencySummary
+    from lms.competency.records import rebuild_summaries
+    from lms.topics import Topic
+    from tests.competency.factories import certify, graded_attempt, topic_setup
+    from tests.factories import make_official
+
+    t = topic_setup(session)
+    for n, person in enumerate(make_official(session) for _ in range(5)):
+        graded_attempt(session, t[Topic.QLVB][1], person, 50 + 10 * n)
+        if n % 2:
+            certify(session, person, t[Topic.EMAIL][0])
+    session.commit()
+
+    def rows():
+        stmt = select(CompetencySummary).order_by(CompetencySummary.official_id)
+        columns = [c.name for c in CompetencySummary.__table__.columns]
+        return [
+            tuple(getattr(r, c) for c in columns)
+            for r in session.scalars(stmt.execution_options(populate_existing=True))
+        ]
+
+    kept = rows()
+    assert len(kept) == 5 and sum(1 for r in kept if r[columns_index("cert_until_email")]) == 2
+    session.remove()
+    try:
+        downgrade(revision="m3rge0000002")
+    finally:
+        upgrade(revision="heads")
+    assert rows() == kept
+    rebuild_summaries(session.connection())
+    assert rows() == kept
+
+
+def columns_index(name: str) -> int:
+    from lms.competency.models import CompetencySummary
+
+    return [c.name for c in CompetencySummary.__table__.columns].index(name)

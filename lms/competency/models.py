@@ -87,6 +87,41 @@ class CompetencyRecord(db.Model):
         return f"<CompetencyRecord {self.official_id}/{self.topic} {self.status}>"
 
 
+class CompetencySummary(db.Model):
+    """One official's records folded into one row, so the unfiltered ranking and the breakdowns are
+    a single GROUP BY over officials (the records are per topic: four rows per official).
+
+    Maintained from the records in the same transaction (``records.refresh_summaries``, run after
+    every flush that wrote records and by ``recompute_records``); it is derived data only: rebuilt by
+    ``flask lms competency recompute`` with the records. Columns: whether any attempt counted
+    (``participated``); the count and sum of the best final scores over the topics (``n_best``,
+    ``sum_best``); per topic, the last day its certificate is valid (``cert_until_<topic>``: the
+    expiry, ``NO_EXPIRY`` for a certificate without one, NULL when there is no valid certificate), so
+    "valid on day D" is ``cert_until_<topic> >= D`` whatever D is.
+    """
+
+    __tablename__ = "competency_summary"
+
+    official_id: Mapped[int] = mapped_column(
+        ForeignKey("official.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    participated: Mapped[int] = mapped_column(Integer, default=0)  # 0 / 1, summed by the ranking
+    n_best: Mapped[int] = mapped_column(Integer, default=0)
+    sum_best: Mapped[float | None] = mapped_column(Float)
+    cert_until_qlvb: Mapped[date | None] = mapped_column(Date)
+    cert_until_portal: Mapped[date | None] = mapped_column(Date)
+    cert_until_email: Mapped[date | None] = mapped_column(Date)
+    cert_until_security: Mapped[date | None] = mapped_column(Date)
+
+
+NO_EXPIRY = date(9999, 12, 31)
+
+
+def cert_until_column(topic: str):
+    """The summary column of a topic's certificate validity (one per ``Topic``; a test checks)."""
+    return getattr(CompetencySummary, f"cert_until_{topic}")
+
+
 class UnitSnapshot(db.Model):
     """A unit's figures at the end of a month (``month`` = its first day), for trends and rank changes."""
 

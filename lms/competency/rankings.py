@@ -1,4 +1,5 @@
-"""Unit rankings: one named query over ``CompetencyRecord`` grouped by unit, ranked per block.
+"""Unit rankings: one named query over officials and their competency (``CompetencySummary``, or
+``CompetencyRecord`` when a topic or period filter picks records) grouped by unit, ranked per block.
 
 ``rank_units(session, filters)`` returns every unit with active officials matching the filters,
 ranked separately in three blocks (sở/ban/ngành and đơn vị sự nghiệp; huyện/thị xã/thành phố;
@@ -26,7 +27,7 @@ from lms.competency.index import (
     competency_index,
     config_value,
 )
-from lms.competency.models import CompetencyRecord, UnitSnapshot
+from lms.competency.models import CompetencyRecord, CompetencySummary, UnitSnapshot, cert_until_column
 from lms.competency.records import local_today, valid_cert_expr
 from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
@@ -288,15 +289,44 @@ def figure_columns(per, topics: tuple[str, ...]):
     ]
 
 
-def figures_query(filters: RankingFilters, today: date, *group_cols, unit_id: int | None = None):
-    """SELECT group_cols, figures FROM official JOIN unit LEFT JOIN per_official ... GROUP BY group_cols."""
+def summary_columns(today: date, topics: tuple[str, ...]):
+    """The same outer aggregate columns from the per-official summaries (no inner GROUP BY)."""
+    s = CompetencySummary
+    return [
+        func.count(Official.id).label("officials"),
+        func.coalesce(func.sum(s.participated), 0).label("participants"),
+        (func.sum(s.sum_best) / func.nullif(func.sum(s.n_best), 0)).label("avg_best"),
+        func.sum(s.n_best).label("n_best"),
+        func.sum(s.sum_best).label("sum_best"),
+        *[
+            func.coalesce(func.sum(case((cert_until_column(t) >= today, 1), else_=0)), 0).label(f"cov_{t}")
+            for t in topics
+        ],
+    ]
+
+
+def figures_query(
+    filters: RankingFilters, today: date, *group_cols, unit_id: int | None = None, use_summaries: bool = True
+):
+    """SELECT group_cols, figures FROM official JOIN unit LEFT JOIN (their records) ... GROUP BY group_cols.
+
+    Without a topic or period filter the records are read through the per-official summaries (one
+    row per official, kept with the records): one GROUP BY. A topic or period filter selects which
+    records count, so then the records are folded per official in an inner GROUP BY first.
+    ``use_summaries=False`` forces the second way (the tests compare both)."""
     topics = (filters.topic,) if filters.topic else TOPICS
-    per = per_official(filters, today, topics, unit_id)
+    if use_summaries and not record_conditions(filters):
+        columns = summary_columns(today, topics)
+        source, on = CompetencySummary, CompetencySummary.official_id == Official.id
+    else:
+        per = per_official(filters, today, topics, unit_id)
+        columns = figure_columns(per, topics)
+        source, on = per, per.c.oid == Official.id
     query = (
-        select(*group_cols, *figure_columns(per, topics))
+        select(*group_cols, *columns)
         .select_from(Official)
         .join(Unit, Unit.id == Official.unit_id)
-        .outerjoin(per, per.c.oid == Official.id)
+        .outerjoin(source, on)
         .where(*official_conditions(filters, today))
         .where(or_(Unit.valid_until.is_(None), Unit.valid_until > today))
         .group_by(*group_cols)
@@ -357,10 +387,10 @@ def _figures(officials, participants, participation, coverage, coverage_mean, av
     }
 
 
-def ranking_query(filters: RankingFilters, today: date):
-    """The named query: one SELECT over officials and their records per official, GROUP BY unit
-    (on the integer ``official.unit_id`` alone: a narrow sort key; names are read by ``_compute``)."""
-    return figures_query(filters, today, Official.unit_id.label("id"))
+def ranking_query(filters: RankingFilters, today: date, use_summaries: bool = True):
+    """The named query: one SELECT over officials and their records (through the summaries), GROUP BY
+    unit (on the integer ``official.unit_id`` alone: a narrow sort key; names are read by ``_compute``)."""
+    return figures_query(filters, today, Official.unit_id.label("id"), use_summaries=use_summaries)
 
 
 def rank_units(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> list[RankedUnit]:

@@ -322,9 +322,92 @@ def recompute_records(session: Session, today: date | None = None, official_ids=
     values = [{**v, "updated_at": now} for v in rows.values()]
     for start in range(0, len(values), chunk):
         session.execute(insert(CompetencyRecord), values[start : start + chunk])
+    rebuild_summaries(session.connection(), official_ids)
     session.expire_all()
     mark_dirty(session)
     return len(values)
+
+
+# -- per-official summary rows ----------------------------------------------------------------------
+def _summary_select(official_ids=None):
+    """One row per official with records: the ``CompetencySummary`` columns folded from them."""
+    from sqlalchemy import Date, literal
+
+    from lms.competency.models import NO_EXPIRY, CompetencyRecord
+
+    r = CompetencyRecord
+    valid_until = func.coalesce(r.cert_expires_on, literal(NO_EXPIRY, Date))
+    query = select(
+        r.official_id,
+        func.max(case((r.attempts_count > 0, 1), else_=0)),
+        func.count(r.best_percent),
+        func.sum(r.best_percent),
+        *[func.max(case((and_(r.topic == t.value, r.status == "cert_valid"), valid_until), else_=None)) for t in Topic],
+    )
+    if official_ids is not None:
+        query = query.where(r.official_id.in_(list(official_ids)))
+    return query.group_by(r.official_id)
+
+
+def _summary_columns():
+    return ["official_id", "participated", "n_best", "sum_best", *[f"cert_until_{t.value}" for t in Topic]]
+
+
+def rebuild_summaries(connection, official_ids=None) -> None:
+    """Replace the summaries (all, or of ``official_ids``) by what the records say now."""
+    from lms.competency.models import CompetencySummary
+
+    table = CompetencySummary.__table__
+    stmt = delete(table)
+    if official_ids is not None:
+        stmt = stmt.where(table.c.official_id.in_(list(official_ids)))
+    connection.execute(stmt)
+    connection.execute(insert(table).from_select(_summary_columns(), _summary_select(official_ids)))
+
+
+def refresh_summaries(connection, official_ids, *, removed: bool = False) -> None:
+    """Bring the summaries of ``official_ids`` up to date with their records, as an upsert: two
+    transactions grading attempts of one official at once both end with a row (a delete then an
+    insert would fail the second on the primary key). ``removed``: some records were deleted, so an
+    official may have none left (then their row goes)."""
+    from lms.competency.models import CompetencySummary
+
+    table = CompetencySummary.__table__
+    ids = sorted(official_ids)
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    else:  # pragma: no cover - the two databases we run on
+        return rebuild_summaries(connection, ids)
+    columns = _summary_columns()
+    stmt = upsert(table).from_select(columns, _summary_select(ids))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.official_id], set_={c: stmt.excluded[c] for c in columns[1:]}
+    )
+    connection.execute(stmt)
+    if removed:
+        from lms.competency.models import CompetencyRecord
+
+        left = select(CompetencyRecord.official_id).where(CompetencyRecord.official_id.in_(ids))
+        connection.execute(delete(table).where(table.c.official_id.in_(ids), table.c.official_id.not_in(left)))
+
+
+@event.listens_for(Session, "after_flush")
+def _summaries_after_flush(session: Session, flush_context) -> None:
+    """Every flush that wrote records updates their officials' summaries in the same transaction
+    (the receivers, and any other ORM write of a record: tests, repairs)."""
+    from lms.competency.models import CompetencyRecord
+
+    changed, removed = set(), False
+    for objects, deleting in ((session.new, False), (session.dirty, False), (session.deleted, True)):
+        for obj in objects:
+            if isinstance(obj, CompetencyRecord) and obj.official_id is not None:
+                changed.add(obj.official_id)
+                removed = removed or deleting
+    if changed:
+        refresh_summaries(session.connection(), changed, removed=removed)
 
 
 # -- incremental receivers --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from certificates.services import revoke_certificate
-from lms.competency.models import CompetencyRecord
+from lms.competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
 from lms.competency.records import compute_records, local_today, recompute_records
 from lms.topics import Topic
 from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
@@ -21,6 +21,33 @@ def stored(session) -> dict:
         for r in session.scalars(select(CompetencyRecord))
         if not (r.status == "not_started" and r.attempts_count == 0 and r.certificate_id is None)
     }
+
+
+def summaries(session) -> dict:
+    """The per-official summary rows, as plain values."""
+    columns = [c.name for c in CompetencySummary.__table__.columns]
+    return {
+        row.official_id: {c: getattr(row, c) for c in columns}
+        for row in session.scalars(select(CompetencySummary).execution_options(populate_existing=True))
+    }
+
+
+def summaries_from_records(session) -> dict:
+    """What the summaries should hold, folded in Python from the stored records (the test's own rule)."""
+    out: dict[int, dict] = {}
+    for r in session.scalars(select(CompetencyRecord)):
+        row = out.setdefault(
+            r.official_id,
+            {"official_id": r.official_id, "participated": 0, "n_best": 0, "sum_best": None,
+             **{f"cert_until_{t.value}": None for t in Topic}},
+        )  # fmt: skip
+        row["participated"] = max(row["participated"], 1 if r.attempts_count else 0)
+        if r.best_percent is not None:
+            row["n_best"] += 1
+            row["sum_best"] = (row["sum_best"] or 0) + r.best_percent
+        if r.status == "cert_valid":
+            row[f"cert_until_{r.topic.value}"] = r.cert_expires_on or NO_EXPIRY
+    return out
 
 
 def expected(session) -> dict:
@@ -97,6 +124,53 @@ def test_incremental_records_equal_a_full_recomputation(session):
     assert len(incremental) > 20
     statuses = {v["status"] for v in incremental.values()}
     assert {"in_progress", "passed", "cert_valid", "cert_expired"} <= statuses
+    # the per-official summaries, kept by every flush that wrote records, fold the records exactly
+    kept = summaries(session)
+    assert _close(kept, summaries_from_records(session))
+    assert len(kept) == len({r.official_id for r in session.scalars(select(CompetencyRecord))})
+    assert any(row["n_best"] > 1 for row in kept.values())
+    assert any(row[f"cert_until_{t.value}"] for row in kept.values() for t in Topic)
     recompute_records(session)
     session.commit()
     assert stored(session) == incremental
+    assert _close(summaries(session), kept)  # rebuilt from scratch: the same rows
+
+
+def _close(a: dict, b: dict) -> bool:
+    """Equal, sums of floats to 1e-9 (SQL and Python add in different orders)."""
+    assert a.keys() == b.keys()
+    for key in a:
+        left, right = dict(a[key]), dict(b[key])
+        ls, rs = left.pop("sum_best"), right.pop("sum_best")
+        assert left == right, key
+        assert (ls is None and rs is None) or abs(ls - rs) < 1e-9, key
+    return True
+
+
+def test_summary_follows_records_written_directly_and_deleted(session):
+    """Any ORM write of a record (not only the receivers) keeps the summary; deleting an official's
+    last record removes their summary row."""
+    person = make_official(session)
+    record = CompetencyRecord(official_id=person.id, topic=Topic.PORTAL, status="cert_valid", attempts_count=2,
+                              best_percent=81.5, cert_expires_on=date(2027, 3, 1))  # fmt: skip
+    session.add(record)
+    session.flush()
+    (row,) = summaries(session).values()
+    assert (row["participated"], row["n_best"], row["sum_best"]) == (1, 1, 81.5)
+    assert row["cert_until_portal"] == date(2027, 3, 1) and row["cert_until_email"] is None
+    record.status, record.cert_expires_on = "cert_valid", None  # a certificate without expiry
+    session.add(CompetencyRecord(official_id=person.id, topic=Topic.EMAIL, status="passed", attempts_count=1,
+                                 best_percent=70.0))  # fmt: skip
+    session.flush()
+    (row,) = summaries(session).values()
+    assert (row["n_best"], row["sum_best"], row["cert_until_portal"]) == (2, 151.5, NO_EXPIRY)
+    for r in session.scalars(select(CompetencyRecord)).all():
+        session.delete(r)
+    session.flush()
+    assert summaries(session) == {}
+
+
+def test_every_topic_has_a_summary_column():
+    from lms.competency.models import cert_until_column
+
+    assert [cert_until_column(t.value).key for t in Topic] == [f"cert_until_{t.value}" for t in Topic]
