@@ -366,14 +366,20 @@ def rebuild_summaries(connection, official_ids=None) -> None:
 
 
 def refresh_summaries(connection, official_ids, *, removed: bool = False) -> None:
-    """Bring the summaries of ``official_ids`` up to date with their records, as an upsert: two
-    transactions grading attempts of one official at once both end with a row (a delete then an
-    insert would fail the second on the primary key). ``removed``: some records were deleted, so an
-    official may have none left (then their row goes)."""
+    """Bring the summaries of ``official_ids`` up to date with their records.
+
+    Two transactions may write records of one official at once (two topics graded in two tabs).
+    So, first, each official's summary row is locked (created if missing) by an upsert that changes
+    nothing: the second transaction waits there until the first commits. Then a second statement,
+    which on PostgreSQL (READ COMMITTED) reads with a new snapshot, so it sees the first
+    transaction's records as well as its own, rewrites the rows from the records. Folding the
+    records in the first statement would let the second writer overwrite the first one's figures
+    with a sum that misses them (a test runs four writers at once). ``removed``: some records were
+    deleted, so an official may have none left (then their row goes)."""
     from lms.competency.models import CompetencySummary
 
     table = CompetencySummary.__table__
-    ids = sorted(official_ids)
+    ids = sorted(official_ids)  # one lock order for every transaction: no deadlock between two
     dialect = connection.dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
@@ -381,6 +387,10 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
         from sqlalchemy.dialects.sqlite import insert as upsert
     else:  # pragma: no cover - the two databases we run on
         return rebuild_summaries(connection, ids)
+    lock = upsert(table).values([{"official_id": i, "participated": 0, "n_best": 0} for i in ids])
+    connection.execute(
+        lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
+    )
     columns = _summary_columns()
     stmt = upsert(table).from_select(columns, _summary_select(ids))
     stmt = stmt.on_conflict_do_update(
