@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 .venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
   --ignore-dirs=.venv --ignore-dirs=tests --ignore-dirs=migrations --ignore-dirs=benchmarks \
   -o lms/translations/messages.pot . >/dev/null
-.venv/bin/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching >/dev/null
+.venv/bin/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching -w 120 >/dev/null
 .venv/bin/pybabel compile -d lms/translations --statistics
