@@ -26,6 +26,12 @@ class CsrfForm(FlaskForm):
     """Only the CSRF token (start, submit, draws)."""
 
 
+class ArchiveForm(FlaskForm):
+    """Archive or restore a question; ``next``: the page to go back to (the bank list with its filters)."""
+
+    next = HiddenField(validators=[Optional(), Length(max=2000)])
+
+
 class ImportForm(FlaskForm):
     topic = SelectField(_l("Chủ đề"), validators=[DataRequired()])
     file = FileField(

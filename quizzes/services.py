@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from lms import events
+from lms.auth.services import audit
 from lms.org.models import Official
 from lms.text import clean_text, fold
 from lms.topics import Topic
@@ -240,22 +241,71 @@ def question_data(question: Question, version: QuestionVersion | None = None) ->
     )
 
 
+def _bank_filters(topic: str | None, category_id: int | None, q: str) -> list:
+    conditions = []
+    if topic:
+        conditions.append(Question.topic == topic)
+    if category_id:
+        conditions.append(Question.category_id == category_id)
+    for word in fold(q).split() if q else ():
+        conditions.append(Question.search_text.contains(word, autoescape=True))
+    return conditions
+
+
 def bank_query(topic: str | None = None, category_id: int | None = None, q: str = "", archived: bool = False):
     """The question bank list, by category path then title."""
     query = (
         select(Question)
         .join(QuestionCategory)
-        .where(Question.archived.is_(archived))
+        .where(Question.archived.is_(archived), *_bank_filters(topic, category_id, q))
         .options(selectinload(Question.current_version), selectinload(Question.category))
     )
-    if topic:
-        query = query.where(Question.topic == topic)
-    if category_id:
-        query = query.where(Question.category_id == category_id)
-    if q:
-        for word in fold(q).split():
-            query = query.where(Question.search_text.contains(word, autoescape=True))
     return query.order_by(QuestionCategory.path, Question.title, Question.id)
+
+
+def bank_counts(session: Session, topic: str | None = None, category_id: int | None = None, q: str = "") -> dict:
+    """``{"active": n, "archived": m}``: the questions ``bank_query`` lists with the same filters
+    (one statement), for the bank's "Đang dùng / Đã lưu trữ" filter."""
+    rows = session.execute(
+        select(Question.archived, func.count()).where(*_bank_filters(topic, category_id, q)).group_by(Question.archived)
+    ).all()
+    by_state = {bool(archived): count for archived, count in rows}
+    return {"active": by_state.get(False, 0), "archived": by_state.get(True, 0)}
+
+
+def _set_archived(session: Session, actor, question: Question, archived: bool, now: datetime, ip: str) -> bool:
+    # the state check is in the UPDATE itself: a double click or two tabs write one audit row, not two
+    result = session.execute(
+        update(Question)
+        .where(Question.id == question.id, Question.archived.is_(not archived))
+        .values(archived=archived, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(question, ["archived", "updated_at"])
+    if result.rowcount != 1:
+        return False
+    audit(
+        session,
+        actor,
+        "question.archive" if archived else "question.restore",
+        target=f"question:{question.id}",
+        details=f"{question.category.path} / {question.title}",
+        ip=ip,
+    )
+    session.flush()
+    return True
+
+
+def archive_question(session: Session, actor, question: Question, now: datetime, ip: str = "") -> bool:
+    """Take a question out of the draws of new attempts (audited). Attempts that drew it, in
+    progress or finished, keep its version: they render, save and grade as before. Returns False
+    (and writes nothing) when it was archived already."""
+    return _set_archived(session, actor, question, True, now, ip)
+
+
+def restore_question(session: Session, actor, question: Question, now: datetime, ip: str = "") -> bool:
+    """Put an archived question back in the draws (audited); False when it was not archived."""
+    return _set_archived(session, actor, question, False, now, ip)
 
 
 def export_questions(session: Session, topic: str | None = None, category_id: int | None = None) -> str:
@@ -360,6 +410,49 @@ def eligibility(
     return info
 
 
+# the questions a new attempt may draw: not archived, with content
+_DRAWABLE = (Question.archived.is_(False), Question.current_version_id.is_not(None))
+
+
+@dataclass(frozen=True)
+class DrawShortfall:
+    """One draw of a quiz that the bank can no longer fill (questions archived, or too few)."""
+
+    category_path: str
+    available: int
+    wanted: int
+
+    @property
+    def message(self) -> str:
+        return f"Danh mục «{self.category_path}» chỉ có {self.available} câu hỏi, không đủ {self.wanted} câu."
+
+
+def draw_shortfalls(session: Session, quiz: Quiz) -> list[DrawShortfall]:
+    """The quiz's draws that ``draw_questions`` would refuse now (same pool, one query), in draw order."""
+    if not quiz.draws:
+        return []
+    available = dict(
+        session.execute(
+            select(Question.category_id, func.count())
+            .where(Question.category_id.in_([d.category_id for d in quiz.draws]), *_DRAWABLE)
+            .group_by(Question.category_id)
+        ).all()
+    )
+    return [
+        DrawShortfall(d.category.path, available.get(d.category_id, 0), d.count)
+        for d in quiz.draws
+        if available.get(d.category_id, 0) < d.count
+    ]
+
+
+def quizzes_short_of_questions(session: Session, category_id: int) -> list[Quiz]:
+    """Quizzes drawing from ``category_id`` that can no longer be filled (after an archive)."""
+    quizzes = session.scalars(
+        select(Quiz).join(QuizDraw).where(QuizDraw.category_id == category_id).order_by(Quiz.title, Quiz.id)
+    ).all()
+    return [quiz for quiz in quizzes if draw_shortfalls(session, quiz)]
+
+
 def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
     """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled."""
     if not quiz.draws:
@@ -368,15 +461,11 @@ def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[Que
     for draw in quiz.draws:
         pool = session.scalars(
             select(Question.current_version_id)
-            .where(
-                Question.category_id == draw.category_id,
-                Question.archived.is_(False),
-                Question.current_version_id.is_not(None),
-            )
+            .where(Question.category_id == draw.category_id, *_DRAWABLE)
             .order_by(Question.id)
         ).all()
         if len(pool) < draw.count:
-            raise QuizError(f"Danh mục «{draw.category.path}» chỉ có {len(pool)} câu hỏi, không đủ {draw.count} câu.")
+            raise QuizError(DrawShortfall(draw.category.path, len(pool), draw.count).message)
         picked.extend(rng.sample(list(pool), draw.count))
     # only the drawn versions are loaded (with their questions), in one query
     versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(picked)))}

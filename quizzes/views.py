@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
+from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.database import VN_TZ, utcnow
@@ -37,6 +37,7 @@ from lms.org.models import Official
 from lms.topics import Topic
 from quizzes import gift, qtypes, services, tabular
 from quizzes.forms import (
+    ArchiveForm,
     CsrfForm,
     EditQuestionForm,
     ImportConfirmForm,
@@ -140,9 +141,10 @@ def quiz_intro(quiz_id: int):
         attempts = services.attempts_of(db.session, quiz.id, current_user.official_id)  # read once for all three
         info = services.eligibility(db.session, quiz, current_user.official_id, now, attempts)
         grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
-    return render_template(
-        "quizzes/intro.html", quiz=quiz, info=info, attempts=attempts or [], grade=grade, form=CsrfForm()
-    )
+    # IT staff see why officials could not start (archived questions); officials are told at the start
+    shortfalls = services.draw_shortfalls(db.session, quiz) if can_manage_bank(current_user) else []
+    return render_template("quizzes/intro.html", quiz=quiz, info=info, attempts=attempts or [], grade=grade,
+                           form=CsrfForm(), shortfalls=shortfalls)  # fmt: skip
 
 
 @bp.post("/<int:quiz_id>/start")
@@ -361,6 +363,9 @@ def _categories(topic: str | None = None) -> list[QuestionCategory]:
     return list(db.session.scalars(query))
 
 
+BANK_STATUSES = {"active": _l("Đang dùng"), "archived": _l("Đã lưu trữ")}
+
+
 @bp.get("/bank")
 @roles_required(*STAFF)
 def bank():
@@ -368,7 +373,11 @@ def bank():
     topic = topic if topic in {t.value for t in Topic} else ""
     category_id = request.args.get("category", type=int)
     q = request.args.get("q", "").strip()[:200]
-    page = db.paginate(services.bank_query(topic or None, category_id, q), per_page=25, error_out=False)
+    status = request.args.get("status", "active")
+    status = status if status in BANK_STATUSES else "active"
+    page = db.paginate(
+        services.bank_query(topic or None, category_id, q, archived=status == "archived"), per_page=25, error_out=False
+    )
     counts = dict(
         db.session.execute(
             select(Question.category_id, func.count())
@@ -382,10 +391,14 @@ def bank():
         topic=topic,
         category_id=category_id,
         q=q,
+        status=status,
+        statuses=BANK_STATUSES,
+        status_counts=services.bank_counts(db.session, topic or None, category_id, q),
         topics=Topic.choices(),
         categories=_categories(topic or None),
         counts=counts,
         qtypes=qtypes.QUESTION_TYPES,
+        archive_form=ArchiveForm(formdata=None, next=request.full_path),
     )
 
 
@@ -409,7 +422,46 @@ def question_detail(question_id: int):
         label=qtype.label,
         right_answer=qtype.describe_right_answer(version.config),
         prefix="preview",
+        archive_form=ArchiveForm(formdata=None),
     )
+
+
+def _archive_or_restore(question_id: int, archive: bool):
+    question = db.get_or_404(Question, question_id)
+    form = ArchiveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    change = services.archive_question if archive else services.restore_question
+    if change(db.session, current_user, question, _now(), ip=request.remote_addr or ""):
+        short = services.quizzes_short_of_questions(db.session, question.category_id) if archive else []
+        db.session.commit()
+        if archive:
+            flash(_("Đã lưu trữ câu hỏi «%(t)s». Câu hỏi không còn được rút vào các lần làm bài mới; các bài đã "
+                    "làm và đang làm vẫn giữ nguyên.", t=question.title), "success")  # fmt: skip
+        else:
+            flash(_("Đã khôi phục câu hỏi «%(t)s». Câu hỏi lại được rút vào các lần làm bài mới.", t=question.title),
+                  "success")  # fmt: skip
+        if short:
+            flash(_("Chú ý: các bài kiểm tra sau không còn đủ câu hỏi để rút đề: %(q)s. Hãy thêm câu hỏi hoặc "
+                    "giảm số câu rút.", q=", ".join(quiz.title for quiz in short)), "warning")  # fmt: skip
+    else:
+        db.session.rollback()
+        flash(_("Câu hỏi đã được lưu trữ trước đó.") if archive else _("Câu hỏi đang được dùng, không cần khôi phục."),
+              "info")  # fmt: skip
+    return redirect(safe_next_url(form.next.data) or url_for("quizzes.question_detail", question_id=question.id))
+
+
+@bp.post("/bank/questions/<int:question_id>/archive")
+@roles_required(*STAFF)
+def archive_question(question_id: int):
+    """Archive (after the confirmation shown on the page): no longer drawn for new attempts."""
+    return _archive_or_restore(question_id, archive=True)
+
+
+@bp.post("/bank/questions/<int:question_id>/restore")
+@roles_required(*STAFF)
+def restore_question(question_id: int):
+    return _archive_or_restore(question_id, archive=False)
 
 
 @bp.route("/bank/questions/<int:question_id>/edit", methods=["GET", "POST"])
@@ -631,6 +683,7 @@ def quiz_settings(quiz_id: int | None):
     return render_template(
         "quizzes/settings.html",
         quiz=quiz,
+        shortfalls=services.draw_shortfalls(db.session, quiz) if quiz else [],
         form=form,
         draws=draws,
         categories=categories,
