@@ -1,4 +1,5 @@
-"""``flask lms close-overdue-attempts`` (grade attempts past their deadline, for cron) and
+"""``flask lms close-overdue-attempts`` (grade attempts past their deadline, for cron),
+``flask lms purge-quiz-imports [--hours N]`` (remove question uploads never confirmed) and
 ``flask lms import-questions FILE --topic TOPIC`` (the import page's rules, from the shell)."""
 
 from __future__ import annotations
@@ -65,3 +66,23 @@ def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> N
         f" ({len(result.unsupported)} câu bỏ qua) trong {len(summary.categories)} nhóm: "
         + ", ".join(summary.categories)
     )
+
+
+@lms_cli.command("purge-quiz-imports")
+@click.option(
+    "--hours",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Remove files older than this (default: QUIZ_IMPORT_MAX_AGE_HOURS, 24).",
+)
+def purge_quiz_imports_command(hours: float | None) -> None:
+    """Xóa các tệp câu hỏi đã tải lên nhưng không được xác nhận nhập (cũ hơn --hours giờ)."""
+    from flask import current_app
+
+    from quizzes import services
+
+    if hours is None:
+        hours = float(current_app.config.get("QUIZ_IMPORT_MAX_AGE_HOURS", services.DEFAULT_IMPORT_MAX_AGE_HOURS))
+    folder = services.import_dir(current_app.instance_path)
+    count = services.purge_import_uploads(folder, utcnow(), hours)
+    click.echo(f"Đã xóa {count} tệp nhập câu hỏi chưa xác nhận (cũ hơn {hours:g} giờ) trong {folder}.")

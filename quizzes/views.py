@@ -493,9 +493,24 @@ def edit_question(question_id: int):
 
 
 def _import_dir() -> Path:
-    path = Path(current_app.instance_path) / "quiz-imports"
+    path = services.import_dir(current_app.instance_path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _import_max_age_hours() -> float:
+    return float(current_app.config.get("QUIZ_IMPORT_MAX_AGE_HOURS", services.DEFAULT_IMPORT_MAX_AGE_HOURS))
+
+
+def _purge_old_uploads() -> None:
+    """Every upload removes the files of earlier uploads never confirmed (older than the limit)."""
+    try:
+        removed = services.purge_import_uploads(_import_dir(), _now(), _import_max_age_hours())
+    except (OSError, ValueError):  # housekeeping (or a bad QUIZ_IMPORT_MAX_AGE_HOURS) must not cost the upload
+        current_app.logger.exception("Could not purge old question import files")
+    else:
+        if removed:
+            current_app.logger.info("Removed %d unconfirmed question import file(s)", removed)
 
 
 def _parse_upload(data: bytes, ext: str) -> gift.GiftResult:
@@ -519,11 +534,14 @@ def import_questions():
         if not confirm.validate_on_submit() or confirm.topic.data not in {t.value for t in Topic}:
             abort(400)
         path = _import_dir() / confirm.token.data
-        if not path.exists():
-            flash(_("Tệp đã hết hạn, hãy tải lên lại."), "error")
+        data = services.read_import_upload(path.parent, path.name, _now(), _import_max_age_hours())
+        if data is None:
+            flash(_("Tệp đã tải lên không còn trên máy chủ (tệp chưa xác nhận chỉ được giữ %(h)s giờ, hoặc đã được "
+                    "nhập rồi). Chưa ghi câu hỏi nào. Hãy tải tệp lên lại.",
+                    h=f"{_import_max_age_hours():g}"), "error")  # fmt: skip
             return redirect(url_for("quizzes.import_questions"))
         topic = Topic(confirm.topic.data)
-        result = _parse_upload(path.read_bytes(), path.suffix[1:])
+        result = _parse_upload(data, path.suffix[1:])
         try:
             summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
         except services.QuestionImportError as exc:
@@ -539,6 +557,7 @@ def import_questions():
             )  # fmt: skip
             return redirect(url_for("quizzes.bank", topic=topic.value))
     elif form.validate_on_submit():
+        _purge_old_uploads()
         upload = form.file.data
         ext = upload.filename.rsplit(".", 1)[-1].lower()
         data = upload.read()
@@ -568,6 +587,7 @@ def import_questions():
         preview=preview,
         errors=errors,
         file_error=file_error,
+        max_age_hours=_import_max_age_hours(),
     ), (400 if refused else 200)
 
 
