@@ -10,6 +10,9 @@ all. Connect receivers at import time of the package's ``services`` or ``events`
   completion always has the same source, so receivers can be idempotent on it).
 - ``certificate_changed``: sender = session; kwargs ``certificate`` (issued, revoked, reissued,
   expired).
+- ``officials_changed``: sender = session; kwargs ``officials`` (a list of ``Official``, already
+  flushed: created, edited, moved to another unit, reactivated...). Sent once per change set: one
+  call for a whole import file, not one per row.
 """
 
 from blinker import Namespace
@@ -19,3 +22,4 @@ signals = Namespace()
 attempt_graded = signals.signal("attempt-graded")
 course_completed = signals.signal("course-completed")
 certificate_changed = signals.signal("certificate-changed")
+officials_changed = signals.signal("officials-changed")

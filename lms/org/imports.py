@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
-from lms.org.services import save_official, save_unit
+from lms.org.services import notify_officials_changed, save_official, save_unit
 from lms.text import clean_text, fold, split_full_name
 
 MAX_ROWS_DEFAULT = 50_000
@@ -449,6 +449,7 @@ def import_officials(
         plan.append((target, p))
     if result.errors:
         return result
+    saved = []
     for n, (target, p) in enumerate(plan, start=1):
         if target is None:
             target = Official()
@@ -465,9 +466,11 @@ def import_officials(
         target.level = Level(p["level"]) if p["level"] else _default_level(p["unit"])
         target.birth_year = p["birth_year"]
         target.active = p["active"]
-        save_official(session, target)
+        save_official(session, target, notify=False)
+        saved.append(target)
         if progress:
             progress(n)
+    notify_officials_changed(session, saved)  # once for the whole file
     return result
 
 

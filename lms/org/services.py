@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from lms import events
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.text import clean_text, fold
 
@@ -86,13 +87,30 @@ def save_unit(session: Session, unit: Unit) -> Unit:
     return unit
 
 
-def save_official(session: Session, official: Official) -> Official:
+def save_official(session: Session, official: Official, *, notify: bool = True) -> Official:
+    """Create or update an official (flush only).
+
+    ``notify`` sends ``officials_changed`` for this one official; a bulk caller (the import) passes
+    ``False`` and calls ``notify_officials_changed`` once with everybody it saved.
+    """
     official.refresh_derived()
     if not official.given_name:
         raise OrgError(_("Cần có tên của cán bộ."))
     session.add(official)
     session.flush()
+    if notify:
+        notify_officials_changed(session, [official])
     return official
+
+
+def notify_officials_changed(session: Session, officials: list[Official]) -> None:
+    """Tell other packages (e.g. course assignments) that these officials were created or changed.
+
+    Receivers run in this transaction and only flush.
+    """
+    if officials:
+        session.flush()
+        events.officials_changed.send(session, officials=list(officials))
 
 
 def record_succession(
@@ -116,6 +134,7 @@ def record_succession(
     successor.valid_from = successor.valid_from or effective_on
     save_unit(session, successor)
     links = []
+    moved: list[Official] = []
     for old in predecessors:
         if kind != "split":
             old.valid_until = effective_on
@@ -127,5 +146,7 @@ def record_succession(
         if move_staff and kind != "split":
             for official in session.scalars(select(Official).where(Official.unit_id == old.id)):
                 official.unit_id = successor.id
+                moved.append(official)
     session.flush()
+    notify_officials_changed(session, moved)
     return links
