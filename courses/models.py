@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import UTCDateTime, utcnow
@@ -117,7 +117,10 @@ class CourseAssignment(db.Model):
     """A course given to a group of officials with a due date.
 
     The group is the intersection of the filters that are set (unit, category, level, or an explicit
-    list of officials). Creating it materialises ``Enrolment`` rows for the matching active officials.
+    list of officials). With ``include_subunits`` the unit filter covers the unit and every active unit
+    below it (``Unit.parent_id``). Creating it materialises ``Enrolment`` rows for the matching active
+    officials; while it is open (due today or later), officials who come to match it later (new, moved,
+    changed, reactivated) are enrolled too, except for an explicit list.
     """
 
     __tablename__ = "course_assignment"
@@ -126,6 +129,7 @@ class CourseAssignment(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     due_on: Mapped[date] = mapped_column(Date)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    include_subunits: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     category: Mapped[Category | None] = mapped_column(str_enum(Category))
     level: Mapped[Level | None] = mapped_column(str_enum(Level))
     official_ids: Mapped[list | None] = mapped_column(JSON)

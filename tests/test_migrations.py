@@ -12,6 +12,44 @@ def test_migrations_match_the_models(app):
     assert diff == []
 
 
+def test_migrations_have_a_single_head(app):
+    """Every new migration continues the current head: ``flask db upgrade`` never meets two branches."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, heads
+
+
+def test_include_subunits_migration_keeps_assignments(app, session):
+    """Downgrading below the column and upgrading again keeps the assignments, ticked off by default."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, select
+
+    from courses.models import CourseAssignment
+    from courses.services import assign_course, local_today
+    from lms.auth.models import Role
+    from tests.courses.factories import make_course
+    from tests.factories import make_official, make_unit, make_user
+
+    unit = make_unit(session)
+    unit_id = unit.id
+    make_official(session, unit)
+    course = make_course(session)
+    assign_course(session, make_user(session, Role.IT_STAFF), course, local_today(), unit_id=unit.id)
+    session.commit()
+    session.remove()
+    try:
+        downgrade(revision="c0mpet000002")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("course_assignment")}
+        assert "include_subunits" not in columns
+    finally:
+        upgrade(revision="heads")
+    rows = session.execute(select(CourseAssignment.unit_id, CourseAssignment.include_subunits)).all()
+    assert rows == [(unit_id, False)]
+
+
 def test_summary_migration_fills_the_summaries_from_existing_records(app, session):
     """A province upgrading with records already there gets their summaries filled by the migration."""
     from flask_migrate import downgrade, upgrade
