@@ -75,6 +75,7 @@ class LessonForm(FlaskForm):
 class AssignForm(FlaskForm):
     course_id = SelectField(_l("Khóa học"), coerce=int, validators=[DataRequired(_l("Hãy chọn khóa học."))])
     unit_id = SelectField(_l("Đơn vị"), coerce=int, default=0)
+    include_subunits = BooleanField(_l("Gồm cả các đơn vị trực thuộc"))
     category = SelectField(_l("Phân loại"), choices=choices([("", _l("Tất cả"))] + Category.choices()), default="")
     level = SelectField(_l("Cấp"), choices=choices([("", _l("Tất cả"))] + Level.choices()), default="")
     official_ids = SelectMultipleField(_l("Chỉ giao cho những cán bộ này (để trống: cả đơn vị)"), coerce=int)

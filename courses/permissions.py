@@ -43,8 +43,15 @@ def can_assign_to_unit(user, unit_id: int | None) -> bool:
     return unit_id is not None and unit_id in user.headed_unit_ids
 
 
+def can_assign_with_subunits(user) -> bool:
+    """Only IT staff and admins assign to a unit together with every unit below it; a unit head
+    assigns inside their own unit only."""
+    return bool(user.is_authenticated and user.is_province_wide)
+
+
 TEMPLATE_PREDICATES = {
     "can_author_courses": can_author_courses,
     "can_learn": can_learn,
     "can_assign_courses": can_assign_courses,
+    "can_assign_with_subunits": can_assign_with_subunits,
 }

@@ -5,21 +5,22 @@ Plain functions over a session: they flush, never commit (the request or CLI com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from courses.loader import render_markdown
 from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
-from courses.permissions import can_assign_to_unit
+from courses.permissions import can_assign_to_unit, can_assign_with_subunits
 from lms import events
 from lms.database import to_local, utcnow
-from lms.org.models import Category, Level, Official
+from lms.org.models import Category, Level, Official, Unit
 from lms.text import fold
 from lms.topics import Topic
 
@@ -292,11 +293,53 @@ def check_completion(
 
 
 # -- assignment --------------------------------------------------------------------------------------
+def unit_subtree_ids(session: Session, unit_id: int, today: date | None = None) -> set[int]:
+    """``unit_id`` and every unit below it (``Unit.parent_id``) that is active on ``today``."""
+    return _subtrees(session, [unit_id], today or local_today())[unit_id]
+
+
+def _subtrees(session: Session, root_ids: Iterable[int], today: date) -> dict[int, set[int]]:
+    """For each root: the root and its descendants active on ``today``, from one query over the tree.
+
+    An inactive unit in between does not cut the tree: its active children still belong to it.
+    """
+    roots = set(root_ids)
+    if not roots:
+        return {}
+    children: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for uid, parent_id, valid_from, valid_until in session.execute(
+        select(Unit.id, Unit.parent_id, Unit.valid_from, Unit.valid_until).where(Unit.parent_id.is_not(None))
+    ):
+        active = (valid_from is None or valid_from <= today) and (valid_until is None or today < valid_until)
+        children[parent_id].append((uid, active))
+    out = {}
+    for root in roots:
+        found, seen, todo = {root}, {root}, [root]
+        while todo:
+            for child, active in children.get(todo.pop(), ()):
+                if child not in seen:  # a parent_id cycle in imported data must not loop forever
+                    seen.add(child)
+                    todo.append(child)
+                    if active:
+                        found.add(child)
+        out[root] = found
+    return out
+
+
 def matching_officials_query(
-    unit_id: int | None, category: Category | None, level: Level | None, official_ids: list[int] | None
+    unit_id: int | None,
+    category: Category | None,
+    level: Level | None,
+    official_ids: list[int] | None,
+    *,
+    unit_ids: Collection[int] | None = None,
 ) -> Select:
+    """Active officials matching every filter set; ``unit_ids`` (a unit and its sub-units) wins over
+    ``unit_id``."""
     stmt = select(Official.id).where(Official.active.is_(True))
-    if unit_id is not None:
+    if unit_ids is not None:
+        stmt = stmt.where(Official.unit_id.in_(sorted(unit_ids)))
+    elif unit_id is not None:
         stmt = stmt.where(Official.unit_id == unit_id)
     if category is not None:
         stmt = stmt.where(Official.category == category)
@@ -314,6 +357,7 @@ def assign_course(
     due_on: date,
     *,
     unit_id: int | None = None,
+    include_subunits: bool = False,
     category: Category | None = None,
     level: Level | None = None,
     official_ids: list[int] | None = None,
@@ -322,30 +366,40 @@ def assign_course(
 ) -> CourseAssignment:
     """Assign ``course`` to the active officials matching every filter set, due ``due_on``.
 
-    IT staff and admins: any unit, category, level (or the whole province). A unit head: only their
-    own unit (``unit_id`` required), and only officials of that unit. Existing enrolments become
-    assigned and keep the earliest due date; new ones are created.
+    IT staff and admins: any unit (with ``include_subunits``, also every active unit below it),
+    category, level (or the whole province). A unit head: only their own unit (``unit_id`` required,
+    no sub-units), and only officials of that unit. Existing enrolments become assigned and keep the
+    earliest due date; new ones are created. Officials who match later are enrolled by
+    ``enrol_in_open_assignments`` while the assignment is open.
     """
     if not can_assign_to_unit(actor, unit_id):
         raise AssignmentForbidden(_("Bạn chỉ được giao khóa học cho cán bộ của đơn vị mình."))
-    if official_ids:
+    if include_subunits and not can_assign_with_subunits(actor):
+        raise AssignmentForbidden(_("Bạn chỉ được giao khóa học trong đơn vị mình, không gồm các đơn vị trực thuộc."))
+    today = today or local_today()
+    include_subunits = bool(include_subunits and unit_id is not None)  # the whole province has no "below"
+    unit_ids = unit_subtree_ids(session, unit_id, today) if include_subunits else None
+    if official_ids and unit_id is not None:
+        scope = unit_ids or {unit_id}
         outside = session.scalar(
-            select(func.count()).select_from(Official).where(Official.id.in_(official_ids), Official.unit_id != unit_id)
+            select(func.count())
+            .select_from(Official)
+            .where(Official.id.in_(official_ids), Official.unit_id.not_in(sorted(scope)))
         )
-        if unit_id is not None and outside:
+        if outside:
             raise AssignmentForbidden(_("Có cán bộ được chọn không thuộc đơn vị này."))
     if not course.published:
         raise CourseError(_("Khóa học này chưa được phát hành nên chưa giao được."), "course_id")
-    today = today or local_today()
     if due_on < today:
         raise CourseError(_("Hạn hoàn thành phải từ hôm nay trở đi."), "due_on")
-    ids = list(session.scalars(matching_officials_query(unit_id, category, level, official_ids)))
+    ids = list(session.scalars(matching_officials_query(unit_id, category, level, official_ids, unit_ids=unit_ids)))
     if not ids:
         raise CourseError(_("Không có cán bộ đang công tác nào khớp với lựa chọn này."))
     assignment = CourseAssignment(
         course_id=course.id,
         due_on=due_on,
         unit_id=unit_id,
+        include_subunits=include_subunits,
         category=category,
         level=level,
         official_ids=sorted(official_ids) if official_ids else None,
@@ -370,6 +424,100 @@ def assign_course(
             )
     session.flush()
     return assignment
+
+
+def enrol_in_open_assignments(session: Session, officials: Iterable[Official], today: date | None = None) -> int:
+    """Enrol ``officials`` (new, moved, changed, reactivated) in every open assignment they now match.
+
+    Open = due today or later. Assignments to an explicit list of officials are left alone. The
+    enrolment is assigned with the assignment's due date; an existing one is merged as ``enrol`` does
+    (it becomes assigned, the earliest due date wins). An assignment's ``enrolled_count`` grows by the
+    officials it newly brought in: a new enrolment, or a self-enrolment turned into an assigned one
+    (an official already assigned the course is not counted again, so saving twice changes nothing).
+
+    Set-based for an import of thousands: one query for the open assignments, one for the unit tree
+    (only when an open assignment includes sub-units), one per 500 matched officials for their
+    enrolments, one bulk INSERT. Flushes, never commits. Returns the number of (official, course)
+    pairs newly assigned.
+    """
+    people = {o.id: o for o in officials if o.active and o.id is not None}
+    if not people:
+        return 0
+    today = today or local_today()
+    open_assignments = [
+        a
+        for a in session.scalars(
+            select(CourseAssignment).where(CourseAssignment.due_on >= today).order_by(CourseAssignment.id)
+        )
+        if not a.official_ids
+    ]
+    if not open_assignments:
+        return 0
+    subtrees = _subtrees(
+        session, {a.unit_id for a in open_assignments if a.include_subunits and a.unit_id is not None}, today
+    )
+
+    def matches(a: CourseAssignment, unit_id: int, category, level) -> bool:
+        if a.unit_id is not None:
+            if a.include_subunits:
+                if unit_id not in subtrees[a.unit_id]:
+                    return False
+            elif unit_id != a.unit_id:
+                return False
+        return (a.category is None or a.category == category) and (a.level is None or a.level == level)
+
+    groups: dict[tuple, list[int]] = defaultdict(list)  # officials alike for every filter, matched once
+    for o in people.values():
+        groups[(o.unit_id, o.category, o.level)].append(o.id)
+    wanted: dict[tuple[int, int], list[CourseAssignment]] = defaultdict(list)  # (official, course) -> assignments
+    for key, official_ids in groups.items():
+        for a in open_assignments:
+            if matches(a, *key):
+                for official_id in official_ids:
+                    wanted[(official_id, a.course_id)].append(a)
+    if not wanted:
+        return 0
+    course_ids = sorted({course_id for _o, course_id in wanted})
+    matched = sorted({official_id for official_id, _c in wanted})
+    existing = {
+        (e.official_id, e.course_id): e
+        for chunk in _chunks(matched, 500)
+        for e in session.scalars(
+            select(Enrolment).where(Enrolment.course_id.in_(course_ids), Enrolment.official_id.in_(chunk))
+        )
+    }
+    rows, counts, newly = [], Counter(), 0
+    for (official_id, course_id), assignments in wanted.items():
+        due_on = min(a.due_on for a in assignments)
+        enrolment = existing.get((official_id, course_id))
+        if enrolment is None:
+            rows.append(
+                {
+                    "official_id": official_id,
+                    "course_id": course_id,
+                    "source": EnrolmentSource.ASSIGNED,
+                    "due_on": due_on,
+                }
+            )
+        else:
+            already_assigned = enrolment.source == EnrolmentSource.ASSIGNED
+            _merge_assignment(enrolment, EnrolmentSource.ASSIGNED, due_on)
+            if already_assigned:
+                continue
+        newly += 1
+        counts.update(a.id for a in assignments)
+    if rows:
+        session.execute(insert(Enrolment), rows)
+    for a in open_assignments:
+        if counts[a.id]:
+            a.enrolled_count = CourseAssignment.enrolled_count + counts[a.id]
+    session.flush()
+    return newly
+
+
+@events.officials_changed.connect
+def _on_officials_changed(session, officials=(), **_kw):
+    enrol_in_open_assignments(session, officials)
 
 
 def _chunks(items: list, size: int):

@@ -279,6 +279,7 @@ def assignments():
                 course,
                 form.due_on.data,
                 unit_id=form.unit_id.data or None,
+                include_subunits=form.include_subunits.data,
                 category=form.category_value(),
                 level=form.level_value(),
                 official_ids=form.official_ids.data or None,

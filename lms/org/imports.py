@@ -263,6 +263,7 @@ def import_units(session: Session, rows: list[dict[str, str]], progress: Callabl
     if result.errors:
         return result
     units = dict(existing)
+    old_parents = {code: unit.parent_id for code, unit in existing.items()}
     for n, (_i, code, name, kind, _parent, dates) in enumerate(parsed, start=1):
         unit = units.get(code)
         if unit is None:
@@ -279,7 +280,25 @@ def import_units(session: Session, rows: list[dict[str, str]], progress: Callabl
     for _i, code, _name, _kind, parent, _dates in parsed:
         units[code].parent_id = units[parent].id if parent else None
     session.flush()
+    moved = [u.id for code, u in units.items() if code in old_parents and old_parents[code] != u.parent_id]
+    if moved:  # a unit placed under another one: its staff (and its sub-units') now belong there too
+        notify_officials_changed(session, _staff_below(session, units.values(), moved))
     return result
+
+
+def _staff_below(session: Session, units: Iterable[Unit], roots: list[int]) -> list[Official]:
+    """Active officials of ``roots`` and of every unit below them."""
+    children: dict[int, list[int]] = {}
+    for unit in units:
+        if unit.parent_id is not None:
+            children.setdefault(unit.parent_id, []).append(unit.id)
+    found, todo = set(roots), list(roots)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return list(session.scalars(select(Official).where(Official.unit_id.in_(sorted(found)), Official.active.is_(True))))
 
 
 # -- officials -------------------------------------------------------------------------------------
