@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
-from lms.org.services import notify_officials_changed, save_official, save_unit
+from lms.org.services import notify_officials_changed, save_official, save_unit, staff_below
 from lms.text import clean_text, fold, split_full_name
 
 MAX_ROWS_DEFAULT = 50_000
@@ -282,23 +282,8 @@ def import_units(session: Session, rows: list[dict[str, str]], progress: Callabl
     session.flush()
     moved = [u.id for code, u in units.items() if code in old_parents and old_parents[code] != u.parent_id]
     if moved:  # a unit placed under another one: its staff (and its sub-units') now belong there too
-        notify_officials_changed(session, _staff_below(session, units.values(), moved))
+        notify_officials_changed(session, staff_below(session, moved))
     return result
-
-
-def _staff_below(session: Session, units: Iterable[Unit], roots: list[int]) -> list[Official]:
-    """Active officials of ``roots`` and of every unit below them."""
-    children: dict[int, list[int]] = {}
-    for unit in units:
-        if unit.parent_id is not None:
-            children.setdefault(unit.parent_id, []).append(unit.id)
-    found, todo = set(roots), list(roots)
-    while todo:
-        for child in children.get(todo.pop(), ()):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return list(session.scalars(select(Official).where(Official.unit_id.in_(sorted(found)), Official.active.is_(True))))
 
 
 # -- officials -------------------------------------------------------------------------------------

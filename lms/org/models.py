@@ -128,6 +128,13 @@ class Unit(db.Model):
         return f"<Unit {self.code}>"
 
 
+SUCCESSION_KINDS = {
+    "merge": _l("Sáp nhập"),
+    "split": _l("Chia tách"),
+    "rename": _l("Đổi tên"),
+}
+
+
 class UnitSuccession(db.Model):
     """A merger, split or rename: ``predecessor`` became (part of) ``successor`` on ``effective_on``."""
 
@@ -140,6 +147,10 @@ class UnitSuccession(db.Model):
     effective_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))  # merge | split | rename
     note: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def kind_label(self) -> str:
+        return str(SUCCESSION_KINDS.get(self.kind, self.kind))
 
     predecessor: Mapped[Unit] = relationship(foreign_keys=[predecessor_id])
     successor: Mapped[Unit] = relationship(foreign_keys=[successor_id])

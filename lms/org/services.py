@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.org.models import Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
+from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.text import clean_text, fold
 
 
@@ -121,22 +121,28 @@ def record_succession(
     kind: str = "merge",
     note: str = "",
     move_staff: bool = True,
+    end_predecessors: bool | None = None,
 ) -> list[UnitSuccession]:
     """Record a merger (several -> one), a split (one -> several, call once per successor) or a rename.
 
-    Predecessors stop being valid on ``effective_on`` but keep their history; the successor starts
-    then. Active staff move to the successor when ``move_staff`` (a merger or rename).
+    Predecessors stop being valid on ``effective_on`` but keep their history (a split ends its
+    predecessor only with ``end_predecessors``, for the last part); a new successor starts then.
+    For a merger or rename, active staff move to the successor when ``move_staff``, and the active
+    sub-units of the predecessors are placed under the successor.
     """
-    if kind not in {"merge", "split", "rename"}:
+    if kind not in SUCCESSION_KINDS:
         raise OrgError(_("Loại thay đổi không hợp lệ."))
     if successor in predecessors:
         raise OrgError(_("Đơn vị mới không thể đồng thời là đơn vị cũ."))
-    successor.valid_from = successor.valid_from or effective_on
+    if end_predecessors is None:
+        end_predecessors = kind != "split"
+    if successor.id is None:  # an existing successor keeps its own start date
+        successor.valid_from = successor.valid_from or effective_on
     save_unit(session, successor)
     links = []
     moved: list[Official] = []
     for old in predecessors:
-        if kind != "split":
+        if end_predecessors:
             old.valid_until = effective_on
         link = UnitSuccession(
             predecessor_id=old.id, successor_id=successor.id, effective_on=effective_on, kind=kind, note=note
@@ -147,6 +153,318 @@ def record_succession(
             for official in session.scalars(select(Official).where(Official.unit_id == old.id)):
                 official.unit_id = successor.id
                 moved.append(official)
+    if kind != "split":
+        children = _active_children(session, [u.id for u in predecessors], effective_on, exclude=successor.id)
+        for child in children:
+            child.parent_id = successor.id
+        if children:  # their staff now sit below the successor (assignments that include sub-units)
+            session.flush()
+            seen = {o.id for o in moved}
+            moved += [o for o in staff_below(session, [c.id for c in children]) if o.id not in seen]
     session.flush()
     notify_officials_changed(session, moved)
     return links
+
+
+def _active_children(session: Session, parent_ids: list[int], on: date, exclude: int | None = None) -> list[Unit]:
+    """Sub-units of ``parent_ids`` (not among them) still active on ``on`` (not ended by then)."""
+    if not parent_ids:
+        return []
+    stmt = select(Unit).where(
+        Unit.parent_id.in_(parent_ids),
+        Unit.id.not_in(parent_ids),
+        (Unit.valid_until.is_(None)) | (Unit.valid_until > on),
+    )
+    if exclude is not None:
+        stmt = stmt.where(Unit.id != exclude)
+    return list(session.scalars(stmt.order_by(Unit.name, Unit.id)))
+
+
+def staff_below(session: Session, roots: list[int]) -> list[Official]:
+    """Active officials of ``roots`` and of every unit below them (``Unit.parent_id``)."""
+    found, todo = set(roots), list(roots)
+    while todo:
+        batch, todo = todo, []
+        for (child,) in session.execute(select(Unit.id).where(Unit.parent_id.in_(batch))):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    if not found:
+        return []
+    return list(session.scalars(select(Official).where(Official.unit_id.in_(sorted(found)), Official.active.is_(True))))
+
+
+# -- merger, split, rename from the web page: plan (validate + preview), then apply -----------------
+@dataclass
+class NewUnitSpec:
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None = None
+
+
+@dataclass
+class SuccessionRequest:
+    kind: str
+    old_ids: list[int]
+    effective_on: date
+    successor_id: int | None = None  # an existing unit, or else ``new_unit``
+    new_unit: NewUnitSpec | None = None
+    note: str = ""
+    move_heads: bool = False  # merger/rename: unit-head roles of the old units go to the new unit
+    end_old: bool = False  # split: this is the last part, the old unit ends
+
+
+class SuccessionInvalid(OrgError):
+    """Errors by form field (``kind``, ``old_ids``, ``successor_id``, ``new_code`` ...)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(" ".join(m for msgs in errors.values() for m in msgs))
+        self.errors = errors
+
+
+@dataclass
+class SuccessionPlan:
+    """What a change will do, computed without writing anything (the preview)."""
+
+    request: SuccessionRequest
+    olds: list[Unit]
+    successor: Unit | None  # None: a new unit from ``request.new_unit``
+    new_parent: Unit | None
+    ending: list[Unit]
+    staff: dict[int, int]  # active officials per old unit
+    heads: list  # unit-head RoleAssignments on the old units
+    assignments: list  # open course assignments aimed at the old units
+    children: list[Unit]  # active sub-units placed under the successor
+
+    @property
+    def moves_staff(self) -> bool:
+        return self.request.kind != "split"
+
+    @property
+    def staff_total(self) -> int:
+        return sum(self.staff.values())
+
+    @property
+    def successor_name(self) -> str:
+        return self.successor.name if self.successor else clean_text(self.request.new_unit.name)
+
+    @property
+    def successor_code(self) -> str:
+        return self.successor.code if self.successor else clean_text(self.request.new_unit.code).upper()
+
+    def digest(self) -> str:
+        """Fingerprint of the input and the preview's figures: a confirmation must match what was shown."""
+        import hashlib
+
+        r = self.request
+        parts = (
+            r.kind,
+            tuple(sorted(u.id for u in self.olds)),
+            r.effective_on.isoformat(),
+            r.successor_id,
+            (r.new_unit.code, r.new_unit.name, r.new_unit.kind, r.new_unit.parent_id) if r.new_unit else None,
+            r.note,
+            r.move_heads,
+            r.end_old,
+            tuple(sorted(self.staff.items())),
+            tuple(sorted(a.id for a in self.heads)),
+            tuple(sorted(a.id for a in self.assignments)),
+            tuple(sorted(c.id for c in self.children)),
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def _ended_message(unit: Unit) -> str:
+    return _("Đơn vị %(n)s đã chấm dứt hoạt động từ ngày %(d)s.", n=unit.name, d=unit.valid_until.strftime("%d/%m/%Y"))
+
+
+def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
+    """Validate a merger/split/rename and list what it will change; raises ``SuccessionInvalid``."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if req.kind not in SUCCESSION_KINDS:
+        err("kind", _("Hãy chọn loại thay đổi: sáp nhập, chia tách hoặc đổi tên."))
+    ids = list(dict.fromkeys(req.old_ids))
+    olds = list(session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name, Unit.id))) if ids else []
+    if not ids:
+        err("old_ids", _("Hãy chọn ít nhất một đơn vị cũ."))
+    elif len(olds) != len(ids):
+        err("old_ids", _("Không tìm thấy một số đơn vị cũ đã chọn. Hãy tải lại trang và chọn lại."))
+    elif req.kind in ("split", "rename") and len(olds) > 1:
+        err("old_ids", _("Chia tách hoặc đổi tên: chỉ chọn một đơn vị cũ."))
+    for old in olds:
+        if old.valid_until is not None:
+            err("old_ids", _ended_message(old))
+        elif old.valid_from is not None and req.effective_on <= old.valid_from:
+            err(
+                "effective_on",
+                _(
+                    "Ngày hiệu lực phải sau ngày đơn vị %(n)s bắt đầu hoạt động (%(d)s).",
+                    n=old.name,
+                    d=old.valid_from.strftime("%d/%m/%Y"),
+                ),
+            )
+    old_ids = {u.id for u in olds}
+
+    successor = new_parent = None
+    if req.successor_id is not None:
+        successor = session.get(Unit, req.successor_id)
+        if successor is None:
+            err("successor_id", _("Không tìm thấy đơn vị mới đã chọn."))
+        elif successor.id in old_ids:
+            err("successor_id", _("Đơn vị mới không thể đồng thời là đơn vị cũ."))
+        elif successor.valid_until is not None:
+            err("successor_id", _ended_message(successor))
+        elif successor.valid_from is not None and successor.valid_from > req.effective_on:
+            err("successor_id", _("Đơn vị %(n)s chỉ bắt đầu hoạt động sau ngày hiệu lực.", n=successor.name))
+        elif olds:
+            already = session.scalar(
+                select(UnitSuccession).where(
+                    UnitSuccession.predecessor_id.in_(old_ids), UnitSuccession.successor_id == successor.id
+                )
+            )
+            if already is not None:
+                err(
+                    "old_ids",
+                    _(
+                        "Thay đổi từ %(o)s sang %(n)s đã được ghi trước đây.",
+                        o=already.predecessor.name,
+                        n=successor.name,
+                    ),
+                )
+    elif req.new_unit is None:
+        err("successor_id", _("Hãy chọn đơn vị mới, hoặc nhập thông tin đơn vị mới."))
+    else:
+        spec = req.new_unit
+        code = clean_text(spec.code).upper()
+        if not code:
+            err("new_code", _("Hãy nhập mã của đơn vị mới."))
+        elif len(code) > 32:
+            err("new_code", _("Mã đơn vị dài tối đa 32 ký tự."))
+        else:
+            same = get_unit_by_code(session, code)
+            if same is not None:
+                err(
+                    "new_code",
+                    _(
+                        "Mã %(c)s đã có (đơn vị %(n)s). Hãy dùng mã khác, hoặc chọn “đơn vị đã có”.",
+                        c=code,
+                        n=same.name,
+                    ),
+                )
+        if not clean_text(spec.name):
+            err("new_name", _("Hãy nhập tên của đơn vị mới."))
+        if spec.kind not in UnitKind._value2member_map_:
+            err("new_kind", _("Hãy chọn khối của đơn vị mới."))
+        if spec.parent_id is not None:
+            new_parent = session.get(Unit, spec.parent_id)
+            if new_parent is None:
+                err("new_parent_id", _("Không tìm thấy đơn vị cấp trên đã chọn."))
+            elif new_parent.id in old_ids:
+                err("new_parent_id", _("Đơn vị cấp trên không thể là một đơn vị cũ (đơn vị này sẽ chấm dứt)."))
+            elif new_parent.valid_until is not None:
+                err("new_parent_id", _ended_message(new_parent))
+
+    ends = req.kind != "split" or req.end_old
+    children = []
+    if req.kind != "split" and olds:
+        children = _active_children(
+            session, list(old_ids), req.effective_on, exclude=successor.id if successor else None
+        )
+        if successor is not None:  # a sub-unit placed under its own descendant would make a loop
+            ancestors, up = set(), successor.parent
+            while up is not None and up.id not in ancestors:
+                ancestors.add(up.id)
+                up = up.parent
+            for child in children:
+                if child.id in ancestors:
+                    err(
+                        "successor_id",
+                        _("Đơn vị mới nằm dưới %(n)s, một đơn vị trực thuộc đơn vị cũ.", n=child.name),
+                    )
+    if errors:
+        raise SuccessionInvalid(errors)
+
+    from lms import optional_import
+    from lms.auth.models import Role, RoleAssignment
+
+    heads = list(
+        session.scalars(
+            select(RoleAssignment)
+            .where(RoleAssignment.role == Role.UNIT_HEAD, RoleAssignment.unit_id.in_(old_ids))
+            .order_by(RoleAssignment.unit_id, RoleAssignment.id)
+        )
+    )
+    assignments = []
+    courses = optional_import("courses.models")
+    if courses is not None:
+        from datetime import datetime
+
+        from lms.database import VN_TZ
+
+        today = datetime.now(VN_TZ).date()
+        assignments = list(
+            session.scalars(
+                select(courses.CourseAssignment)
+                .where(courses.CourseAssignment.unit_id.in_(old_ids), courses.CourseAssignment.due_on >= today)
+                .order_by(courses.CourseAssignment.due_on, courses.CourseAssignment.id)
+            )
+        )
+    return SuccessionPlan(
+        request=req,
+        olds=olds,
+        successor=successor,
+        new_parent=new_parent,
+        ending=olds if ends else [],
+        staff=staff_counts(session, list(old_ids)),
+        heads=heads,
+        assignments=assignments,
+        children=children,
+    )
+
+
+def apply_succession(session: Session, plan: SuccessionPlan, actor, ip: str = "") -> Unit:
+    """Write a planned change in the caller's transaction (flush only): the new unit, the succession
+    links, ended units, moved staff and sub-units, moved unit-head roles (when asked), an audit entry."""
+    from lms.auth.models import Role
+    from lms.auth.services import assign_role, audit, revoke_role
+
+    req = plan.request
+    successor = plan.successor
+    if successor is None:
+        spec = req.new_unit
+        successor = Unit(code=spec.code, name=spec.name, kind=UnitKind(spec.kind), parent_id=spec.parent_id)
+    record_succession(
+        session,
+        plan.olds,
+        successor,
+        req.effective_on,
+        kind=req.kind,
+        note=clean_text(req.note),
+        move_staff=plan.moves_staff,
+        end_predecessors=bool(plan.ending),
+    )
+    heads_moved = 0
+    if req.move_heads and req.kind != "split":
+        for assignment in list(plan.heads):
+            assign_role(session, actor, assignment.user, Role.UNIT_HEAD, successor, ip=ip)
+            revoke_role(session, actor, assignment, ip=ip)
+            heads_moved += 1
+    audit(
+        session,
+        actor,
+        f"unit.{req.kind}",
+        target=f"unit:{successor.id} {successor.code}",
+        details=(
+            f"from={','.join(u.code for u in plan.olds)} on={req.effective_on.isoformat()} "
+            f"ended={len(plan.ending)} staff_moved={plan.staff_total if plan.moves_staff else 0} "
+            f"subunits={len(plan.children)} heads_moved={heads_moved} note={clean_text(req.note)}"
+        ),
+        ip=ip,
+    )
+    session.flush()
+    return successor
