@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from lms.forms import choices
-from lms.org.models import Category, Level, Position
+from lms.org.models import SUCCESSION_KINDS, Category, Level, Position, UnitKind
 
 
 class ImportForm(FlaskForm):
@@ -42,3 +42,45 @@ class OfficialForm(FlaskForm):
         _l("Năm sinh"), validators=[Optional(), NumberRange(1930, 2015, _l("Năm sinh không hợp lý."))]
     )
     active = BooleanField(_l("Đang công tác"), default=True)
+
+
+class VNDateField(DateField):
+    """A date typed as ngày/tháng/năm (01/07/2025) or sent by a date picker (2025-07-01)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not " ".join(valuelist).strip():
+            self.data = None  # left empty: DataRequired says so
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Ngày không đúng dạng. Hãy nhập ngày/tháng/năm, ví dụ 01/07/2025.")) from None
+
+
+class UnitChangeForm(FlaskForm):
+    """Merger, split or rename of units (``lms.org.services.plan_succession`` checks the rest)."""
+
+    kind = RadioField(
+        _l("Loại thay đổi"),
+        choices=choices([(k, v) for k, v in SUCCESSION_KINDS.items()]),
+        default="merge",
+        validators=[DataRequired(_l("Hãy chọn loại thay đổi."))],
+    )
+    old_ids = SelectMultipleField(_l("Đơn vị cũ"), coerce=int, validate_choice=False)
+    successor_mode = RadioField(
+        _l("Đơn vị mới"),
+        choices=choices([("new", _l("Tạo đơn vị mới")), ("existing", _l("Đơn vị đã có"))]),
+        default="new",
+    )
+    successor_id = SelectField(_l("Chọn đơn vị đã có"), coerce=int, validate_choice=False, default=0)
+    new_code = StringField(_l("Mã đơn vị mới"), validators=[Optional(), Length(max=32)])
+    new_name = StringField(_l("Tên đơn vị mới"), validators=[Optional(), Length(max=255)])
+    new_kind = SelectField(_l("Khối của đơn vị mới"), choices=choices(UnitKind.choices()), default="xa")
+    new_parent_id = SelectField(_l("Trực thuộc (đơn vị cấp trên)"), coerce=int, validate_choice=False, default=0)
+    effective_on = VNDateField(_l("Ngày có hiệu lực"), validators=[InputRequired(_l("Hãy nhập ngày có hiệu lực."))])
+    note = StringField(_l("Ghi chú (số quyết định, nghị quyết)"), validators=[Optional(), Length(max=500)])
+    move_heads = BooleanField(_l("Chuyển quyền trưởng đơn vị sang đơn vị mới"))
+    end_old = BooleanField(_l("Đây là phần tách cuối cùng: đơn vị cũ chấm dứt hoạt động từ ngày có hiệu lực"))

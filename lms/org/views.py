@@ -4,6 +4,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
@@ -11,9 +12,21 @@ from lms.auth.permissions import can_view_official, can_view_unit, require
 from lms.extensions import db
 from lms.forms import choices
 from lms.org import imports
-from lms.org.forms import ImportForm, OfficialForm
-from lms.org.models import Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
-from lms.org.services import OfficialFilters, OrgError, officials_query, save_official, staff_counts, units_query
+from lms.org.forms import ImportForm, OfficialForm, UnitChangeForm
+from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
+from lms.org.services import (
+    NewUnitSpec,
+    OfficialFilters,
+    OrgError,
+    SuccessionInvalid,
+    SuccessionRequest,
+    apply_succession,
+    officials_query,
+    plan_succession,
+    save_official,
+    staff_counts,
+    units_query,
+)
 from lms.text import split_full_name
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -42,6 +55,120 @@ def units():
     page = db.paginate(units_query(q, kind), per_page=50, error_out=False)
     counts = staff_counts(db.session, [u.id for u in page.items])
     return render_template("org/units.html", page=page, q=q, kind=kind, counts=counts, kinds=UnitKind.choices())
+
+
+UNIT_CHOICES_SHOWN = 200  # checkboxes of old units listed at once; a text filter narrows a long list
+
+
+@bp.route("/units/changes", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def unit_changes():
+    """Merger, split, rename: the form -> a preview (nothing written) -> confirm (one transaction)."""
+    from datetime import datetime
+
+    from lms.database import VN_TZ
+
+    today = datetime.now(VN_TZ).date()
+    q = request.args.get("q", "").strip()[:200]
+    form = UnitChangeForm()
+    if request.method == "GET":
+        form.effective_on.data = today
+    active = db.session.scalars(units_query(on=today).where(Unit.valid_until.is_(None))).all()
+    unit_label = {u.id: f"{u.name} ({u.code})" for u in active}
+    form.successor_id.choices = choices([(0, _("— Chọn đơn vị —"))] + list(unit_label.items()))
+    form.new_parent_id.choices = choices([(0, _("(Không có)"))] + list(unit_label.items()))
+    listed = db.session.scalars(units_query(q, on=today).where(Unit.valid_until.is_(None))).all() if q else active
+    chosen = set(form.old_ids.data or [])
+    shown = list(listed[:UNIT_CHOICES_SHOWN])
+    shown += [u for u in active if u.id in chosen and u not in shown]
+    plan = digest = None
+    status = 200
+    if request.method == "POST":
+        form_ok = form.validate_on_submit()
+        if form.effective_on.data is not None:  # the date is needed to check the rest
+            try:
+                planned = plan_succession(db.session, _succession_request(form))
+            except SuccessionInvalid as exc:
+                for name, messages in exc.errors.items():
+                    getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+            else:
+                plan = planned if form_ok else None
+        if plan is not None:
+            digest = plan.digest()
+            if request.form.get("action") == "confirm":
+                if request.form.get("digest") != digest:
+                    flash(_("Thông tin đã thay đổi từ lúc xem trước. Hãy xem lại rồi xác nhận."), "error")
+                else:
+                    done = _confirm_unit_change(plan)
+                    if done is not None:
+                        return done
+                    plan = None
+        if plan is None:
+            status = 400
+        db.session.rollback()  # a preview writes nothing
+    history = db.paginate(
+        select(UnitSuccession).order_by(UnitSuccession.effective_on.desc(), UnitSuccession.id.desc()),
+        per_page=20,
+        error_out=False,
+    )
+    hidden = [
+        (k, v) for k, values in request.form.lists() if k not in ("csrf_token", "action", "digest") for v in values
+    ]
+    return render_template(
+        "org/unit_changes.html",
+        form=form,
+        q=q,
+        shown=shown,
+        listed_total=len(listed),
+        chosen=chosen,
+        plan=plan,
+        digest=digest,
+        hidden=hidden,
+        history=history,
+        kinds=SUCCESSION_KINDS,
+    ), status
+
+
+def _confirm_unit_change(plan):
+    """Write the previewed change and commit; ``None`` (error flashed, nothing written) on failure."""
+    try:
+        successor = apply_succession(db.session, plan, current_user, ip=request.remote_addr or "")
+        db.session.commit()
+    except (OrgError, IntegrityError) as exc:  # e.g. the same code saved meanwhile
+        db.session.rollback()
+        flash(str(exc) if isinstance(exc, OrgError) else _("Dữ liệu vừa bị thay đổi. Hãy xem trước lại."), "error")
+        return None
+    flash(
+        _(
+            "Đã ghi: %(kind)s, đơn vị mới %(n)s, hiệu lực từ %(d)s.",
+            kind=SUCCESSION_KINDS[plan.request.kind],
+            n=successor.name,
+            d=plan.request.effective_on.strftime("%d/%m/%Y"),
+        ),
+        "success",
+    )
+    return redirect(url_for("org.unit_detail", unit_id=successor.id))
+
+
+def _succession_request(form: UnitChangeForm) -> SuccessionRequest:
+    existing = form.successor_mode.data == "existing"
+    return SuccessionRequest(
+        kind=form.kind.data,
+        old_ids=[i for i in form.old_ids.data or [] if i],
+        effective_on=form.effective_on.data,
+        successor_id=(form.successor_id.data or None) if existing else None,
+        new_unit=None
+        if existing
+        else NewUnitSpec(
+            code=form.new_code.data or "",
+            name=form.new_name.data or "",
+            kind=form.new_kind.data or "",
+            parent_id=form.new_parent_id.data or None,
+        ),
+        note=form.note.data or "",
+        move_heads=bool(form.move_heads.data),
+        end_old=bool(form.end_old.data),
+    )
 
 
 @bp.get("/units/<int:unit_id>")

@@ -33,6 +33,7 @@ EXPECTED: dict[str, object] = {
     "auth.revoke_role": {"admin"},
     "auth.audit_log": {"admin"},
     "org.units": STAFF,
+    "org.unit_changes": STAFF,
     "org.unit_detail": MANAGERS,
     "org.officials": STAFF,
     "org.official_detail": ANY,
