@@ -324,3 +324,113 @@ def test_merged_staff_count_in_the_new_units_ranking_entry(client, session, prov
     assert "XA-A" not in after and "XA-B" not in after
     assert after["XA-HCMQ"].officials == 4 and after["XA-HCMQ"].participants == 1
     assert after["TB-C"].officials == 1  # the sub-unit is still ranked on its own
+
+
+def assert_no_loop(parents: dict[str, int | None]) -> None:
+    """Going up ``parent_id`` from any unit ends at the top."""
+    by_id = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
+    for start in by_id:
+        seen, up = set(), start
+        while up is not None:
+            assert up not in seen, f"loop through unit {up}: {parents}"
+            seen.add(up)
+            up = by_id[up]
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "successor", "placed_under"),
+    [
+        ("merge", "district", "b", None),  # Huyện Tam Đảo merges into its own commune: the commune has no parent left
+        ("rename", "a", "c", "district"),  # Xã Hợp Châu becomes its own sub-unit: that one moves up to the district
+    ],
+)
+def test_a_successor_whose_parent_ends_moves_to_that_parents_parent(
+    client, session, province, kind, old, successor, placed_under
+):
+    p = province
+    make_unit(session, code="XA-KHAC", name="Xã Đạo Trù", kind=UnitKind.XA, parent_id=p["district"].id)
+    session.commit()
+    data = {
+        "kind": kind,
+        "old_ids": [p[old].id],
+        "successor_mode": "existing",
+        "successor_id": p[successor].id,
+        "effective_on": ON,
+        "action": "preview",
+    }
+    preview, r = preview_and_confirm(client, data)
+    ended, above = p[old], p[placed_under] if placed_under else None
+    shown = re.sub(r"\s+", " ", preview.text)
+    where = f"chuyển sang trực thuộc {above.name}." if above else "không còn đơn vị cấp trên."
+    assert f"{p[successor].name} đang trực thuộc {ended.name} (sẽ chấm dứt) nên sẽ {where}" in shown
+    assert r.status_code == 302
+    db.session.rollback()
+    parents = {u.code: u.parent_id for u in session.scalars(select(Unit))}
+    assert parents[p[successor].code] == (above.id if above else None)
+    assert session.get(Unit, ended.id).valid_until == date(2025, 7, 1)
+    if old == "district":  # the district's other communes go under the successor, the health station stays
+        assert parents["XA-A"] == parents["XA-KHAC"] == p["b"].id and parents["TB-C"] == p["a"].id
+    else:
+        assert parents["XA-A"] == parents["XA-B"] == parents["XA-KHAC"] == p["district"].id
+    assert_no_loop(parents)
+    entry = session.scalar(select(AuditLog).where(AuditLog.action == f"unit.{kind}"))
+    assert f"successor_parent={above.code if above else '-'}" in entry.details
+
+
+def test_a_split_keeps_the_successors_parent(client, session, province):
+    """Only a merger or rename moves the successor: a split's unit may go on (more parts follow)."""
+    p = province
+    data = {
+        "kind": "split",
+        "old_ids": [p["a"].id],
+        "successor_mode": "existing",
+        "successor_id": p["c"].id,
+        "effective_on": ON,
+        "action": "preview",
+    }
+    preview, r = preview_and_confirm(client, data)
+    assert "sẽ chấm dứt) nên" not in preview.text and r.status_code == 302
+    db.session.rollback()
+    assert session.get(Unit, p["c"].id).parent_id == p["a"].id
+
+
+@pytest.mark.parametrize("mode", ["new", "existing"])
+def test_sub_units_are_never_placed_under_their_own_descendant(client, session, province, mode):
+    """A loop in ``parent_id`` is refused: here the successor sits (or would sit) under Xã Hợp Châu's sub-unit."""
+    p = province
+    below_c = make_unit(session, code="TO-C1", name="Tổ y tế thôn 1", kind=UnitKind.SU_NGHIEP, parent_id=p["c"].id)
+    session.commit()
+    # the district ends: its sub-unit Xã Hợp Châu is placed under the successor, which sits below Xã Hợp Châu
+    data = merge_form(p, old_ids=[p["district"].id])
+    if mode == "new":
+        data["new_parent_id"] = str(p["c"].id)
+        field = "new_parent_id"
+    else:
+        data.update(successor_mode="existing", successor_id=below_c.id)
+        field = "successor_id"
+    units_before = count(session, Unit)
+    for action in ("preview", "confirm"):
+        r = client.post(URL, data={**data, "action": action, "digest": "x"})
+        assert r.status_code == 400
+        assert f'id="{field}-error">Đơn vị mới nằm dưới Xã Hợp Châu, một đơn vị trực thuộc đơn vị cũ.</p>' in r.text
+        assert 'name="digest"' not in r.text
+    assert count(session, Unit) == units_before and count(session, UnitSuccession) == 0
+    assert session.get(Unit, p["a"].id).parent_id == p["district"].id
+
+
+@pytest.mark.parametrize("mode", ["new", "existing"])
+def test_record_succession_refuses_a_loop_itself(session, province, mode):
+    """The service checks too (the command line calls it without a preview); nothing is changed."""
+    from lms.org.services import OrgError
+
+    p = province
+    if mode == "new":
+        successor = Unit(code="XA-MOI", name="Xã Mới", kind=UnitKind.XA, parent_id=p["c"].id)
+    else:
+        successor = make_unit(session, code="TO-C1", name="Tổ y tế thôn 1", parent_id=p["c"].id)
+        session.commit()
+    with pytest.raises(OrgError, match="Đơn vị mới nằm dưới Xã Hợp Châu"):
+        record_succession(session, [p["district"]], successor, date(2025, 7, 1))
+    db.session.rollback()
+    assert session.get(Unit, p["a"].id).parent_id == p["district"].id
+    assert session.get(Unit, p["district"].id).valid_until is None

@@ -127,8 +127,10 @@ def record_succession(
 
     Predecessors stop being valid on ``effective_on`` but keep their history (a split ends its
     predecessor only with ``end_predecessors``, for the last part); a new successor starts then.
-    For a merger or rename, active staff move to the successor when ``move_staff``, and the active
-    sub-units of the predecessors are placed under the successor.
+    For a merger or rename, active staff move to the successor when ``move_staff``, the active
+    sub-units of the predecessors are placed under the successor, and a successor whose parent ends
+    is placed under the nearest ancestor that goes on (``successor_parent``). A change that would
+    make a loop in ``Unit.parent_id`` raises ``OrgError`` before anything is written.
     """
     if kind not in SUCCESSION_KINDS:
         raise OrgError(_("Loại thay đổi không hợp lệ."))
@@ -136,8 +138,19 @@ def record_succession(
         raise OrgError(_("Đơn vị mới không thể đồng thời là đơn vị cũ."))
     if end_predecessors is None:
         end_predecessors = kind != "split"
+    old_ids = [u.id for u in predecessors]
+    children, parent_id = [], successor.parent_id
+    if kind != "split":
+        children = _active_children(session, old_ids, effective_on, exclude=successor.id)
+        if end_predecessors:
+            above = successor_parent(session, successor, set(old_ids))
+            parent_id = above.id if above else None
+        loop = _first_ancestor_among(session, parent_id, children)
+        if loop is not None:
+            raise OrgError(_loop_message(loop))
     if successor.id is None:  # an existing successor keeps its own start date
         successor.valid_from = successor.valid_from or effective_on
+    successor.parent_id = parent_id
     save_unit(session, successor)
     links = []
     moved: list[Official] = []
@@ -153,17 +166,46 @@ def record_succession(
             for official in session.scalars(select(Official).where(Official.unit_id == old.id)):
                 official.unit_id = successor.id
                 moved.append(official)
-    if kind != "split":
-        children = _active_children(session, [u.id for u in predecessors], effective_on, exclude=successor.id)
-        for child in children:
-            child.parent_id = successor.id
-        if children:  # their staff now sit below the successor (assignments that include sub-units)
-            session.flush()
-            seen = {o.id for o in moved}
-            moved += [o for o in staff_below(session, [c.id for c in children]) if o.id not in seen]
+    for child in children:
+        child.parent_id = successor.id
+    if children:  # their staff now sit below the successor (assignments that include sub-units)
+        session.flush()
+        seen = {o.id for o in moved}
+        moved += [o for o in staff_below(session, [c.id for c in children]) if o.id not in seen]
     session.flush()
     notify_officials_changed(session, moved)
     return links
+
+
+def successor_parent(session: Session, successor: Unit, ending_ids: set[int]) -> Unit | None:
+    """Where a successor sits after a merger or rename: its parent, or, if that parent ends
+    (``ending_ids``), the nearest ancestor that goes on (None: no parent left). Never the successor
+    itself, even if old data holds a loop."""
+    seen = {successor.id}
+    parent_id = successor.parent_id
+    while parent_id is not None and parent_id not in seen:
+        parent = session.get(Unit, parent_id)
+        if parent is None or parent.id not in ending_ids:
+            return parent
+        seen.add(parent_id)
+        parent_id = parent.parent_id
+    return None
+
+
+def _first_ancestor_among(session: Session, parent_id: int | None, units: list[Unit]) -> Unit | None:
+    """The first of ``units`` met going up from ``parent_id``: placing it under the unit below would make a loop."""
+    by_id = {u.id: u for u in units}
+    seen: set[int] = set()
+    while parent_id is not None and parent_id not in seen:
+        if parent_id in by_id:
+            return by_id[parent_id]
+        seen.add(parent_id)
+        parent_id = session.scalar(select(Unit.parent_id).where(Unit.id == parent_id))
+    return None
+
+
+def _loop_message(child: Unit) -> str:
+    return _("Đơn vị mới nằm dưới %(n)s, một đơn vị trực thuộc đơn vị cũ.", n=child.name)
 
 
 def _active_children(session: Session, parent_ids: list[int], on: date, exclude: int | None = None) -> list[Unit]:
@@ -236,6 +278,7 @@ class SuccessionPlan:
     heads: list  # unit-head RoleAssignments on the old units
     assignments: list  # open course assignments aimed at the old units
     children: list[Unit]  # active sub-units placed under the successor
+    successor_move: tuple[Unit, Unit | None] | None = None  # (its parent that ends, where it goes instead)
 
     @property
     def moves_staff(self) -> bool:
@@ -271,6 +314,7 @@ class SuccessionPlan:
             tuple(sorted(a.id for a in self.heads)),
             tuple(sorted(a.id for a in self.assignments)),
             tuple(sorted(c.id for c in self.children)),
+            tuple(u.id if u else None for u in self.successor_move) if self.successor_move else None,
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
@@ -371,21 +415,22 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
 
     ends = req.kind != "split" or req.end_old
     children = []
+    successor_move = None
     if req.kind != "split" and olds:
         children = _active_children(
             session, list(old_ids), req.effective_on, exclude=successor.id if successor else None
         )
-        if successor is not None:  # a sub-unit placed under its own descendant would make a loop
-            ancestors, up = set(), successor.parent
-            while up is not None and up.id not in ancestors:
-                ancestors.add(up.id)
-                up = up.parent
-            for child in children:
-                if child.id in ancestors:
-                    err(
-                        "successor_id",
-                        _("Đơn vị mới nằm dưới %(n)s, một đơn vị trực thuộc đơn vị cũ.", n=child.name),
-                    )
+        if successor is not None:
+            parent_id = successor.parent_id
+            above = successor_parent(session, successor, old_ids)
+            if (above.id if above else None) != parent_id:
+                successor_move = (session.get(Unit, parent_id), above)
+                parent_id = above.id if above else None
+        else:
+            parent_id = new_parent.id if new_parent else None
+        loop = _first_ancestor_among(session, parent_id, children)  # a sub-unit under its own descendant
+        if loop is not None:
+            err("successor_id" if successor is not None else "new_parent_id", _loop_message(loop))
     if errors:
         raise SuccessionInvalid(errors)
 
@@ -424,6 +469,7 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
         heads=heads,
         assignments=assignments,
         children=children,
+        successor_move=successor_move,
     )
 
 
@@ -448,6 +494,10 @@ def apply_succession(session: Session, plan: SuccessionPlan, actor, ip: str = ""
         move_staff=plan.moves_staff,
         end_predecessors=bool(plan.ending),
     )
+    moved_to = ""
+    if plan.successor_move:
+        above = plan.successor_move[1]
+        moved_to = f" successor_parent={above.code if above else '-'}"
     heads_moved = 0
     if req.move_heads and req.kind != "split":
         for assignment in list(plan.heads):
@@ -462,7 +512,7 @@ def apply_succession(session: Session, plan: SuccessionPlan, actor, ip: str = ""
         details=(
             f"from={','.join(u.code for u in plan.olds)} on={req.effective_on.isoformat()} "
             f"ended={len(plan.ending)} staff_moved={plan.staff_total if plan.moves_staff else 0} "
-            f"subunits={len(plan.children)} heads_moved={heads_moved} note={clean_text(req.note)}"
+            f"subunits={len(plan.children)} heads_moved={heads_moved}{moved_to} note={clean_text(req.note)}"
         ),
         ip=ip,
     )
