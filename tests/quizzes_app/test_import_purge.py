@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import os
 import secrets
-import shutil
 import time
 from datetime import UTC, datetime
 
@@ -24,12 +23,17 @@ HOUR = 3600
 
 
 @pytest.fixture
-def folder(app):
-    """The app's upload folder, emptied (the instance folder is shared by a worker's tests)."""
+def folder(app, tmp_path, monkeypatch):
+    """An upload folder of this test's own: Flask's instance folder is the checkout's ``instance/``,
+    shared by both xdist workers and by a development server, so it is never emptied here."""
+    monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
     path = services.import_dir(app.instance_path)
-    shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return path
+
+
+def test_the_upload_folder_is_not_the_checkouts_instance_folder(folder, tmp_path):
+    assert folder.is_relative_to(tmp_path)
 
 
 def _upload_file(folder, age_hours: float, ext: str = "gift"):
