@@ -209,6 +209,7 @@ def test_split_explains_that_staff_move_by_an_import(client, session, province):
         ("duplicate_code", "Mã XA-B đã có (đơn vị Xã Minh Quang)."),
         ("bad_date", "Ngày không đúng dạng. Hãy nhập ngày/tháng/năm, ví dụ 01/07/2025."),
         ("no_date", "Hãy nhập ngày có hiệu lực."),
+        ("blank_date", "Hãy nhập ngày có hiệu lực."),
         ("no_name", "Hãy nhập tên của đơn vị mới."),
         ("two_olds_rename", "Chia tách hoặc đổi tên: chỉ chọn một đơn vị cũ."),
     ],
@@ -230,6 +231,8 @@ def test_errors_come_back_on_the_form_and_nothing_is_written(client, session, pr
         data["effective_on"] = "31/02/2025"
     elif case == "no_date":
         data["effective_on"] = ""
+    elif case == "blank_date":
+        data["effective_on"] = "   "
     elif case == "no_name":
         data["new_name"] = "  "
     elif case == "two_olds_rename":

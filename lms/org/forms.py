@@ -52,7 +52,8 @@ class VNDateField(DateField):
 
     def process_formdata(self, valuelist):
         if not " ".join(valuelist).strip():
-            self.data = None  # left empty: DataRequired says so
+            self.data = None  # left empty (or blanks): InputRequired says so
+            self.raw_data = []
             return
         try:
             super().process_formdata(valuelist)
