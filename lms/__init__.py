@@ -32,7 +32,14 @@ BLUEPRINT_PACKAGES = (
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # ``INSTANCE_DIR`` (tests, benchmarks) moves the whole instance folder: uploads, course media,
+    # certificates, the generated secret key; otherwise Flask's default (``instance/`` of the checkout)
+    instance_dir = (config or {}).get("INSTANCE_DIR")
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(Path(instance_dir).resolve()) if instance_dir else None,
+    )
     app.config.update(load_config(Path(app.instance_path), config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
