@@ -277,31 +277,17 @@ def _has_bit(bits, topic: str):
     return case((bits.op("&")(TOPIC_BITS[topic]) != 0, 1), else_=0)
 
 
-def figure_columns(per, topics: tuple[str, ...]):
-    """Outer aggregate columns shared by the ranking and the breakdowns."""
+def figure_columns(part, n_best, sum_best, covered: dict[str, object]):
+    """Outer aggregate columns shared by the ranking and the breakdowns, over one row per official:
+    ``part`` 0/1, ``n_best`` and ``sum_best`` of their best scores, ``covered[topic]`` 1 when they hold
+    a valid certificate of it (each NULL for an official without records)."""
     return [
         func.count(Official.id).label("officials"),
-        func.coalesce(func.sum(per.c.part), 0).label("participants"),
-        (func.sum(per.c.sum_best) / func.nullif(func.sum(per.c.n_best), 0)).label("avg_best"),
-        func.sum(per.c.n_best).label("n_best"),
-        func.sum(per.c.sum_best).label("sum_best"),
-        *[func.coalesce(func.sum(_has_bit(per.c.cert_bits, t)), 0).label(f"cov_{t}") for t in topics],
-    ]
-
-
-def summary_columns(today: date, topics: tuple[str, ...]):
-    """The same outer aggregate columns from the per-official summaries (no inner GROUP BY)."""
-    s = CompetencySummary
-    return [
-        func.count(Official.id).label("officials"),
-        func.coalesce(func.sum(s.participated), 0).label("participants"),
-        (func.sum(s.sum_best) / func.nullif(func.sum(s.n_best), 0)).label("avg_best"),
-        func.sum(s.n_best).label("n_best"),
-        func.sum(s.sum_best).label("sum_best"),
-        *[
-            func.coalesce(func.sum(case((cert_until_column(t) >= today, 1), else_=0)), 0).label(f"cov_{t}")
-            for t in topics
-        ],
+        func.coalesce(func.sum(part), 0).label("participants"),
+        (func.sum(sum_best) / func.nullif(func.sum(n_best), 0)).label("avg_best"),
+        func.sum(n_best).label("n_best"),
+        func.sum(sum_best).label("sum_best"),
+        *[func.coalesce(func.sum(expr), 0).label(f"cov_{t}") for t, expr in covered.items()],
     ]
 
 
@@ -316,11 +302,14 @@ def figures_query(
     ``use_summaries=False`` forces the second way (the tests compare both)."""
     topics = (filters.topic,) if filters.topic else TOPICS
     if use_summaries and not record_conditions(filters):
-        columns = summary_columns(today, topics)
+        s = CompetencySummary
+        covered = {t: case((cert_until_column(t) >= today, 1), else_=0) for t in topics}
+        columns = figure_columns(s.participated, s.n_best, s.sum_best, covered)
         source, on = CompetencySummary, CompetencySummary.official_id == Official.id
     else:
         per = per_official(filters, today, topics, unit_id)
-        columns = figure_columns(per, topics)
+        covered = {t: _has_bit(per.c.cert_bits, t) for t in topics}
+        columns = figure_columns(per.c.part, per.c.n_best, per.c.sum_best, covered)
         source, on = per, per.c.oid == Official.id
     query = (
         select(*group_cols, *columns)

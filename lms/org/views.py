@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
@@ -30,6 +31,9 @@ from lms.org.services import (
 from lms.text import split_full_name
 
 bp = Blueprint("org", __name__, url_prefix="/org")
+
+# a history row shows both units: loaded with the rows, not one lookup per row
+_SUCCESSION_UNITS = (joinedload(UnitSuccession.predecessor), joinedload(UnitSuccession.successor))
 
 
 def _filters_from_args() -> OfficialFilters:
@@ -107,7 +111,9 @@ def unit_changes():
             status = 400
         db.session.rollback()  # a preview writes nothing
     history = db.paginate(
-        select(UnitSuccession).order_by(UnitSuccession.effective_on.desc(), UnitSuccession.id.desc()),
+        select(UnitSuccession)
+        .options(*_SUCCESSION_UNITS)
+        .order_by(UnitSuccession.effective_on.desc(), UnitSuccession.id.desc()),
         per_page=20,
         error_out=False,
     )
@@ -180,9 +186,9 @@ def unit_detail(unit_id: int):
     filters.unit_id = unit.id
     page = db.paginate(officials_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
     history = db.session.scalars(
-        select(UnitSuccession).where(
-            (UnitSuccession.predecessor_id == unit.id) | (UnitSuccession.successor_id == unit.id)
-        )
+        select(UnitSuccession)
+        .options(*_SUCCESSION_UNITS)
+        .where((UnitSuccession.predecessor_id == unit.id) | (UnitSuccession.successor_id == unit.id))
     ).all()
     return render_template(
         "org/unit_detail.html",
