@@ -32,6 +32,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.database import VN_TZ, utcnow
 from lms.extensions import db
+from lms.inputs import db_int
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official
 from lms.topics import Topic
@@ -263,7 +264,7 @@ def autosave(attempt_id: int):
     attempt = _load_own_attempt(attempt_id)
     if not CsrfForm().validate_on_submit():
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400
-    slot_no = request.form.get("slot", type=int)
+    slot_no = request.form.get("slot", type=db_int)
     slot = services.get_slot(attempt, slot_no) if slot_no is not None else None
     if slot is None:
         return jsonify(ok=False, message=_("Không có câu hỏi này trong bài làm.")), 400
@@ -371,7 +372,7 @@ BANK_STATUSES = {"active": _l("Đang dùng"), "archived": _l("Đã lưu trữ")}
 def bank():
     topic = request.args.get("topic", "")
     topic = topic if topic in {t.value for t in Topic} else ""
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=db_int)
     q = request.args.get("q", "").strip()[:200]
     status = request.args.get("status", "active")
     status = status if status in BANK_STATUSES else "active"
@@ -621,7 +622,7 @@ def import_template(ext: str):
 def export_gift():
     topic = request.args.get("topic", "")
     topic = topic if topic in {t.value for t in Topic} else None
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=db_int)
     text = services.export_questions(db.session, topic, category_id)
     name = f"cau-hoi-{topic or 'tat-ca'}{'-' + str(category_id) if category_id else ''}.gift"
     return Response(text, mimetype="text/plain", headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -724,7 +725,7 @@ def save_draws(quiz_id: int):
     for key, value in request.form.items():
         if key.startswith("count-") and key[6:].isdecimal():
             try:
-                wanted[int(key[6:])] = max(0, min(500, int(value or 0)))
+                wanted[db_int(key[6:])] = max(0, min(500, int(value or 0)))
             except ValueError:
                 flash(_("Số câu phải là số nguyên."), "error")
                 return redirect(url_for("quizzes.quiz_settings", quiz_id=quiz.id))
