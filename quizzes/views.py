@@ -518,10 +518,6 @@ def _parse_upload(data: bytes, ext: str) -> gift.GiftResult:
     return services.parse_question_file(data, ext)
 
 
-def _import_errors(result: gift.GiftResult, topic: Topic) -> list:
-    return result.errors or services.validate_questions(result.questions, topic)
-
-
 @bp.route("/bank/import", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_questions():
@@ -543,20 +539,32 @@ def import_questions():
             return redirect(url_for("quizzes.import_questions"))
         topic = Topic(confirm.topic.data)
         result = _parse_upload(data, path.suffix[1:])
-        try:
-            summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
-        except services.QuestionImportError as exc:
-            db.session.rollback()
-            errors = exc.errors
+        if result.unsupported and not confirm.skip_unsupported.data:
+            plan = services.plan_import(db.session, result.questions, topic)
+            errors = plan.errors
+            if not errors:
+                file_error = _(
+                    "Tệp có %(n)d câu hỏi loại chưa hỗ trợ. Hãy đánh dấu ô «Bỏ qua...» dưới danh sách "
+                    "các câu ấy rồi bấm Xác nhận lại. Chưa ghi câu hỏi nào.",
+                    n=len(result.unsupported),
+                )
+                preview = _preview(result, plan)  # fmt: skip
         else:
-            db.session.commit()
-            path.unlink(missing_ok=True)
-            flash(
-                _("Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi.",
-                  c=summary.created, u=summary.updated, s=summary.unchanged),
-                "success",
-            )  # fmt: skip
-            return redirect(url_for("quizzes.bank", topic=topic.value))
+            try:
+                summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
+            except services.QuestionImportError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                path.unlink(missing_ok=True)
+                flash(
+                    _("Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi, bỏ qua %(k)d câu "
+                      "loại chưa hỗ trợ.", c=summary.created, u=summary.updated, s=summary.unchanged,
+                      k=len(result.unsupported)),
+                    "success",
+                )  # fmt: skip
+                return redirect(url_for("quizzes.bank", topic=topic.value))
     elif form.validate_on_submit():
         _purge_old_uploads()
         upload = form.file.data
@@ -568,7 +576,8 @@ def import_questions():
         except ValueError as exc:
             file_error = str(exc)
         else:
-            errors = _import_errors(result, topic)
+            plan = None if result.errors else services.plan_import(db.session, result.questions, topic)
+            errors = result.errors or plan.errors
             if not errors and not result.questions:
                 file_error = _(
                     "Không tìm thấy câu hỏi nào nhập được trong tệp. Hãy kiểm tra tệp đúng định dạng GIFT "
@@ -578,7 +587,7 @@ def import_questions():
                 token = f"{secrets.token_hex(16)}.{ext}"
                 (_import_dir() / token).write_bytes(data)
                 confirm = ImportConfirmForm(formdata=None, token=token, topic=topic.value)
-                preview = _preview(result)
+                preview = _preview(result, plan)
     refused = bool(errors or file_error or form.errors)  # the same page and report, a status scripts can test
     return render_template(
         "quizzes/import.html",
@@ -592,14 +601,15 @@ def import_questions():
     ), (400 if refused else 200)
 
 
-def _preview(result: gift.GiftResult) -> dict:
+def _preview(result: gift.GiftResult, plan: services.ImportPlan) -> dict:
     by_category: dict[str, int] = {}
     by_type: dict[str, int] = {}
     for question in result.questions:
         by_category[question.category or "—"] = by_category.get(question.category or "—", 0) + 1
         by_type[qtypes.get_type(question.qtype).label] = by_type.get(qtypes.get_type(question.qtype).label, 0) + 1
     return {"count": len(result.questions), "by_category": by_category, "by_type": by_type,
-            "unsupported": result.unsupported, "questions": result.questions[:200]}  # fmt: skip
+            "unsupported": result.unsupported, "warnings": result.warnings, "plan": plan,
+            "listed": plan.items[:200]}  # fmt: skip
 
 
 @bp.get("/bank/import/template.<any(csv, xlsx):ext>")
