@@ -249,7 +249,6 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         LMS_ENV="production",
         SECRET_KEY=SECRET,
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
-        LMS_LOGIN_LIMIT_IP="100000 per 15 minutes",  # every simulated official comes from 127.0.0.1
     )
     args = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--worker-connections", "4000", "--timeout", "60",

@@ -15,6 +15,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import inputs
 from lms.config import load_config
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path), config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -67,6 +69,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.cli.add_command(lms_cli)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, the client is the address the nearest of them adds
+    to X-Forwarded-For (and the scheme its X-Forwarded-Proto): login throttling, the certificate
+    check's limit and the audit log then see each official, not the proxy. Values a client puts in
+    those headers itself are further left and ignored; with 0 (the default) the headers are ignored."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def optional_import(name: str):

@@ -17,6 +17,16 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(name: str, default: int, what: str) -> int:
+    """A whole number >= 0 from the environment, or a ``ConfigError`` that says what it is for."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdecimal():
+        raise ConfigError(f"{name}={raw!r}: expected {what} (a whole number, 0 or more).")
+    return int(raw)
+
+
 def _secret_key(env: str, instance_path: Path) -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
@@ -108,8 +118,11 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": True,
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_PER_IP": os.environ.get("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes"),
+        # failed logins in 15 minutes before the account, or the client address, waits (lms/auth/services.py)
+        "LOGIN_MAX_FAILURES_ACCOUNT": _count("LMS_LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account"),
+        "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
+        # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
+        "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
         "PROVINCE_NAME": os.environ.get("LMS_PROVINCE_NAME", "Vĩnh Phúc"),
         "PER_PAGE": 25,

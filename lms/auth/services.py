@@ -7,9 +7,17 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
-from lms.auth.models import AuditLog, LoginFailure, Role, RoleAssignment, User
+from lms.auth.models import (
+    AuditLog,
+    LoginFailure,
+    Role,
+    RoleAssignment,
+    User,
+    dummy_password_hash,
+    verify_password,
+)
 from lms.database import utcnow
 from lms.org.models import Unit
 from lms.text import clean_text
@@ -46,14 +54,30 @@ def find_user_by_login(session: Session, login: str) -> User | None:
     login = clean_text(login).lower()
     if not login:
         return None
+    # one statement whether an account matches or not (roles are read later, if the password is right)
     return session.scalars(
-        select(User).where(or_(func.lower(User.username) == login, func.lower(User.email) == login))
+        select(User)
+        .options(lazyload(User.roles))
+        .where(or_(func.lower(User.username) == login, func.lower(User.email) == login))
     ).first()
 
 
 # -- throttling ------------------------------------------------------------------------------------
-def _failure_keys(login: str, ip: str) -> tuple[str, str]:
-    return f"account:{clean_text(login).lower()}", f"ip:{ip}"
+# Failed logins are counted twice: per account (5 in 15 minutes by default) and per client address
+# (30). Only failures count: a right password takes its own rows back, and an attempt refused for
+# the limit is not a failure. The address is the real client's once ``LMS_TRUSTED_PROXIES`` says how
+# many reverse proxies stand in front (``ProxyFix`` in the app factory); without it, every official
+# behind one proxy would share one counter.
+def account_key(user: User | None, login: str) -> str:
+    """The per-account counter's key: the account, however it was named (username or e-mail), so
+    both spellings share one limit; for a login that matches no account, the text typed."""
+    if user is not None:
+        return f"account:{user.id}"
+    return f"login:{clean_text(login).lower()[:250]}"
+
+
+def _ip_key(ip: str) -> str:
+    return f"ip:{ip}"
 
 
 def failures_since(session: Session, key: str, since: datetime) -> int:
@@ -67,23 +91,20 @@ class ThrottleLimits:
     window: timedelta = FAILURE_WINDOW
 
 
-def is_throttled(
-    session: Session, login: str, ip: str, now: datetime, limits: ThrottleLimits, pending: int = 0
-) -> bool:
-    """Whether the failures before this attempt reach a limit; ``pending``: rows of this attempt
-    already recorded (and so counted) by ``record_failure``."""
-    account_key, ip_key = _failure_keys(login, ip)
+def is_throttled(session: Session, key: str, ip: str, now: datetime, limits: ThrottleLimits, pending: int = 0) -> bool:
+    """Whether the failures before this attempt reach a limit, for the account counter ``key``
+    (``account_key``) or the address; ``pending``: rows of this attempt already recorded (and so
+    counted) by ``record_failure``."""
     since = now - limits.window
     return (
-        failures_since(session, account_key, since) - pending >= limits.per_account
-        or failures_since(session, ip_key, since) - pending >= limits.per_ip
+        failures_since(session, key, since) - pending >= limits.per_account
+        or failures_since(session, _ip_key(ip), since) - pending >= limits.per_ip
     )
 
 
-def record_failure(session: Session, login: str, ip: str, now: datetime) -> list[int]:
-    """Record a failed attempt (account and IP); returns the ids of the two rows."""
-    account_key, ip_key = _failure_keys(login, ip)
-    rows = [LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)]
+def record_failure(session: Session, key: str, ip: str, now: datetime) -> list[int]:
+    """Record a failed attempt (account counter ``key`` and address); returns the ids of the two rows."""
+    rows = [LoginFailure(key=key, at=now), LoginFailure(key=_ip_key(ip), at=now)]
     session.add_all(rows)
     session.flush()
     # keep the table small
@@ -110,18 +131,25 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
     theirs, so no more than ``limits.per_account`` of them reach the password check (counting
     first, then recording, let them all through). The row is taken back when the attempt is
     refused for the limit (a refused attempt is not a failure) or the password is right.
+
+    A login that matches no account costs the same as one that does: one password check, against a
+    hash with the same parameters (``dummy_password_hash``), and the same queries.
     """
+    user = find_user_by_login(session, login)
+    key = account_key(user, login)
+    # read before the commit below (which expires the account): from here on, a known and an unknown
+    # login run the same statements and one password check each
+    password_hash = user.password_hash if user is not None else dummy_password_hash()
+    active = user is not None and user.active
     # the ids are read before the commit: a parallel success may delete the rows
-    attempt_ids = record_failure(session, login, ip, now)
+    attempt_ids = record_failure(session, key, ip, now)
     session.commit()
-    if is_throttled(session, login, ip, now, limits, pending=1):
+    if is_throttled(session, key, ip, now, limits, pending=1):
         session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         raise _throttled_error(limits)
-    user = find_user_by_login(session, login)
-    if user is None or not user.check_password(password) or not user.active:
+    if not verify_password(password_hash, password) or not active:
         raise ServiceError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
-    account_key, _ip_key = _failure_keys(login, ip)
-    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == account_key, LoginFailure.id.in_(attempt_ids))))
+    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == key, LoginFailure.id.in_(attempt_ids))))
     user.last_login_at = now
     return user
 

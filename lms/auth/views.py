@@ -10,7 +10,7 @@ from lms.auth.access import login_required, public, roles_required, safe_next_ur
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
 from lms.database import utcnow
-from lms.extensions import db, limiter
+from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.text import fold
 
@@ -18,6 +18,7 @@ bp = Blueprint("auth", __name__)
 
 
 def client_ip() -> str:
+    """The client's address: the real one behind ``LMS_TRUSTED_PROXIES`` proxies (ProxyFix)."""
     return request.remote_addr or ""
 
 
@@ -31,7 +32,6 @@ def _throttle_limits() -> services.ThrottleLimits:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))

@@ -31,9 +31,16 @@ def free_port() -> int:
 
 class Server:
     def __init__(
-        self, url: str, workers: int = 1, threads: int = 2, log_dir: Path | None = None, access_log: bool = False
+        self,
+        url: str,
+        workers: int = 1,
+        threads: int = 2,
+        log_dir: Path | None = None,
+        access_log: bool = False,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.url, self.workers, self.threads = url, workers, threads
+        self.extra_env = dict(env or {})
         self.log_dir = log_dir or Path(os.environ.get("TMPDIR", "/tmp"))
         self.access_log = access_log
         self.proc: subprocess.Popen | None = None
@@ -52,6 +59,7 @@ class Server:
             SECRET_KEY=SECRET,
             LMS_SECURE_COOKIES="0",
             LMS_DEMO="0",
+            **self.extra_env,
         )
         env.pop("FLASK_APP", None)
         self.log = self.log_dir / f"gunicorn-{self.port}.log"
