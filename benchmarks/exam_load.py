@@ -144,7 +144,7 @@ def populate(url: str, n: int, viewers: int) -> dict:
 
     from courses.models import Enrolment
     from lms import create_app
-    from lms.auth.models import Role, RoleAssignment, User
+    from lms.auth.models import LoginSession, Role, RoleAssignment, User
     from lms.database import utcnow
     from lms.extensions import db
     from lms.org.models import Official, Unit
@@ -189,15 +189,18 @@ def populate(url: str, n: int, viewers: int) -> dict:
                 "password_hash": probe.password_hash,
                 "official_id": row.id,
                 "must_change_password": False,
-                "session_token": f"{i:032x}",
                 "preferences": {},
                 "created_at": now,
             }
             for i, row in enumerate(rows)
         ]
         s.execute(insert(User), users)
+        user_ids = s.scalars(select(User.id).where(User.username.like("bench%")).order_by(User.username)).all()
+        sessions = [{"user_id": uid, "token": f"{uid:032x}", "created_at": now} for uid in user_ids]
+        s.execute(insert(LoginSession), sessions)  # one login session each, named in the signed cookie
         user_rows = s.execute(
-            select(User.id, User.username, User.session_token, User.official_id)
+            select(User.id, User.username, LoginSession.token, User.official_id)
+            .join(LoginSession, LoginSession.user_id == User.id)
             .where(User.username.like("bench%"))
             .order_by(User.username)
         ).all()
@@ -220,7 +223,7 @@ def populate(url: str, n: int, viewers: int) -> dict:
         serializer = app.session_interface.get_signing_serializer(app)
 
         def cookie(u) -> str:
-            return serializer.dumps({"_user_id": f"{u.id}:{u.session_token}", "_fresh": True})
+            return serializer.dumps({"_user_id": f"{u.id}:{u.token}", "_fresh": True})
 
         out = {
             "quiz_id": quiz.id,

@@ -168,15 +168,12 @@ def _user_load_options() -> tuple:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from lms.auth.models import User
+    from lms.auth.services import load_session_user
+    from lms.database import utcnow
 
-    try:
-        raw_id, token = user_id.split(":", 1)
-        # one query for the account, its roles and its official (every page shows the name), not three
-        user = db.session.get(User, int(raw_id), options=_user_load_options())
-    except (ValueError, TypeError):
-        return None
-    if user is None or user.session_token != token or not user.active:
+    # one query for the login session, the account, its roles and its official (every page shows the name)
+    user = load_session_user(db.session, user_id, utcnow(), _user_load_options())
+    if user is None or not user.active:
         return None
     if user.is_demo and not current_app.config["DEMO_MODE"]:
         return None  # demo mode turned off: existing demo sessions end too, not only new logins

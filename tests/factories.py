@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 
 from lms.auth.models import Role, User
-from lms.auth.services import assign_role, create_user
+from lms.auth.services import assign_role, create_user, start_session
+from lms.database import utcnow
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import save_official, save_unit
 
@@ -61,7 +62,12 @@ def make_user(session, role: Role = Role.OFFICIAL, unit: Unit | None = None, *, 
 
 
 def login_as(client, user: User) -> None:
-    """Log the test client in as ``user`` without going through the form."""
+    """Log the test client in as ``user`` without going through the form: a new login session
+    (committed), named in the client's cookie."""
+    from lms.extensions import db
+
+    login = start_session(db.session, user, utcnow())
+    db.session.commit()
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = login.login_id
         sess["_fresh"] = True

@@ -102,7 +102,6 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
-    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -114,10 +113,15 @@ class User(UserMixin, db.Model):
         foreign_keys="RoleAssignment.user_id",
     )
 
-    # Flask-Login: the id in the session carries a per-account token, so a password change or a
-    # "log out everywhere" invalidates every other session.
+    # The login session this object was loaded for (or just started), set by the user loader and by
+    # ``start_session``; not a column.
+    login_session = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login: what the session cookie carries, ``<user id>:<login session token>``."""
+        if self.login_session is None:
+            raise RuntimeError("no login session for this account: start one with auth.services.start_session")
+        return self.login_session.login_id
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -128,9 +132,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return verify_password(self.password_hash, password)
-
-    def rotate_session_token(self) -> None:
-        self.session_token = secrets.token_hex(16)
 
     # -- roles -----------------------------------------------------------------------------------
     def has_role(self, role: Role) -> bool:
@@ -161,6 +162,25 @@ class User(UserMixin, db.Model):
 
     def pref(self, key: str, default=None):
         return (self.preferences or {}).get(key, default)
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. The session cookie names it (``login_id``); deleting the row ends that
+    browser's session only (logout), deleting every row of an account ends them all ("log out
+    everywhere", a password change). Other ways of logging in (single sign-on...) start one the same way."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def login_id(self) -> str:
+        return f"{self.user_id}:{self.token}"
 
 
 class RoleAssignment(db.Model):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, lazyload
 from lms.auth.models import (
     AuditLog,
     LoginFailure,
+    LoginSession,
     Role,
     RoleAssignment,
     User,
@@ -24,6 +25,8 @@ from lms.text import clean_text
 
 MIN_PASSWORD_LENGTH = 8
 FAILURE_WINDOW = timedelta(minutes=15)
+# a login session older than this ends (and its row is removed at a later login)
+SESSION_MAX_AGE = timedelta(days=30)
 
 
 class ServiceError(ValueError):
@@ -154,6 +157,67 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
     return user
 
 
+# -- login sessions --------------------------------------------------------------------------------
+def start_session(session: Session, user: User, now: datetime) -> LoginSession:
+    """A new login session for one browser (after the password, or any other way of logging in);
+    ``user.get_id()`` then names it for Flask-Login's cookie."""
+    login = LoginSession(user_id=user.id, created_at=now)
+    session.add(login)
+    session.flush()
+    session.execute(delete(LoginSession).where(LoginSession.created_at < now - SESSION_MAX_AGE))
+    user.login_session = login
+    return login
+
+
+def load_session_user(session: Session, login_id: str, now: datetime, options=()) -> User | None:
+    """The account of a live login session named ``<user id>:<token>`` (the cookie), or None; one
+    query. The account comes back with ``login_session`` set."""
+    raw_id, _sep, token = login_id.partition(":")
+    if not raw_id.isdecimal() or not token:
+        return None
+    row = (
+        session.execute(
+            select(User, LoginSession)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                User.id == int(raw_id),
+                LoginSession.token == token,
+                LoginSession.created_at >= now - SESSION_MAX_AGE,
+            )
+            .options(*options)
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
+        return None
+    user, login = row
+    user.login_session = login
+    return user
+
+
+def end_session(session: Session, login: LoginSession | None) -> None:
+    """Log out one browser: its cookie no longer names a session, even replayed."""
+    if login is not None:
+        session.execute(delete(LoginSession).where(LoginSession.id == login.id))
+
+
+def end_all_sessions(session: Session, user: User) -> int:
+    """Log the account out everywhere (every browser, this one included); returns how many ended."""
+    return session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount or 0
+
+
+def open_sessions(session: Session, user: User, now: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LoginSession.user_id == user.id, LoginSession.created_at >= now - SESSION_MAX_AGE
+            )
+        )
+        or 0
+    )
+
+
 def validate_new_password(user: User, new_password: str, confirm: str) -> None:
     if new_password != confirm:
         raise ServiceError(_("Hai lần nhập mật khẩu mới không giống nhau."))
@@ -166,13 +230,15 @@ def validate_new_password(user: User, new_password: str, confirm: str) -> None:
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str, ip: str = "") -> None:
+    """Set a new password and end every login session of the account (whoever knew the old password
+    is logged out); the caller starts a new one for the browser that changed it."""
     if not user.check_password(current):
         raise ServiceError(_("Mật khẩu hiện tại không đúng."))
     validate_new_password(user, new, confirm)
     user.set_password(new)
     user.must_change_password = False
-    user.rotate_session_token()  # other sessions of this account end
-    audit(session, user, "password.change", target=f"user:{user.id}", ip=ip)
+    ended = end_all_sessions(session, user)
+    audit(session, user, "password.change", target=f"user:{user.id}", details=f"sessions ended={ended}", ip=ip)
 
 
 # -- roles -----------------------------------------------------------------------------------------
@@ -208,7 +274,7 @@ def assign_role(
     else:
         result = RoleAssignment(role=role, unit_id=unit.id if unit else None, scope=scope, granted_by_id=actor.id)
         user.roles.append(result)
-    user.rotate_session_token()
+    end_all_sessions(session, user)  # a change of rights ends the account's open sessions
     audit(
         session,
         actor,
@@ -224,7 +290,7 @@ def assign_role(
 def revoke_role(session: Session, actor: User, assignment: RoleAssignment, ip: str = "") -> None:
     user = assignment.user
     user.roles.remove(assignment)
-    user.rotate_session_token()
+    end_all_sessions(session, user)  # a change of rights ends the account's open sessions
     audit(
         session,
         actor,

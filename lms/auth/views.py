@@ -56,6 +56,7 @@ def login():
                 session.clear()  # a fresh session at login
                 if prefs and not user.preferences:
                     user.preferences = prefs
+                services.start_session(db.session, user, utcnow())
                 login_user(user)
                 services.audit(db.session, user, "login", target=f"user:{user.id}", ip=client_ip())
                 db.session.commit()
@@ -71,12 +72,27 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    user = current_user._get_current_object()
-    user.rotate_session_token()  # invalidates the cookie even if replayed
+    """This browser only: an exam open on another device or in another browser goes on."""
+    services.end_session(db.session, current_user.login_session)  # the cookie is dead, even replayed
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Every browser and device of this account, this one included (offered on the password page)."""
+    user = current_user._get_current_object()
+    ended = services.end_all_sessions(db.session, user)
+    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
+                   ip=client_ip())  # fmt: skip
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất trên mọi thiết bị, kể cả máy này."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -93,11 +109,15 @@ def change_password():
             db.session.rollback()
             error = str(exc)
         else:
+            services.start_session(db.session, user, utcnow())  # every session ended; this browser goes on
             db.session.commit()
-            login_user(user)  # the session token changed; keep this browser logged in
-            flash(_("Đã đổi mật khẩu."), "success")
+            login_user(user)
+            flash(_("Đã đổi mật khẩu. Các máy khác đang đăng nhập tài khoản này đã được đăng xuất."), "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/change_password.html", form=form, error=error), 400 if error else 200
+    sessions = services.open_sessions(db.session, current_user, utcnow())
+    return render_template("auth/change_password.html", form=form, error=error, sessions=sessions), (
+        400 if error else 200
+    )
 
 
 # -- administration: roles and audit ---------------------------------------------------------------

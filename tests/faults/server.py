@@ -126,12 +126,19 @@ class Server:
 
 
 def session_cookie(user) -> str:
-    """A Flask session cookie logging ``user`` in, signed with the server's key."""
+    """A Flask session cookie logging ``user`` in (a new login session, committed), signed with the
+    server's key."""
     from flask import Flask
 
+    from lms.auth.services import start_session
+    from lms.database import utcnow
+    from lms.extensions import db
+
+    login_id = start_session(db.session, user, utcnow()).login_id
+    db.session.commit()
     signer = Flask("cookie")
     signer.secret_key = SECRET
-    return signer.session_interface.get_signing_serializer(signer).dumps({"_user_id": user.get_id(), "_fresh": True})
+    return signer.session_interface.get_signing_serializer(signer).dumps({"_user_id": login_id, "_fresh": True})
 
 
 class Browser(requests.Session):
