@@ -11,6 +11,11 @@ class ConfigError(RuntimeError):
     """Raised when the environment cannot produce a safe configuration."""
 
 
+# Flask signs the session cookie with SECRET_KEY (HMAC-SHA1 via itsdangerous): a short or guessable key
+# lets anyone who guesses it sign a cookie for any account
+MIN_SECRET_KEY_BYTES = 32
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -99,9 +104,16 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     production = env == "production"
+    secret_key = overrides.get("SECRET_KEY") or _secret_key(env, instance_path)
+    if production and len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is {len(secret_key.encode())} bytes long; production (LMS_ENV=production) needs at least "
+            f"{MIN_SECRET_KEY_BYTES} random bytes. Make one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     cfg = {
         "LMS_ENV": env,
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
