@@ -253,7 +253,8 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         SECRET_KEY=SECRET,
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
     )
-    args = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+    args = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--worker-connections", "4000", "--timeout", "60",
             "--log-level", "warning", "wsgi:app"]  # fmt: skip
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,

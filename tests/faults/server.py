@@ -65,6 +65,8 @@ class Server:
         self.log = self.log_dir / f"gunicorn-{self.port}.log"
         args = [
             str(ROOT / ".venv/bin/gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),  # the recommended configuration (no Server header)
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
