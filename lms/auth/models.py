@@ -117,6 +117,18 @@ class User(UserMixin, db.Model):
     # ``start_session``; not a column.
     login_session = None
 
+    # the same account (Flask-Login's UserMixin compares ``get_id()``, which names a login session here)
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__  # as UserMixin's (defining __eq__ would otherwise remove it)
+
     def get_id(self) -> str:
         """Flask-Login: what the session cookie carries, ``<user id>:<login session token>``."""
         if self.login_session is None:

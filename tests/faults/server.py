@@ -131,13 +131,16 @@ def session_cookie(user) -> str:
     """A Flask session cookie logging ``user`` in (a new login session, committed), signed with the
     server's key."""
     from flask import Flask
+    from sqlalchemy.orm import Session
 
+    from lms.auth.models import User
     from lms.auth.services import start_session
     from lms.database import utcnow
     from lms.extensions import db
 
-    login_id = start_session(db.session, user, utcnow()).login_id
-    db.session.commit()
+    with Session(db.engine) as own:  # its own transaction: the caller's objects are not expired
+        login_id = start_session(own, own.get(User, user.id), utcnow()).login_id
+        own.commit()
     signer = Flask("cookie")
     signer.secret_key = SECRET
     return signer.session_interface.get_signing_serializer(signer).dumps({"_user_id": login_id, "_fresh": True})
