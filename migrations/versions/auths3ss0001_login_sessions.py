@@ -5,7 +5,7 @@ account's old token becomes one login session, so browsers logged in before the 
 logged in.
 
 Revision ID: auths3ss0001
-Revises: c0urses00002
+Revises: qu1zzes00002
 Create Date: 2026-11-27 13:40:00
 
 """
@@ -20,7 +20,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = "auths3ss0001"
-down_revision = "c0urses00002"
+down_revision = "qu1zzes00002"
 branch_labels = None
 depends_on = None
 
@@ -55,15 +55,15 @@ def upgrade():
     if rows:
         conn.execute(login_session.insert(), [{"user_id": r.id, "token": r.session_token, "created_at": now} for r in rows])
 
-    # ALTER TABLE ... DROP COLUMN, also on SQLite (3.35+): rebuilding user_account there (batch mode's
-    # default) drops the old table, and with foreign keys on that deletes every row that refers to an
-    # account with ON DELETE CASCADE (roles, sessions...)
+    # ALTER TABLE ... DROP COLUMN, also on SQLite (3.35+), instead of batch mode's rebuild of
+    # user_account (copy, drop, rename): with foreign keys on, the drop deleted every row referring to
+    # an account with ON DELETE CASCADE (roles...). env.py now migrates with them off; no rebuild anyway.
     with op.batch_alter_table("user_account", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("session_token")
 
 
 def downgrade():
-    # the column comes back nullable (making it NOT NULL would rebuild user_account on SQLite; see above),
+    # the column comes back nullable (NOT NULL would rebuild user_account on SQLite; see above),
     # each account with a new token: every browser logs in again
     with op.batch_alter_table("user_account", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("session_token", sa.String(length=64), nullable=True))
