@@ -13,8 +13,8 @@ their files here. Whatever the file claims, the cost of reading it is bounded:
   Only then is it parsed, by openpyxl in read-only (streaming) mode, stopping at the row limit,
   with at most ``MAX_COLUMNS`` columns per row and row numbers up to Excel's own maximum.
 * **CSV** is decoded (UTF-8 with or without BOM, UTF-16 with a BOM, else Windows-1258 as Excel
-  saves "CSV" on Vietnamese Windows, normalised to NFC) and read record by record, stopping at
-  the row limit too.
+  saves "CSV" on Vietnamese Windows; the callers normalise each value to NFC) and read record by
+  record, stopping at the row limit too.
 
 The limit counts non-empty rows: ``max_rows`` data rows plus ``TITLE_ROWS`` for a header and the
 title rows above it. Blank rows cost nothing but keep their place: every row comes with its
@@ -26,8 +26,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -97,23 +97,16 @@ def is_blank(value) -> bool:
 
 
 # -- CSV -------------------------------------------------------------------------------------------
-def decode_text(data: bytes) -> tuple[str, str]:
-    """``(text, encoding)``: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1258; NFC."""
+def _encodings(data: bytes) -> list[tuple[str, str]]:
+    """The (codec, name) to try, in order: UTF-16 with its BOM; else UTF-8 (BOM or not), then Windows-1258
+    ("CSV (Comma delimited)" from Excel on Vietnamese Windows: tone marks as combining characters)."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return unicodedata.normalize("NFC", data.decode("utf-16")), "utf-16"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return unicodedata.normalize("NFC", data.decode("utf-8-sig")), "utf-8"
-        except UnicodeDecodeError:
-            pass
-        try:  # "CSV (Comma delimited)" from Excel on Vietnamese Windows: tone marks as combining characters
-            return unicodedata.normalize("NFC", data.decode("cp1258")), "windows-1258"
-        except UnicodeDecodeError:
-            pass
-    raise SpreadsheetError(
+        return [("utf-16", "utf-16")]
+    return [("utf-8-sig", "utf-8"), ("cp1258", "windows-1258")]
+
+
+def _unknown_encoding() -> SpreadsheetError:
+    return SpreadsheetError(
         _(
             "Không nhận ra bảng mã của tệp (không phải UTF-8 hay Windows-1258). Trong Excel, hãy chọn "
             'Lưu thành → "CSV UTF-8 (phân cách bằng dấu phẩy)" rồi tải lên lại.'
@@ -121,22 +114,48 @@ def decode_text(data: bytes) -> tuple[str, str]:
     )
 
 
+def decode_text(data: bytes) -> tuple[str, str]:
+    """``(text, encoding)`` of a whole text file, as ``read_csv`` decodes it.
+
+    Not yet NFC: the caller normalises each value (``lms.text.clean_text``), after checking it for a
+    legacy font encoding, whose bytes must not be composed first (TCVN3's ``ị`` is Windows-1258's
+    combining tilde)."""
+    for codec, name in _encodings(data):
+        try:
+            return data.decode(codec), name
+        except UnicodeDecodeError:
+            continue
+    raise _unknown_encoding()
+
+
 def read_csv(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS) -> Sheet:
-    text, encoding = decode_text(data)
-    return read_csv_text(text, max_rows, max_columns, encoding)
+    """The records of a CSV file, decoded as they are read (the whole text never sits in memory at once);
+    values as typed, not yet NFC (see ``decode_text``)."""
+    for codec, name in _encodings(data):
+        stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
+        try:
+            return _read_csv_lines(stream, max_rows, max_columns, name)
+        except UnicodeDecodeError:
+            continue
+    raise _unknown_encoding()
 
 
 def read_csv_text(text: str, max_rows: int, max_columns: int = MAX_COLUMNS, encoding: str | None = None) -> Sheet:
-    """Records of an already decoded CSV; the delimiter (``,`` ``;`` or tab) is the first line's most
-    frequent one. A record's number is its row in Excel (a quoted line break stays in its cell)."""
-    if "\x00" in text:
-        raise SpreadsheetError(_("Tệp có ký tự không hợp lệ (có thể là tệp nhị phân, không phải CSV)."))
-    first = text[:4096].split("\n", 1)[0]
+    """Records of an already decoded CSV."""
+    return _read_csv_lines(io.StringIO(text, newline=""), max_rows, max_columns, encoding)
+
+
+def _read_csv_lines(lines: io.TextIOBase, max_rows: int, max_columns: int, encoding: str | None) -> Sheet:
+    """The delimiter (``,`` ``;`` or tab) is the first line's most frequent one. A record's number is its
+    row in Excel (a quoted line break stays in its cell)."""
+    first = lines.readline()
     delimiter = max((",", ";", "\t"), key=first.count)
     sheet = Sheet(encoding=encoding)
     limit = max_rows + TITLE_ROWS
     try:
-        for number, record in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        for number, record in enumerate(csv.reader(itertools.chain([first], lines), delimiter=delimiter), start=1):
+            if any("\x00" in v for v in record):
+                raise SpreadsheetError(_("Tệp có ký tự không hợp lệ (có thể là tệp nhị phân, không phải CSV)."))
             if any(not is_blank(v) for v in record):
                 if len(sheet.rows) >= limit:
                     raise too_many_rows(max_rows)

@@ -16,6 +16,7 @@ from lms.org.models import Official, Unit
 from lms.org.services import OrgError, save_official
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.test_spreadsheet import cp1258
+from tests.test_vnlegacy import tcvn5712
 
 HEADER = ["STT", "Mã cán bộ", "Họ và tên", "Ngày sinh", "Điện thoại", "Thư điện tử", "Mã đơn vị", "Giới tính"]
 
@@ -171,6 +172,14 @@ def test_tcvn3_and_vni_columns_are_converted_and_need_a_confirmation(session, un
     assert result.written
     assert set(session.scalars(select(Official.given_name))) == {"An", "Hằng", "Bảo"}
     assert set(session.scalars(select(Official.family_name))) == {"Nguyễn", "Trần", "Đào"}
+
+    # a CSV of TCVN3 bytes, read as Windows-1258: 0xDE (ị) arrives as a combining tilde, 0xD2 (ề) as a hook
+    legacy_csv = tcvn5712("Mã cán bộ,Họ và tên,Mã đơn vị\nVP-9,Phạm Thị Hiền,STTTT\n").encode("latin-1")
+    assert b"Th\xde Hi\xd2n" in legacy_csv
+    table = imports.read_table("ds.csv", legacy_csv)
+    assert table.encoding == "windows-1258" and table[0]["ho_ten"] == "Phạm Thị Hiền"
+    assert table.header_row == 1 and table[0]["ma_can_bo"] == "VP-9"  # the header, in TCVN3 too, was found
+    assert table[0]["ma_don_vi"] == "STTTT"  # "Mã đơn vị": its ị arrived as a combining tilde
 
     units = "Mã đơn vị,Tên đơn vị,Loại\nX-A,Xaõ Ñoàng Taâm,xa\nX-B,Phöôøng Traàn Phuù,xa\n"
     table = imports.read_table("dv.csv", units.encode())

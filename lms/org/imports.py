@@ -156,8 +156,8 @@ def read_table(filename: str, data: bytes, max_rows: int = MAX_ROWS_DEFAULT) -> 
     labels = [clean_text(spreadsheet.cell_text(v)) for v in header_cells]
     keys: list[str | None] = []
     ignored = []
-    for label in labels:
-        key = HEADER_KEYS.get(header_key(label))
+    for cell, label in zip(header_cells, labels, strict=True):
+        key = _column_of(cell)  # as typed: a legacy encoding is read before anything is composed
         if key in keys:  # a second column of the same name: the first one counts
             key = None
         keys.append(key)
@@ -205,11 +205,22 @@ def spreadsheet_error_too_many(max_rows: int) -> ImportFileError:
     return ImportFileError(str(spreadsheet.too_many_rows(max_rows)))
 
 
+def _column_of(label) -> str | None:
+    """The column a header names, written in Unicode or in a legacy font encoding (a whole sheet typed
+    in .VnTime has its header in TCVN3 too)."""
+    text = spreadsheet.cell_text(label)
+    key = HEADER_KEYS.get(header_key(text))
+    if key is None and not text.isascii():
+        for encoding in vnlegacy.ENCODINGS:
+            key = key or HEADER_KEYS.get(header_key(vnlegacy.convert(text, encoding)))
+    return key
+
+
 def _find_header(rows: list[tuple[int, list]]) -> int:
     """The index of the row naming the most known columns (at least two), the earliest on a tie; else 0."""
     best, best_score = 0, 1
     for index, (_number, values) in enumerate(rows):
-        found = {HEADER_KEYS.get(header_key(spreadsheet.cell_text(v))) for v in values} - {None}
+        found = {_column_of(v) for v in values} - {None}
         if len(found) > best_score:
             best, best_score = index, len(found)
     return best
