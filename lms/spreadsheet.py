@@ -97,15 +97,24 @@ def is_blank(value) -> bool:
 
 
 # -- CSV -------------------------------------------------------------------------------------------
-def _encodings(data: bytes) -> list[tuple[str, str]]:
+def _encodings(data: bytes, utf8_only: bool = False) -> list[tuple[str, str]]:
     """The (codec, name) to try, in order: UTF-16 with its BOM; else UTF-8 (BOM or not), then Windows-1258
     ("CSV (Comma delimited)" from Excel on Vietnamese Windows: tone marks as combining characters)."""
+    if utf8_only:
+        return [("utf-8-sig", "utf-8")]
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return [("utf-16", "utf-16")]
     return [("utf-8-sig", "utf-8"), ("cp1258", "windows-1258")]
 
 
-def _unknown_encoding() -> SpreadsheetError:
+def _unknown_encoding(utf8_only: bool = False) -> SpreadsheetError:
+    if utf8_only:
+        return SpreadsheetError(
+            _(
+                "Tệp không ở bảng mã UTF-8. Trong Excel, hãy chọn Lưu thành → "
+                '"CSV UTF-8 (phân cách bằng dấu phẩy)" rồi tải lên lại.'
+            )
+        )
     return SpreadsheetError(
         _(
             "Không nhận ra bảng mã của tệp (không phải UTF-8 hay Windows-1258). Trong Excel, hãy chọn "
@@ -128,16 +137,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
     raise _unknown_encoding()
 
 
-def read_csv(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS) -> Sheet:
+def read_csv(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS, utf8_only: bool = False) -> Sheet:
     """The records of a CSV file, decoded as they are read (the whole text never sits in memory at once);
     values as typed, not yet NFC (see ``decode_text``)."""
-    for codec, name in _encodings(data):
+    for codec, name in _encodings(data, utf8_only):
         stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
         try:
             return _read_csv_lines(stream, max_rows, max_columns, name)
         except UnicodeDecodeError:
             continue
-    raise _unknown_encoding()
+    raise _unknown_encoding(utf8_only)
 
 
 def read_csv_text(text: str, max_rows: int, max_columns: int = MAX_COLUMNS, encoding: str | None = None) -> Sheet:

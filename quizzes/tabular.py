@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from lms.spreadsheet import Sheet, cell_text, read_csv_text
+from lms.spreadsheet import Sheet, cell_text
+from lms.spreadsheet import read_csv as read_csv_sheet
 from lms.spreadsheet import read_xlsx as read_xlsx_sheet
 from quizzes import qtypes
 from quizzes.gift import (
@@ -276,7 +277,9 @@ def _records(sheet: Sheet) -> list[dict[str, Any]]:
 def read_csv(data: bytes, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
     """CSV in UTF-8 (BOM allowed, as Excel writes it); the delimiter (, ; or tab) is detected.
     More than ``max_rows`` rows is refused as soon as the reader gets there."""
-    return _records(read_csv_text(read_text_file(data), max_rows, len(COLUMNS) + 8))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        read_text_file(data)  # refuses UTF-16 with its own message
+    return _records(read_csv_sheet(data, max_rows, len(COLUMNS) + 8, utf8_only=True))
 
 
 def read_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
