@@ -8,13 +8,15 @@ their files here. Whatever the file claims, the cost of reading it is bounded:
   more than ``MAX_RATIO`` times (a "zip bomb"); the shared strings and styles (which openpyxl
   loads whole) have their own caps. Python's ``zipfile`` never returns more than a part's declared
   size, so these declared sizes bound what is read. Then the worksheet's XML is streamed once,
-  counting its rows with a byte search (no XML parsing) and stopping as soon as there are more
-  than the limit allows: a file of a million rows is refused after reading its first rows.
-  Only then is it parsed, by openpyxl in read-only (streaming) mode, stopping at the row limit,
-  with at most ``MAX_COLUMNS`` columns per row and row numbers up to Excel's own maximum.
-* **CSV** is decoded (UTF-8 with or without BOM, UTF-16 with a BOM, else Windows-1258 as Excel
-  saves "CSV" on Vietnamese Windows; the callers normalise each value to NFC) and read record by
-  record, stopping at the row limit too.
+  counting its rows and cells with a byte search (no XML parsing) and stopping as soon as there
+  are more than the limits allow (``max_rows`` plus ``TITLE_ROWS`` and ``BLANK_ROWS``; on average
+  ``max_columns`` cells a row): a file of a million rows is refused after reading its first rows.
+  Only then is it parsed, by openpyxl in read-only (streaming) mode, its declared dimension
+  ignored, stopping at the row limit, with at most ``max_columns`` columns per row and row numbers
+  up to Excel's own maximum.
+* **CSV** is decoded as it is read (UTF-8 with or without BOM, UTF-16 with a BOM, else
+  Windows-1258 as Excel saves "CSV" on Vietnamese Windows; the callers normalise each value to
+  NFC), record by record, stopping at the row limit too.
 
 The limit counts non-empty rows: ``max_rows`` data rows plus ``TITLE_ROWS`` for a header and the
 title rows above it. Blank rows cost nothing but keep their place: every row comes with its
