@@ -1,7 +1,7 @@
 """Login through the province's OpenID Connect provider: the button and the callback.
 
 Nested in the ``auth`` blueprint (endpoints ``auth.sso.*``). Both routes are public: the button
-only starts a login, and the callback logs in no one unless it answers a login this browser
+(a link) only starts a login, and the callback logs in no one unless it answers a login this browser
 started (``lms.auth.oidc.finish``).
 """
 
@@ -58,9 +58,12 @@ def _unavailable_message() -> str:
     )
 
 
-@bp.post("/login/oidc")
+@bp.get("/login/oidc")
 @public
 def oidc_start():
+    """A link, not a form: the page's Content-Security-Policy (``form-action 'self'``) stops a form
+    whose answer redirects to another site. Nothing to forge here: the login only completes in the
+    browser that started it."""
     settings = _settings()
     try:
         response = oidc.start(settings, url_for(".oidc_callback", _external=True))

@@ -243,13 +243,10 @@ class TestProvider:
         @app.route("/authorize", methods=["GET", "POST"])
         def authorize():
             try:
-                server.get_consent_grant(end_user=None)
+                grant = server.get_consent_grant(end_user=None)
             except Exception as exc:  # an invalid request: show it, as a provider does
                 return render_template_string("<p id='error'>{{ e }}</p>", e=repr(exc)), 400
             args = request.args
-            provider.authorizations.append(
-                {k: args.get(k) for k in ("state", "nonce", "code_challenge", "code_challenge_method", "redirect_uri")}
-            )
             if request.method == "GET":
                 return render_template_string(LOGIN_PAGE, client_id=args.get("client_id"), error=None)
             login = (request.form.get("username") or "").strip().lower()
@@ -260,7 +257,10 @@ class TestProvider:
             if user is None or not hmac.compare_digest(user.password.encode(), typed):
                 error = "Sai tên đăng nhập hoặc mật khẩu thư."
                 return render_template_string(LOGIN_PAGE, client_id=args.get("client_id"), error=error), 401
-            return server.create_authorization_response(grant_user=user)
+            provider.authorizations.append(
+                {k: args.get(k) for k in ("state", "nonce", "code_challenge", "code_challenge_method", "redirect_uri")}
+            )
+            return server.create_authorization_response(grant=grant, grant_user=user)
 
         @app.post("/token")
         def token():
