@@ -67,7 +67,7 @@ def account_for_email(session: Session, email: str, now: datetime, *, source: st
             raise NoSuchOfficial(
                 _(
                     "Địa chỉ thư %(email)s chưa có trong danh sách cán bộ của hệ thống học tập. "
-                    "Vui lòng liên hệ bộ phận công nghệ thông tin của Sở để được bổ sung.",
+                    "Vui lòng liên hệ bộ phận công nghệ thông tin của tỉnh để được bổ sung.",
                     email=email,
                 )
             )
