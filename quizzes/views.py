@@ -215,9 +215,16 @@ def attempt_page(attempt_id: int, slot_no: int):
     if not attempt.in_progress or attempt.is_overdue(now, _grace()):
         return _closed_redirect(attempt)
     if request.method == "POST":
-        total = len(attempt.slots)
         if not CsrfForm().validate_on_submit():
             abort(400)
+        go = request.form.get("go", "next")
+        if go == "timeout":  # the countdown at zero: this question's answer, then the submission
+            if not services.submit_attempt(db.session, attempt.id, now, last_answer=(slot_no, request.form),
+                                           grace_seconds=_grace()):  # fmt: skip
+                flash(_("Bài làm đã được nộp, không sửa được câu trả lời nữa."), "error")  # by another tab
+            db.session.commit()
+            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        total = len(attempt.slots)
         try:
             services.save_answer(db.session, attempt, slot_no, request.form, now, _grace())
         except services.AttemptClosed as exc:
@@ -226,11 +233,6 @@ def attempt_page(attempt_id: int, slot_no: int):
             return _closed_redirect(attempt)
         except services.QuizError:
             abort(404)
-        go = request.form.get("go", "next")
-        if go == "timeout":
-            services.submit_attempt(db.session, attempt.id, now)
-            db.session.commit()
-            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
         db.session.commit()
         if go == "summary" or (go == "next" and slot_no >= total):
             return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
@@ -273,6 +275,7 @@ def autosave(attempt_id: int):
         slot = services.save_answer(db.session, attempt, slot_no, request.form, now, _grace(), slot=slot)
     except services.AttemptClosed as exc:
         db.session.rollback()
+        flash(str(exc), "error")  # shown again on the result page the script goes to
         return jsonify(ok=False, closed=True, message=str(exc),
                        redirect=url_for("quizzes.review", attempt_id=attempt.id)), 409  # fmt: skip
     # read before the commit expires them (reading after it would reload the slot and the attempt)
