@@ -567,14 +567,15 @@ def get_override(session: Session, quiz_id: int, official_id: int) -> QuizOverri
     )
 
 
-def attempts_of(session: Session, quiz_id: int, official_id: int) -> list[Attempt]:
-    return list(
-        session.scalars(
-            select(Attempt)
-            .where(Attempt.quiz_id == quiz_id, Attempt.official_id == official_id)
-            .order_by(Attempt.number)
-        )
+def attempts_of(session: Session, quiz_id: int, official_id: int, reload: bool = False) -> list[Attempt]:
+    """The official's attempts at the quiz by number; ``reload``: as stored now, also for attempts
+    the session holds already (their state may have been changed by another request)."""
+    query = (
+        select(Attempt).where(Attempt.quiz_id == quiz_id, Attempt.official_id == official_id).order_by(Attempt.number)
     )
+    if reload:
+        query = query.execution_options(populate_existing=True)
+    return list(session.scalars(query))
 
 
 @dataclass
@@ -692,14 +693,25 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     Checks publication, open/close dates, attempts allowed (with the override) and the delay
     between attempts; raises :class:`QuizError`. The attempt number is unique per (quiz,
     official): when a concurrent request inserted the same number first, its attempt is returned.
+
+    An attempt in progress whose time ran out is graded first (with its saved answers, submitted at
+    its deadline); then a new attempt starts if one may, else that graded attempt is returned (not
+    in progress: the caller shows its result). When a concurrent request (a double click, the
+    overdue-closing job) graded it first, the attempts are read again as stored, once: its new
+    attempt, if it started one, is returned.
     """
     info = eligibility(session, quiz, official.id, now)
-    if info.in_progress is not None:
-        if not info.in_progress.is_overdue(now):
+    overdue = info.in_progress
+    if overdue is not None:
+        if not overdue.is_overdue(now):
+            return overdue
+        submit_attempt(session, overdue.id, now, submitted_at=overdue.deadline_at)
+        info = eligibility(session, quiz, official.id, now, attempts_of(session, quiz.id, official.id, reload=True))
+        if info.in_progress is not None:  # started meanwhile by the concurrent request that graded it
             return info.in_progress
-        submit_attempt(session, info.in_progress.id, now)
-        return start_attempt(session, quiz, official, now, seed)
-    if not info.allowed:
+        if not info.allowed:
+            return overdue
+    elif not info.allowed:
         raise QuizError(info.reason)
     seed = secrets.randbelow(2**31 - 1) if seed is None else seed
     rng = random.Random(seed)

@@ -162,8 +162,12 @@ def start(quiz_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("quizzes.quiz_intro", quiz_id=quiz.id))
+    attempt_id, in_progress = attempt.id, attempt.in_progress  # read before the commit expires them
     db.session.commit()
-    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
+    if not in_progress:  # the attempt in progress had run out of time: graded, and no new one may start
+        flash(_("Đã hết giờ làm bài. Bài làm đã được nộp với các câu trả lời đã lưu."), "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1))
 
 
 _WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request

@@ -265,6 +265,44 @@ def _graded_by_another_request(app, attempt_id: int, now) -> None:
         db.session.remove()
 
 
+@pytest.mark.parametrize("attempts_allowed", [2, 1])
+def test_start_after_another_request_graded_the_overdue_attempt_does_not_recurse(app, session, learner,
+                                                                                 attempts_allowed):  # fmt: skip
+    """This request read the attempt while it was in progress; another graded it before this one's
+    submit: the submit finds nothing to do and the attempt still looks in progress here. The start
+    reads the attempts again once (it called itself before, until RecursionError)."""
+    _user, official = learner
+    quiz = make_quiz(session, time_limit_minutes=1, attempts_allowed=attempts_allowed)
+    old = make_attempt(session, quiz, official)
+    session.commit()
+    later = NOW + timedelta(seconds=62)
+    assert services.eligibility(session, quiz, official.id, later).in_progress is old  # as this request read it
+    _graded_by_another_request(app, old.id, later)
+    attempt = services.start_attempt(session, quiz, official, later)
+    if attempts_allowed == 2:
+        assert attempt.number == 2 and attempt.in_progress
+    else:  # none may start: the graded attempt, for its result
+        assert attempt.id == old.id and attempt.state == AttemptState.SUBMITTED
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Attempt)) == attempts_allowed
+
+
+def test_start_after_the_time_ran_out_grades_and_keeps_the_grade_with_no_attempt_left(client, session, learner):
+    """The old attempt is graded (and stays graded) and the official is sent to its result."""
+    user, official = learner
+    quiz = make_quiz(session, time_limit_minutes=1, attempts_allowed=1)
+    old = make_attempt(session, quiz, official)
+    session.commit()
+    with time_machine.travel(NOW + timedelta(seconds=62), tick=False):
+        login_as(client, user)
+        r = client.post(f"/quizzes/{quiz.id}/start")
+    assert r.status_code == 302 and r.headers["Location"] == f"/quizzes/attempts/{old.id}"
+    session.expire_all()
+    graded = session.get(Attempt, old.id)
+    assert graded.state == AttemptState.SUBMITTED and graded.submitted_at == graded.deadline_at
+    assert graded.graded_at is not None
+
+
 def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner):
     """The unique (quiz, official, number) decides; the loser gets the winner's attempt."""
     _user, official = learner
