@@ -8,6 +8,7 @@ their ids are sequential and reveal nothing, so another official's attempt answe
 from __future__ import annotations
 
 from lms.auth.models import Role
+from quizzes.models import ReviewMode
 
 
 def can_manage_bank(user) -> bool:
@@ -36,6 +37,22 @@ def can_view_attempt(user, attempt) -> bool:
         return True
     official = attempt.official
     return official is not None and official.unit_id in user.headed_unit_ids
+
+
+def review_mode_for(user, attempt) -> ReviewMode:
+    """How much of a graded attempt ``user`` sees on its result page (``can_view_attempt`` is checked
+    first). IT staff and admins, who manage the question bank and so hold the key anyway, see
+    everything; everybody else, the official and the head of their unit alike, what the quiz's review
+    setting allows: a unit head may take the same quiz, so their staff's reviews must not give them
+    more of the key than the setting gives any official."""
+    return ReviewMode.FULL if can_manage_bank(user) else attempt.quiz.review_mode
+
+
+def can_see_topic_results(user, attempt) -> bool:
+    """The marks per question category (no question, answer or key): shown to whoever looks at
+    someone else's attempt (the unit head sees scores and these, whatever the review setting), and
+    to the official unless the quiz shows the score only."""
+    return user.official_id != attempt.official_id or attempt.quiz.review_mode != ReviewMode.SCORE
 
 
 def result_unit_scope(user) -> set[int] | None:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -639,22 +639,58 @@ class DrawShortfall:
         return f"Danh mục «{self.category_path}» chỉ có {self.available} câu hỏi, không đủ {self.wanted} câu."
 
 
-def draw_shortfalls(session: Session, quiz: Quiz) -> list[DrawShortfall]:
-    """The quiz's draws that ``draw_questions`` would refuse now (same pool, one query), in draw order."""
-    if not quiz.draws:
-        return []
-    available = dict(
+def _pool_sizes(session: Session, quiz: Quiz) -> dict[int, int]:
+    """How many questions each of the quiz's categories can draw from now (one query)."""
+    return dict(
         session.execute(
             select(Question.category_id, func.count())
             .where(Question.category_id.in_([d.category_id for d in quiz.draws]), *_DRAWABLE)
             .group_by(Question.category_id)
         ).all()
     )
+
+
+def draw_shortfalls(session: Session, quiz: Quiz) -> list[DrawShortfall]:
+    """The quiz's draws that ``draw_questions`` would refuse now (same pool, one query), in draw order."""
+    if not quiz.draws:
+        return []
+    available = _pool_sizes(session, quiz)
     return [
         DrawShortfall(d.category.path, available.get(d.category_id, 0), d.count)
         for d in quiz.draws
         if available.get(d.category_id, 0) < d.count
     ]
+
+
+@dataclass(frozen=True)
+class KeyExposure:
+    """What full review gives away: after ``attempts`` attempts one official has seen the key of about
+    ``percent`` % of the ``pool`` questions the quiz draws ``drawn`` from each time."""
+
+    drawn: int
+    pool: int
+    attempts: int
+    percent: int
+
+
+def key_exposure(session: Session, quiz: Quiz, unlimited_as: int = 3) -> KeyExposure | None:
+    """The expected share of the quiz's question pool whose right answers one official has seen on
+    the full review pages after as many attempts as the quiz allows (``unlimited_as`` when it allows
+    any number): per category of ``n`` questions drawing ``k``, a question is never drawn in ``a``
+    attempts with probability ``(1 - k/n)^a``. None when the quiz draws nothing."""
+    if not quiz.draws:
+        return None
+    available = _pool_sizes(session, quiz)
+    attempts = quiz.attempts_allowed or unlimited_as
+    drawn = pool = 0
+    seen = 0.0
+    for draw in quiz.draws:
+        n = available.get(draw.category_id, 0)
+        k = min(draw.count, n)
+        if n:
+            drawn, pool = drawn + k, pool + n
+            seen += n * (1 - (1 - k / n) ** attempts)
+    return KeyExposure(drawn, pool, attempts, round(100 * seen / pool)) if pool else None
 
 
 def quizzes_short_of_questions(session: Session, category_id: int) -> list[Quiz]:
@@ -1089,6 +1125,40 @@ def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
         score_percent=score,
         source=source if satisfied else None,
     )
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """One question category of a graded attempt: how many questions, how many right, the marks."""
+
+    category: str
+    questions: int
+    correct: int
+    mark: float
+    max_mark: float
+
+
+def topic_results(session: Session, attempt_id: int) -> list[TopicResult]:
+    """A graded attempt's marks per question category, by category path (one statement). Says nothing
+    of the questions, the answers or the key."""
+    rows = session.execute(
+        select(
+            QuestionCategory.name,
+            func.count(AttemptSlot.id),
+            func.sum(case((AttemptSlot.state == qtypes.STATE_CORRECT, 1), else_=0)),
+            func.sum(func.coalesce(AttemptSlot.mark, 0.0)),
+            func.sum(AttemptSlot.max_mark),
+        )
+        .select_from(AttemptSlot)
+        .join(QuestionVersion, AttemptSlot.question_version_id == QuestionVersion.id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .join(QuestionCategory, Question.category_id == QuestionCategory.id)
+        .where(AttemptSlot.attempt_id == attempt_id)
+        .group_by(QuestionCategory.id, QuestionCategory.path, QuestionCategory.name)
+        .order_by(QuestionCategory.path)
+    )
+    return [TopicResult(name, count, int(right or 0), float(mark or 0), float(top or 0))
+            for name, count, right, mark, top in rows]  # fmt: skip
 
 
 def history_query(official_id: int):

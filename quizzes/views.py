@@ -61,9 +61,11 @@ from quizzes.permissions import (
     TEMPLATE_PREDICATES,
     can_answer_attempt,
     can_manage_bank,
+    can_see_topic_results,
     can_take_quizzes,
     can_view_attempt,
     result_unit_scope,
+    review_mode_for,
 )
 
 bp = Blueprint(
@@ -327,16 +329,15 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def review(attempt_id: int):
-    """The result; questions and answers as the quiz's review mode allows (staff see everything)."""
+    """The result; questions and answers as the quiz's review mode allows, for the official and their
+    unit head alike (IT staff see everything: ``review_mode_for``); marks per category."""
     attempt = db.get_or_404(Attempt, attempt_id)
     require(can_view_attempt(current_user, attempt))
     if attempt.in_progress and services.finish_if_overdue(db.session, attempt, _now(), _grace()):
         db.session.commit()
     if attempt.in_progress and can_answer_attempt(current_user, attempt):
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
-    mode = attempt.quiz.review_mode
-    if current_user.official_id != attempt.official_id:
-        mode = ReviewMode.FULL
+    mode = review_mode_for(current_user, attempt)
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
         _held = services.load_slot_versions(db.session, attempt.slots)  # one query, not one per slot
@@ -356,9 +357,12 @@ def review(attempt_id: int):
                     "general_feedback": version.general_feedback if mode == ReviewMode.FULL else "",
                 }
             )
+    topics = []
+    if attempt.state == AttemptState.SUBMITTED and can_see_topic_results(current_user, attempt):
+        topics = services.topic_results(db.session, attempt.id)
     grade = services.quiz_grade(db.session, attempt.quiz, attempt.official_id)
     return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode,
-                           grade=grade)  # fmt: skip
+                           grade=grade, topics=topics)  # fmt: skip
 
 
 # =========================================================================== question bank (IT staff)
@@ -722,6 +726,7 @@ def quiz_settings(quiz_id: int | None):
         "quizzes/settings.html",
         quiz=quiz,
         shortfalls=services.draw_shortfalls(db.session, quiz) if quiz else [],
+        exposure=services.key_exposure(db.session, quiz) if quiz else None,
         form=form,
         draws=draws,
         categories=categories,
