@@ -49,10 +49,10 @@ def review_mode_for(user, attempt) -> ReviewMode:
 
 
 def can_see_topic_results(user, attempt) -> bool:
-    """The marks per question category (no question, answer or key): shown to whoever looks at
-    someone else's attempt (the unit head sees scores and these, whatever the review setting), and
-    to the official unless the quiz shows the score only."""
-    return user.official_id != attempt.official_id or attempt.quiz.review_mode != ReviewMode.SCORE
+    """The marks per question category (no question, answer or key), for whoever looks at someone
+    else's attempt: the unit head sees the score and these whatever the review setting. Not on the
+    official's own result page (the setting decides what they see; and one statement less there)."""
+    return user.official_id != attempt.official_id
 
 
 def result_unit_scope(user) -> set[int] | None:

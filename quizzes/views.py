@@ -330,7 +330,7 @@ def submit(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """The result; questions and answers as the quiz's review mode allows, for the official and their
-    unit head alike (IT staff see everything: ``review_mode_for``); marks per category."""
+    unit head alike (IT staff see everything: ``review_mode_for``); marks per category for others."""
     attempt = db.get_or_404(Attempt, attempt_id)
     require(can_view_attempt(current_user, attempt))
     if attempt.in_progress and services.finish_if_overdue(db.session, attempt, _now(), _grace()):
