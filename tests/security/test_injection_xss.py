@@ -9,15 +9,17 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from lms.auth.models import Role
+from lms.auth.services import create_user
 from lms.org.models import Official
 from lms.topics import Topic
 from quizzes import gift
 from quizzes import services as quiz_services
 from quizzes.models import Question
-from tests.factories import login_as, make_official, make_unit, make_user
+from tests.factories import PASSWORD, login_as, make_official, make_unit, make_user
 
 MARKUP = [
     "<script>alert(1)</script>",
@@ -34,8 +36,10 @@ OTHER = [
     "A" * 10_000,
     "tên\x00\x07\x1b[31m\x7f",
     "\u202egpj.exe",
-    "{{ 7*7 }}{% raw %}",
+    "{{ 7*7 }}{{ 1234*5678 }}{% raw %}",
 ]
+TEMPLATE = OTHER[-1]
+EVALUATED = ("7006652",)  # 1234*5678: what the template payload would show if a template ever ran it
 PAYLOADS = MARKUP + OTHER
 
 
@@ -67,9 +71,15 @@ class _Danger(HTMLParser):
             self.found.append(f"inline script {data.strip()[:30]}")
 
 
-def assert_safe(response, where: str = "") -> str:
+def assert_safe(response, where: str = "", status: int | tuple[int, ...] | None = 200) -> str:
+    """No 500, the expected status (200 by default: a refused form or a 404 proves nothing), no
+    markup that would run, no template payload evaluated."""
     assert response.status_code < 500, f"{where}: {response.status_code}"
+    if status is not None:
+        expected = (status,) if isinstance(status, int) else status
+        assert response.status_code in expected, f"{where}: {response.status_code}, expected {expected}"
     body = response.get_data(as_text=True)
+    assert not any(v in body for v in EVALUATED), f"{where}: a template payload was evaluated"
     if response.mimetype == "text/html":
         parser = _Danger()
         parser.feed(body)
@@ -91,25 +101,31 @@ def staff(session):
 def test_official_and_unit_names_are_escaped_everywhere(client, session, payload):
     unit = make_unit(session, name=f"Xã {payload}"[:255])
     official = make_official(session, unit, given_name=payload[:80], family_name="Lê")
+    create_user(session, f"nguoi{official.id}", PASSWORD, official=official, must_change_password=False)
     head = make_user(session, Role.UNIT_HEAD, unit=unit)
     it = make_user(session, Role.IT_STAFF)
+    admin = make_user(session, Role.ADMIN)
     session.commit()
-    login_as(client, it)
-    for url in (
-        "/org/units",
-        f"/org/units/{unit.id}",
-        "/org/officials",
-        f"/org/officials/{official.id}",
-        f"/org/officials/{official.id}/edit",
-        "/competency/",
-        f"/competency/units/{unit.id}",
-        "/admin/users",
-        "/dashboard",
-    ):
-        assert_safe(client.get(url), url)
-    login_as(client, head)
-    for url in ("/competency/my-unit", f"/competency/units/{unit.id}", "/dashboard"):
-        assert_safe(client.get(url), url)
+    pages = {
+        it: (
+            "/org/units",
+            f"/org/units/{unit.id}",
+            "/org/officials",
+            f"/org/officials/{official.id}",
+            f"/org/officials/{official.id}/edit",
+            "/competency/",
+            f"/competency/units/{unit.id}",
+            "/dashboard",
+        ),
+        admin: ("/admin/users", f"/org/officials/{official.id}"),
+        head: ("/competency/my-unit", f"/competency/units/{unit.id}", "/dashboard"),
+    }
+    for user, urls in pages.items():
+        login_as(client, user)
+        for url in urls:
+            body = assert_safe(client.get(url, follow_redirects=True), url)  # my-unit: to the unit's page
+            if payload == TEMPLATE and url == f"/org/officials/{official.id}":
+                assert "{{ 7*7 }}" in body, "the template payload is shown as typed"
     assert session.scalar(select(func.count()).select_from(Official)) >= 2, "the table is still there"
 
 
@@ -123,13 +139,20 @@ def test_official_form_takes_payloads_as_text(client, session, staff):
                 "full_name": f"Trần {payload}"[:240],
                 "unit_id": unit.id,
                 "code": f"X{i}",
-                "position": "chuyen_vien",
+                "position": "specialist",
                 "category": "cong_chuc",
                 "level": "tinh",
                 "active": "y",
             },
         )
-        assert_safe(r, f"form {i}")
+        assert_safe(r, f"form {i}", status=400 if "\x00" in payload else 302)  # NUL: the request is refused
+    session.expire_all()
+    stored = {o.code: o for o in session.scalars(select(Official).where(Official.code.like("X%")))}
+    assert set(stored) == {f"X{i}" for i, p in enumerate(PAYLOADS) if "\x00" not in p}, "every official was created"
+    for i, payload in enumerate(MARKUP):
+        assert payload in stored[f"X{i}"].full_name, "markup is kept as text, not stripped or run"
+        body = assert_safe(client.get(f"/org/officials/{stored[f'X{i}'].id}"), f"official {i}")
+        assert escape(payload) in body
     page = client.get("/org/officials?q=Trần")
     assert_safe(page, "list")
 
@@ -150,8 +173,14 @@ def test_import_file_with_payloads_is_stored_as_text(client, session, staff):
         content_type="multipart/form-data",
     )
     assert_safe(r, "import result")
+    session.expire_all()
+    stored = {o.code: o.full_name for o in session.scalars(select(Official).where(Official.code.like("IMP%")))}
+    assert len(stored) == len(MARKUP + OTHER[:3]), "every row of the file was imported"
+    for i, payload in enumerate(MARKUP):
+        assert payload in stored[f"IMP{i:03d}"], "markup is kept as text"
     for url in ("/org/officials", f"/org/units/{unit.id}", f"/competency/units/{unit.id}"):
-        assert_safe(client.get(url), url)
+        body = assert_safe(client.get(url), url)
+        assert escape(MARKUP[0]) in body, f"{url} shows the imported names"
 
 
 # --------------------------------------------------------------------------- search and filter parameters
@@ -190,16 +219,16 @@ def test_search_and_filter_parameters_are_harmless(app, session):
             login_as(client, users[role])
         for payload in PAYLOADS:
             url = template.format(p=quote(payload[:2000]))
-            assert_safe(client.get(url), url[:120])
+            assert_safe(client.get(url), url[:120], status=400 if "\x00" in payload else 200)
     assert session.scalar(select(func.count()).select_from(Official)) == 2, "the table is still there"
 
 
 # --------------------------------------------------------------------------- lesson Markdown
 
 
-@pytest.mark.parametrize("payload", MARKUP + ["[x](javascript:alert(1))", "![x](javascript:alert(1))"])
+@pytest.mark.parametrize("payload", MARKUP + ["[x](javascript:alert(1))", "![x](javascript:alert(1))", TEMPLATE])
 def test_lesson_markdown_is_sanitized(client, session, staff, payload):
-    from courses.models import Course
+    from courses.models import Course, Lesson
 
     course = Course(slug="an-toan", topic=Topic.SECURITY, title="An toàn", published=True)
     session.add(course)
@@ -231,8 +260,9 @@ def test_lesson_markdown_is_sanitized(client, session, staff, payload):
             "published": "y",
         },
     )
-    assert r.status_code in (200, 302), r.status_code
-    assert_safe(r, "save")
+    assert_safe(r, "save", status=302)
+    lesson = session.scalar(select(Lesson).where(Lesson.course_id == course.id, Lesson.slug == "bai-1"))
+    assert lesson is not None and payload in lesson.body_md, "the lesson was created with the payload"
     for url in (f"/courses/manage/{course.id}", "/courses/an-toan", "/courses/an-toan/lessons/bai-1"):
         assert_safe(client.get(url), url)
 
@@ -252,7 +282,7 @@ def _gift_with(payload: str) -> str:
     )
 
 
-@pytest.mark.parametrize("payload", MARKUP + OTHER[:3])
+@pytest.mark.parametrize("payload", MARKUP + OTHER[:3] + [TEMPLATE])
 def test_gift_question_text_and_feedback_are_sanitized(app, session, payload):
     from tests.quizzes_app.factories import make_attempt, make_quiz
 
