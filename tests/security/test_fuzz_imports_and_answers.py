@@ -1,11 +1,13 @@
 """Fuzzing with Hypothesis (modest ``max_examples``: the whole file runs in seconds).
 
 * Importers (questions: GIFT, CSV, XLSX; units and officials: CSV, XLSX) get random and mutated files:
-  they fail only with their documented error types, with a readable message, and all or nothing
-  (the row counts are unchanged after a failed import).
+  they fail only with their documented error types, with a readable message, and all or nothing.
+  The files go through the import commands (``flask lms import-questions / import-units /
+  import-officials``), which own their transaction as a request does, and the row counts are read
+  through a new database connection: what is committed, not what this test's session holds.
 * The attempt endpoints get random forms (random keys and values, forged option ids): never a 500,
-  nothing stored that is not one of the question's own options, and the grade is the grade of the
-  stored answers.
+  nothing stored that is not one of the question's own options; forged ids score 0, and a right
+  answer sent with forged ids beside it gets the marks the test computes from the question itself.
 """
 
 from __future__ import annotations
@@ -22,12 +24,10 @@ from lms.auth.models import Role
 from lms.extensions import db
 from lms.org import imports as org_imports
 from lms.org.models import Official, Unit
-from lms.topics import Topic
-from quizzes import gift, qtypes, tabular
-from quizzes import services as quiz_services
+from quizzes import gift, tabular
 from quizzes.models import AttemptSlot, Question, QuestionVersion
 from tests.factories import login_as, make_unit, make_user
-from tests.quizzes_app.factories import NOW, QTYPES, make_attempt, make_bank, make_quiz
+from tests.quizzes_app.factories import QTYPES, make_attempt, make_bank, make_quiz
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -63,24 +63,32 @@ mutations = st.lists(
 )
 
 
-def _question_count(session) -> tuple[int, int]:
-    return (
-        session.scalar(select(func.count()).select_from(Question)),
-        session.scalar(select(func.count()).select_from(QuestionVersion)),
-    )
+def committed_counts(*models) -> tuple[int, ...]:
+    """Row counts read through a new connection: what the database holds, whatever this test's
+    session has pending (it is shared with the command under test)."""
+    with db.engine.connect() as conn:
+        return tuple(conn.scalar(select(func.count()).select_from(m)) for m in models)
 
 
-def _import_all_or_nothing(session, result) -> None:
-    before = _question_count(session)
-    try:
-        quiz_services.import_questions(session, result.questions, Topic.EMAIL, NOW)
-        session.flush()
-    except quiz_services.QuestionImportError as exc:
-        assert exc.errors and all(e.message for e in exc.errors)
-        session.rollback()
-        assert _question_count(session) == before
-    else:
-        session.rollback()  # keep the bank empty for the next example
+def cli_import(runner, path, args: list[str], models) -> bool:
+    """Run an import command on ``path``: it succeeds, or fails with a message and commits nothing."""
+    before = committed_counts(*models)
+    result = runner.invoke(args=["lms", *args[:1], str(path), *args[1:]])
+    if result.exit_code == 0:
+        return True
+    assert isinstance(result.exception, SystemExit), f"{type(result.exception).__name__}: {result.exception}"
+    assert "Error:" in result.output, result.output  # click's message for the refusal
+    assert committed_counts(*models) == before, "a refused file wrote rows"
+    return False
+
+
+QUESTION_MODELS = (Question, QuestionVersion)
+
+
+def _import_questions(runner, tmp_path, data: bytes, suffix: str) -> bool:
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    return cli_import(runner, path, ["import-questions", "--topic", "email"], QUESTION_MODELS)
 
 
 # --------------------------------------------------------------------------- question importers
@@ -88,13 +96,12 @@ def _import_all_or_nothing(session, result) -> None:
 
 @FUZZ
 @given(edits=mutations, noise=st.text(max_size=200))
-def test_gift_parser_and_import_never_crash(session, edits, noise):
+def test_gift_parser_and_import_never_crash(runner, tmp_path, edits, noise):
     text = _mutate(VALID_GIFT, edits) + noise
     result = gift.parse_gift(text)
     for error in result.errors:
         assert isinstance(error.line, int) and error.message
-    if not result.errors:
-        _import_all_or_nothing(session, result)
+    _import_questions(runner, tmp_path, text.encode(), ".gift")
 
 
 def _csv_bytes(rows: list[list[str]]) -> bytes:
@@ -115,18 +122,16 @@ CELL = st.one_of(
 @given(
     rows=st.lists(st.lists(CELL, min_size=1, max_size=8), max_size=6), raw=st.binary(max_size=80), use_raw=st.booleans()
 )
-def test_question_csv_import_never_crashes(session, rows, raw, use_raw):
+def test_question_csv_import_never_crashes(runner, tmp_path, rows, raw, use_raw):
     header = tabular.template_csv().splitlines()[0].split(",")
     data = raw if use_raw else _csv_bytes([header] + rows)
     try:
         records = tabular.read_csv(data)
     except ValueError as exc:
         assert str(exc)
-        return
-    result = tabular.parse_rows(records)
-    assert all(e.message for e in result.errors)
-    if not result.errors:
-        _import_all_or_nothing(session, result)
+    else:
+        assert all(e.message for e in tabular.parse_rows(records).errors)
+    _import_questions(runner, tmp_path, data, ".csv")
 
 
 def _xlsx(rows: list[list]) -> bytes:
@@ -151,7 +156,7 @@ XLSX_CELL = st.one_of(
 
 @FUZZ
 @given(rows=st.lists(st.lists(XLSX_CELL, max_size=8), max_size=5), cut=st.integers(0, 4000), flip=st.integers(0, 255))
-def test_question_xlsx_import_never_crashes(session, rows, cut, flip):
+def test_question_xlsx_import_never_crashes(runner, tmp_path, rows, cut, flip):
     header = tabular.template_csv().splitlines()[0].split(",")
     data = _xlsx([header] + rows)
     if cut % 3 == 0:  # a damaged file
@@ -161,20 +166,15 @@ def test_question_xlsx_import_never_crashes(session, rows, cut, flip):
         records = tabular.read_xlsx(data)
     except ValueError as exc:
         assert str(exc)
-        return
-    result = tabular.parse_rows(records)
-    if not result.errors:
-        _import_all_or_nothing(session, result)
+    else:
+        assert all(e.message for e in tabular.parse_rows(records).errors)
+    _import_questions(runner, tmp_path, data, ".xlsx")
 
 
 # --------------------------------------------------------------------------- units and officials
 
 
-def _org_counts(session) -> tuple[int, int]:
-    return (
-        session.scalar(select(func.count()).select_from(Unit)),
-        session.scalar(select(func.count()).select_from(Official)),
-    )
+ORG_MODELS = (Unit, Official)
 
 
 ORG_CELL = st.one_of(
@@ -193,7 +193,7 @@ ORG_CELL = st.one_of(
     raw=st.binary(max_size=60),
     use_raw=st.booleans(),
 )
-def test_org_import_is_all_or_nothing(session, kind, ext, rows, raw, use_raw):
+def test_org_import_is_all_or_nothing(runner, tmp_path, session, kind, ext, rows, raw, use_raw):
     if session.scalar(select(func.count()).select_from(Unit)) == 0:
         make_unit(session, code="U0001")
         session.commit()
@@ -205,27 +205,16 @@ def test_org_import_is_all_or_nothing(session, kind, ext, rows, raw, use_raw):
         data = _xlsx([header] + clean)
     else:
         data = _csv_bytes([header] + rows)
-    before = _org_counts(session)
-    try:
-        table = org_imports.read_table(f"f.{ext}", data)
-    except org_imports.ImportFileError as exc:
-        assert str(exc)
-        return
-    run = org_imports.import_units if kind == "units" else org_imports.import_officials
-    result = run(session, table)
-    if result.ok:
-        session.rollback()
-    else:
-        assert all(e.message for e in result.errors)
-        session.rollback()
-        assert _org_counts(session) == before
+    path = tmp_path / f"fuzz.{ext}"
+    path.write_bytes(data)
+    cli_import(runner, path, [f"import-{kind}"], ORG_MODELS)
 
 
 def test_org_import_view_failed_file_leaves_no_row(client, session):
     """The same through the page: one bad row among good ones, nothing is written."""
     unit = make_unit(session, code="U0001")
     login_as(client, make_user(session, Role.IT_STAFF))
-    before = _org_counts(session)
+    before = committed_counts(*ORG_MODELS)
     data = _csv_bytes(
         [["Họ và tên", "Mã đơn vị", "Mã cán bộ"], ["Lê Văn Một", unit.code, "A1"], ["Lê Văn Hai", "KHONG-CO", "A2"]]
     )
@@ -235,8 +224,16 @@ def test_org_import_view_failed_file_leaves_no_row(client, session):
         content_type="multipart/form-data",
     )
     assert r.status_code == 400
-    db.session.expire_all()
-    assert _org_counts(session) == before
+    assert committed_counts(*ORG_MODELS) == before
+    # and the good row alone is written: the check above can fail
+    good = _csv_bytes([["Họ và tên", "Mã đơn vị", "Mã cán bộ"], ["Lê Văn Một", unit.code, "A1"]])
+    r = client.post(
+        "/org/import",
+        data={"kind": "officials", "file": (io.BytesIO(good), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200
+    assert committed_counts(*ORG_MODELS) == (before[0], before[1] + 1)
 
 
 # --------------------------------------------------------------------------- attempt endpoints
@@ -329,22 +326,69 @@ def test_random_answer_forms_never_500_and_store_only_real_options(live_attempt,
             assert set(s.answer) <= ids, (qtype, s.answer)
 
 
+FORGED = ["o99", "o1' OR 1=1", "true1", "-1", "../o1", ""]
+
+
+def _forged_form(n: int) -> dict:
+    return {"slot": n, f"q{n}": FORGED, f"q{n}-s1": "c99", f"q{n}-i1": "99", f"q{n}-o99": "1", f"q{n}-x": "on"}
+
+
+def _right_ids(qtype: str, config: dict):
+    """The full-marks answer, read from the question's own config (not from the grading code)."""
+    if qtype == "single":
+        return [next(o["id"] for o in config["options"] if o["fraction"] == 1.0)]
+    if qtype == "multi":
+        return [o["id"] for o in config["options"] if o["fraction"] > 0]
+    if qtype == "truefalse":
+        return ["true" if config["correct"] else "false"]
+    return None
+
+
 def test_forged_option_ids_never_give_marks(live_attempt, session):
     client, attempt = live_attempt
     for slot in attempt.slots:
-        n = slot.slot_no
-        forged = {"slot": n, f"q{n}": ["o99", "o1' OR 1=1", "true1"], f"q{n}-s1": "c99", f"q{n}-i1": "99"}
-        client.post(f"/quizzes/attempts/{attempt.id}/autosave", data=forged)
+        r = client.post(f"/quizzes/attempts/{attempt.id}/autosave", data=_forged_form(slot.slot_no))
+        assert r.status_code in (200, 400), r.status_code
     assert client.post(f"/quizzes/attempts/{attempt.id}/submit").status_code == 302
     db.session.expire_all()
     graded = db.session.get(type(attempt), attempt.id)
-    expected = sum(
-        round(
-            qtypes.grade_answer(s.question_version.question.qtype, s.question_version.config, s.answer).fraction
-            * s.max_mark,
-            7,
-        )
-        for s in graded.slots
-    )
+    assert graded.graded_at is not None
+    for s in graded.slots:
+        qtype = s.question_version.question.qtype
+        assert s.mark == 0, (qtype, s.answer, s.mark)
+        if qtype not in ("shortanswer", "numerical"):  # free text: "o99" is a (wrong) answer of its own
+            assert s.answer is None, f"{qtype}: a forged id was stored: {s.answer!r}"
+    assert graded.score == 0
+
+
+def test_a_right_answer_with_forged_ids_beside_it_gets_exactly_its_marks(live_attempt, session):
+    """Forged ids next to the right options neither add nor take away: the mark is the one computed
+    here from the question's config (each choice type's right options give its full mark)."""
+    client, attempt = live_attempt
+    expected = 0.0
+    for slot in attempt.slots:
+        qtype, config = slot.question_version.question.qtype, slot.question_version.config
+        right = _right_ids(qtype, config)
+        if right is None:
+            continue  # text, number, matching, ordering: left unanswered, 0
+        n = slot.slot_no
+        form = {**_forged_form(n), f"q{n}": right + FORGED}
+        r = client.post(f"/quizzes/attempts/{attempt.id}/autosave", data=form)
+        assert r.status_code == 200 and r.json["answered"], r.get_data(as_text=True)
+        expected += slot.max_mark
+    assert expected > 0
+    assert client.post(f"/quizzes/attempts/{attempt.id}/submit").status_code == 302
+    db.session.expire_all()
+    graded = db.session.get(type(attempt), attempt.id)
+    for s in graded.slots:
+        qtype, config = s.question_version.question.qtype, s.question_version.config
+        right = _right_ids(qtype, config)
+        if right is None:
+            assert s.answer is None and s.mark == 0
+        elif qtype == "truefalse":
+            assert s.answer is config["correct"] and s.mark == s.max_mark
+        elif qtype == "single":
+            assert s.answer == right[0] and s.mark == s.max_mark
+        else:
+            assert sorted(s.answer) == sorted(right) and s.mark == s.max_mark
     assert graded.score == pytest.approx(expected)
-    assert all(s.mark == 0 for s in graded.slots if s.answer is None)
