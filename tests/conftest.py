@@ -65,11 +65,13 @@ def worker_id(request) -> str:
 
 
 class Client(FlaskClient):
-    """Tests keep an app context pushed, so ``g`` outlives a request; forget the cached user."""
+    """Tests keep an app context pushed, so ``g`` outlives a request; forget the cached user and the
+    cached CSRF token (Flask-WTF keeps it on ``g``: another client's session would get it)."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
             g.pop("_login_user", None)
+            g.pop("csrf_token", None)
         return super().open(*args, **kwargs)
 
 

@@ -132,7 +132,15 @@ class FormFields(HTMLParser):
             if self._form is not None:
                 self.forms.append(self._form)
             return
-        if self._form is None or not a.get("name"):
+        if self._form is None:
+            return
+        if tag == "option" and self._select is not None:
+            value = a.get("value") or ""
+            self._select[1].append(value)
+            if "selected" in a:
+                self._select[2].append(value)
+            return
+        if not a.get("name"):
             return
         name = a["name"]
         if tag == "input":
@@ -146,11 +154,6 @@ class FormFields(HTMLParser):
                 self._form.setdefault(name, []).append(a.get("value") or "")
         elif tag == "select":
             self._select = (name, [], [])
-        elif tag == "option" and self._select is not None:
-            value = a.get("value") or ""
-            self._select[1].append(value)
-            if "selected" in a:
-                self._select[2].append(value)
         elif tag == "textarea":
             self._textarea = name
             self._form.setdefault(name, [""])
@@ -182,3 +185,29 @@ def page_forms(html: str, target: str) -> list[dict[str, list[str]]]:
 def csrf_token(html: str) -> str | None:
     m = CSRF_RE.search(html)
     return (m.group(1) or m.group(2)) if m else None
+
+
+@contextmanager
+def csrf_enabled(app):
+    """CSRF checked as in production (the test configuration turns it off)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def client_with_token(app, user=None):
+    """A test client (logged in as ``user``, or anonymous) and a valid CSRF token of its session,
+    taken from a page as a browser would."""
+    from lms.extensions import db
+    from tests.factories import login_as
+
+    client = app.test_client()
+    if user is not None:
+        db.session.rollback()  # see the commits of earlier requests (a logout rotates the session token)
+        login_as(client, user)
+    page = client.get("/dashboard" if user is not None else "/login")
+    token = csrf_token(page.get_data(as_text=True))
+    assert token, f"no CSRF token on {page.request.path} ({page.status_code})"
+    return client, token

@@ -98,35 +98,52 @@ def _url(rule, values):
 
 
 def test_route_level_gate_matches_the_matrix(app, world):
-    from tests.security import matrix_extra
+    """Every method of every route (a GET + POST form is swept as both), CSRF on with a valid token:
+    the gate's answer is the matrix's."""
+    from tests.security import matrix_extra, sweep
 
     users, values, _official = world
     values = {**values, **matrix_extra.values(db.session, users)}
     expected_all = {**EXPECTED, **matrix_extra.expected()}
-    failures = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
-            continue
-        expected = expected_all[rule.endpoint]
-        url = _url(rule, values)
-        method = "GET" if "GET" in rule.methods else "POST"
-        for role in ROLES:
-            client = app.test_client()
-            if role != "anonymous":
-                db.session.rollback()  # see commits of earlier requests (a logout ends login sessions)
-                login_as(client, users[role])
-            r = client.open(url, method=method)
-            if expected == PUBLIC:
-                ok = r.status_code != 403 and not _to_login(r)
-            elif role == "anonymous":
-                ok = _to_login(r)
-            elif expected == ANY or role in expected:
-                ok = r.status_code != 403 and not _to_login(r)
-            else:
-                ok = r.status_code == 403
-            if not ok:
-                failures.append(f"{role:10} {method} {url} -> {r.status_code} {r.headers.get('Location', '')}")
+    failures, posts = [], 0
+    with sweep.csrf_enabled(app):
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+                continue
+            expected = expected_all[rule.endpoint]
+            url = _url(rule, values)
+            for method in sweep.methods(rule):
+                for role in ROLES:
+                    client, token = sweep.client_with_token(app, None if role == "anonymous" else users[role])
+                    data = None
+                    if method != "GET":  # what the role's browser would post: the page's own form
+                        data = _page_form(client, rule, url) | {"csrf_token": token}
+                    r = client.open(url, method=method, data=data)
+                    posts += method == "POST"
+                    if expected == PUBLIC:
+                        ok = r.status_code != 403 and not _to_login(r)
+                    elif role == "anonymous":
+                        ok = _to_login(r)
+                    elif expected == ANY or role in expected:
+                        ok = r.status_code != 403 and not _to_login(r)
+                    else:
+                        ok = r.status_code == 403
+                    if not ok:
+                        failures.append(f"{role:10} {method} {url} -> {r.status_code} {r.headers.get('Location', '')}")
+    assert posts > 150, "the POST handlers of GET + POST routes are swept too"
     assert failures == [], "\n".join(failures)
+
+
+def _page_form(client, rule, url) -> dict:
+    from tests.security import sweep
+
+    if "GET" not in rule.methods:
+        return {}
+    page = client.get(url)
+    if page.status_code != 200 or page.mimetype != "text/html":
+        return {}
+    forms = sweep.page_forms(page.get_data(as_text=True), url)
+    return {k: v for k, v in forms[0].items() if v} if forms else {}
 
 
 def _to_login(response) -> bool:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.org.models import Official
 from quizzes.models import Attempt, AttemptSlot, AttemptState
 from tests.factories import login_as, make_unit, make_user
+from tests.security import sweep
 
 OWNER_NAME = "Bímật"  # the owner's given name: unique in the database
 # public by design: the certificate verification pages show the holder's name to whoever has the code
@@ -62,8 +63,10 @@ def world(session):
         "ext": "csv",
     }
     values.update(matrix_extra.values(session, users))
-    # a submitted attempt of the owner too (the matrix gives one in progress)
+    # the matrix's attempt is in progress; without a deadline it stays open (one started in the past
+    # would be overdue, and a late write refused for the time rather than for the owner)
     attempt = session.get(Attempt, values["attempt_id"])
+    attempt.deadline_at = None
     session.commit()
     return people, values, attempt
 
@@ -92,36 +95,97 @@ def _slots(session, attempt_id):
     ]
 
 
+def owner_rows(owner) -> dict[str, list[tuple]]:
+    """Every row that belongs to the owner (their official, account and unit, and the rows of every
+    table pointing at them: attempts and their slots, certificates, enrolments, training invitations,
+    competency records...), read through a new connection: what is committed."""
+    from sqlalchemy import Table
+
+    tables: dict[str, Table] = {t.name: t for t in db.metadata.sorted_tables}
+    out: dict[str, list[tuple]] = {}
+    with db.engine.connect() as conn:
+        official = conn.execute(select(tables["official"]).where(tables["official"].c.id == owner.official_id)).one()
+        attempts = [r.id for r in conn.execute(select(tables["attempt"].c.id).where(
+            tables["attempt"].c.official_id == owner.official_id))]  # fmt: skip
+        for name, table in tables.items():
+            where = []
+            if name == "official":
+                where.append(table.c.id == owner.official_id)
+            if name == "user_account":
+                where.append(table.c.id == owner.id)
+            if name == "unit":
+                where.append(table.c.id == official.unit_id)
+            if "official_id" in table.c:
+                where.append(table.c.official_id == owner.official_id)
+            if "user_id" in table.c and name != "audit_log":  # the audit log names the actor
+                where.append(table.c.user_id == owner.id)
+            if "attempt_id" in table.c:
+                where.append(table.c.attempt_id.in_(attempts))
+            if where:
+                rows = conn.execute(select(table).where(or_(*where))).all()
+                out[name] = sorted(tuple(map(repr, r)) for r in rows)
+    return out
+
+
+def insider_form(app, people, url: str, rule) -> dict:
+    """What the owner's circle would post to ``url``: the page's own form, as the first insider who
+    gets the page sees it (so an outsider's POST carries real values, not an empty form)."""
+    if "GET" not in rule.methods:
+        return {}
+    for who in INSIDERS:
+        client = app.test_client()
+        db.session.rollback()
+        login_as(client, people[who])
+        page = client.get(url)
+        if page.status_code == 200 and page.mimetype == "text/html":
+            forms = sweep.page_forms(page.get_data(as_text=True), url)
+            if forms:
+                return {k: v for k, v in forms[0].items() if v and k != "csrf_token"}
+    return {}
+
+
 def test_no_route_leaks_the_owners_data_to_outsiders(app, world, session):
+    """Every method of every route (the POST of a GET + POST form too), with a valid CSRF token and
+    the form the owner's circle would post: outsiders learn nothing and change nothing of the owner's."""
     people, values, attempt = world
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if not (r.endpoint == "static" or r.endpoint.endswith(".static") or r.endpoint in PUBLIC_BY_CODE)
+    ]
+    # the insiders' forms first: the owner opening a question page marks it seen, which is not a leak
+    forms = {_url(r, values): insider_form(app, people, _url(r, values), r) for r in rules if "POST" in r.methods}
     before = _slots(session, attempt.id)
-    failures, checked = [], 0
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or rule.endpoint.endswith(".static") or rule.endpoint in PUBLIC_BY_CODE:
-            continue
-        url = _url(rule, values)
-        methods = ["GET"] if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})
-        for method in methods:
-            for who in OUTSIDERS:
-                client = app.test_client()
-                if who != "anonymous":
-                    db.session.rollback()
-                    login_as(client, people[who])
-                data = {"slot": "1", "q1": "o1", "go": "next", "csrf_token": "x"} if method == "POST" else None
-                r = client.open(url, method=method, data=data)
-                checked += 1
-                leaked = _leaks(r)
-                r.close()
-                if r.status_code >= 500 or leaked:
-                    failures.append(f"{who:15} {method} {url} -> {r.status_code}")
-                if method == "POST" and rule.endpoint.startswith("quizzes.") and "attempt_id" in rule.arguments:
-                    if r.status_code not in (302, 403, 404) or (r.status_code == 302 and who != "anonymous"):
-                        failures.append(f"{who:15} {method} {url} -> {r.status_code} (must be refused)")
-    assert checked > 250
+    rows_before = owner_rows(people["owner"])
+    failures, checked, posts = [], 0, 0
+    with sweep.csrf_enabled(app):
+        for rule in rules:
+            url = _url(rule, values)
+            for method in sweep.methods(rule):
+                form = forms[url] if method == "POST" else {}
+                for who in OUTSIDERS:
+                    client, token = sweep.client_with_token(app, None if who == "anonymous" else people[who])
+                    data = None
+                    if method == "POST":
+                        data = {"slot": "1", "q1": "o1", "go": "next", **form, "csrf_token": token}
+                        posts += 1
+                    r = client.open(url, method=method, data=data)
+                    checked += 1
+                    leaked = _leaks(r)
+                    r.close()
+                    if r.status_code >= 500 or leaked:
+                        failures.append(f"{who:15} {method} {url} -> {r.status_code}")
+                    if method == "POST" and rule.endpoint.startswith("quizzes.") and "attempt_id" in rule.arguments:
+                        if r.status_code not in (302, 403, 404) or (r.status_code == 302 and who != "anonymous"):
+                            failures.append(f"{who:15} {method} {url} -> {r.status_code} (must be refused)")
+    assert checked > 250 and posts >= 150
     assert failures == [], "\n".join(failures)
     assert _slots(session, attempt.id) == before, "nobody else could answer the owner's attempt"
     db.session.expire_all()
     assert session.get(Attempt, attempt.id).state == AttemptState.IN_PROGRESS, "nobody else could submit it"
+    after = owner_rows(people["owner"])
+    changed = {t: (rows_before[t], after[t]) for t in rows_before if rows_before[t] != after[t]}
+    assert changed == {}, "an outsider changed the owner's rows"
 
 
 def test_insiders_see_the_owners_pages_without_errors(app, world, session):
@@ -141,6 +205,28 @@ def test_insiders_see_the_owners_pages_without_errors(app, world, session):
             r.close()
             if r.status_code >= 500:
                 failures.append(f"{who:10} GET {url} -> {r.status_code}")
+    assert failures == [], "\n".join(failures)
+
+
+def test_insiders_posts_with_their_forms_never_500(app, world, session):
+    """The owner's circle posts each page's own form (valid CSRF token) to every POST route: no 500."""
+    people, values, _attempt = world
+    failures, posts = [], 0
+    with sweep.csrf_enabled(app):
+        for rule in app.url_map.iter_rules():
+            if "POST" not in rule.methods:
+                continue
+            url = _url(rule, values)
+            form = insider_form(app, people, url, rule)
+            for who in INSIDERS:
+                client, token = sweep.client_with_token(app, people[who])
+                r = client.post(url, data={**form, "csrf_token": token})
+                r.get_data()
+                r.close()
+                posts += 1
+                if r.status_code >= 500:
+                    failures.append(f"{who:10} POST {url} -> {r.status_code}")
+    assert posts >= 150
     assert failures == [], "\n".join(failures)
 
 
