@@ -10,8 +10,6 @@ Importing this module registers the completion requirement "final quiz passed" w
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import re
 import secrets
@@ -1260,21 +1258,19 @@ STATS_COLUMNS = ["question_id", "category", "title", "type", "attempts", "mean_m
                  "sd", "discrimination", "flags"]  # fmt: skip
 
 
-def statistics_csv(result: QuizStatistics) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(STATS_COLUMNS)
+def statistics_table(result: QuizStatistics) -> tuple[list[str], list[list]]:
+    """The question statistics as a table (numbers as numbers, 4 decimals) for ``lms.exports``."""
 
-    def num(value: float | None) -> str:
-        return "" if value is None else f"{value:.4f}"
+    def num(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
 
-    for row in result.questions:
-        s = row.stats
-        writer.writerow(
-            [row.question.id, row.question.category.path, row.question.title, row.question.qtype, s.count,
-             num(s.mean), num(s.max_mark), num(s.facility), num(s.sd), num(s.discrimination), " ".join(s.flags)]
-        )  # fmt: skip
-    return out.getvalue()
+    rows = [
+        [row.question.id, row.question.category.path, row.question.title, row.question.qtype, row.stats.count,
+         num(row.stats.mean), num(row.stats.max_mark), num(row.stats.facility), num(row.stats.sd),
+         num(row.stats.discrimination), " ".join(row.stats.flags)]
+        for row in result.questions
+    ]  # fmt: skip
+    return list(STATS_COLUMNS), rows
 
 
 # --------------------------------------------------------------------------- quiz settings

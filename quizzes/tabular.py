@@ -7,12 +7,11 @@ questions or none (``result.ok``). Errors carry the spreadsheet row number and t
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from lms import exports
 from lms.spreadsheet import Sheet, cell_text
 from lms.spreadsheet import read_csv as read_csv_sheet
 from lms.spreadsheet import read_xlsx as read_xlsx_sheet
@@ -27,7 +26,16 @@ from quizzes.gift import (
     render_text,
 )
 
-__all__ = ["COLUMNS", "TYPE_ALIASES", "parse_rows", "read_csv", "read_xlsx", "template_csv", "template_xlsx"]
+__all__ = [
+    "COLUMNS",
+    "TYPE_ALIASES",
+    "parse_rows",
+    "read_csv",
+    "read_xlsx",
+    "template_csv",
+    "template_rows",
+    "template_xlsx",
+]
 
 MAX_OPTIONS = 8
 MAX_ROWS = 10_000  # questions per file: a bigger file is refused before it is read whole
@@ -289,26 +297,15 @@ def read_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
     return _records(read_xlsx_sheet(data, max_rows, len(COLUMNS) + 8))
 
 
+def template_rows() -> list[list[str]]:
+    """The example rows of the import template, in ``COLUMNS`` order."""
+    return [[example.get(column, "") for column in COLUMNS] for example in EXAMPLES]
+
+
 def template_csv() -> str:
-    """The import template as CSV text: the header and three example rows."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for example in EXAMPLES:
-        writer.writerow(example)
-    return out.getvalue()
+    """The import template as CSV text (written as every export is: ``lms.exports``)."""
+    return exports.to_csv(COLUMNS, template_rows()).decode("utf-8-sig")
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "cau-hoi"
-    sheet.append(COLUMNS)
-    for example in EXAMPLES:
-        sheet.append([example.get(column, "") for column in COLUMNS])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return exports.to_xlsx(COLUMNS, template_rows(), sheet="cau-hoi")

@@ -31,6 +31,7 @@ from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, saf
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.database import VN_TZ, utcnow
+from lms.exports import send_table, spreadsheet_export
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.main.panels import register_nav, register_panel
@@ -625,17 +626,9 @@ def _preview(result: gift.GiftResult, plan: services.ImportPlan) -> dict:
 
 @bp.get("/bank/import/template.<any(csv, xlsx):ext>")
 @roles_required(*STAFF)
+@spreadsheet_export
 def import_template(ext: str):
-    if ext == "csv":
-        body = "\ufeff" + tabular.template_csv()
-        return Response(
-            body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=mau-cau-hoi.csv"}
-        )
-    return Response(
-        tabular.template_xlsx(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": "attachment; filename=mau-cau-hoi.xlsx"},
-    )
+    return send_table(tabular.COLUMNS, tabular.template_rows(), fmt=ext, stem="mau-cau-hoi", sheet="cau-hoi")
 
 
 @bp.get("/bank/export.gift")
@@ -796,11 +789,10 @@ def quiz_stats(quiz_id: int):
     return render_template("quizzes/stats.html", quiz=quiz, result=result, qtypes=qtypes.QUESTION_TYPES)
 
 
-@bp.get("/manage/<int:quiz_id>/stats.csv")
+@bp.get("/manage/<int:quiz_id>/stats.<any(csv, xlsx):fmt>")
 @roles_required(*STAFF)
-def quiz_stats_csv(quiz_id: int):
+@spreadsheet_export
+def quiz_stats_export(quiz_id: int, fmt: str):
     quiz = db.get_or_404(Quiz, quiz_id)
-    body = "\ufeff" + services.statistics_csv(services.quiz_statistics(db.session, quiz))
-    return Response(
-        body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=thong-ke-bai-{quiz.id}.csv"}
-    )
+    header, rows = services.statistics_table(services.quiz_statistics(db.session, quiz))
+    return send_table(header, rows, fmt=fmt, stem=f"thong-ke-bai-{quiz.id}", sheet=_("Thống kê"), title=quiz.title)

@@ -1,9 +1,8 @@
-"""CSV and XLSX exports of the ranking and of a unit's staff table, and the PDF ranking report."""
+"""The tables of the ranking and of a unit's staff (written as CSV or XLSX by ``lms.exports``), and
+the PDF ranking report."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -80,49 +79,11 @@ def staff_table(rows: Iterable[StaffRow], status_label) -> tuple[list[str], Iter
         for r in rows:
             line = [r.code, r.full_name]
             for c in r.cells:
-                expires = c.cert_expires_on.isoformat() if c.cert_expires_on else ""
-                line += [status_label(c.status), c.best_percent, expires]
+                line += [status_label(c.status), c.best_percent, c.cert_expires_on]  # a date cell in XLSX
             line.append(r.certified)
             yield line
 
     return header, lines()
-
-
-def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Vietnamese correctly
-
-
-def to_xlsx(header: list[str], rows: Iterable[list], title: str, sheet: str) -> bytes:
-    """A workbook written row by row (openpyxl write-only mode: no cell objects kept in memory)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
-    ws.freeze_panes = "A3"
-    for i, name in enumerate(header, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(str(name)) + 2))
-
-    def styled(value, font):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font = font
-        return cell
-
-    ws.append([styled(title, Font(bold=True, size=13))])
-    bold = Font(bold=True)
-    ws.append([styled(name, bold) for name in header])
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def font_face_css() -> str:

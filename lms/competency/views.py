@@ -39,6 +39,7 @@ from lms.competency.rankings import (
 )
 from lms.competency.records import local_today
 from lms.competency.snapshots import snapshot_months, trend
+from lms.exports import download, send_table, spreadsheet_export
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.main.panels import register_nav, register_panel
@@ -309,34 +310,20 @@ def _staff_export(unit_id: int):
     return unit, header, data
 
 
-@bp.get("/units/<int:unit_id>/staff.csv")
+@bp.get("/units/<int:unit_id>/staff.<any(csv, xlsx):fmt>")
 @roles_required(*MANAGERS)
-def unit_staff_csv(unit_id: int):
+@spreadsheet_export
+def unit_staff_export(unit_id: int, fmt: str):
     unit, header, data = _staff_export(unit_id)
     # built whole (a few hundred KB for the largest unit): a streamed body would run after the view
     # returned, outside its request context and transaction
-    return _download(exports.to_csv(header, data), f"can-bo-{unit.code}", "csv", "text/csv; charset=utf-8")
-
-
-@bp.get("/units/<int:unit_id>/staff.xlsx")
-@roles_required(*MANAGERS)
-def unit_staff_xlsx(unit_id: int):
-    unit, header, data = _staff_export(unit_id)
     title = _("Kết quả học tập của cán bộ — %(u)s — ngày %(d)s", u=unit.name, d=local_today().strftime("%d/%m/%Y"))
-    body = exports.to_xlsx(header, data, title, _("Cán bộ"))
-    return _download(body, f"can-bo-{unit.code}", "xlsx", XLSX)
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    stem = f"can-bo-{unit.code}-{local_today().isoformat()}"
+    return send_table(header, data, fmt=fmt, stem=stem, sheet=_("Cán bộ"), title=title)
 
 
 def _download(body: bytes, stem: str, ext: str, mimetype: str) -> Response:
-    name = exports.dated_name(stem, local_today(), ext)
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
+    return download(body, exports.dated_name(stem, local_today(), ext), mimetype)
 
 
 # -- the province -----------------------------------------------------------------------------------------
@@ -408,19 +395,14 @@ def ranking():
     )
 
 
-@bp.get("/ranking.csv")
+@bp.get("/ranking.<any(csv, xlsx):fmt>")
 @roles_required(*STAFF)
-def ranking_csv():
-    header, data = exports.ranking_table(rank_units(db.session, RankingFilters.from_args(request.args)))
-    return _download(exports.to_csv(header, data), "xep-hang-don-vi", "csv", "text/csv; charset=utf-8")
-
-
-@bp.get("/ranking.xlsx")
-@roles_required(*STAFF)
-def ranking_xlsx():
+@spreadsheet_export
+def ranking_export(fmt: str):
     header, data = exports.ranking_table(rank_units(db.session, RankingFilters.from_args(request.args)))
     title = _("Xếp hạng năng lực ứng dụng CNTT của các đơn vị — ngày %(d)s", d=local_today().strftime("%d/%m/%Y"))
-    return _download(exports.to_xlsx(header, data, title, _("Xếp hạng")), "xep-hang-don-vi", "xlsx", XLSX)
+    stem = f"xep-hang-don-vi-{local_today().isoformat()}"
+    return send_table(header, data, fmt=fmt, stem=stem, sheet=_("Xếp hạng"), title=title)
 
 
 @bp.get("/ranking.pdf")

@@ -20,9 +20,7 @@ downloadable template shows it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -34,7 +32,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms import spreadsheet, vnlegacy
+from lms import exports, spreadsheet, vnlegacy
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import (
     EXAMPLE_CODE_PREFIX,
@@ -882,36 +880,15 @@ def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
     return [OFFICIAL_COLUMN_LABELS[c] for c in OFFICIAL_COLUMNS], OFFICIAL_EXAMPLES
 
 
+TEMPLATE_TEXT_COLUMNS = (OFFICIAL_COLUMN_LABELS["dien_thoai"],)  # typed as text in Excel: a phone keeps its 0
+
+
 def template_csv(kind: str) -> bytes:
-    header, examples = template_rows(kind)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(examples)
-    return buf.getvalue().encode("utf-8-sig")
+    return exports.to_csv(*template_rows(kind))
 
 
 def template_xlsx(kind: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    header, examples = template_rows(kind)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Danh sach"
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in examples:
-        ws.append(row)
-    for col in ws.columns:
-        ws.column_dimensions[col[0].column_letter].width = max(12, len(str(col[0].value)) + 4)
-        if col[0].value == OFFICIAL_COLUMN_LABELS["dien_thoai"]:
-            for cell in col:
-                cell.number_format = "@"  # text: a phone number keeps its leading 0
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return exports.to_xlsx(*template_rows(kind), sheet="Danh sach", text_columns=TEMPLATE_TEXT_COLUMNS)
 
 
 def error_text(e: RowError) -> str:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import can_view_official, can_view_unit, require
+from lms.exports import send_table, spreadsheet_export
 from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
@@ -408,15 +409,12 @@ def _confirm_import(form, confirm_form):
     return _import_page(form, confirm_form, result, None, 400)
 
 
-@bp.get("/import/template/<kind>.<ext>")
+@bp.get("/import/template/<any(officials, units):kind>.<any(csv, xlsx):ext>")
 @roles_required(*STAFF)
+@spreadsheet_export
 def import_template(kind: str, ext: str):
-    if kind not in ("officials", "units") or ext not in ("csv", "xlsx"):
-        return render_template("error.html", code=404, message=_("Không có mẫu này.")), 404
-    name = "mau-danh-sach-can-bo" if kind == "officials" else "mau-danh-sach-don-vi"
-    if ext == "csv":
-        data, mime = imports.template_csv(kind), "text/csv; charset=utf-8"
-    else:
-        data = imports.template_xlsx(kind)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, mimetype=mime, headers={"Content-Disposition": f"attachment; filename={name}.{ext}"})
+    header, examples = imports.template_rows(kind)
+    stem = "mau-danh-sach-can-bo" if kind == "officials" else "mau-danh-sach-don-vi"
+    return send_table(
+        header, examples, fmt=ext, stem=stem, sheet="Danh sach", text_columns=imports.TEMPLATE_TEXT_COLUMNS
+    )

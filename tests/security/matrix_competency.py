@@ -12,15 +12,14 @@ EXPECTED: dict[str, object] = {
     "competency.mine": {"official", "unit_head"},  # accounts linked to an official
     "competency.my_unit": {"unit_head"},
     "competency.unit": MANAGERS,  # object check: the unit's head only, or province-wide staff
-    "competency.unit_staff_csv": MANAGERS,
-    "competency.unit_staff_xlsx": MANAGERS,
+    "competency.unit_staff_export": MANAGERS,
     "competency.ranking": STAFF,
-    "competency.ranking_csv": STAFF,
-    "competency.ranking_xlsx": STAFF,
+    "competency.ranking_export": STAFF,
     "competency.ranking_pdf": STAFF,
 }
 
 
 def values(session, users) -> dict:
-    """``unit_id`` is already the unit headed by ``users["unit_head"]`` (the matrix's own values)."""
-    return {}
+    """``unit_id`` is already the unit headed by ``users["unit_head"]`` (the matrix's own values);
+    ``fmt``: the exports' format."""
+    return {"fmt": "csv"}

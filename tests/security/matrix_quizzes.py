@@ -30,7 +30,7 @@ EXPECTED: dict[str, object] = {
     "quizzes.add_override": STAFF,
     "quizzes.quiz_results": MANAGERS,
     "quizzes.quiz_stats": STAFF,
-    "quizzes.quiz_stats_csv": STAFF,
+    "quizzes.quiz_stats_export": STAFF,
 }
 
 
@@ -43,4 +43,4 @@ def values(session, users) -> dict:
     attempt = make_attempt(session, quiz, official)
     question_id = attempt.slots[0].question_version.question_id
     session.commit()
-    return {"quiz_id": quiz.id, "attempt_id": attempt.id, "slot_no": 1, "question_id": question_id}
+    return {"quiz_id": quiz.id, "attempt_id": attempt.id, "slot_no": 1, "question_id": question_id, "fmt": "csv"}
