@@ -211,3 +211,19 @@ def client_with_token(app, user=None):
     token = csrf_token(page.get_data(as_text=True))
     assert token, f"no CSRF token on {page.request.path} ({page.status_code})"
     return client, token
+
+
+def import_through_the_page(client, kind: str, data: bytes, filename: str):
+    """Upload a unit/official file on ``/org/import`` and confirm the preview as a person would:
+    (preview response, confirmation response or None when the preview refused the file)."""
+    import io
+
+    preview = client.post(
+        "/org/import", data={"kind": kind, "file": (io.BytesIO(data), filename)}, content_type="multipart/form-data"
+    )
+    forms = [f for f in page_forms(preview.get_data(as_text=True), "/org/import") if f.get("token")]
+    if preview.status_code != 200 or not forms:
+        return preview, None
+    fields = {k: v for k, v in forms[0].items() if v}
+    fields["action"] = "confirm"
+    return preview, client.post("/org/import", data=fields)

@@ -28,6 +28,7 @@ from quizzes import gift, tabular
 from quizzes.models import AttemptSlot, Question, QuestionVersion
 from tests.factories import login_as, make_unit, make_user
 from tests.quizzes_app.factories import QTYPES, make_attempt, make_bank, make_quiz
+from tests.security import sweep
 
 FUZZ = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -218,21 +219,13 @@ def test_org_import_view_failed_file_leaves_no_row(client, session):
     data = _csv_bytes(
         [["Họ và tên", "Mã đơn vị", "Mã cán bộ"], ["Lê Văn Một", unit.code, "A1"], ["Lê Văn Hai", "KHONG-CO", "A2"]]
     )
-    r = client.post(
-        "/org/import",
-        data={"kind": "officials", "file": (io.BytesIO(data), "x.csv")},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 400
+    preview, confirmed = sweep.import_through_the_page(client, "officials", data, "x.csv")
+    assert preview.status_code == 400 and confirmed is None
     assert committed_counts(*ORG_MODELS) == before
     # and the good row alone is written: the check above can fail
     good = _csv_bytes([["Họ và tên", "Mã đơn vị", "Mã cán bộ"], ["Lê Văn Một", unit.code, "A1"]])
-    r = client.post(
-        "/org/import",
-        data={"kind": "officials", "file": (io.BytesIO(good), "x.csv")},
-        content_type="multipart/form-data",
-    )
-    assert r.status_code == 200
+    preview, confirmed = sweep.import_through_the_page(client, "officials", good, "x.csv")
+    assert preview.status_code == 200 and confirmed.status_code == 302
     assert committed_counts(*ORG_MODELS) == (before[0], before[1] + 1)
 
 
