@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from flask import Response, request
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # times are stored in UTC and shown in Vietnam's time
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -65,6 +67,10 @@ def _number_text(value: float | Decimal, dialect: CsvDialect) -> str:
     return text.replace(".", dialect.decimal)
 
 
+def _local(value: datetime) -> datetime:
+    return value.astimezone(VIETNAM).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
 def csv_cell(value, dialect: CsvDialect = STANDARD) -> str:
     """One value as CSV text: numbers in the dialect's notation, dates in its format, text neutralised."""
     if value is None:
@@ -76,7 +82,7 @@ def csv_cell(value, dialect: CsvDialect = STANDARD) -> str:
     if isinstance(value, float | Decimal):
         return _number_text(value, dialect)
     if isinstance(value, datetime):
-        return value.strftime(dialect.date_format + " %H:%M")
+        return _local(value).strftime(dialect.date_format + " %H:%M")
     if isinstance(value, date):
         return value.strftime(dialect.date_format)
     return neutralise(str(value))
@@ -121,6 +127,10 @@ def to_xlsx(
             dimension.number_format = "@"
 
     def cell(value, font=None, text=False):
+        if isinstance(value, datetime):
+            value = _local(value)  # Excel has no time zones
+        elif isinstance(value, str) and type(value) is not str:
+            value = str(value)  # a str enum: its text
         if isinstance(value, str | bool | int | float | Decimal | date) or value is None:
             out = WriteOnlyCell(ws, value=value)
         else:

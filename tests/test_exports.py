@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -53,6 +53,7 @@ def test_numbers_dates_and_empty_cells_in_both_dialects():
     assert exports.csv_cell(date(2026, 7, 1), std) == "2026-07-01"
     assert exports.csv_cell(date(2026, 7, 1), vn) == "01/07/2026"
     assert exports.csv_cell(datetime(2026, 7, 1, 8, 5), vn) == "01/07/2026 08:05"
+    assert exports.csv_cell(datetime(2026, 7, 1, 1, 5, tzinfo=UTC), std) == "2026-07-01 08:05", "Vietnam's time"
 
 
 def test_csv_standard_and_vietnamese_excel_dialects():
@@ -89,6 +90,16 @@ def test_xlsx_never_holds_a_formula_and_keeps_types():
         assert expires.is_date and expires.value.date() == date(2027, 1, 31) and expires.number_format == "dd/mm/yyyy"
         assert change.value == -2 and change.data_type == "n", "a negative number stays a number"
     assert values[-1] == ["CB-2", "Bình", 70, None, 0]
+
+
+def test_xlsx_takes_aware_times_and_text_columns():
+    body = exports.to_xlsx(
+        ["Lúc", "Điện thoại"], [[datetime(2026, 7, 1, 1, 5, tzinfo=UTC), "0912345678"]], text_columns=["Điện thoại"]
+    )
+    ws = load_workbook(io.BytesIO(body)).active
+    when, phone = ws[2]
+    assert when.value == datetime(2026, 7, 1, 8, 5) and when.number_format == "dd/mm/yyyy hh:mm"
+    assert phone.value == "0912345678" and phone.number_format == "@", "typed as text: the 0 stays"
 
 
 def test_download_says_its_type_and_charset_once(app):
