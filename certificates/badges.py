@@ -32,6 +32,10 @@ are used) plus these optional keys:
 ``holder_id``            a URI for the holder (``credentialSubject.id``), if one exists
 ``identity_salt``        when given, the holder's name is published as a salted SHA-256
                          (``"sha256$<hex>"``, OB 3.0 IdentityObject) instead of plain text
+``status_url``           where the credential's revocation is published: ``credentialStatus`` of
+                         type ``1EdTechRevocationList`` (the status method OB 3.0 names) with this
+                         ``id``; the document there lists the credential under ``revokedCredentials``
+                         once it is revoked (the app serves it at ``/verify/<code>.json``)
 """
 
 from __future__ import annotations
@@ -44,10 +48,11 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["OB_CONTEXT", "VC_CONTEXT", "open_badge_credential"]
+__all__ = ["OB_CONTEXT", "REVOCATION_LIST_TYPE", "VC_CONTEXT", "open_badge_credential", "revocation_list"]
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+REVOCATION_LIST_TYPE = "1EdTechRevocationList"
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh has no DST
 _ACHIEVEMENT_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-5d4a-9c61-2b7f0e4d9a13")
 
@@ -76,7 +81,7 @@ def _iso(moment: dt.datetime) -> str:
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"verify_url must be an absolute http(s) URL, got {url!r}")
+        raise ValueError(f"an absolute http(s) URL is needed, got {url!r}")
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -182,4 +187,18 @@ def open_badge_credential(data: dict[str, Any]) -> dict[str, Any]:
     # With a hashed identity the holder's name must not leak through the description.
     credential["description"] = f"Số hiệu {serial}." if salt else f"Số hiệu {serial}, cấp cho {holder_name}."
     credential["credentialSubject"] = subject
+    if data.get("status_url"):
+        status_url = _text(data, "status_url")
+        _origin(status_url)  # absolute http(s), like the credential's id
+        credential["credentialStatus"] = {"id": status_url, "type": REVOCATION_LIST_TYPE}
     return credential
+
+
+def revocation_list(list_url: str, credential_id: str, revoked: bool) -> dict[str, Any]:
+    """The 1EdTech revocation list at ``list_url`` for one credential: ``revokedCredentials`` names it
+    once it is revoked; ``issuer`` is the credential's (the origin of its id, as above)."""
+    return {
+        "id": list_url,
+        "issuer": _origin(credential_id),
+        "revokedCredentials": [{"id": credential_id}] if revoked else [],
+    }

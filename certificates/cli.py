@@ -45,7 +45,7 @@ def render_command(unit_code, course_slug, everything, workers, force) -> None:
         services.verify_url_for("TEST", settings)
     except services.CertificateError:
         raise click.ClickException(
-            "The QR code needs the public address: set PUBLIC_BASE_URL (e.g. https://hoctap.example.gov.vn)."
+            "The QR code needs the public address: set LMS_BASE_URL (e.g. https://hoctap.example.gov.vn)."
         ) from None
     total = services.count_selection(db.session, unit_id, course_id)
     ids = list(services.render_selection_ids(db.session, unit_id, course_id))  # ints only: 8 bytes each

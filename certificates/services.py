@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from blinker import Namespace
-from flask import current_app, has_app_context, has_request_context, url_for
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, event, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -56,6 +56,7 @@ from lms.database import VN_TZ, utcnow
 from lms.events import certificate_changed, course_completed
 from lms.org.models import Official, Unit
 from lms.text import clean_text, fold
+from lms.urls import BaseUrlMissing, absolute_url
 
 log = logging.getLogger("lms.certificates")
 
@@ -69,7 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "CERT_STORAGE_DIR": None,  # None: <instance>/certificates
     "CERT_RENDER_ON_ISSUE": True,
     "CERT_VERIFY_RATE_LIMIT": "30 per minute",
-    "PUBLIC_BASE_URL": None,
+    "LMS_BASE_URL": None,
+    "PUBLIC_BASE_URL": None,  # the former name of LMS_BASE_URL for certificates, still read
 }
 
 #: Hook for the e-mail sender (training work): ``reminder_queued.send(session, reminder=...)``.
@@ -134,7 +136,7 @@ def get_settings(config=None) -> CertificateSettings:
         place=clean_text(_config_value(config, "CERT_PLACE")),
         storage_dir=Path(storage),
         render_on_issue=bool(render_on_issue),
-        public_base_url=_config_value(config, "PUBLIC_BASE_URL"),
+        public_base_url=_config_value(config, "LMS_BASE_URL") or _config_value(config, "PUBLIC_BASE_URL"),
     )
 
 
@@ -769,13 +771,20 @@ def compare_pdf(cert: Certificate, stream, chunk_size: int = 64 * 1024) -> tuple
 
 # -- PDF storage ---------------------------------------------------------------------------------
 def verify_url_for(code: str, settings: CertificateSettings | None = None) -> str:
-    """Absolute public verification URL (``PUBLIC_BASE_URL`` wins over the request's host)."""
+    """Absolute public verification URL, by the app's one rule (``lms.urls``: ``LMS_BASE_URL``, or
+    ``PUBLIC_BASE_URL``, else the request's address, else ``SERVER_NAME``)."""
     settings = settings or get_settings()
-    if settings.public_base_url:
+    if settings.public_base_url:  # a configuration given to get_settings() (benchmarks, tests)
         return f"{settings.public_base_url.rstrip('/')}/verify/{code}"
-    if has_request_context() or (has_app_context() and current_app.config.get("SERVER_NAME")):
-        return url_for("certificates.verify", code=code, _external=True)
-    raise CertificateError("Set PUBLIC_BASE_URL (or SERVER_NAME) to render certificates outside a request.")
+    try:
+        return absolute_url("certificates.verify", code=code)
+    except BaseUrlMissing as exc:
+        raise CertificateError(str(exc)) from None
+
+
+def status_url_for(code: str) -> str:
+    """Where a credential's revocation status is published: the verification JSON of ``code``."""
+    return absolute_url("certificates.verify_json", code=code)
 
 
 def render_data(cert: Certificate, verify_url: str) -> dict[str, Any]:

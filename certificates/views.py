@@ -25,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from certificates import services
-from certificates.badges import open_badge_credential
+from certificates.badges import open_badge_credential, revocation_list
 from certificates.forms import BatchForm, ManualIssueForm, ReissueForm, RevokeForm, UploadForm
 from certificates.models import Certificate, CertificateReminder
 from certificates.permissions import (
@@ -148,6 +148,7 @@ def badge(cert_id: int):
     cert = _load(cert_id)
     data = services.render_data(cert, services.verify_url_for(cert.verification_code))
     data["issued_at"] = None
+    data["status_url"] = services.status_url_for(cert.verification_code)  # revoked: listed there
     credential = open_badge_credential(data)
     response = jsonify(credential)
     response.headers["Content-Disposition"] = f'attachment; filename="{cert.serial}-r{cert.revision}.json"'
@@ -421,6 +422,11 @@ def verify_json(code: str):
     record["verify_url"] = services.verify_url_for(cert.verification_code)
     if record["superseded_by"]:
         record["superseded_by"]["verify_url"] = services.verify_url_for(record["superseded_by"]["verification_code"])
+    # this document is also the credential's status (its Open Badges credentialStatus points here):
+    # a 1EdTech revocation list that lists the credential once it is revoked
+    revoked = record["state"] == "revoked"
+    record.update(revocation_list(services.status_url_for(cert.verification_code), record["verify_url"], revoked))
+    record["revoked"] = revoked
     return jsonify(record)
 
 

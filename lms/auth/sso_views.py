@@ -20,6 +20,7 @@ from lms.auth.signin import client_ip, finish_login
 from lms.config import ConfigError
 from lms.database import utcnow
 from lms.extensions import db
+from lms.urls import absolute_url
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
@@ -66,7 +67,7 @@ def oidc_start():
     browser that started it."""
     settings = _settings()
     try:
-        response = oidc.start(settings, url_for(".oidc_callback", _external=True))
+        response = oidc.start(settings, absolute_url("auth.sso.oidc_callback"))
     except oidc.ProviderUnavailable as exc:
         log.warning("OpenID Connect provider unavailable at login: %s", exc)
         return _back_to_login(_unavailable_message())

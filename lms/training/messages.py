@@ -7,7 +7,6 @@ so re-running a service or a CLI command never queues the same e-mail twice.
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
@@ -17,23 +16,12 @@ from lms.database import to_local
 from lms.training.calendar import session_ics
 from lms.training.models import Participant, TrainingSession
 from lms.training.outbox import queue_message
-
-DEFAULT_BASE_URL = "http://localhost:5000"
-
-
-def base_url() -> str:
-    if has_app_context():
-        configured = current_app.config.get("LMS_BASE_URL")
-        if configured:
-            return configured.rstrip("/")
-    return os.environ.get("LMS_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+from lms.urls import absolute_url
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails and calendars, built without a request (CLI, services)."""
-    parts = urlsplit(base_url())
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
+    """An absolute link for e-mails and calendars: the app's one rule (``lms.urls``)."""
+    return absolute_url(endpoint, **values)
 
 
 def mail_from() -> str:

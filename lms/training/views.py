@@ -517,7 +517,7 @@ def feed_settings():
         db.session.commit()
         return redirect(url_for("training.feed_settings"))
     token = services.active_token(db.session, current_user.id)
-    feed_url = url_for("training.feed", token=token.token, _external=True) if token else None
+    feed_url = external_url("training.feed", token=token.token) if token else None
     return render_template("training/feed.html", token=token, feed_url=feed_url, form=form)
 
 
@@ -532,7 +532,7 @@ def feed(token: str):
     body = cal.feed_ics(
         sessions,
         name=_("Lịch tập huấn – %(name)s", name=user.name),
-        url_for_session=lambda ts: url_for("training.session_detail", session_id=ts.id, _external=True),
+        url_for_session=lambda ts: external_url("training.session_detail", session_id=ts.id),
     )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 

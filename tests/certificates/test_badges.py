@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from certificates.badges import OB_CONTEXT, VC_CONTEXT, open_badge_credential
+from certificates.badges import OB_CONTEXT, VC_CONTEXT, open_badge_credential, revocation_list
 
 URL = "https://hoctap.vinhphuc.gov.vn/xac-minh/R998-BJX2-TCVC-84JY-F3NT-V8P8-TKEH"
 
@@ -145,8 +145,20 @@ def test_issued_at_sets_valid_from_precisely():
         ({"expires_on": dt.date(2026, 1, 1)}, ValueError),
         ({"score_percent": 101}, ValueError),
         ({"holder_name": ""}, ValueError),
+        ({"status_url": "/xac-minh/abc.json"}, ValueError),
     ],
 )
 def test_bad_input_is_refused(overrides, error):
     with pytest.raises(error):
         open_badge_credential(sample(**overrides))
+
+
+def test_credential_status_points_to_its_revocation_list():
+    plain = open_badge_credential(sample())
+    assert "credentialStatus" not in plain
+    credential = open_badge_credential(sample(status_url=URL + ".json"))
+    assert credential["credentialStatus"] == {"id": URL + ".json", "type": "1EdTechRevocationList"}
+    valid = revocation_list(URL + ".json", credential["id"], revoked=False)
+    assert valid == {"id": URL + ".json", "issuer": credential["issuer"]["id"], "revokedCredentials": []}
+    revoked = revocation_list(URL + ".json", credential["id"], revoked=True)
+    assert revoked["revokedCredentials"] == [{"id": credential["id"]}]

@@ -159,9 +159,33 @@ def test_verify_json(client, session):
         "found", "state", "serial", "revision", "holder_name", "unit_name", "course_title", "score_percent",
         "issued_on", "expires_on", "issuer_parent", "issuer_name", "signer_title", "signer_name", "place",
         "revoked_on", "superseded_by", "pdf_sha256", "verification_code", "verify_url",
+        "id", "issuer", "revokedCredentials", "revoked",
     }  # fmt: skip
+    assert data["revoked"] is False and data["revokedCredentials"] == []
     r = client.get("/verify/NOPE.json")
     assert r.status_code == 404 and r.get_json()["found"] is False
+
+
+def test_a_revoked_certificates_badge_and_verification_json_say_so(client, session):
+    """The badge carries its credential status (OB 3.0 / VC ``credentialStatus``): the verification
+    JSON, which lists the credential as revoked once it is, and says so in its own fields."""
+    user, cert = _holder(session)
+    login_as(client, user)
+    status_url = f"http://localhost/verify/{cert.verification_code}.json"
+    before = client.get(f"/certificates/{cert.id}/badge.json").get_json()
+    assert before["credentialStatus"] == {"id": status_url, "type": "1EdTechRevocationList"}
+    listed = client.get(status_url).get_json()
+    assert listed["id"] == status_url and listed["issuer"] == before["issuer"]["id"]
+    assert listed["revokedCredentials"] == [] and listed["revoked"] is False and listed["state"] == "valid"
+
+    services.revoke_certificate(session, make_user(session, Role.IT_STAFF), cert, "Gian lận khi thi")
+    session.commit()
+    after = client.get(f"/certificates/{cert.id}/badge.json").get_json()
+    assert after["credentialStatus"] == before["credentialStatus"]
+    listed = client.get(status_url).get_json()
+    assert listed["revokedCredentials"] == [{"id": after["id"]}], "the credential is on its revocation list"
+    assert listed["revoked"] is True and listed["state"] == "revoked" and listed["revoked_on"]
+    assert "Gian lận" not in str(listed), "the reason stays internal"
 
 
 def test_malformed_or_unknown_code_is_a_404_page(client, session):
