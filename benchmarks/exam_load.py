@@ -613,8 +613,8 @@ def check(url: str, results: dict, topic: str | None) -> dict:
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session
 
+    from competency.models import CompetencyRecord
     from lms import create_app
-    from lms.competency.models import CompetencyRecord
     from quizzes.models import Attempt, AttemptSlot, AttemptState
 
     create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})  # registers every model

@@ -71,13 +71,13 @@ def main() -> None:
 
     from sqlalchemy import func, select, text
 
+    from competency import cache, rankings
+    from competency.models import CompetencyRecord
+    from competency.rankings import RankingFilters, rank_units
+    from competency.records import mark_dirty
     from lms import create_app
     from lms.auth.models import Role, User
     from lms.auth.services import assign_role, create_user
-    from lms.competency import cache, rankings
-    from lms.competency.models import CompetencyRecord
-    from lms.competency.rankings import RankingFilters, rank_units
-    from lms.competency.records import mark_dirty
     from lms.extensions import db
     from lms.org.models import Official
 

@@ -26,8 +26,8 @@ BLUEPRINT_PACKAGES = (
     "courses",
     "quizzes",
     "certificates",
-    "lms.competency",
-    "lms.training",
+    "competency",
+    "training",
 )
 
 
@@ -87,8 +87,8 @@ def _register_models() -> None:
         "courses.models",
         "quizzes.models",
         "certificates.models",
-        "lms.competency.models",
-        "lms.training.models",
+        "competency.models",
+        "training.models",
     ):
         optional_import(name)
 

@@ -155,7 +155,7 @@ def restore_command(path: str, yes: bool) -> None:
 def _load_feature_commands() -> None:
     from lms import optional_import
 
-    for name in ("courses.cli", "quizzes.cli", "certificates.cli", "lms.competency.cli", "lms.training.cli"):
+    for name in ("courses.cli", "quizzes.cli", "certificates.cli", "competency.cli", "training.cli"):
         optional_import(name)
 
 

@@ -49,7 +49,7 @@ def database_is_empty(session: Session) -> bool:
 def _load_feature_steps() -> None:
     from lms import optional_import
 
-    for name in ("courses.demo", "quizzes.demo", "certificates.demo", "lms.competency.demo", "lms.training.demo"):
+    for name in ("courses.demo", "quizzes.demo", "certificates.demo", "competency.demo", "training.demo"):
         optional_import(name)
 
 

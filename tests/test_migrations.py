@@ -55,8 +55,8 @@ def test_summary_migration_fills_the_summaries_from_existing_records(app, sessio
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import select
 
-    from lms.competency.models import CompetencySummary
-    from lms.competency.records import rebuild_summaries
+    from competency.models import CompetencySummary
+    from competency.records import rebuild_summaries
     from lms.topics import Topic
     from tests.competency.factories import certify, graded_attempt, topic_setup
     from tests.factories import make_official
@@ -89,6 +89,6 @@ def test_summary_migration_fills_the_summaries_from_existing_records(app, sessio
 
 
 def columns_index(name: str) -> int:
-    from lms.competency.models import CompetencySummary
+    from competency.models import CompetencySummary
 
     return [c.name for c in CompetencySummary.__table__.columns].index(name)

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
+from competency import cache, records
+from competency.models import CompetencyCacheVersion
+from competency.rankings import rank_units
 from lms import create_app
-from lms.competency import cache, records
-from lms.competency.models import CompetencyCacheVersion
-from lms.competency.rankings import rank_units
 from lms.extensions import db
 from lms.org.models import Official
 from tests.competency.factories import TODAY, graded_attempt, topic_setup

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from certificates.services import revoke_certificate
-from lms.competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
-from lms.competency.records import compute_records, local_today, recompute_records
+from competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
+from competency.records import compute_records, local_today, recompute_records
 from lms.topics import Topic
 from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
 from tests.factories import make_official, make_unit
@@ -171,6 +171,6 @@ def test_summary_follows_records_written_directly_and_deleted(session):
 
 
 def test_every_topic_has_a_summary_column():
-    from lms.competency.models import cert_until_column
+    from competency.models import cert_until_column
 
     assert [cert_until_column(t.value).key for t in Topic] == [f"cert_until_{t.value}" for t in Topic]

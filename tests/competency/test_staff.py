@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from competency import staff
+from competency.models import CompetencyRecord
 from lms.auth.models import Role
-from lms.competency import staff
-from lms.competency.models import CompetencyRecord
 from lms.org.models import Official
 from lms.topics import Topic
 from tests.competency.factories import TODAY

@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy import select
 
-from lms.competency.models import CompetencyRecord, CompetencySummary
+from competency.models import CompetencyRecord, CompetencySummary
 from lms.extensions import db
 from lms.topics import Topic
 from tests.factories import make_official

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from lms.database import utcnow
 from lms.topics import Topic
-from lms.training import services
-from lms.training.models import SessionKind
+from training import services
+from training.models import SessionKind
 
 _seq = itertools.count(1)
 

@@ -7,10 +7,10 @@ from datetime import UTC, timedelta
 from icalendar import Calendar
 
 from lms.auth.models import Role
-from lms.training import services
-from lms.training.calendar import session_ics
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
+from training import services
+from training.calendar import session_ics
 
 
 def _event(ics: str):

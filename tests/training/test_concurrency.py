@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.training import services
-from lms.training.models import OutboxMessage, Participant, ParticipantState, TrainingSession
 from tests.factories import make_official
 from tests.training.factories import make_session
+from training import services
+from training.models import OutboxMessage, Participant, ParticipantState, TrainingSession
 
 
 def _run_in_threads(app, fn, items):

@@ -11,11 +11,11 @@ from sqlalchemy.orm import sessionmaker
 
 from lms.database import utcnow
 from lms.extensions import db
-from lms.training import mailer, services
-from lms.training.models import OutboxMessage, OutboxState
-from lms.training.outbox import queue_message
 from tests.factories import make_official
 from tests.training.factories import make_session
+from training import mailer, services
+from training.models import OutboxMessage, OutboxState
+from training.outbox import queue_message
 
 
 def factory():

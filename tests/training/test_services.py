@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from lms.auth.models import Role
 from lms.database import utcnow
-from lms.training import services
-from lms.training.models import OutboxMessage, ParticipantState, SessionStatus
 from tests.factories import make_official, make_unit, make_user
 from tests.training.factories import make_session
+from training import services
+from training.models import OutboxMessage, ParticipantState, SessionStatus
 
 
 def outbox(session, kind=None):

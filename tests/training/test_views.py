@@ -9,11 +9,11 @@ from sqlalchemy import select
 from lms.auth.models import Role
 from lms.database import to_local, utcnow
 from lms.topics import Topic
-from lms.training import services
-from lms.training.models import OutboxMessage, Participant, ParticipantState, SessionKind, TrainingSession
-from lms.training.outbox import queue_message
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
+from training import services
+from training.models import OutboxMessage, Participant, ParticipantState, SessionKind, TrainingSession
+from training.outbox import queue_message
 
 
 def _local(dt):

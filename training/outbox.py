@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lms.database import utcnow
-from lms.training.models import OutboxMessage, OutboxState
+from training.models import OutboxMessage, OutboxState
 
 
 def _insert_ignore(session: Session, values: dict):

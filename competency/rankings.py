@@ -19,16 +19,16 @@ from datetime import date
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.competency import cache
-from lms.competency.index import (
+from competency import cache
+from competency.index import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MIN_OFFICIALS,
     Weights,
     competency_index,
     config_value,
 )
-from lms.competency.models import CompetencyRecord, CompetencySummary, UnitSnapshot, cert_until_column
-from lms.competency.records import local_today, valid_cert_expr
+from competency.models import CompetencyRecord, CompetencySummary, UnitSnapshot, cert_until_column
+from competency.records import local_today, valid_cert_expr
 from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
 from lms.topics import Topic

@@ -22,12 +22,12 @@ from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.topics import Topic
-from lms.training import calendar as cal
-from lms.training import services
-from lms.training.forms import ActionForm, CancelForm, SessionForm
-from lms.training.mailer import retry_now
-from lms.training.messages import external_url
-from lms.training.models import (
+from training import calendar as cal
+from training import services
+from training.forms import ActionForm, CancelForm, SessionForm
+from training.mailer import retry_now
+from training.messages import external_url
+from training.models import (
     ACTIVE_STATES,
     SEAT_STATES,
     OutboxMessage,
@@ -37,7 +37,7 @@ from lms.training.models import (
     SessionKind,
     TrainingSession,
 )
-from lms.training.permissions import (
+from training.permissions import (
     TEMPLATE_PREDICATES,
     can_manage_sessions,
     can_mark_attendance,
@@ -69,7 +69,7 @@ def _setup(state) -> None:
             and not app.testing
             and app.config["LMS_ENV"] != "production"
         ):
-            from lms.training.mailer import start_background_sender
+            from training.mailer import start_background_sender
 
             start_background_sender(app)
 

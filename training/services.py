@@ -22,8 +22,8 @@ from lms.database import VN_TZ, to_local, utcnow
 from lms.org.models import Official, Unit
 from lms.text import clean_text
 from lms.topics import Topic
-from lms.training import messages
-from lms.training.models import (
+from training import messages
+from training.models import (
     ACTIVE_STATES,
     SEAT_STATES,
     CalendarToken,
@@ -36,7 +36,7 @@ from lms.training.models import (
     SessionTrainer,
     TrainingSession,
 )
-from lms.training.permissions import can_mark_attendance, can_nominate
+from training.permissions import can_mark_attendance, can_nominate
 
 
 class TrainingError(Exception):
@@ -541,7 +541,7 @@ class Proposal:
 def propose_targets(session: Session, ts: TrainingSession, *, today: date | None = None, limit: int = 300) -> Proposal:
     """Lagging units and officials for the session's topic (competency data), officials sorted by need."""
     try:
-        from lms.competency.lagging import lagging_officials, lagging_units
+        from competency.lagging import lagging_officials, lagging_units
     except ImportError:
         return Proposal(available=False)
     today = today or local_today()

@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from lms.competency.records import local_today, recompute_records
+from competency.records import local_today, recompute_records
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.text import collation_string, fold
 from lms.topics import Topic

@@ -11,22 +11,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.auth.access import MANAGERS, STAFF, roles_required
-from lms.auth.models import Role
-from lms.auth.permissions import require
-from lms.competency import exports, staff
-from lms.competency.breakdown import breakdowns_served
-from lms.competency.charts import bar_chart, trend_chart
-from lms.competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
-from lms.competency.models import CompetencyRecord, RecordStatus
-from lms.competency.permissions import (
+from competency import exports, staff
+from competency.breakdown import breakdowns_served
+from competency.charts import bar_chart, trend_chart
+from competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
+from competency.models import CompetencyRecord, RecordStatus
+from competency.permissions import (
     TEMPLATE_PREDICATES,
     can_view_rankings,
     can_view_unit_results,
     has_own_results,
     heads_a_unit,
 )
-from lms.competency.rankings import (
+from competency.rankings import (
     AGE_GROUPS,
     BLOCKS,
     RankingFilters,
@@ -37,8 +34,11 @@ from lms.competency.rankings import (
     unit_entry,
     unit_ranking,
 )
-from lms.competency.records import local_today
-from lms.competency.snapshots import snapshot_months, trend
+from competency.records import local_today
+from competency.snapshots import snapshot_months, trend
+from lms.auth.access import MANAGERS, STAFF, roles_required
+from lms.auth.models import Role
+from lms.auth.permissions import require
 from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Category, Level, Official, Position, Unit

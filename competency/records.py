@@ -309,7 +309,7 @@ def _aware(value):
 
 def recompute_records(session: Session, today: date | None = None, official_ids=None, chunk: int = 5000) -> int:
     """Rebuild the records (all, or of ``official_ids``) from attempts and certificates; returns rows."""
-    from lms.competency.models import CompetencyRecord
+    from competency.models import CompetencyRecord
 
     today = today or local_today()
     rows = compute_records(session, today, official_ids)
@@ -333,7 +333,7 @@ def _summary_select(official_ids=None):
     """One row per official with records: the ``CompetencySummary`` columns folded from them."""
     from sqlalchemy import Date, literal
 
-    from lms.competency.models import NO_EXPIRY, CompetencyRecord
+    from competency.models import NO_EXPIRY, CompetencyRecord
 
     r = CompetencyRecord
     valid_until = func.coalesce(r.cert_expires_on, literal(NO_EXPIRY, Date))
@@ -355,7 +355,7 @@ def _summary_columns():
 
 def rebuild_summaries(connection, official_ids=None) -> None:
     """Replace the summaries (all, or of ``official_ids``) by what the records say now."""
-    from lms.competency.models import CompetencySummary
+    from competency.models import CompetencySummary
 
     table = CompetencySummary.__table__
     stmt = delete(table)
@@ -376,7 +376,7 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     records in the first statement would let the second writer overwrite the first one's figures
     with a sum that misses them (a test runs four writers at once). ``removed``: some records were
     deleted, so an official may have none left (then their row goes)."""
-    from lms.competency.models import CompetencySummary
+    from competency.models import CompetencySummary
 
     table = CompetencySummary.__table__
     ids = sorted(official_ids)  # one lock order for every transaction: no deadlock between two
@@ -398,7 +398,7 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     )
     connection.execute(stmt)
     if removed:
-        from lms.competency.models import CompetencyRecord
+        from competency.models import CompetencyRecord
 
         left = select(CompetencyRecord.official_id).where(CompetencyRecord.official_id.in_(ids))
         connection.execute(delete(table).where(table.c.official_id.in_(ids), table.c.official_id.not_in(left)))
@@ -408,7 +408,7 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
 def _summaries_after_flush(session: Session, flush_context) -> None:
     """Every flush that wrote records updates their officials' summaries in the same transaction
     (the receivers, and any other ORM write of a record: tests, repairs)."""
-    from lms.competency.models import CompetencyRecord
+    from competency.models import CompetencyRecord
 
     changed, removed = set(), False
     for objects, deleting in ((session.new, False), (session.dirty, False), (session.deleted, True)):
@@ -422,7 +422,7 @@ def _summaries_after_flush(session: Session, flush_context) -> None:
 
 # -- incremental receivers --------------------------------------------------------------------------
 def _get_record(session: Session, official_id: int, topic: Topic):
-    from lms.competency.models import CompetencyRecord
+    from competency.models import CompetencyRecord
 
     with session.no_autoflush:
         record = session.scalars(

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from lms.competency.models import UnitSnapshot
-from lms.competency.rankings import RankingFilters, rank_units
-from lms.competency.records import local_today, mark_dirty
+from competency.models import UnitSnapshot
+from competency.rankings import RankingFilters, rank_units
+from competency.records import local_today, mark_dirty
 from lms.database import utcnow
 
 

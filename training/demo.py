@@ -10,8 +10,8 @@ from lms.database import VN_TZ
 from lms.demo import DemoContext, register_demo_step
 from lms.org.models import Official, Unit
 from lms.topics import Topic
-from lms.training import services
-from lms.training.models import SessionKind
+from training import services
+from training.models import SessionKind
 
 DEMO_NOW_HOUR = 8
 

@@ -1,7 +1,7 @@
 """The ranking's figures split by official category, level and age group, province-wide or per unit.
 
 One GROUP BY over the three dimensions at once (``breakdowns``), with the ranking's figure columns,
-cached like the ranking (``lms.competency.cache``; the labels are added when served, in the
+cached like the ranking (``competency.cache``; the labels are added when served, in the
 request's language). The counts of users by category are what the province's yearly report asks for.
 """
 
@@ -14,8 +14,8 @@ from types import SimpleNamespace
 from sqlalchemy import case
 from sqlalchemy.orm import Session
 
-from lms.competency import cache
-from lms.competency.rankings import (
+from competency import cache
+from competency.rankings import (
     RankingFilters,
     age_bounds,
     age_group_label,
@@ -23,7 +23,7 @@ from lms.competency.rankings import (
     figures_query,
     settings,
 )
-from lms.competency.records import local_today
+from competency.records import local_today
 from lms.org.models import Category, Level, Official
 
 DIMENSIONS = ("category", "level", "age_group")

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lms.database import utcnow
-from lms.training.models import OutboxMessage, OutboxState
+from training.models import OutboxMessage, OutboxState
 
 log = logging.getLogger("lms.mail")
 

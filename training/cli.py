@@ -20,7 +20,7 @@ lms_cli.add_command(mail_cli)
 @training_cli.command("remind")
 def remind_command() -> None:
     """Queue the reminders of sessions starting by the end of tomorrow (safe to run many times)."""
-    from lms.training.services import queue_reminders
+    from training.services import queue_reminders
 
     count = queue_reminders(db.session, utcnow())
     db.session.commit()
@@ -31,8 +31,8 @@ def remind_command() -> None:
 @click.option("--limit", default=200, show_default=True, help="At most this many messages in one run.")
 def send_command(limit: int) -> None:
     """Queue undelivered certificate reminders, then send the due outbox messages through SMTP."""
-    from lms.training.mailer import SmtpConfig, send_pending
-    from lms.training.services import queue_certificate_reminders
+    from training.mailer import SmtpConfig, send_pending
+    from training.services import queue_certificate_reminders
 
     now = utcnow()
     queued = queue_certificate_reminders(db.session, now)

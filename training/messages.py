@@ -14,9 +14,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from lms.database import to_local
-from lms.training.calendar import session_ics
-from lms.training.models import Participant, TrainingSession
-from lms.training.outbox import queue_message
+from training.calendar import session_ics
+from training.models import Participant, TrainingSession
+from training.outbox import queue_message
 
 DEFAULT_BASE_URL = "http://localhost:5000"
 

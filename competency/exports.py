@@ -10,8 +10,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from lms.competency.rankings import RankedUnit, block_label
-from lms.competency.staff import StaffRow
+from competency.rankings import RankedUnit, block_label
+from competency.staff import StaffRow
 from lms.topics import Topic
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "certificates" / "fonts"

@@ -1,4 +1,4 @@
-"""Who needs training on a topic: lagging officials and lagging units (used by ``lms.training``).
+"""Who needs training on a topic: lagging officials and lagging units (used by ``training``).
 
 An active official lags on a topic when they have not started it, are failing it (best final score
 below ``threshold_percent``, or no final score yet), or their certificate has expired or expires
@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.competency.index import Weights, competency_index
-from lms.competency.models import CompetencyRecord, RecordStatus
-from lms.competency.records import effective_status_expr, local_today, valid_cert_expr
+from competency.index import Weights, competency_index
+from competency.models import CompetencyRecord, RecordStatus
+from competency.records import effective_status_expr, local_today, valid_cert_expr
 from lms.org.models import Official, Unit
 from lms.text import vi_sort_key
 from lms.topics import Topic
@@ -152,7 +152,7 @@ def lagging_units(
 ) -> list[LaggingUnit]:
     """Units where at least ``threshold_share`` of active officials lag on ``topic``; most need first
     (share lagging desc, then more lagging people, then lower index, then name). One GROUP BY."""
-    from lms.competency.rankings import block_of
+    from competency.rankings import block_of
 
     today = today or local_today()
     topic = Topic(topic)

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.forms import choices
 from lms.topics import Topic
-from lms.training.models import SessionKind
+from training.models import SessionKind
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 

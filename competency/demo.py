@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from lms.competency.records import local_today, recompute_records
-from lms.competency.snapshots import month_end, take_snapshot
+from competency.records import local_today, recompute_records
+from competency.snapshots import month_end, take_snapshot
 from lms.database import VN_TZ
 from lms.demo import DemoContext, register_demo_step
 from lms.org.models import Official, Unit

@@ -24,8 +24,8 @@ from typing import NamedTuple
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from lms.competency.models import CompetencyRecord
-from lms.competency.records import effective_status_expr, local_today, valid_cert_expr
+from competency.models import CompetencyRecord
+from competency.records import effective_status_expr, local_today, valid_cert_expr
 from lms.org.models import Official
 from lms.topics import Topic
 

@@ -16,7 +16,7 @@ lms_cli.add_command(competency_cli)
 @click.option("--month", "month_text", default=None, help="YYYY-MM (default: this month).")
 def snapshot_command(month_text: str | None) -> None:
     """Store this month's (or MONTH's) unit figures and ranks; running it again replaces them."""
-    from lms.competency.snapshots import parse_month, take_snapshot
+    from competency.snapshots import parse_month, take_snapshot
 
     month = None
     if month_text:
@@ -32,7 +32,7 @@ def snapshot_command(month_text: str | None) -> None:
 @competency_cli.command("recompute")
 def recompute_command() -> None:
     """Rebuild every competency record from attempts and certificates."""
-    from lms.competency.records import recompute_records
+    from competency.records import recompute_records
 
     count = recompute_records(db.session)
     db.session.commit()
@@ -46,7 +46,7 @@ def recompute_command() -> None:
 @click.option("--seed", default=7, show_default=True)
 def bench_data_command(units: int, officials: int, attempts: int, seed: int) -> None:
     """Build a synthetic province (bulk inserts) into DATABASE_URL, for benchmarks/rankings.py."""
-    from lms.competency.bench import build_bench_data
+    from competency.bench import build_bench_data
 
     figures = build_bench_data(db.session, units=units, officials=officials, attempts=attempts, seed=seed)
     click.echo(", ".join(f"{k}={v}" for k, v in figures.items()))

@@ -154,4 +154,4 @@ class CompetencyCacheVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-from lms.competency import records as _records  # noqa: E402,F401  (connects the event receivers)
+from competency import records as _records  # noqa: E402,F401  (connects the event receivers)

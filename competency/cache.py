@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from lms.competency.records import cache_version, session_is_dirty
+from competency.records import cache_version, session_is_dirty
 from lms.database import utcnow
 
 log = logging.getLogger(__name__)
