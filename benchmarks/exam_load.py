@@ -145,10 +145,10 @@ def populate(url: str, n: int, viewers: int) -> dict:
     from courses.models import Enrolment
     from lms import create_app
     from lms.auth.models import Role, RoleAssignment, User
-    from lms.database import utcnow
     from lms.extensions import db
     from lms.org.models import Official, Unit
     from lms.text import fold
+    from lms.time import utcnow
     from quizzes.models import Quiz
 
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})

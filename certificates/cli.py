@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from lms.cli import lms_cli
 from lms.extensions import db
+from lms.time import local_today
 
 certificates_cli = AppGroup("certificates", help="Chứng nhận: tạo tệp PDF hàng loạt, nhắc hạn.")
 lms_cli.add_command(certificates_cli)
@@ -80,6 +81,6 @@ def remind_command(days: int) -> None:
     """Queue expiry reminders (shown on the officials' dashboards); running it twice adds nothing."""
     from certificates import services
 
-    created = services.queue_expiry_reminders(db.session, services.local_today(), days)
+    created = services.queue_expiry_reminders(db.session, local_today(), days)
     db.session.commit()
     click.echo(f"Queued {len(created)} reminder(s) (expiring within {days} days).")

@@ -12,6 +12,7 @@ from certificates import services
 from courses.models import Course
 from lms.demo import DemoContext, register_demo_step
 from lms.org.models import Official
+from lms.time import local_today
 
 
 @register_demo_step("certificates", order=30)
@@ -22,7 +23,7 @@ def build_certificates(ctx: DemoContext) -> None:
         return
     # PDFs are rendered on first download (no public URL is known while the demo is built).
     settings = dataclasses.replace(services.get_settings(), render_on_issue=False)
-    today = services.local_today()
+    today = local_today()
     rng = random.Random(ctx.seed + 30)
     issued = 0
     learner = ctx.accounts.get("canbo")

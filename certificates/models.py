@@ -28,9 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import Official, Unit, str_enum
+from lms.time import utcnow
 
 if TYPE_CHECKING:
     from courses.models import Course

@@ -35,7 +35,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -52,10 +52,10 @@ from certificates.models import Certificate, CertificateReminder, CertificateSeq
 from certificates.render import TEMPLATE_VERSION
 from courses.models import Course
 from lms.auth.services import ServiceError, audit
-from lms.database import VN_TZ, utcnow
 from lms.events import certificate_changed, course_completed
 from lms.org.models import Official, Unit
 from lms.text import clean_text, fold
+from lms.time import local_day, utcnow
 
 log = logging.getLogger("lms.certificates")
 
@@ -139,10 +139,6 @@ def get_settings(config=None) -> CertificateSettings:
 
 
 # -- small helpers -------------------------------------------------------------------------------
-def local_today() -> date:
-    return datetime.now(UTC).astimezone(VN_TZ).date()
-
-
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months, clamped to the month's last day (31/01 + 1 = 28/02)."""
     index = day.year * 12 + day.month - 1 + months
@@ -598,7 +594,7 @@ def _on_course_completed(sender, **kwargs) -> None:
         log.info("course_completed without a score (%s): no certificate", kwargs.get("source"))
         return
     completed_at = kwargs.get("completed_at") or utcnow()
-    issued_on = completed_at.astimezone(VN_TZ).date()
+    issued_on = local_day(completed_at)
     issue_certificate(session, official, course, kwargs["score_percent"], kwargs["source"], issued_on)
 
 
@@ -713,7 +709,7 @@ def public_record(session: Session, cert: Certificate, today: date) -> dict[str,
         "signer_title": cert.signer_title,
         "signer_name": cert.signer_name,
         "place": cert.place,
-        "revoked_on": cert.revoked_at.astimezone(VN_TZ).date().isoformat() if cert.revoked_at else None,
+        "revoked_on": local_day(cert.revoked_at).isoformat() if cert.revoked_at else None,
         "superseded_by": (
             {"serial": current.serial, "revision": current.revision, "verification_code": current.verification_code}
             if current is not None and current.id != cert.id

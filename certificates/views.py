@@ -42,6 +42,7 @@ from lms.forms import choices
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.text import slugify
+from lms.time import local_today
 
 bp = Blueprint(
     "certificates",
@@ -81,13 +82,13 @@ def _template_helpers(state) -> None:
 
 def _panel_data(user) -> dict:
     if not has_certificates_page(user):
-        return {"certificates": [], "reminders": [], "today": services.local_today()}
+        return {"certificates": [], "reminders": [], "today": local_today()}
     certs = services.certificates_of(db.session, user.official_id)
     return {
         "certificates": certs[:5],
         "more": len(certs) > 5,
         "reminders": services.pending_reminders(db.session, user.official_id),
-        "today": services.local_today(),
+        "today": local_today(),
     }
 
 
@@ -120,7 +121,7 @@ def mine():
         "certificates/mine.html",
         certificates=certs,
         reminders=reminders,
-        today=services.local_today(),
+        today=local_today(),
         course_url=course_url,
     )
 
@@ -185,7 +186,7 @@ def _filters() -> services.CertificateFilters:
 @roles_required(*STAFF)
 def manage():
     filters = _filters()
-    today = services.local_today()
+    today = local_today()
     page = db.paginate(
         services.certificates_query(filters, today), per_page=current_app.config["PER_PAGE"], error_out=False
     )
@@ -208,7 +209,7 @@ def issue():
     form = ManualIssueForm()
     form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title)))
     if request.method == "GET" and form.issued_on.data is None:
-        form.issued_on.data = services.local_today()
+        form.issued_on.data = local_today()
     error = None
     if form.validate_on_submit():
         code = form.official_code.data.strip().upper()
@@ -245,7 +246,7 @@ def detail(cert_id: int):
 
 
 def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status=200):
-    today = services.local_today()
+    today = local_today()
     revisions = db.session.scalars(
         select(Certificate).where(Certificate.serial == cert.serial).order_by(Certificate.revision)
     ).all()
@@ -357,7 +358,7 @@ def export_zip():
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for cert in services.valid_certificates_for_export(
             db.session,
-            services.local_today(),
+            local_today(),
             unit_id=unit.id if unit else None,
             course_id=course.id if course else None,
         ):
@@ -380,7 +381,7 @@ def _find(code: str):
 
 
 def _prepare_public(cert: Certificate) -> dict:
-    today = services.local_today()
+    today = local_today()
     if cert.pdf_sha256 is None and cert.state_on(today) in ("valid", "expired"):
         services.ensure_pdf(db.session, cert)
         db.session.commit()

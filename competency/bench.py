@@ -11,15 +11,16 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from competency.records import local_today, recompute_records
+from competency.records import recompute_records
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.text import collation_string, fold
+from lms.time import local_today
 from lms.topics import Topic
 
 CHUNK = 10_000
@@ -44,7 +45,7 @@ def _insert(session: Session, model, rows: list[dict], label: str) -> None:
 def build_bench_data(session: Session, *, units: int, officials: int, attempts: int, seed: int = 7) -> dict:
     from certificates.models import Certificate, CertificateStatus
     from courses.models import Course
-    from lms.database import utcnow
+    from lms.time import utcnow
     from quizzes.models import Attempt, AttemptState, Quiz
 
     started = time.perf_counter()
@@ -199,5 +200,5 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
         "records": records,
         "recompute_s": round(recompute_s, 1),
         "total_s": round(time.perf_counter() - started, 1),
-        "utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "utc": utcnow().isoformat(timespec="seconds"),
     }

@@ -23,8 +23,8 @@ from competency.rankings import (
     figures_query,
     settings,
 )
-from competency.records import local_today
 from lms.org.models import Category, Level, Official
+from lms.time import local_today
 
 DIMENSIONS = ("category", "level", "age_group")
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from competency.records import cache_version, session_is_dirty
-from lms.database import utcnow
+from lms.time import utcnow
 
 log = logging.getLogger(__name__)
 DEFAULT_STALE_SECONDS = 300

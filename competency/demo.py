@@ -18,11 +18,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from competency.records import local_today, recompute_records
+from competency.records import recompute_records
 from competency.snapshots import month_end, take_snapshot
-from lms.database import VN_TZ
 from lms.demo import DemoContext, register_demo_step
 from lms.org.models import Official, Unit
+from lms.time import VN_TZ, local_today
 from lms.topics import Topic
 
 MONTHS = 6

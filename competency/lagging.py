@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from competency.index import Weights, competency_index
 from competency.models import CompetencyRecord, RecordStatus
-from competency.records import effective_status_expr, local_today, valid_cert_expr
+from competency.records import effective_status_expr, valid_cert_expr
 from lms.org.models import Official, Unit
 from lms.text import vi_sort_key
+from lms.time import local_today
 from lms.topics import Topic
 
 

@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.time import utcnow
 from lms.topics import Topic
 
 

@@ -28,9 +28,10 @@ from competency.index import (
     config_value,
 )
 from competency.models import CompetencyRecord, CompetencySummary, UnitSnapshot, cert_until_column
-from competency.records import local_today, valid_cert_expr
+from competency.records import valid_cert_expr
 from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
+from lms.time import local_today
 from lms.topics import Topic
 
 BLOCKS = ("so", "huyen", "xa")
@@ -228,7 +229,7 @@ def record_conditions(filters: RankingFilters) -> list:
     """Which records count (topic, activity period)."""
     from datetime import datetime, time, timedelta
 
-    from lms.database import VN_TZ
+    from lms.time import VN_TZ
 
     conds = []
     if filters.topic:

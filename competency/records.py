@@ -32,7 +32,7 @@ from sqlalchemy import and_, case, delete, event, func, insert, or_, select, tex
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.database import VN_TZ, utcnow
+from lms.time import local_today, utcnow
 from lms.topics import Topic
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,6 @@ DIRTY_KEY = "competency_dirty"
 CACHE_STRIPES = 8
 _version = itertools.count(1)
 CACHE_STATE = {"version": next(_version)}
-
-
-def local_today() -> date:
-    return datetime.now(VN_TZ).date()
 
 
 # -- cache invalidation -----------------------------------------------------------------------------

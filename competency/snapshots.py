@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from competency.models import UnitSnapshot
 from competency.rankings import RankingFilters, rank_units
-from competency.records import local_today, mark_dirty
-from lms.database import utcnow
+from competency.records import mark_dirty
+from lms.time import local_today, utcnow
 
 
 def month_start(day: date) -> date:

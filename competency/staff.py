@@ -25,8 +25,9 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from competency.models import CompetencyRecord
-from competency.records import effective_status_expr, local_today, valid_cert_expr
+from competency.records import effective_status_expr, valid_cert_expr
 from lms.org.models import Official
+from lms.time import local_today
 from lms.topics import Topic
 
 STAFF_FILTERS = ("not_started", "failing", "passed", "expiring")

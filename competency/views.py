@@ -34,7 +34,6 @@ from competency.rankings import (
     unit_entry,
     unit_ranking,
 )
-from competency.records import local_today
 from competency.snapshots import snapshot_months, trend
 from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
@@ -42,6 +41,7 @@ from lms.auth.permissions import require
 from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Category, Level, Official, Position, Unit
+from lms.time import local_today
 from lms.topics import Topic
 
 bp = Blueprint(

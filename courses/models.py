@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import Category, LabelledEnum, Level, Official, Unit, str_enum
 from lms.text import fold
+from lms.time import utcnow
 from lms.topics import Topic
 
 

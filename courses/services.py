@@ -19,9 +19,9 @@ from courses.loader import render_markdown
 from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
 from courses.permissions import can_assign_to_unit, can_assign_with_subunits
 from lms import events
-from lms.database import to_local, utcnow
 from lms.org.models import Category, Level, Official, Unit
 from lms.text import fold
+from lms.time import local_today, utcnow
 from lms.topics import Topic
 
 
@@ -35,10 +35,6 @@ class CourseError(ValueError):
 
 class AssignmentForbidden(CourseError):
     """The actor may not assign to that group (a unit head outside their unit): the view answers 403."""
-
-
-def local_today() -> date:
-    return to_local(utcnow()).date()
 
 
 # -- catalog -----------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from lms.extensions import db
 from lms.forms import choices
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
+from lms.time import local_today
 from lms.topics import Topic
 
 bp = Blueprint(
@@ -107,14 +108,14 @@ def catalog():
         topics=Topic.choices(),
         progress=progress,
         enrolments=enrolments,
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
 @bp.get("/mine")
 @roles_required(Role.OFFICIAL)
 def my_courses():
-    today = services.local_today()
+    today = local_today()
     page = db.paginate(
         services.my_enrolments_query(current_user.official_id, today), per_page=_per_page(), error_out=False
     )
@@ -145,7 +146,7 @@ def course(slug: str):
         progress=progress,
         next_lesson=next_lesson,
         status=status,
-        today=services.local_today(),
+        today=local_today(),
     )
 
 

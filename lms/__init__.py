@@ -241,7 +241,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from lms.auth.permissions import TEMPLATE_PREDICATES
-    from lms.database import to_local
+    from lms.time import to_local
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from lms.extensions import db
+from lms.time import local_today
 
 lms_cli = AppGroup("lms", help="Lệnh quản trị nền tảng học tập.")
 
@@ -115,7 +115,7 @@ def merge_units_command(successor_code, predecessor_codes, name, kind, effective
             raise click.ClickException("--name is required for a new unit")
         new = Unit(code=successor_code, name=name, kind=UnitKind(kind))
     try:
-        record_succession(db.session, olds, new, effective_on.date() if effective_on else date.today())
+        record_succession(db.session, olds, new, effective_on.date() if effective_on else local_today())
     except OrgError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from lms.cli import lms_cli
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 from lms.topics import Topic
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lms.database import utcnow
 from lms.demo import DemoContext, register_demo_step
+from lms.time import utcnow
 from lms.topics import Topic
 from quizzes import gift, services
 from quizzes.models import GradingMethod, QuestionCategory, Quiz, ReviewMode

@@ -26,9 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import LabelledEnum, Official, str_enum
+from lms.time import utcnow
 from lms.topics import Topic
 
 

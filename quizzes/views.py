@@ -6,7 +6,7 @@ Every handler: load (404) -> check access (403) -> call a service -> commit once
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -30,10 +30,10 @@ from sqlalchemy.orm import joinedload
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
 from lms.auth.permissions import require
-from lms.database import VN_TZ, utcnow
 from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official
+from lms.time import local_to_utc, to_local_naive, utcnow
 from lms.topics import Topic
 from quizzes import gift, qtypes, services, tabular
 from quizzes.forms import (
@@ -647,14 +647,6 @@ def manage_quizzes():
     return render_template("quizzes/manage.html", page=page)
 
 
-def _to_utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=VN_TZ).astimezone(UTC) if value else None
-
-
-def _to_vn_naive(value: datetime | None) -> datetime | None:
-    return value.astimezone(VN_TZ).replace(tzinfo=None) if value else None
-
-
 @bp.route("/manage/new", methods=["GET", "POST"], defaults={"quiz_id": None})
 @bp.route("/manage/<int:quiz_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
@@ -666,7 +658,7 @@ def quiz_settings(quiz_id: int | None):
         form.topic.data = quiz.topic.value if quiz.topic else ""
         form.grading_method.data = quiz.grading_method.value
         form.review_mode.data = quiz.review_mode.value
-        form.open_at.data, form.close_at.data = _to_vn_naive(quiz.open_at), _to_vn_naive(quiz.close_at)
+        form.open_at.data, form.close_at.data = to_local_naive(quiz.open_at), to_local_naive(quiz.close_at)
     if form.validate_on_submit():
         target = quiz or Quiz()
         for name in ("title", "description", "is_final", "time_limit_minutes", "attempts_allowed", "delay_minutes",
@@ -677,7 +669,7 @@ def quiz_settings(quiz_id: int | None):
         target.topic = Topic(form.topic.data) if form.topic.data else None
         target.grading_method = GradingMethod(form.grading_method.data)
         target.review_mode = ReviewMode(form.review_mode.data)
-        target.open_at, target.close_at = _to_utc(form.open_at.data), _to_utc(form.close_at.data)
+        target.open_at, target.close_at = local_to_utc(form.open_at.data), local_to_utc(form.close_at.data)
         if target.open_at and target.close_at and target.close_at <= target.open_at:
             form.close_at.errors = [_("Giờ đóng phải sau giờ mở.")]
         else:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from lms.auth import services
 from lms.auth.models import AuditLog, Role
-from lms.database import utcnow
+from lms.time import utcnow
 from tests.factories import PASSWORD, login_as, make_unit, make_user
 
 

@@ -28,8 +28,9 @@ def test_include_subunits_migration_keeps_assignments(app, session):
     from sqlalchemy import inspect, select
 
     from courses.models import CourseAssignment
-    from courses.services import assign_course, local_today
+    from courses.services import assign_course
     from lms.auth.models import Role
+    from lms.time import local_today
     from tests.courses.factories import make_course
     from tests.factories import make_official, make_unit, make_user
 

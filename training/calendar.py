@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from lms.database import VN_TZ, to_local, utcnow
+from lms.time import VN_TZ, to_local, utcnow
 from training.models import SessionKind, TrainingSession
 
 PRODID = "-//Nen tang hoc tap chinh quyen dien tu//Tap huan//VI"

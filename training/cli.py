@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import sessionmaker
 
 from lms.cli import lms_cli
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 
 training_cli = AppGroup("training", help="Lịch tập huấn.")
 mail_cli = AppGroup("mail", help="Thư điện tử (hàng đợi gửi).")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from lms.database import VN_TZ
 from lms.demo import DemoContext, register_demo_step
 from lms.org.models import Official, Unit
+from lms.time import VN_TZ, local_today
 from lms.topics import Topic
 from training import services
 from training.models import SessionKind
@@ -17,7 +17,7 @@ DEMO_NOW_HOUR = 8
 
 
 def _at(day, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=VN_TZ).astimezone(services.UTC)
+    return datetime.combine(day, time(hour, minute), tzinfo=VN_TZ).astimezone(UTC)
 
 
 def _course_id(session, topic: Topic) -> int | None:
@@ -36,7 +36,7 @@ def build_training(ctx: DemoContext) -> None:
     official_user = ctx.accounts.get("canbo")
     if trainer is None:
         return
-    today = services.local_today()
+    today = local_today()
     units = {u.code: u for u in session.scalars(select(Unit))}
     tamdao = units.get("H-TAMDAO") or next(iter(units.values()))
     people = list(

@@ -27,7 +27,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from lms.database import utcnow
+from lms.time import utcnow
 from training.models import OutboxMessage, OutboxState
 
 log = logging.getLogger("lms.mail")

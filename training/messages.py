@@ -13,7 +13,7 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from lms.database import to_local
+from lms.time import to_local
 from training.calendar import session_ics
 from training.models import Participant, TrainingSession
 from training.outbox import queue_message

@@ -9,9 +9,10 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.time import utcnow
 from lms.topics import Topic
 
 

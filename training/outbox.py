@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from lms.database import utcnow
+from lms.time import utcnow
 from training.models import OutboxMessage, OutboxState
 
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms.auth.models import Role, RoleAssignment, User
-from lms.database import VN_TZ, to_local, utcnow
 from lms.org.models import Official, Unit
 from lms.text import clean_text
+from lms.time import VN_TZ, local_today, to_local, utcnow
 from lms.topics import Topic
 from training import messages
 from training.models import (
@@ -79,17 +79,6 @@ class InviteResult:
     already: int = 0
     units: list[Unit] = field(default_factory=list)
     warnings: list[ConflictWarning] = field(default_factory=list)
-
-
-def local_today() -> date:
-    return to_local(utcnow()).date()
-
-
-def local_to_utc(value: datetime) -> datetime:
-    """A naive date-time typed in Vietnam time -> aware UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=VN_TZ)
-    return value.astimezone(UTC)
 
 
 # -- sessions ----------------------------------------------------------------------------------------

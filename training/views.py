@@ -17,10 +17,10 @@ from sqlalchemy import select
 from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import require
-from lms.database import to_local, utcnow
 from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
+from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
 from training import calendar as cal
 from training import services
@@ -121,7 +121,7 @@ def calendar():
     view = request.args.get("view", "month")
     if view not in ("month", "week"):
         view = "month"
-    today = services.local_today()
+    today = local_today()
     try:
         anchor = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") else today
     except ValueError:
@@ -189,8 +189,8 @@ def _input(form: SessionForm) -> services.SessionInput:
         title=form.title.data or "",
         topic=Topic(form.topic.data),
         kind=SessionKind(form.kind.data),
-        starts_at=services.local_to_utc(form.starts_at.data),
-        ends_at=services.local_to_utc(form.ends_at.data),
+        starts_at=local_to_utc(form.starts_at.data),
+        ends_at=local_to_utc(form.ends_at.data),
         course_id=int(form.course_id.data) if form.course_id.data else None,
         place=form.place.data or "",
         link=form.link.data or "",
@@ -203,7 +203,7 @@ def _input(form: SessionForm) -> services.SessionInput:
 
 
 def _default_data() -> dict:
-    tomorrow = services.local_today() + timedelta(days=7)
+    tomorrow = local_today() + timedelta(days=7)
     from datetime import datetime, time
 
     return {

@@ -11,9 +11,10 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.time import utcnow
 
 PROVINCE_SCOPE = "province"
 

@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import AuditLog, LoginFailure, Role, RoleAssignment, User
-from lms.database import utcnow
 from lms.org.models import Unit
 from lms.text import clean_text
+from lms.time import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 FAILURE_WINDOW = timedelta(minutes=15)

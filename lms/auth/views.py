@@ -9,10 +9,10 @@ from lms.auth import services
 from lms.auth.access import login_required, public, roles_required, safe_next_url
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
-from lms.database import utcnow
 from lms.extensions import db, limiter
 from lms.org.models import Official, Unit
 from lms.text import fold
+from lms.time import utcnow
 
 bp = Blueprint("auth", __name__)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import notify_officials_changed, save_official, save_unit, staff_below
 from lms.text import clean_text, fold, split_full_name
+from lms.time import local_today
 
 MAX_ROWS_DEFAULT = 50_000
 
@@ -185,7 +186,7 @@ def _parse_date(value: str) -> date | None:
         return None
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
-            return datetime.strptime(value, fmt).date()
+            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar day, no time of day
         except ValueError:
             continue
     raise ValueError(value)
@@ -320,7 +321,7 @@ def import_officials(
 ) -> ImportResult:
     result = ImportResult(rows=len(rows))
     lookups = _lookups()
-    today = today or date.today()
+    today = today or local_today()
     rows = [{OFFICIAL_ALIASES.get(k, k): v for k, v in r.items()} for r in rows]
     header = set(rows[0]) if rows else set()
     missing = []

@@ -9,9 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
 from lms.extensions import db
 from lms.text import clean_text, fold, join_name
+from lms.time import utcnow
 
 
 def str_enum(enum_cls):

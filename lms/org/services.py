@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.text import clean_text, fold
+from lms.time import local_today
 
 
 class OrgError(ValueError):
@@ -447,11 +448,7 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
     assignments = []
     courses = optional_import("courses.models")
     if courses is not None:
-        from datetime import datetime
-
-        from lms.database import VN_TZ
-
-        today = datetime.now(VN_TZ).date()
+        today = local_today()
         assignments = list(
             session.scalars(
                 select(courses.CourseAssignment)

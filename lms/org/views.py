@@ -29,6 +29,7 @@ from lms.org.services import (
     units_query,
 )
 from lms.text import split_full_name
+from lms.time import local_today
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
@@ -68,11 +69,7 @@ UNIT_CHOICES_SHOWN = 200  # checkboxes of old units listed at once; a text filte
 @roles_required(*STAFF)
 def unit_changes():
     """Merger, split, rename: the form -> a preview (nothing written) -> confirm (one transaction)."""
-    from datetime import datetime
-
-    from lms.database import VN_TZ
-
-    today = datetime.now(VN_TZ).date()
+    today = local_today()
     q = request.args.get("q", "").strip()[:200]
     form = UnitChangeForm()
     if request.method == "GET":

@@ -7,6 +7,7 @@ from datetime import date
 
 from certificates import services
 from courses.models import Course
+from lms.time import local_today
 from lms.topics import Topic
 from tests.factories import make_official
 
@@ -41,7 +42,7 @@ def make_certificate(session, official=None, course=None, *, score=85, issued_on
         course,
         score,
         source or f"test:{next(_seq)}",
-        issued_on or services.local_today(),
+        issued_on or local_today(),
         **kw,
     )
     session.commit()  # the PDF is rendered after the commit

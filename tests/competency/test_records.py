@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from certificates.services import revoke_certificate
 from competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
-from competency.records import compute_records, local_today, recompute_records
+from competency.records import compute_records, recompute_records
+from lms.time import local_today
 from lms.topics import Topic
 from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
 from tests.factories import make_official, make_unit

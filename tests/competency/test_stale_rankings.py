@@ -12,7 +12,7 @@ from competency import cache
 from competency.breakdown import breakdowns_served
 from competency.rankings import ranking_served
 from lms.auth.models import Role
-from lms.database import to_local
+from lms.time import to_local
 from lms.topics import Topic
 from tests.competency.factories import TODAY, graded_attempt, topic_setup
 from tests.factories import login_as, make_official, make_unit, make_user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from lms.database import utcnow
+from lms.time import utcnow
 from lms.topics import Topic
 from training import services
 from training.models import SessionKind

@@ -7,6 +7,7 @@ from datetime import UTC, timedelta
 from icalendar import Calendar
 
 from lms.auth.models import Role
+from lms.time import to_local
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
 from training import services
@@ -97,7 +98,7 @@ def test_calendar_month_and_week_show_own_sessions_only(client, session):
     services.register_self(session, mine, me.official)
     session.commit()
     login_as(client, me)
-    day = services.to_local(mine.starts_at).date().isoformat()
+    day = to_local(mine.starts_at).date().isoformat()
     for view in ("month", "week"):
         html = client.get(f"/training/calendar?view={view}&date={day}").get_data(as_text=True)
         assert "Buổi của tôi" in html and "Buổi không liên quan" not in html
@@ -117,6 +118,6 @@ def test_unit_head_calendar_shows_sessions_of_their_unit(client, session):
     make_session(session, title="Buổi đơn vị khác")
     session.commit()
     login_as(client, head)
-    day = services.to_local(ts.starts_at).date().isoformat()
+    day = to_local(ts.starts_at).date().isoformat()
     html = client.get(f"/training/calendar?view=week&date={day}").get_data(as_text=True)
     assert "Buổi có cán bộ của đơn vị" in html and "Buổi đơn vị khác" not in html

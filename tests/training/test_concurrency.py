@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 from tests.factories import make_official
 from tests.training.factories import make_session
 from training import services

@@ -9,8 +9,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import local_today, utcnow
 from tests.factories import make_official
 from tests.training.factories import make_session
 from training import mailer, services
@@ -190,8 +190,8 @@ def test_mail_send_cli_delivers_certificate_reminders(app, session, smtp_server,
     try:
         official = make_official(session)
         course = make_course(session, validity_months=1, title="An toàn thông tin")
-        cert = certify(session, official, course, issued_on=services.local_today() - timedelta(days=20))
-        reminders = cert_services.queue_expiry_reminders(session, services.local_today(), days=30)
+        cert = certify(session, official, course, issued_on=local_today() - timedelta(days=20))
+        reminders = cert_services.queue_expiry_reminders(session, local_today(), days=30)
         assert [r.certificate_id for r in reminders] == [cert.id]
         session.commit()
         for _ in range(2):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.database import utcnow
+from lms.time import utcnow
 from tests.factories import make_official, make_unit, make_user
 from tests.training.factories import make_session
 from training import services

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.database import to_local, utcnow
+from lms.time import to_local, utcnow
 from lms.topics import Topic
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
