@@ -29,8 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import UTCDateTime
+from lms.enums import str_enum
 from lms.extensions import db
-from lms.org.models import Official, Unit, str_enum
+from lms.org.models import Official, Unit
 from lms.time import utcnow
 
 if TYPE_CHECKING:

@@ -14,28 +14,19 @@ from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.org.models import Official, Unit
 from lms.time import utcnow
 from lms.topics import Topic
 
 
 class RecordStatus(LabelledEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    PASSED = "passed"
-    CERT_VALID = "cert_valid"
-    CERT_EXPIRED = "cert_expired"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "not_started": _l("Chưa bắt đầu"),
-            "in_progress": _l("Đang học, chưa đạt"),
-            "passed": _l("Đã đạt, chưa có chứng nhận"),
-            "cert_valid": _l("Có chứng nhận còn hiệu lực"),
-            "cert_expired": _l("Chứng nhận đã hết hạn"),
-        }
+    NOT_STARTED = "not_started", _l("Chưa bắt đầu")
+    IN_PROGRESS = "in_progress", _l("Đang học, chưa đạt")
+    PASSED = "passed", _l("Đã đạt, chưa có chứng nhận")
+    CERT_VALID = "cert_valid", _l("Có chứng nhận còn hiệu lực")
+    CERT_EXPIRED = "cert_expired", _l("Chứng nhận đã hết hạn")
 
 
 class CompetencyRecord(db.Model):

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from lms.org.models import LabelledEnum
+from lms.enums import LabelledEnum
 
 
 class Topic(LabelledEnum):
-    QLVB = "qlvb"
-    PORTAL = "portal"
-    EMAIL = "email"
-    SECURITY = "security"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "qlvb": _l("Phần mềm quản lý văn bản và điều hành"),
-            "portal": _l("Cổng thông tin điện tử thành phần"),
-            "email": _l("Thư điện tử công vụ"),
-            "security": _l("An toàn thông tin"),
-        }
+    QLVB = "qlvb", _l("Phần mềm quản lý văn bản và điều hành")
+    PORTAL = "portal", _l("Cổng thông tin điện tử thành phần")
+    EMAIL = "email", _l("Thư điện tử công vụ")
+    SECURITY = "security", _l("An toàn thông tin")
 
     @property
     def iu_code(self) -> str | None:

@@ -10,57 +10,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
 from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.org.models import Official, Unit
 from lms.time import utcnow
 from lms.topics import Topic
 
 
 class SessionKind(LabelledEnum):
-    CLASSROOM = "classroom"
-    ONLINE = "online"
-    ONSITE = "onsite"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "classroom": _l("Lớp học tập trung"),
-            "online": _l("Trực tuyến"),
-            "onsite": _l("Hỗ trợ tại đơn vị"),
-        }
+    CLASSROOM = "classroom", _l("Lớp học tập trung")
+    ONLINE = "online", _l("Trực tuyến")
+    ONSITE = "onsite", _l("Hỗ trợ tại đơn vị")
 
 
 class SessionStatus(LabelledEnum):
-    SCHEDULED = "scheduled"
-    CANCELLED = "cancelled"
-
-    @classmethod
-    def _labels(cls):
-        return {"scheduled": _l("Đã lên lịch"), "cancelled": _l("Đã hủy")}
+    SCHEDULED = "scheduled", _l("Đã lên lịch")
+    CANCELLED = "cancelled", _l("Đã hủy")
 
 
 class ParticipantState(LabelledEnum):
-    INVITED = "invited"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    CANCELLED = "cancelled"
-    ATTENDED = "attended"
-    ABSENT = "absent"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "invited": _l("Được mời, chưa trả lời"),
-            "accepted": _l("Đã nhận lời"),
-            "declined": _l("Từ chối"),
-            "registered": _l("Đã đăng ký"),
-            "waitlisted": _l("Trong danh sách chờ"),
-            "cancelled": _l("Đã hủy đăng ký"),
-            "attended": _l("Có mặt"),
-            "absent": _l("Vắng mặt"),
-        }
+    INVITED = "invited", _l("Được mời, chưa trả lời")
+    ACCEPTED = "accepted", _l("Đã nhận lời")
+    DECLINED = "declined", _l("Từ chối")
+    REGISTERED = "registered", _l("Đã đăng ký")
+    WAITLISTED = "waitlisted", _l("Trong danh sách chờ")
+    CANCELLED = "cancelled", _l("Đã hủy đăng ký")
+    ATTENDED = "attended", _l("Có mặt")
+    ABSENT = "absent", _l("Vắng mặt")
 
 
 #: States that hold one of the session's places.
@@ -80,24 +56,16 @@ ACTIVE_STATES = (
 
 
 class ParticipantSource(LabelledEnum):
-    INVITED = "invited"
-    SELF = "self"
-    NOMINATED = "nominated"
-
-    @classmethod
-    def _labels(cls):
-        return {"invited": _l("Được mời"), "self": _l("Tự đăng ký"), "nominated": _l("Đơn vị cử")}
+    INVITED = "invited", _l("Được mời")
+    SELF = "self", _l("Tự đăng ký")
+    NOMINATED = "nominated", _l("Đơn vị cử")
 
 
 class OutboxState(LabelledEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-
-    @classmethod
-    def _labels(cls):
-        return {"pending": _l("Đang chờ gửi"), "sending": _l("Đang gửi"), "sent": _l("Đã gửi"), "failed": _l("Lỗi")}
+    PENDING = "pending", _l("Đang chờ gửi")
+    SENDING = "sending", _l("Đang gửi")
+    SENT = "sent", _l("Đã gửi")
+    FAILED = "failed", _l("Lỗi")
 
 
 class TrainingSession(db.Model):
