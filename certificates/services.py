@@ -51,7 +51,8 @@ from certificates.codes import make_serial, new_verification_code, normalize_ver
 from certificates.models import Certificate, CertificateReminder, CertificateSequence, CertificateStatus
 from certificates.render import TEMPLATE_VERSION
 from courses.models import Course
-from lms.auth.services import ServiceError, audit
+from lms.auth.services import audit
+from lms.errors import UserError
 from lms.events import certificate_changed, course_completed
 from lms.org.models import Official, Unit
 from lms.text import clean_text, fold
@@ -77,7 +78,7 @@ signals = Namespace()
 reminder_queued = signals.signal("certificate-reminder-queued")
 
 
-class CertificateError(ServiceError):
+class CertificateError(UserError):
     """A user error (message fit for the page)."""
 
 

@@ -19,21 +19,18 @@ from courses.loader import render_markdown
 from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
 from courses.permissions import can_assign_to_unit, can_assign_with_subunits
 from lms import events
+from lms.errors import NotAllowed, UserError
 from lms.org.models import Category, Level, Official, Unit
 from lms.text import fold
 from lms.time import local_today, utcnow
 from lms.topics import Topic
 
 
-class CourseError(ValueError):
-    """A user mistake, shown in the page (Vietnamese message)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class CourseError(UserError):
+    """A course, enrolment or assignment mistake, shown in the page (Vietnamese message)."""
 
 
-class AssignmentForbidden(CourseError):
+class AssignmentForbidden(CourseError, NotAllowed):
     """The actor may not assign to that group (a unit head outside their unit): the view answers 403."""
 
 

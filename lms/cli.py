@@ -81,11 +81,11 @@ def import_officials_command(path: str) -> None:
 def create_admin_command(username: str, password: str) -> None:
     """Create an administrator account (must change the password at first login)."""
     from lms.auth.models import Role
-    from lms.auth.services import ServiceError, assign_role, create_user
+    from lms.auth.services import AuthError, assign_role, create_user
 
     try:
         user = create_user(db.session, username, password, must_change_password=True)
-    except ServiceError as exc:
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from None
     assign_role(db.session, user, user, Role.ADMIN)
     db.session.commit()

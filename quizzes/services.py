@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from lms import events
 from lms.auth.services import audit
+from lms.errors import UserError
 from lms.org.models import Official
 from lms.text import clean_text, fold
 from lms.topics import Topic
@@ -52,8 +53,8 @@ from quizzes.models import (
 DEFAULT_GRACE_SECONDS = 30  # answers still accepted this long after the deadline (network latency)
 
 
-class QuizError(Exception):
-    """A user error, with a message in plain Vietnamese."""
+class QuizError(UserError):
+    """A quiz, attempt or question bank mistake, with a message in plain Vietnamese."""
 
 
 class AttemptClosed(QuizError):

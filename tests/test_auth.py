@@ -143,7 +143,7 @@ def test_unit_head_role_needs_a_unit(session):
     user = make_user(session, Role.IT_STAFF)
     try:
         services.assign_role(session, admin, user, Role.UNIT_HEAD, None)
-    except services.ServiceError as exc:
+    except services.AuthError as exc:
         assert "đơn vị" in str(exc)
     else:
         raise AssertionError("a unit head without a unit was accepted")

@@ -18,6 +18,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms.auth.models import Role, RoleAssignment, User
+from lms.errors import NotAllowed, UserError
 from lms.org.models import Official, Unit
 from lms.text import clean_text
 from lms.time import VN_TZ, local_today, to_local, utcnow
@@ -39,12 +40,8 @@ from training.models import (
 from training.permissions import can_mark_attendance, can_nominate
 
 
-class TrainingError(Exception):
-    """A user error, with a message in plain Vietnamese for the page."""
-
-
-class NotAllowed(TrainingError):
-    """The actor may not do this (views answer 403)."""
+class TrainingError(UserError):
+    """A training scheduling mistake, with a message in plain Vietnamese for the page."""
 
 
 @dataclass

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import require
+from lms.errors import NotAllowed
 from lms.extensions import db
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
@@ -430,7 +431,7 @@ def attendance(session_id: int):
         present = [int(v) for v in request.form.getlist("present") if v.isdecimal()]
         try:
             counts = services.mark_attendance(db.session, ts, present, current_user)
-        except services.NotAllowed:
+        except NotAllowed:
             abort(403)
         except services.TrainingError as exc:
             db.session.rollback()
@@ -478,7 +479,7 @@ def nominate(session_id: int):
         try:
             for official in officials:
                 done.append(services.nominate(db.session, ts, official, current_user))
-        except services.NotAllowed:
+        except NotAllowed:
             db.session.rollback()
             abort(403)
         except services.TrainingError as exc:

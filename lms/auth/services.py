@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import AuditLog, LoginFailure, Role, RoleAssignment, User
+from lms.errors import UserError
 from lms.org.models import Unit
 from lms.text import clean_text
 from lms.time import utcnow
@@ -18,11 +19,11 @@ MIN_PASSWORD_LENGTH = 8
 FAILURE_WINDOW = timedelta(minutes=15)
 
 
-class ServiceError(ValueError):
-    """A user error with a message fit for the page."""
+class AuthError(UserError):
+    """A login, password or role mistake, with a message fit for the page."""
 
 
-class Throttled(ServiceError):
+class Throttled(AuthError):
     """Too many failed logins for this account or address."""
 
 
@@ -103,7 +104,7 @@ def _throttled_error(limits: ThrottleLimits) -> Throttled:
 
 
 def authenticate(session: Session, login: str, password: str, ip: str, now: datetime, limits: ThrottleLimits) -> User:
-    """Return the user or raise ``ServiceError`` with a message for the login page.
+    """Return the user or raise ``AuthError`` with a message for the login page.
 
     Every attempt is first written (and committed) as a failure, then the failures are counted
     including it: parallel attempts, in any worker, each see at least the ones committed before
@@ -119,7 +120,7 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
         raise _throttled_error(limits)
     user = find_user_by_login(session, login)
     if user is None or not user.check_password(password) or not user.active:
-        raise ServiceError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
+        raise AuthError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
     account_key, _ip_key = _failure_keys(login, ip)
     session.execute(delete(LoginFailure).where(or_(LoginFailure.key == account_key, LoginFailure.id.in_(attempt_ids))))
     user.last_login_at = now
@@ -128,18 +129,18 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
 
 def validate_new_password(user: User, new_password: str, confirm: str) -> None:
     if new_password != confirm:
-        raise ServiceError(_("Hai lần nhập mật khẩu mới không giống nhau."))
+        raise AuthError(_("Hai lần nhập mật khẩu mới không giống nhau."))
     if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(_("Mật khẩu mới cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+        raise AuthError(_("Mật khẩu mới cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
     if new_password.lower() in {user.username.lower(), (user.email or "").lower()}:
-        raise ServiceError(_("Mật khẩu mới không được trùng với tên đăng nhập."))
+        raise AuthError(_("Mật khẩu mới không được trùng với tên đăng nhập."))
     if user.check_password(new_password):
-        raise ServiceError(_("Mật khẩu mới phải khác mật khẩu cũ."))
+        raise AuthError(_("Mật khẩu mới phải khác mật khẩu cũ."))
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str, ip: str = "") -> None:
     if not user.check_password(current):
-        raise ServiceError(_("Mật khẩu hiện tại không đúng."))
+        raise AuthError(_("Mật khẩu hiện tại không đúng."))
     validate_new_password(user, new, confirm)
     user.set_password(new)
     user.must_change_password = False
@@ -161,7 +162,7 @@ def assign_role(
     removes the elevated roles held in that scope (learning needs no assignment).
     """
     if role == Role.UNIT_HEAD and unit is None:
-        raise ServiceError(_("Hãy chọn đơn vị mà người này làm thủ trưởng."))
+        raise AuthError(_("Hãy chọn đơn vị mà người này làm thủ trưởng."))
     if role in (Role.IT_STAFF, Role.ADMIN):
         unit = None
     scope = RoleAssignment.scope_for(unit.id if unit else None)
@@ -221,9 +222,9 @@ def create_user(
 ) -> User:
     username = clean_text(username).lower()
     if not username:
-        raise ServiceError(_("Tên đăng nhập không được để trống."))
+        raise AuthError(_("Tên đăng nhập không được để trống."))
     if session.scalar(select(User.id).where(func.lower(User.username) == username)):
-        raise ServiceError(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
+        raise AuthError(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
     user = User(
         username=username,
         email=(clean_text(email).lower() or None) if email else None,

@@ -43,7 +43,7 @@ def login():
             user = services.authenticate(
                 db.session, form.login.data, form.password.data, client_ip(), utcnow(), _throttle_limits()
             )
-        except services.ServiceError as exc:
+        except services.AuthError as exc:
             db.session.commit()  # keep the failure count
             error = str(exc)
             status = 429 if isinstance(exc, services.Throttled) else 401
@@ -89,7 +89,7 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(db.session, user, form.current.data, form.new.data, form.confirm.data, client_ip())
-        except services.ServiceError as exc:
+        except services.AuthError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -127,7 +127,7 @@ def assign_role(user_id: int):
             unit = user.official.unit
         try:
             services.assign_role(db.session, current_user, user, role, unit, ip=client_ip())
-        except services.ServiceError as exc:
+        except services.AuthError as exc:
             db.session.rollback()
             error = str(exc)
         else:

@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
-from lms.org.services import notify_officials_changed, save_official, save_unit, staff_below
+from lms.org.services import OrgError, notify_officials_changed, save_official, save_unit, staff_below
 from lms.text import clean_text, fold, split_full_name
 from lms.time import local_today
 
 MAX_ROWS_DEFAULT = 50_000
 
 
-class ImportFileError(ValueError):
+class ImportFileError(OrgError):
     """The file as a whole cannot be read (encoding, format, size, empty)."""
 
 

@@ -10,13 +10,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lms import events
+from lms.errors import UserError
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.text import clean_text, fold
 from lms.time import local_today
 
 
-class OrgError(ValueError):
-    """A user error with a message fit for the page."""
+class OrgError(UserError):
+    """A unit or official mistake, with a message fit for the page."""
 
 
 @dataclass

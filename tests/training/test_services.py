@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.auth.models import Role
+from lms.errors import NotAllowed
 from lms.time import utcnow
 from tests.factories import make_official, make_unit, make_user
 from tests.training.factories import make_session
@@ -166,7 +167,7 @@ def test_unit_head_nominates_own_staff_only(session):
     head = make_user(session, Role.UNIT_HEAD, unit=unit_x)
     ts = make_session(session, capacity=1, kind=services.SessionKind.ONSITE, target_unit_ids=[unit_x.id])
     mine, mine2, theirs = make_official(session, unit_x), make_official(session, unit_x), make_official(session, unit_y)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.nominate(session, ts, theirs, head)
     p = services.nominate(session, ts, mine, head)
     assert p.state == ParticipantState.REGISTERED and p.nominated_by_id == head.id
@@ -184,7 +185,7 @@ def test_official_cannot_mark_attendance_trainer_can(session):
     services.register_self(session, ts, b)
     ts.starts_at = utcnow() - timedelta(hours=3)
     session.flush()
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(NotAllowed):
         services.mark_attendance(session, ts, [a.id], learner)
     counts = services.mark_attendance(session, ts, [a.id], trainer)
     assert counts == {"attended": 1, "absent": 1}
