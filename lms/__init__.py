@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
+from lms import mail
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -55,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
 
+    mail.init_app(app)
     _register_models()
     _register_blueprints(app)
     _register_hooks(app)
@@ -84,6 +86,7 @@ def _register_models() -> None:
     for name in (
         "lms.org.models",
         "lms.auth.models",
+        "lms.mail.models",
         "courses.models",
         "quizzes.models",
         "certificates.models",

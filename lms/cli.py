@@ -9,9 +9,11 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from lms.extensions import db
+from lms.mail.cli import mail_cli
 from lms.time import local_today
 
 lms_cli = AppGroup("lms", help="Lệnh quản trị nền tảng học tập.")
+lms_cli.add_command(mail_cli)
 
 
 @lms_cli.command("demo")

@@ -10,6 +10,9 @@ all. Connect receivers at import time of the package's ``services`` or ``events`
   completion always has the same source, so receivers can be idempotent on it).
 - ``certificate_changed``: sender = session; kwargs ``certificate`` (issued, revoked, reissued,
   expired).
+- ``mail_sending``: sender = session; kwargs ``now``. Sent by ``flask lms mail send`` before it sends
+  the outbox: a feature queues the e-mails that are due (certificate expiry reminders); each
+  receiver returns how many it queued.
 - ``officials_changed``: sender = session; kwargs ``officials`` (a list of ``Official``, already
   flushed: created, edited, moved to another unit, reactivated...). Sent once per change set: one
   call for a whole import file, not one per row.
@@ -23,3 +26,4 @@ attempt_graded = signals.signal("attempt-graded")
 course_completed = signals.signal("course-completed")
 certificate_changed = signals.signal("certificate-changed")
 officials_changed = signals.signal("officials-changed")
+mail_sending = signals.signal("mail-sending")

@@ -6,40 +6,13 @@ so re-running a service or a CLI command never queues the same e-mail twice.
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit
-
-from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 
+from lms.mail.compose import compose, external_url, mail_from
+from lms.mail.outbox import queue_message
 from lms.time import to_local
 from training.calendar import session_ics
 from training.models import Participant, TrainingSession
-from training.outbox import queue_message
-
-DEFAULT_BASE_URL = "http://localhost:5000"
-
-
-def base_url() -> str:
-    if has_app_context():
-        configured = current_app.config.get("LMS_BASE_URL")
-        if configured:
-            return configured.rstrip("/")
-    return os.environ.get("LMS_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails and calendars, built without a request (CLI, services)."""
-    parts = urlsplit(base_url())
-    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "http")
-    return adapter.build(endpoint, values, force_external=True)
-
-
-def mail_from() -> str:
-    if has_app_context() and current_app.config.get("MAIL_FROM"):
-        return current_app.config["MAIL_FROM"]
-    return os.environ.get("MAIL_FROM", "taphuan@localhost")
 
 
 def when_text(ts: TrainingSession) -> str:
@@ -56,31 +29,6 @@ def _facts(ts: TrainingSession) -> list[tuple[str, str]]:
     if ts.link:
         facts.append((_("Đường dẫn tham gia"), ts.link))
     return facts
-
-
-def compose(greeting: str, paragraphs: list[str], facts: list[tuple[str, str]], link: tuple[str, str] | None):
-    """The same content as plain text and as simple HTML."""
-    text = [greeting, ""]
-    for p in paragraphs:
-        text += [p, ""]
-    for label, value in facts:
-        text.append(f"- {label}: {value}")
-    if link:
-        text += ["", f"{link[0]}: {link[1]}"]
-    text += ["", _("Đây là thư tự động của hệ thống học tập chính quyền điện tử. Vui lòng không trả lời thư này.")]
-    html = [f"<p>{escape(greeting)}</p>"]
-    html += [f"<p>{escape(p)}</p>" for p in paragraphs]
-    if facts:
-        html.append("<ul>" + "".join(f"<li><strong>{escape(k)}:</strong> {escape(v)}</li>" for k, v in facts) + "</ul>")
-    if link:
-        html.append(f'<p><a href="{escape(link[1])}">{escape(link[0])}</a></p>')
-    html.append(
-        "<p><small>"
-        + escape(_("Đây là thư tự động của hệ thống học tập chính quyền điện tử. Vui lòng không trả lời thư này."))
-        + "</small></p>"
-    )
-    body = Markup('<!doctype html><html lang="vi"><head><meta charset="utf-8"></head><body>{}</body></html>')
-    return "\n".join(text), str(body.format(Markup("\n".join(html))))
 
 
 def _greeting(participant: Participant) -> str:
@@ -274,35 +222,5 @@ def unit_targeted(session, ts: TrainingSession, unit, head, now=None) -> bool:
         html_body=html,
         kind="unit-invitation",
         dedupe_key=f"unit:{ts.id}:{unit.id}:{head.id}:{ts.sequence}",
-        now=now,
-    )
-
-
-def certificate_reminder(session, reminder_row, now=None) -> bool:
-    """A certificate-expiry reminder queued by the certificates package, as an e-mail."""
-    cert = reminder_row.certificate
-    official = cert.official
-    text, html = compose(
-        _("Kính gửi đồng chí %(name)s,", name=official.full_name),
-        [
-            _(
-                "Chứng nhận %(serial)s (%(course)s) của đồng chí sẽ hết hạn vào ngày %(day)s. "
-                "Vui lòng học lại và làm bài kiểm tra để được cấp chứng nhận mới.",
-                serial=cert.serial,
-                course=cert.course_title,
-                day=reminder_row.due_on.strftime("%d/%m/%Y"),
-            )
-        ],
-        [],
-        (_("Xem các khóa học"), external_url("courses.catalog")),
-    )
-    return queue_message(
-        session,
-        to_email=official.email,
-        subject=_("Chứng nhận sắp hết hạn: %(course)s", course=cert.course_title),
-        text_body=text,
-        html_body=html,
-        kind="certificate-reminder",
-        dedupe_key=f"cert-reminder:{reminder_row.id}",
         now=now,
     )

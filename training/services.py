@@ -598,27 +598,6 @@ def queue_reminders(session: Session, now: datetime | None = None) -> int:
     return sum(bool(messages.reminder(session, p, now=now)) for p in rows)
 
 
-def queue_certificate_reminders(session: Session, now: datetime | None = None) -> int:
-    """Turn certificate-expiry reminders not yet e-mailed into outbox messages; stamps ``sent_at`` (handed over)."""
-    try:
-        from certificates.models import Certificate, CertificateReminder, CertificateStatus
-    except ImportError:  # pragma: no cover
-        return 0
-    now = now or utcnow()
-    reminders = session.scalars(
-        select(CertificateReminder)
-        .join(Certificate, Certificate.id == CertificateReminder.certificate_id)
-        .where(CertificateReminder.sent_at.is_(None), Certificate.status == CertificateStatus.VALID)
-        .order_by(CertificateReminder.id)
-    ).all()
-    queued = 0
-    for reminder in reminders:
-        queued += bool(messages.certificate_reminder(session, reminder, now=now))
-        reminder.sent_at = now
-    session.flush()
-    return queued
-
-
 # -- reading --------------------------------------------------------------------------------------------
 def get_participant(session: Session, session_id: int, official_id: int | None) -> Participant | None:
     if official_id is None:

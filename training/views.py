@@ -5,7 +5,6 @@ Every handler: load (404) -> check access (403) -> act through ``services`` -> c
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,6 +18,9 @@ from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import require
 from lms.errors import NotAllowed
 from lms.extensions import db
+from lms.mail.compose import external_url
+from lms.mail.models import OutboxMessage, OutboxState
+from lms.mail.sender import retry_now
 from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
@@ -26,13 +28,9 @@ from lms.topics import Topic
 from training import calendar as cal
 from training import services
 from training.forms import ActionForm, CancelForm, SessionForm
-from training.mailer import retry_now
-from training.messages import external_url
 from training.models import (
     ACTIVE_STATES,
     SEAT_STATES,
-    OutboxMessage,
-    OutboxState,
     Participant,
     ParticipantState,
     SessionKind,
@@ -61,18 +59,6 @@ def _setup(state) -> None:
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals["training_dashboard"] = _dashboard_for
     app.jinja_env.globals["training_states"] = ParticipantState
-
-    @app.before_request
-    def _maybe_start_sender():
-        flag = app.config.get("MAIL_BACKGROUND_SENDER", os.environ.get("MAIL_BACKGROUND_SENDER", ""))
-        if (
-            str(flag).lower() in {"1", "true", "yes", "on"}
-            and not app.testing
-            and app.config["LMS_ENV"] != "production"
-        ):
-            from training.mailer import start_background_sender
-
-            start_background_sender(app)
 
 
 def _dashboard_for(user) -> dict:

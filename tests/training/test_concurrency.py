@@ -8,11 +8,12 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from lms.extensions import db
+from lms.mail.models import OutboxMessage
 from lms.time import utcnow
 from tests.factories import make_official
 from tests.training.factories import make_session
 from training import services
-from training.models import OutboxMessage, Participant, ParticipantState, TrainingSession
+from training.models import Participant, ParticipantState, TrainingSession
 
 
 def _run_in_threads(app, fn, items):

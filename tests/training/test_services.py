@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from lms.auth.models import Role
 from lms.errors import NotAllowed
+from lms.mail.models import OutboxMessage
 from lms.time import utcnow
 from tests.factories import make_official, make_unit, make_user
 from tests.training.factories import make_session
 from training import services
-from training.models import OutboxMessage, ParticipantState, SessionStatus
+from training.models import ParticipantState, SessionStatus
 
 
 def outbox(session, kind=None):

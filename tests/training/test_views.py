@@ -7,13 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lms.auth.models import Role
+from lms.mail.models import OutboxMessage
+from lms.mail.outbox import queue_message
 from lms.time import to_local, utcnow
 from lms.topics import Topic
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
 from training import services
-from training.models import OutboxMessage, Participant, ParticipantState, SessionKind, TrainingSession
-from training.outbox import queue_message
+from training.models import Participant, ParticipantState, SessionKind, TrainingSession
 
 
 def _local(dt):

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from lms.mail.models import OutboxMessage, OutboxState
 from lms.time import utcnow
-from training.models import OutboxMessage, OutboxState
 
 
 def _insert_ignore(session: Session, values: dict):

@@ -27,8 +27,8 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lms.mail.models import OutboxMessage, OutboxState
 from lms.time import utcnow
-from training.models import OutboxMessage, OutboxState
 
 log = logging.getLogger("lms.mail")
 
