@@ -1,6 +1,6 @@
 """Unit ranking timings on bench data, against the floor of one hand-written GROUP BY.
 
-    FLASK_APP=wsgi.py DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/flask lms bench-data \
+    DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/bench_data.py \
         --units 35 --officials 30000 --attempts 1000000
     DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/rankings.py [-n 20]
 

@@ -9,15 +9,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from tqdm import tqdm
 
-from certificates.mail import on_mail_sending
-from lms.cli import lms_cli
-from lms.events import mail_sending
 from lms.extensions import db
 from lms.time import local_today
 
 certificates_cli = AppGroup("certificates", help="Chứng nhận: tạo tệp PDF hàng loạt, nhắc hạn.")
-lms_cli.add_command(certificates_cli)
-mail_sending.connect(on_mail_sending)  # (temporary: moves to certificates.init_app)
 
 
 @certificates_cli.command("render")

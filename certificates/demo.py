@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from certificates import services
 from courses.models import Course
-from lms.demo import DemoContext, register_demo_step
+from lms.demo import DemoContext
 from lms.org.models import Official
 from lms.time import local_today
 
 
-@register_demo_step("certificates", order=30)
 def build_certificates(ctx: DemoContext) -> None:
     session = ctx.session
     courses = list(session.scalars(select(Course).order_by(Course.slug)))

@@ -43,7 +43,7 @@ from typing import Any
 from blinker import Namespace
 from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, event, func, insert, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -53,7 +53,7 @@ from certificates.render import TEMPLATE_VERSION
 from courses.models import Course
 from lms.auth.services import audit
 from lms.errors import UserError
-from lms.events import certificate_changed, course_completed
+from lms.events import certificate_changed
 from lms.org.models import Official, Unit
 from lms.text import clean_text, fold
 from lms.time import local_day, utcnow
@@ -578,8 +578,7 @@ def batch_action(
 
 
 # -- the completion event ------------------------------------------------------------------------
-@course_completed.connect
-def _on_course_completed(sender, **kwargs) -> None:
+def on_course_completed(sender, **kwargs) -> None:
     """Receiver of ``lms.events.course_completed`` (sender = the session): issue the certificate.
 
     A completion without a score (``score_percent=None``) issues nothing: the certificate prints the
@@ -848,8 +847,8 @@ def _render_after_commit(session: Session, cert: Certificate) -> None:
     session.info.setdefault(_RENDER_QUEUE, set()).add(cert.id)
 
 
-@event.listens_for(Session, "after_commit")
-def _render_queued(session: Session) -> None:
+def render_queued(session: Session) -> None:
+    """``after_commit`` listener of every session: render what ``_render_after_commit`` queued."""
     ids = session.info.pop(_RENDER_QUEUE, None)
     if not ids:
         return
@@ -863,8 +862,8 @@ def _render_queued(session: Session) -> None:
         log.exception("certificates %s not rendered after commit", sorted(ids))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_queued(session: Session) -> None:
+def forget_queued(session: Session) -> None:
+    """``after_rollback`` listener: what was queued was not issued."""
     session.info.pop(_RENDER_QUEUE, None)
 
 

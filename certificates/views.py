@@ -29,8 +29,6 @@ from certificates.badges import open_badge_credential
 from certificates.forms import BatchForm, ManualIssueForm, ReissueForm, RevokeForm, UploadForm
 from certificates.models import Certificate, CertificateReminder
 from certificates.permissions import (
-    TEMPLATE_PREDICATES,
-    can_manage_certificates,
     can_view_certificate,
     has_certificates_page,
 )
@@ -39,7 +37,6 @@ from lms.auth.access import STAFF, login_required, public, roles_required
 from lms.auth.permissions import require
 from lms.extensions import db, limiter
 from lms.forms import choices
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.text import slugify
 from lms.time import local_today
@@ -65,22 +62,12 @@ STATE_LABELS = {
 }
 STATE_CLASSES = {"valid": "ok", "expired": "warn", "revoked": "bad", "superseded": "warn"}
 
-register_nav(_l("Chứng nhận của tôi"), "certificates.mine", has_certificates_page, order=40)
-register_nav(_l("Quản lý chứng nhận"), "certificates.manage", can_manage_certificates, order=60)
-register_panel("certificates/_panel.html", has_certificates_page, order=30)
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS[state])
 
 
-@bp.record_once
-def _template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(
-        TEMPLATE_PREDICATES,
-        certificate_panel=_panel_data,
-        certificate_state_label=lambda s: str(STATE_LABELS[s]),
-        certificate_state_class=STATE_CLASSES.get,
-    )
-
-
-def _panel_data(user) -> dict:
+def panel_data(user) -> dict:
     if not has_certificates_page(user):
         return {"certificates": [], "reminders": [], "today": local_today()}
     certs = services.certificates_of(db.session, user.official_id)

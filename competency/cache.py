@@ -20,19 +20,133 @@ from __future__ import annotations
 
 import itertools
 import logging
+import random
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from competency.records import cache_version, session_is_dirty
 from lms.time import utcnow
 
 log = logging.getLogger(__name__)
+DIRTY_KEY = "competency_dirty"
+CACHE_STRIPES = 8
+_version = itertools.count(1)
+CACHE_STATE = {"version": next(_version)}
+
+
+# -- cache invalidation -----------------------------------------------------------------------------
+# Two counters make up the cache version (``cache_version``):
+# * this process's counter, bumped at once when a session of this process writes (and again at its
+#   commit or rollback);
+# * the shared one, ``competency_cache_version``: a session that wrote competency figures bumps it
+#   as the last statement of its transaction (``before_commit``), so it commits with the writes and
+#   every process (gunicorn worker, CLI) sees a new version on its next read. The counter is split
+#   into ``CACHE_STRIPES`` rows, one picked at random per commit, so concurrent writers rarely wait
+#   on one row lock; the version is their sum, which only grows.
+_BUMP_SQL = text(
+    "INSERT INTO competency_cache_version (id, version) VALUES (:stripe, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = competency_cache_version.version + 1"
+)
+_READ_SQL = text("SELECT coalesce(sum(version), 0) FROM competency_cache_version")
+
+
+def mark_dirty(session: Session) -> None:
+    """Call after writing records or snapshots: the cache is bypassed until commit, then bumped."""
+    session.info[DIRTY_KEY] = True
+    bump_version()
+
+
+def bump_version() -> None:
+    CACHE_STATE["version"] = next(_version)
+
+
+def session_is_dirty(session: Session) -> bool:
+    return bool(session.info.get(DIRTY_KEY))
+
+
+def cache_version(session: Session) -> tuple[int, int]:
+    """(this process's counter, the shared counter): read before computing a cached value."""
+    shared = int(session.execute(_READ_SQL).scalar_one()) if _has_shared_version(session) else 0
+    return CACHE_STATE["version"], shared
+
+
+_SHARED_TABLE: dict[str, bool] = {}
+
+
+def _has_shared_version(session: Session) -> bool:
+    """Whether the database has the shared counter (a database migrated before it existed has not:
+    then the cache is per process, as it used to be, rather than every commit failing)."""
+    bind = session.get_bind()
+    key = str(bind.url)
+    found = _SHARED_TABLE.get(key)
+    if found is None:
+        from sqlalchemy import inspect
+
+        found = _SHARED_TABLE[key] = inspect(bind).has_table("competency_cache_version")
+        if not found:
+            log.warning("no competency_cache_version table in %s: the rankings cache is per process", bind.url)
+    return found
+
+
+def _before_commit(session: Session) -> None:
+    """Bump the shared version in the committing transaction, after the last flush (so the row lock
+    is held only for the commit itself)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the commit's own flush runs after this hook: mark what it would write now
+    if session.info.get(DIRTY_KEY) and _has_shared_version(session):
+        session.execute(_BUMP_SQL, {"stripe": random.randrange(CACHE_STRIPES)})
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(DIRTY_KEY, False):
+        bump_version()
+
+
+_WATCHED_TABLES = frozenset({"official", "unit", "competency_record", "unit_snapshot"})
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    """Officials and units changed by other packages (moves, deactivation, imports) change rankings too."""
+    if session.info.get(DIRTY_KEY):
+        return
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table in _WATCHED_TABLES:
+            mark_dirty(session)
+            return
+
+
+def _on_bulk_write(orm_execute_state) -> None:
+    """Bulk INSERT/UPDATE/DELETE statements on the watched tables (imports, bench data)."""
+    if not (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete):
+        return
+    table = getattr(orm_execute_state.statement, "table", None)
+    if getattr(table, "name", None) in _WATCHED_TABLES:
+        orm_execute_state.session.info[DIRTY_KEY] = True
+        bump_version()
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if session.info.pop(DIRTY_KEY, False):
+        bump_version()
+
+
+SESSION_LISTENERS = (
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_flush", _after_flush),
+    ("do_orm_execute", _on_bulk_write),
+    ("after_soft_rollback", _after_rollback),
+)
+
+
+# -- the cache --------------------------------------------------------------------------------------
 DEFAULT_STALE_SECONDS = 300
 _LIMIT = 256
 _LOCK = threading.Lock()

@@ -1,15 +1,13 @@
-"""``flask lms competency snapshot|recompute`` and ``flask lms bench-data``."""
+"""``flask lms competency snapshot|recompute``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from lms.cli import lms_cli
 from lms.extensions import db
 
 competency_cli = AppGroup("competency", help="Kết quả năng lực và xếp hạng đơn vị.")
-lms_cli.add_command(competency_cli)
 
 
 @competency_cli.command("snapshot")
@@ -37,16 +35,3 @@ def recompute_command() -> None:
     count = recompute_records(db.session)
     db.session.commit()
     click.echo(f"{count} records")
-
-
-@lms_cli.command("bench-data")
-@click.option("--units", default=35, show_default=True)
-@click.option("--officials", default=30000, show_default=True)
-@click.option("--attempts", default=1000000, show_default=True)
-@click.option("--seed", default=7, show_default=True)
-def bench_data_command(units: int, officials: int, attempts: int, seed: int) -> None:
-    """Build a synthetic province (bulk inserts) into DATABASE_URL, for benchmarks/rankings.py."""
-    from competency.bench import build_bench_data
-
-    figures = build_bench_data(db.session, units=units, officials=officials, attempts=attempts, seed=seed)
-    click.echo(", ".join(f"{k}={v}" for k, v in figures.items()))

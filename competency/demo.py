@@ -18,12 +18,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from certificates import api as certificates_api
 from competency.records import recompute_records
 from competency.snapshots import month_end, take_snapshot
-from lms.demo import DemoContext, register_demo_step
+from courses import api as courses_api
+from lms.auth.models import User
+from lms.demo import DemoContext
 from lms.org.models import Official, Unit
-from lms.time import VN_TZ, local_today
+from lms.time import VN_TZ, local_day, local_today
 from lms.topics import Topic
+from quizzes import api as quizzes_api
 
 MONTHS = 6
 #: share of a unit's officials reaching a topic within the six months = unit level x topic factor
@@ -55,25 +59,17 @@ def _moment(rng: random.Random, month: date, today: date) -> datetime:
     return local.astimezone(UTC)
 
 
-@register_demo_step("history", order=60)
 def build_history(ctx: DemoContext) -> None:
-    from certificates import services as cert_services
-    from courses.models import Course, Enrolment
-    from quizzes.models import Attempt, AttemptState, Quiz
-
     session = ctx.session
     today = local_today()
-    finals: dict[str, tuple[Quiz, Course]] = {}
-    for quiz, course in session.execute(
-        select(Quiz, Course).join(Course, Course.id == Quiz.course_id).where(Quiz.is_final.is_(True)).order_by(Quiz.id)
-    ):
+    finals: dict[str, tuple] = {}  # topic -> (final quiz, its course)
+    for quiz in quizzes_api.final_quizzes(session):
+        course = courses_api.get_course(session, quiz.course_id)
         finals.setdefault(Topic(course.topic).value, (quiz, course))
     if not finals:
         ctx.echo("    no final quizzes: history skipped")
         return
     # demo accounts keep the data their own steps gave them
-    from lms.auth.models import User
-
     reserved = set(session.scalars(select(User.official_id).where(User.official_id.is_not(None))))
     people = session.execute(
         select(Official.id, Official.unit_id, Unit.code)
@@ -91,8 +87,8 @@ def build_history(ctx: DemoContext) -> None:
     officials = {p.id: p for p in people if p.id not in reserved}
     person_skill = {oid: rng.gauss(skills[p.code], 11) for oid, p in officials.items()}
     state: dict[tuple[int, str], dict] = {}  # (official, topic) -> {"n": attempts, "passed": bool}
-    settings = replace(cert_services.get_settings(), render_on_issue=False)
-    enrolled = {(e.official_id, e.course_id) for e in session.scalars(select(Enrolment))}
+    settings = replace(certificates_api.get_settings(), render_on_issue=False)
+    enrolled = courses_api.enrolment_pairs(session)
     totals = {"attempts": 0, "certificates": 0}
     months = _months(today)
 
@@ -102,13 +98,13 @@ def build_history(ctx: DemoContext) -> None:
             issued = today - timedelta(days=rng.randint(680, 800))
             _quiz, course = finals["security"]
             official = session.get(Official, oid)
-            cert_services.issue_certificate(
+            certificates_api.issue_certificate(
                 session, official, course, rng.choice([75, 80, 85, 90]), f"demo:2024:{oid}", issued, settings=settings
             )
             totals["certificates"] += 1
 
     for month in months:
-        new_attempts: list[tuple[Attempt, Course]] = []
+        new_attempts: list[tuple] = []  # (attempt, course)
         for oid in sorted(officials):
             p = officials[oid]
             for topic, (quiz, course) in finals.items():
@@ -130,15 +126,14 @@ def build_history(ctx: DemoContext) -> None:
                     raw = person_skill[oid] + rng.gauss(0, 9) + 5 * (st["n"] - 1)
                     percent = float(max(10, min(100, 5 * round(raw / 5))))
                     at = _moment(rng, month, today)
-                    attempt = Attempt(
-                        quiz_id=quiz.id,
-                        official_id=oid,
+                    attempt = quizzes_api.add_graded_attempt(
+                        session,
+                        quiz,
+                        oid,
                         number=st["n"],
-                        state=AttemptState.SUBMITTED,
                         started_at=at - timedelta(minutes=25),
                         deadline_at=at + timedelta(minutes=5),
                         submitted_at=at,
-                        graded_at=at,
                         score=percent / 5,
                         max_score=20.0,
                         percent=percent,
@@ -149,22 +144,15 @@ def build_history(ctx: DemoContext) -> None:
                     new_attempts.append((attempt, course))
                     if (oid, course.id) not in enrolled:
                         enrolled.add((oid, course.id))
-                        session.add(
-                            Enrolment(
-                                official_id=oid,
-                                course_id=course.id,
-                                enrolled_at=at - timedelta(days=rng.randint(1, 12)),
-                            )
-                        )
-        session.add_all([a for a, _c in new_attempts])
+                        courses_api.add_enrolment(session, oid, course.id, at - timedelta(days=rng.randint(1, 12)))
         session.flush()
         totals["attempts"] += len(new_attempts)
         for attempt, course in new_attempts:
             if not attempt.passed:
                 continue
             official = session.get(Official, attempt.official_id)
-            issued_on = attempt.graded_at.astimezone(VN_TZ).date()
-            cert_services.issue_certificate(
+            issued_on = local_day(attempt.graded_at)
+            certificates_api.issue_certificate(
                 session, official, course, attempt.percent, f"attempt:{attempt.id}", issued_on, settings=settings
             )
             totals["certificates"] += 1

@@ -1,8 +1,8 @@
 """Maintained summary rows: one ``CompetencyRecord`` per (official, topic), one ``UnitSnapshot``
 per (unit, month).
 
-Records are written by the receivers in ``records.py`` (connected when this module is imported,
-which ``create_app`` always does) in the same transaction as the attempt or certificate change.
+Records are written by the receivers in ``records.py`` (connected by ``competency.init_app``) in the
+same transaction as the attempt or certificate change.
 """
 
 from __future__ import annotations
@@ -144,6 +144,3 @@ class CompetencyCacheVersion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # the stripe
     version: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-from competency import records as _records  # noqa: E402,F401  (connects the event receivers)

@@ -14,134 +14,28 @@ a topic is a certificate (status valid, current revision) of a course of that to
 certificate -> ``cert_valid``; else an expired one -> ``cert_expired``; else a passed final quiz ->
 ``passed``; else any attempt -> ``in_progress``; else ``not_started``.
 
-Receivers only flush. Writes (of records, snapshots, officials, units) mark the session; the cache
-version, shared by every process through the ``competency_cache_version`` table, is bumped in the
-same transaction when that session commits, and a session with uncommitted competency writes never
-reads or fills the cache.
+Receivers only flush, and mark the session (``cache.mark_dirty``): the rankings cache is invalidated
+when it commits.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import random
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, delete, event, func, insert, or_, select, text
+from sqlalchemy import and_, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from lms import events
+from certificates import api as certificates_api
+from competency.cache import mark_dirty
+from competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
+from courses import api as courses_api
 from lms.time import local_today, utcnow
 from lms.topics import Topic
+from quizzes import api as quizzes_api
 
 log = logging.getLogger(__name__)
-DIRTY_KEY = "competency_dirty"
-CACHE_STRIPES = 8
-_version = itertools.count(1)
-CACHE_STATE = {"version": next(_version)}
-
-
-# -- cache invalidation -----------------------------------------------------------------------------
-# Two counters make up the cache version (``cache_version``):
-# * this process's counter, bumped at once when a session of this process writes (and again at its
-#   commit or rollback);
-# * the shared one, ``competency_cache_version``: a session that wrote competency figures bumps it
-#   as the last statement of its transaction (``before_commit``), so it commits with the writes and
-#   every process (gunicorn worker, CLI) sees a new version on its next read. The counter is split
-#   into ``CACHE_STRIPES`` rows, one picked at random per commit, so concurrent writers rarely wait
-#   on one row lock; the version is their sum, which only grows.
-_BUMP_SQL = text(
-    "INSERT INTO competency_cache_version (id, version) VALUES (:stripe, 1) "
-    "ON CONFLICT (id) DO UPDATE SET version = competency_cache_version.version + 1"
-)
-_READ_SQL = text("SELECT coalesce(sum(version), 0) FROM competency_cache_version")
-
-
-def mark_dirty(session: Session) -> None:
-    """Call after writing records or snapshots: the cache is bypassed until commit, then bumped."""
-    session.info[DIRTY_KEY] = True
-    bump_version()
-
-
-def bump_version() -> None:
-    CACHE_STATE["version"] = next(_version)
-
-
-def session_is_dirty(session: Session) -> bool:
-    return bool(session.info.get(DIRTY_KEY))
-
-
-def cache_version(session: Session) -> tuple[int, int]:
-    """(this process's counter, the shared counter): read before computing a cached value."""
-    shared = int(session.execute(_READ_SQL).scalar_one()) if _has_shared_version(session) else 0
-    return CACHE_STATE["version"], shared
-
-
-_SHARED_TABLE: dict[str, bool] = {}
-
-
-def _has_shared_version(session: Session) -> bool:
-    """Whether the database has the shared counter (a database migrated before it existed has not:
-    then the cache is per process, as it used to be, rather than every commit failing)."""
-    bind = session.get_bind()
-    key = str(bind.url)
-    found = _SHARED_TABLE.get(key)
-    if found is None:
-        from sqlalchemy import inspect
-
-        found = _SHARED_TABLE[key] = inspect(bind).has_table("competency_cache_version")
-        if not found:
-            log.warning("no competency_cache_version table in %s: the rankings cache is per process", bind.url)
-    return found
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    """Bump the shared version in the committing transaction, after the last flush (so the row lock
-    is held only for the commit itself)."""
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # the commit's own flush runs after this hook: mark what it would write now
-    if session.info.get(DIRTY_KEY) and _has_shared_version(session):
-        session.execute(_BUMP_SQL, {"stripe": random.randrange(CACHE_STRIPES)})
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(DIRTY_KEY, False):
-        bump_version()
-
-
-_WATCHED_TABLES = frozenset({"official", "unit", "competency_record", "unit_snapshot"})
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, flush_context) -> None:
-    """Officials and units changed by other packages (moves, deactivation, imports) change rankings too."""
-    if session.info.get(DIRTY_KEY):
-        return
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table in _WATCHED_TABLES:
-            mark_dirty(session)
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_bulk_write(orm_execute_state) -> None:
-    """Bulk INSERT/UPDATE/DELETE statements on the watched tables (imports, bench data)."""
-    if not (orm_execute_state.is_insert or orm_execute_state.is_update or orm_execute_state.is_delete):
-        return
-    table = getattr(orm_execute_state.statement, "table", None)
-    if getattr(table, "name", None) in _WATCHED_TABLES:
-        orm_execute_state.session.info[DIRTY_KEY] = True
-        bump_version()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if session.info.pop(DIRTY_KEY, False):
-        bump_version()
 
 
 # -- status rule ------------------------------------------------------------------------------------
@@ -179,40 +73,30 @@ def valid_cert_expr(record_cls, today: date):
     )
 
 
-# -- sources ----------------------------------------------------------------------------------------
-def _topic_of_quiz():
-    from courses.models import Course
-    from quizzes.models import Quiz
-
-    return func.coalesce(Quiz.topic, Course.topic)
-
-
+# -- sources (quizzes' graded attempts, certificates' valid certificates, through their api) ---------
 def _attempt_stats_query(official_ids=None, topic: Topic | None = None):
-    from courses.models import Course
-    from quizzes.models import Attempt, AttemptState, Quiz
-
-    topic_col = _topic_of_quiz().label("topic")
-    final_percent = case((Quiz.is_final.is_(True), Attempt.percent), else_=None)
-    final_passed = case((and_(Quiz.is_final.is_(True), Attempt.passed.is_(True)), 1), else_=0)
+    """Per (official, topic): graded attempts, the last one, the best final score, a final passed."""
+    attempts = quizzes_api.graded_attempts(official_ids).subquery()
+    courses = courses_api.course_topics().subquery()
+    topic_of = func.coalesce(attempts.c.quiz_topic, courses.c.topic)  # the quiz's topic, else its course's
+    final_percent = case((attempts.c.is_final.is_(True), attempts.c.percent), else_=None)
+    final_passed = case((and_(attempts.c.is_final.is_(True), attempts.c.passed.is_(True)), 1), else_=0)
     query = (
         select(
-            Attempt.official_id,
-            topic_col,
-            func.count(Attempt.id).label("attempts"),
-            func.max(Attempt.graded_at).label("last"),
+            attempts.c.official_id,
+            topic_of.label("topic"),
+            func.count(attempts.c.attempt_id).label("attempts"),
+            func.max(attempts.c.graded_at).label("last"),
             func.max(final_percent).label("best"),
             func.max(final_passed).label("passed"),
         )
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .outerjoin(Course, Course.id == Quiz.course_id)
-        .where(Attempt.state == AttemptState.SUBMITTED, Attempt.percent.is_not(None))
-        .where(_topic_of_quiz().is_not(None))
-        .group_by(Attempt.official_id, _topic_of_quiz())
+        .select_from(attempts)
+        .outerjoin(courses, courses.c.course_id == attempts.c.course_id)
+        .where(topic_of.is_not(None))
+        .group_by(attempts.c.official_id, topic_of)
     )
-    if official_ids is not None:
-        query = query.where(Attempt.official_id.in_(list(official_ids)))
     if topic is not None:
-        query = query.where(_topic_of_quiz() == topic.value)
+        query = query.where(topic_of == topic.value)
     return query
 
 
@@ -224,18 +108,13 @@ class CertPick:
 
 def _pick_certificates(session: Session, today: date, official_ids=None, topic: Topic | None = None):
     """{(official_id, topic): CertPick} over current valid-status certificates, by the module rule."""
-    from certificates.models import Certificate, CertificateStatus
-    from courses.models import Course
-
-    query = (
-        select(Certificate.official_id, Course.topic, Certificate.id, Certificate.expires_on)
-        .join(Course, Course.id == Certificate.course_id)
-        .where(Certificate.status == CertificateStatus.VALID)
+    certs = certificates_api.valid_status_certificates(official_ids).subquery()
+    courses = courses_api.course_topics().subquery()
+    query = select(certs.c.official_id, courses.c.topic, certs.c.certificate_id, certs.c.expires_on).join(
+        courses, courses.c.course_id == certs.c.course_id
     )
-    if official_ids is not None:
-        query = query.where(Certificate.official_id.in_(list(official_ids)))
     if topic is not None:
-        query = query.where(Course.topic == topic)
+        query = query.where(courses.c.topic == topic)
     picks: dict[tuple[int, str], CertPick] = {}
     for official_id, cert_topic, cert_id, expires_on in session.execute(query):
         key = (official_id, Topic(cert_topic).value)
@@ -305,8 +184,6 @@ def _aware(value):
 
 def recompute_records(session: Session, today: date | None = None, official_ids=None, chunk: int = 5000) -> int:
     """Rebuild the records (all, or of ``official_ids``) from attempts and certificates; returns rows."""
-    from competency.models import CompetencyRecord
-
     today = today or local_today()
     rows = compute_records(session, today, official_ids)
     session.flush()
@@ -329,8 +206,6 @@ def _summary_select(official_ids=None):
     """One row per official with records: the ``CompetencySummary`` columns folded from them."""
     from sqlalchemy import Date, literal
 
-    from competency.models import NO_EXPIRY, CompetencyRecord
-
     r = CompetencyRecord
     valid_until = func.coalesce(r.cert_expires_on, literal(NO_EXPIRY, Date))
     query = select(
@@ -351,8 +226,6 @@ def _summary_columns():
 
 def rebuild_summaries(connection, official_ids=None) -> None:
     """Replace the summaries (all, or of ``official_ids``) by what the records say now."""
-    from competency.models import CompetencySummary
-
     table = CompetencySummary.__table__
     stmt = delete(table)
     if official_ids is not None:
@@ -372,8 +245,6 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     records in the first statement would let the second writer overwrite the first one's figures
     with a sum that misses them (a test runs four writers at once). ``removed``: some records were
     deleted, so an official may have none left (then their row goes)."""
-    from competency.models import CompetencySummary
-
     table = CompetencySummary.__table__
     ids = sorted(official_ids)  # one lock order for every transaction: no deadlock between two
     dialect = connection.dialect.name
@@ -394,18 +265,13 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     )
     connection.execute(stmt)
     if removed:
-        from competency.models import CompetencyRecord
-
         left = select(CompetencyRecord.official_id).where(CompetencyRecord.official_id.in_(ids))
         connection.execute(delete(table).where(table.c.official_id.in_(ids), table.c.official_id.not_in(left)))
 
 
-@event.listens_for(Session, "after_flush")
-def _summaries_after_flush(session: Session, flush_context) -> None:
+def summaries_after_flush(session: Session, flush_context) -> None:
     """Every flush that wrote records updates their officials' summaries in the same transaction
     (the receivers, and any other ORM write of a record: tests, repairs)."""
-    from competency.models import CompetencyRecord
-
     changed, removed = set(), False
     for objects, deleting in ((session.new, False), (session.dirty, False), (session.deleted, True)):
         for obj in objects:
@@ -418,8 +284,6 @@ def _summaries_after_flush(session: Session, flush_context) -> None:
 
 # -- incremental receivers --------------------------------------------------------------------------
 def _get_record(session: Session, official_id: int, topic: Topic):
-    from competency.models import CompetencyRecord
-
     with session.no_autoflush:
         record = session.scalars(
             select(CompetencyRecord).where(CompetencyRecord.official_id == official_id, CompetencyRecord.topic == topic)
@@ -434,11 +298,7 @@ def attempt_topic(attempt) -> Topic | None:
     quiz = attempt.quiz
     if quiz.topic is not None:
         return Topic(quiz.topic)
-    course = getattr(quiz, "course", None)
-    if course is None and quiz.course_id is not None:
-        from courses.models import Course
-
-        course = attempt_session(attempt).get(Course, quiz.course_id)
+    course = courses_api.get_course(attempt_session(attempt), quiz.course_id)
     return Topic(course.topic) if course is not None else None
 
 
@@ -496,16 +356,14 @@ def refresh_certificate_part(session: Session, official_id: int, topic: Topic, t
     mark_dirty(session)
 
 
-@events.attempt_graded.connect
-def _on_attempt_graded(session, attempt=None, **_kw):
+def on_attempt_graded(session, attempt=None, **_kw) -> None:
+    """Receiver of ``lms.events.attempt_graded``."""
     apply_attempt(session, attempt)
 
 
-@events.certificate_changed.connect
-def _on_certificate_changed(session, certificate=None, **_kw):
-    from courses.models import Course
-
-    course = certificate.course or session.get(Course, certificate.course_id)
+def on_certificate_changed(session, certificate=None, **_kw) -> None:
+    """Receiver of ``lms.events.certificate_changed``: the certificate's topic is re-picked."""
+    course = courses_api.get_course(session, certificate.course_id)
     if course is None:
         return
     refresh_certificate_part(session, certificate.official_id, Topic(course.topic))

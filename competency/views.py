@@ -11,13 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from certificates import api as certificates_api
 from competency import exports, staff
 from competency.breakdown import breakdowns_served
 from competency.charts import bar_chart, trend_chart
 from competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
 from competency.models import CompetencyRecord, RecordStatus
 from competency.permissions import (
-    TEMPLATE_PREDICATES,
     can_view_rankings,
     can_view_unit_results,
     has_own_results,
@@ -39,7 +39,6 @@ from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Category, Level, Official, Position, Unit
 from lms.time import local_today
 from lms.topics import Topic
@@ -50,15 +49,8 @@ bp = Blueprint(
     url_prefix="/competency",
     template_folder="templates",
     static_folder="static",
-    static_url_path="/competency/static",
+    static_url_path="/static",
 )
-
-register_nav(_l("Kết quả của tôi"), "competency.mine", has_own_results, order=45)
-register_nav(_l("Năng lực đơn vị"), "competency.my_unit", heads_a_unit, order=55)
-register_nav(_l("Xếp hạng đơn vị"), "competency.ranking", can_view_rankings, order=65)
-register_panel("competency/_panel_mine.html", has_own_results, order=25)
-register_panel("competency/_panel_unit.html", heads_a_unit, order=35)
-register_panel("competency/_panel_ranking.html", can_view_rankings, order=45)
 
 STATUS_CLASSES = {
     "not_started": "bad",
@@ -86,18 +78,6 @@ def status_label(status: str) -> str:
     return RecordStatus(status).label
 
 
-@bp.record_once
-def _template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(
-        TEMPLATE_PREDICATES,
-        competency_panel=_panel_data,
-        competency_status_label=status_label,
-        competency_status_class=STATUS_CLASSES.get,
-        competency_block_label=block_label,
-    )
-    state.app.add_template_filter(vnum, "vnum")
-
-
 def vnum(value, digits: int = 1) -> str:
     """A number the Vietnamese way: decimal comma (84,3)."""
     return f"{value:.{digits}f}".replace(".", ",") if value is not None else "—"
@@ -116,7 +96,7 @@ def _settings_context() -> dict:
     return {"formula": explanation(weights, max_points, min_officials), "weights": weights}
 
 
-def _panel_data(user) -> dict:
+def panel_data(user) -> dict:
     data: dict = {"today": local_today()}
     if has_own_results(user):
         data["mine"] = my_topics(user.official_id)
@@ -187,14 +167,12 @@ def my_topics(official_id: int) -> list[MyTopic]:
 @bp.get("/me")
 @roles_required(Role.OFFICIAL)
 def mine():
-    from certificates.services import certificates_of
-
     official = db.get_or_404(Official, current_user.official_id)
     return render_template(
         "competency/mine.html",
         official=official,
         topics=my_topics(official.id),
-        certificates=certificates_of(db.session, official.id),
+        certificates=certificates_api.certificates_of(db.session, official.id),
         today=local_today(),
     )
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,7 +19,6 @@ from courses.forms import AssignForm, CourseForm, LessonForm, split_codes, split
 from courses.loader import IMAGE_NAME, content_root, render_markdown
 from courses.models import Course, Enrolment, Lesson
 from courses.permissions import (
-    TEMPLATE_PREDICATES,
     can_assign_to_unit,
     can_author_courses,
     can_learn,
@@ -32,7 +30,6 @@ from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
 from lms.forms import choices
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.time import local_today
 from lms.topics import Topic
@@ -46,19 +43,9 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-register_nav(_l("Khóa học"), "courses.catalog", lambda u: u.is_authenticated, order=10)
-register_nav(_l("Giao khóa học"), "courses.assignments", lambda u: u.is_province_wide or bool(u.headed_unit_ids), 11)
-register_nav(_l("Soạn khóa học"), "courses.manage", lambda u: u.is_province_wide, order=12)
-register_panel("courses/_dashboard_panel.html", predicate=lambda u: u.official_id is not None, order=10)
 
-
-@bp.record_once
-def _template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    state.app.jinja_env.globals["courses_dashboard"] = _dashboard_for
-
-
-def _dashboard_for(user) -> dict:
+def panel_data(user) -> dict:
+    """The dashboard panel (``courses/_panel.html``): the official's courses, overdue first."""
     if user.official_id is None:
         return {"items": [], "total": 0}
     return services.dashboard_data(db.session, user.official_id)

@@ -1,4 +1,7 @@
-"""``flask lms ...`` commands."""
+"""``flask lms ...``: the kernel's commands; features add theirs in ``init_app`` (``lms.features.add_commands``).
+
+Each app gets a group of its own (``init_app``), so an app built with fewer ``FEATURES`` has fewer commands.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +15,24 @@ from lms.extensions import db
 from lms.mail.cli import mail_cli
 from lms.time import local_today
 
-lms_cli = AppGroup("lms", help="Lệnh quản trị nền tảng học tập.")
-lms_cli.add_command(mail_cli)
+HELP = "Lệnh quản trị nền tảng học tập."
+kernel_commands = AppGroup("lms", help=HELP)  # the kernel's commands, copied into each app's group
+kernel_commands.add_command(mail_cli)
 
 
-@lms_cli.command("demo")
+def init_app(app) -> None:
+    group = AppGroup("lms", help=HELP)
+    for command in kernel_commands.commands.values():
+        group.add_command(command)
+    app.cli.add_command(group)
+
+
+def lms_group(app) -> AppGroup:
+    """The app's ``flask lms`` group, for features to add their commands to."""
+    return app.cli.commands["lms"]
+
+
+@kernel_commands.command("demo")
 @click.option("--seed", default=2014, show_default=True, help="Seed of the deterministic demo data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
 def demo_command(seed: int, if_empty: bool) -> None:
@@ -63,21 +79,21 @@ def _import(path: str, kind: str) -> None:
     click.echo(f"Xong: {result.created} mới, {result.updated} cập nhật ({result.rows} dòng).")
 
 
-@lms_cli.command("import-units")
+@kernel_commands.command("import-units")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_units_command(path: str) -> None:
     """Import units from a CSV or XLSX file (all or nothing)."""
     _import(path, "units")
 
 
-@lms_cli.command("import-officials")
+@kernel_commands.command("import-officials")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_officials_command(path: str) -> None:
     """Import officials from a CSV or XLSX file (all or nothing)."""
     _import(path, "officials")
 
 
-@lms_cli.command("create-admin")
+@kernel_commands.command("create-admin")
 @click.argument("username")
 @click.password_option()
 def create_admin_command(username: str, password: str) -> None:
@@ -94,7 +110,7 @@ def create_admin_command(username: str, password: str) -> None:
     click.echo(f"Created admin {user.username}.")
 
 
-@lms_cli.command("merge-units")
+@kernel_commands.command("merge-units")
 @click.argument("successor_code")
 @click.argument("predecessor_codes", nargs=-1, required=True)
 @click.option("--name", help="Name of the successor when it is new.")
@@ -124,7 +140,7 @@ def merge_units_command(successor_code, predecessor_codes, name, kind, effective
     click.echo(f"Recorded: {', '.join(predecessor_codes)} -> {new.code}")
 
 
-@lms_cli.command("backup")
+@kernel_commands.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:
     """Back up the whole database to PATH (SQLite online backup, or pg_dump -Fc)."""
@@ -137,7 +153,7 @@ def backup_command(path: str) -> None:
     click.echo(f"Backup written to {path} ({Path(path).stat().st_size} bytes).")
 
 
-@lms_cli.command("restore")
+@kernel_commands.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: str, yes: bool) -> None:
@@ -152,13 +168,3 @@ def restore_command(path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Restored.")
-
-
-def _load_feature_commands() -> None:
-    from lms import optional_import
-
-    for name in ("courses.cli", "quizzes.cli", "certificates.cli", "competency.cli", "training.cli"):
-        optional_import(name)
-
-
-_load_feature_commands()

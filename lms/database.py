@@ -28,6 +28,13 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+def listen_once(target, identifier: str, fn) -> None:
+    """``sqlalchemy.event.listen``, doing nothing when ``fn`` already listens (``init_app`` may run
+    once per app, and the targets are classes shared by every app of the process)."""
+    if not event.contains(target, identifier, fn):
+        event.listen(target, identifier, fn)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - trivial
     module = type(dbapi_connection).__module__

@@ -4,8 +4,8 @@ Plain functions taking a session and values (and ``now``); they flush, never com
 (or the CLI command) commits once, so answers, grading, the ``attempt_graded`` receivers and the
 course completion commit together or not at all.
 
-Importing this module registers the completion requirement "final quiz passed" with
-``courses.services`` (when the courses package provides it).
+``final_quiz_requirement`` is one of the courses' completion requirements (registered with
+``courses.api`` by ``quizzes.init_app``); a passed final quiz sends ``course_requirement_met``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
+from courses import api as courses_api
 from lms import events
 from lms.auth.services import audit
 from lms.errors import UserError
@@ -708,9 +709,9 @@ def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_a
     events.attempt_graded.send(session, attempt=attempt)
     quiz = attempt.quiz
     if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
-        from courses.services import check_completion
-
-        check_completion(session, attempt.official_id, quiz.course_id, source=f"attempt:{attempt.id}", now=now)
+        events.course_requirement_met.send(
+            session, official_id=attempt.official_id, course_id=quiz.course_id, source=f"attempt:{attempt.id}", now=now
+        )
     return True
 
 
@@ -816,8 +817,6 @@ def _deciding_attempt(session: Session, quiz: Quiz, official_id: int) -> Attempt
 def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
     """Completion requirement registered with courses: the course's published final quiz is passed
     by its grading method. ``None`` (does not apply) when the course has no final quiz."""
-    from courses.services import RequirementResult
-
     finals = session.scalars(
         select(Quiz)
         .where(Quiz.course_id == course.id, Quiz.is_final.is_(True), Quiz.published.is_(True))
@@ -834,7 +833,7 @@ def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
             score = grade
             deciding = _deciding_attempt(session, quiz, official_id) if passed else None
             source = f"attempt:{deciding.id}" if deciding is not None else None
-    return RequirementResult(
+    return courses_api.RequirementResult(
         satisfied=satisfied,
         label="Đạt bài kiểm tra cuối khóa",
         score_percent=score,
@@ -870,20 +869,9 @@ def available_quizzes(session: Session, official_id: int, now: datetime) -> list
     practice quizzes (no course)."""
     query = select(Quiz).where(Quiz.published.is_(True)).order_by(Quiz.title, Quiz.id)
     quizzes = session.scalars(query).all()
-    enrolled = _enrolled_course_ids(session, official_id)
-    if enrolled is not None:
-        quizzes = [q for q in quizzes if q.course_id is None or q.course_id in enrolled]
+    enrolled = courses_api.enrolled_course_ids(session, official_id)
+    quizzes = [q for q in quizzes if q.course_id is None or q.course_id in enrolled]
     return [q for q in quizzes if q.close_at is None or q.close_at > now]
-
-
-def _enrolled_course_ids(session: Session, official_id: int) -> set[int] | None:
-    from lms import optional_import
-
-    course_models = optional_import("courses.models")
-    if course_models is None:
-        return None
-    enrolment = course_models.Enrolment
-    return set(session.scalars(select(enrolment.course_id).where(enrolment.official_id == official_id)))
 
 
 # --------------------------------------------------------------------------- statistics
@@ -992,20 +980,3 @@ def set_override(
     override.reason, override.granted_by_id, override.granted_at = clean_text(reason)[:500], granted_by_id, now
     session.flush()
     return override
-
-
-# --------------------------------------------------------------------------- completion requirement
-
-
-def _register_with_courses() -> None:
-    from lms import optional_import
-
-    course_services = optional_import("courses.services")
-    if course_services is None:  # the courses package is not installed (yet)
-        return
-    register = getattr(course_services, "register_completion_requirement", None)
-    if register is not None:
-        register(final_quiz_requirement)
-
-
-_register_with_courses()

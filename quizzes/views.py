@@ -27,11 +27,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from courses import api as courses_api
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official
 from lms.time import local_to_utc, to_local_naive, utcnow
 from lms.topics import Topic
@@ -57,7 +57,6 @@ from quizzes.models import (
     ReviewMode,
 )
 from quizzes.permissions import (
-    TEMPLATE_PREDICATES,
     can_answer_attempt,
     can_manage_bank,
     can_take_quizzes,
@@ -73,16 +72,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-
-register_nav(_l("Bài kiểm tra"), "quizzes.my_quizzes", can_take_quizzes, order=30)
-register_nav(_l("Ngân hàng câu hỏi"), "quizzes.bank", can_manage_bank, order=40)
-register_panel("quizzes/_panel.html", can_take_quizzes, order=30)
-
-
-@bp.record_once
-def _template_globals(state) -> None:
-    state.app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    state.app.jinja_env.globals["quiz_panel"] = _panel_data
 
 
 def _now() -> datetime:
@@ -100,7 +89,7 @@ def _official() -> Official:
     return official
 
 
-def _panel_data(user) -> dict:
+def panel_data(user) -> dict:
     """The officials' dashboard panel: open quizzes, attempts in progress, last results."""
     if not can_take_quizzes(user):
         return {}
@@ -631,13 +620,7 @@ def export_gift():
 
 
 def _course_choices() -> list[tuple[int, str]]:
-    from lms import optional_import
-
-    models = optional_import("courses.models")
-    if models is None:
-        return []
-    course = models.Course
-    return [(c.id, f"{c.title} ({c.slug})") for c in db.session.scalars(select(course).order_by(course.title))]
+    return [(c.id, f"{c.title} ({c.slug})") for c in courses_api.list_courses(db.session)]
 
 
 @bp.get("/manage")

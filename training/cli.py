@@ -5,12 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from lms.cli import lms_cli
 from lms.extensions import db
 from lms.time import utcnow
 
 training_cli = AppGroup("training", help="Lịch tập huấn.")
-lms_cli.add_command(training_cli)
 
 
 @training_cli.command("remind")

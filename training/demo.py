@@ -6,7 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from lms.demo import DemoContext, register_demo_step
+from courses import api as courses_api
+from lms.demo import DemoContext
 from lms.org.models import Official, Unit
 from lms.time import VN_TZ, local_today
 from lms.topics import Topic
@@ -21,14 +22,9 @@ def _at(day, hour: int, minute: int = 0) -> datetime:
 
 
 def _course_id(session, topic: Topic) -> int | None:
-    try:
-        from courses.models import Course
-    except ImportError:  # pragma: no cover
-        return None
-    return session.scalars(select(Course.id).where(Course.topic == topic).order_by(Course.id)).first()
+    return next((c.id for c in courses_api.list_courses(session, order_by="id") if c.topic == topic), None)
 
 
-@register_demo_step("training", order=70)
 def build_training(ctx: DemoContext) -> None:
     session = ctx.session
     trainer = ctx.accounts.get("cntt")

@@ -17,12 +17,14 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from competency import api as competency_api
 from lms.auth.models import Role, RoleAssignment, User
 from lms.errors import NotAllowed, UserError
 from lms.org.models import Official, Unit
 from lms.text import clean_text
 from lms.time import VN_TZ, local_today, to_local, utcnow
 from lms.topics import Topic
+from quizzes import api as quizzes_api
 from training import messages
 from training.models import (
     ACTIVE_STATES,
@@ -526,14 +528,10 @@ class Proposal:
 
 def propose_targets(session: Session, ts: TrainingSession, *, today: date | None = None, limit: int = 300) -> Proposal:
     """Lagging units and officials for the session's topic (competency data), officials sorted by need."""
-    try:
-        from competency.lagging import lagging_officials, lagging_units
-    except ImportError:
-        return Proposal(available=False)
     today = today or local_today()
-    units = lagging_units(session, ts.topic, today=today)
+    units = competency_api.lagging_units(session, ts.topic, today=today)
     unit_ids = sorted(ts.target_unit_ids) or None
-    officials = lagging_officials(session, ts.topic, unit_ids=unit_ids, today=today, limit=limit)
+    officials = competency_api.lagging_officials(session, ts.topic, unit_ids=unit_ids, today=today, limit=limit)
     officials = sorted(officials, key=lambda o: (-o.need, o.unit_name, o.full_name, o.official_id))
     return Proposal(available=True, units=list(units), officials=officials)
 
@@ -551,7 +549,7 @@ def mark_attendance(
     if now < ts.starts_at:
         raise TrainingError(_("Chỉ điểm danh được khi buổi tập huấn đã bắt đầu."))
     present = set(present_ids)
-    quiz = final_quiz(session, ts.course_id)
+    quiz = quizzes_api.final_quiz(session, ts.course_id)
     counts = {"attended": 0, "absent": 0}
     for p in _participants(session, ts.id, SEAT_STATES):
         p.state = ParticipantState.ATTENDED if p.official_id in present else ParticipantState.ABSENT
@@ -562,21 +560,6 @@ def mark_attendance(
         for p in _participants(session, ts.id, (ParticipantState.ATTENDED,)):
             messages.quiz_link(session, p, quiz, now=now)
     return counts
-
-
-def final_quiz(session: Session, course_id: int | None):
-    if course_id is None:
-        return None
-    try:
-        from quizzes.models import Quiz
-    except ImportError:  # pragma: no cover - quizzes always installed with training
-        return None
-    return session.scalars(
-        select(Quiz)
-        .where(Quiz.course_id == course_id, Quiz.is_final.is_(True), Quiz.published.is_(True))
-        .order_by(Quiz.id)
-        .limit(1)
-    ).first()
 
 
 def queue_reminders(session: Session, now: datetime | None = None) -> int:
@@ -682,7 +665,7 @@ def dashboard_data(session: Session, official_id: int, now: datetime | None = No
         elif upcoming and p.state == ParticipantState.WAITLISTED:
             data["waiting"].append((p, waitlist_position(session, p)))
         elif p.state == ParticipantState.ATTENDED:
-            quiz = final_quiz(session, ts.course_id)
+            quiz = quizzes_api.final_quiz(session, ts.course_id)
             if quiz is not None:
                 data["quizzes"].append((p, quiz))
     return data

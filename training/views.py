@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from courses import api as courses_api
 from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import require
@@ -21,7 +21,6 @@ from lms.extensions import db
 from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage, OutboxState
 from lms.mail.sender import retry_now
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
@@ -37,7 +36,6 @@ from training.models import (
     TrainingSession,
 )
 from training.permissions import (
-    TEMPLATE_PREDICATES,
     can_manage_sessions,
     can_mark_attendance,
     can_nominate,
@@ -48,20 +46,9 @@ from training.permissions import (
 bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates", static_folder="static",
                static_url_path="/static")  # fmt: skip
 
-register_nav(_l("Tập huấn"), "training.index", lambda u: u.is_authenticated, order=40)
-register_nav(_l("Tập huấn của đơn vị"), "training.unit_sessions", lambda u: bool(u.headed_unit_ids), order=41)
-register_panel("training/_dashboard_panel.html", predicate=lambda u: u.official_id is not None, order=20)
 
-
-@bp.record_once
-def _setup(state) -> None:
-    app = state.app
-    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    app.jinja_env.globals["training_dashboard"] = _dashboard_for
-    app.jinja_env.globals["training_states"] = ParticipantState
-
-
-def _dashboard_for(user) -> dict:
+def panel_data(user) -> dict:
+    """The dashboard panel (``training/_panel.html``): invitations, places, waiting list, quiz links."""
     if user.official_id is None:
         return {"invitations": [], "upcoming": [], "waiting": [], "quizzes": []}
     return services.dashboard_data(db.session, user.official_id)
@@ -140,9 +127,7 @@ def calendar():
 
 # -- creating and editing --------------------------------------------------------------------------------
 def _session_form(obj_data=None):
-    from courses.models import Course
-
-    courses = db.session.scalars(select(Course).order_by(Course.title)).all()
+    courses = courses_api.list_courses(db.session)
     staff_ids = select(RoleAssignment.user_id).where(
         RoleAssignment.role.in_((Role.IT_STAFF, Role.ADMIN, Role.UNIT_HEAD))
     )

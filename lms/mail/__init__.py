@@ -9,7 +9,9 @@ import os
 
 
 def init_app(app) -> None:
-    """``MAIL_BACKGROUND_SENDER``: the development server sends the outbox from a thread of its own."""
+    """The outbox table, and ``MAIL_BACKGROUND_SENDER``: the development server sends the outbox from a
+    thread of its own."""
+    from lms.mail import models  # noqa: F401  (the outbox table is part of the kernel's schema)
 
     @app.before_request
     def _maybe_start_sender():

@@ -337,11 +337,11 @@ def test_enrolling_many_officials_takes_the_same_few_statements_as_a_few(session
         statements.append(1)
 
     def run(n: int) -> int:
-        events.officials_changed.disconnect(services._on_officials_changed)
+        events.officials_changed.disconnect(services.on_officials_changed)
         try:
             people = [make_official(session, (commune, hamlet)[i % 2]) for i in range(n)]
         finally:
-            events.officials_changed.connect(services._on_officials_changed)
+            events.officials_changed.connect(services.on_officials_changed)
         statements.clear()
         event.listen(session.get_bind(), "before_cursor_execute", count_statements)
         try:

@@ -33,10 +33,10 @@ EXPECTED: dict[str, object] = {
 def values(session, users) -> dict:
     from sqlalchemy import select
 
+    from lms.mail.models import OutboxMessage
+    from lms.mail.outbox import queue_message
     from tests.training.factories import make_session
     from training import services
-    from training.models import OutboxMessage
-    from training.outbox import queue_message
 
     ts = make_session(session, open_registration=False, trainer_ids=[users["it_staff"].id])
     services.invite(session, ts, official_ids=[users["official"].official_id])

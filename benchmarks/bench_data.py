@@ -1,4 +1,10 @@
-"""A synthetic province for benchmarks: ``flask lms bench-data --units 35 --officials 30000 --attempts 1000000``.
+"""A synthetic province for benchmarks (``benchmarks/rankings.py``)::
+
+    DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/bench_data.py \
+        --units 35 --officials 30000 --attempts 1000000 [--seed 7]
+
+It writes every feature's tables directly (a benchmark fixture, not a feature: features write only
+their own), so it lives here rather than in a package.
 
 Bulk inserts (``session.execute(insert(Model), rows)`` in chunks, with a progress bar) into whatever
 ``DATABASE_URL`` points to (migrated): units in the three blocks, officials, a final and a practice
@@ -8,20 +14,20 @@ final quiz, then the competency records rebuilt from them (``recompute_records``
 
 from __future__ import annotations
 
+import argparse
 import random
 import secrets
+import sys
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from competency.records import recompute_records
-from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
-from lms.text import collation_string, fold
-from lms.time import local_today
-from lms.topics import Topic
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 CHUNK = 10_000
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
@@ -44,8 +50,12 @@ def _insert(session: Session, model, rows: list[dict], label: str) -> None:
 
 def build_bench_data(session: Session, *, units: int, officials: int, attempts: int, seed: int = 7) -> dict:
     from certificates.models import Certificate, CertificateStatus
+    from competency.records import recompute_records
     from courses.models import Course
-    from lms.time import utcnow
+    from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
+    from lms.text import collation_string, fold
+    from lms.time import local_today, utcnow
+    from lms.topics import Topic
     from quizzes.models import Attempt, AttemptState, Quiz
 
     started = time.perf_counter()
@@ -202,3 +212,24 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
         "total_s": round(time.perf_counter() - started, 1),
         "utc": utcnow().isoformat(timespec="seconds"),
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--units", type=int, default=35)
+    parser.add_argument("--officials", type=int, default=30000)
+    parser.add_argument("--attempts", type=int, default=1000000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    from lms import create_app
+    from lms.extensions import db
+
+    with create_app().app_context():
+        figures = build_bench_data(
+            db.session, units=args.units, officials=args.officials, attempts=args.attempts, seed=args.seed
+        )
+    print(", ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
