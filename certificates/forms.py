@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Stop
 
 from certificates.services import upload_problem
 from lms.forms import choices
+from lms.inputs import db_int
 
 REASON_REQUIRED = _l("Cần ghi rõ lý do.")
 
@@ -16,7 +17,7 @@ class ManualIssueForm(FlaskForm):
     official_code = StringField(
         _l("Mã cán bộ"), validators=[DataRequired(_l("Nhập mã cán bộ (ví dụ T-000123).")), Length(max=32)]
     )
-    course_id = SelectField(_l("Khóa học"), coerce=int, validators=[DataRequired(_l("Hãy chọn khóa học."))])
+    course_id = SelectField(_l("Khóa học"), coerce=db_int, validators=[DataRequired(_l("Hãy chọn khóa học."))])
     score_percent = DecimalField(
         _l("Kết quả đánh giá (%)"),
         places=2,

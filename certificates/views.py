@@ -37,6 +37,7 @@ from lms.auth.access import STAFF, login_required, public, roles_required
 from lms.auth.permissions import require
 from lms.extensions import db, limiter
 from lms.forms import choices
+from lms.inputs import db_int, db_ints
 from lms.org.models import Official, Unit
 from lms.text import slugify
 from lms.time import local_today
@@ -145,7 +146,7 @@ def badge(cert_id: int):
 @login_required
 def reminder_seen():
     """Dismiss one of *my* reminders (``reminder_id`` in the form); others' ids are ignored."""
-    reminder_id = request.form.get("reminder_id", type=int)
+    reminder_id = request.form.get("reminder_id", type=db_int)
     if current_user.official_id is not None and reminder_id is not None:
         reminder = db.session.scalars(
             select(CertificateReminder)
@@ -162,8 +163,8 @@ def reminder_seen():
 def _filters() -> services.CertificateFilters:
     state = request.args.get("state", "")
     return services.CertificateFilters(
-        unit_id=request.args.get("unit", type=int),
-        course_id=request.args.get("course", type=int),
+        unit_id=request.args.get("unit", type=db_int),
+        course_id=request.args.get("course", type=db_int),
         state=state if state in STATE_LABELS else "",
         q=request.args.get("q", "").strip()[:200],
     )
@@ -297,7 +298,7 @@ def reissue(cert_id: int):
 @roles_required(*STAFF)
 def batch():
     form = BatchForm()
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdecimal()][:1000]
+    ids = db_ints(request.form.getlist("ids"))[:1000]
     back = request.form.get("back") or url_for("certificates.manage")
     if not ids:
         flash(_("Chưa chọn chứng nhận nào."), "error")

@@ -39,6 +39,7 @@ from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
+from lms.inputs import db_int
 from lms.org.models import Category, Level, Official, Position, Unit
 from lms.time import local_today
 from lms.topics import Topic
@@ -238,7 +239,9 @@ def unit(unit_id: int):
     unit = _load_unit(unit_id)
     args = _staff_args()
     today = local_today()
-    table = staff.staff_page(db.session, unit.id, **args, page=request.args.get("page", 1, type=int) or 1, today=today)
+    table = staff.staff_page(
+        db.session, unit.id, **args, page=request.args.get("page", 1, type=db_int) or 1, today=today
+    )
     ranked = ranking_served(db.session)
     entry = unit_entry(ranked, unit.id)
     figures = breakdowns_served(db.session, unit_id=unit.id)

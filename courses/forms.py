@@ -8,6 +8,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMu
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.forms import choices
+from lms.inputs import db_int
 from lms.org.models import Category, Level
 from lms.topics import Topic
 
@@ -27,6 +28,21 @@ def split_lines(text: str | None) -> list[str]:
     return [line.strip().lstrip("-• ").strip() for line in (text or "").splitlines() if line.strip()]
 
 
+class CodesField(StringField):
+    """Codes kept as a list on the model, edited as "IU06, EMAIL-01" (also when a POST leaves the
+    field out and WTForms takes the model's list)."""
+
+    def process_data(self, value):
+        self.data = ", ".join(value) if isinstance(value, list | tuple) else value
+
+
+class LinesField(TextAreaField):
+    """A list on the model, one line per item in the form."""
+
+    def process_data(self, value):
+        self.data = "\n".join(value) if isinstance(value, list | tuple) else value
+
+
 class CourseForm(FlaskForm):
     title = StringField(
         _l("Tên khóa học"), validators=[DataRequired(_l("Vui lòng nhập tên khóa học.")), Length(max=255)]
@@ -38,7 +54,7 @@ class CourseForm(FlaskForm):
     topic = SelectField(_l("Chủ đề"), choices=choices(Topic.choices()))
     summary = TextAreaField(_l("Tóm tắt (một, hai câu)"), validators=[Optional(), Length(max=2000)])
     audience = StringField(_l("Đối tượng"), validators=[Optional(), Length(max=255)])
-    competency = StringField(_l("Mã năng lực (cách nhau bởi dấu phẩy)"), validators=[Optional(), Length(max=500)])
+    competency = CodesField(_l("Mã năng lực (cách nhau bởi dấu phẩy)"), validators=[Optional(), Length(max=500)])
     version = StringField(_l("Phiên bản"), validators=[Optional(), Length(max=32)])
     validity_months = IntegerField(
         _l("Chứng nhận có hiệu lực (tháng, để trống nếu không hết hạn)"),
@@ -62,8 +78,8 @@ class LessonForm(FlaskForm):
             NumberRange(1, 600, _l("Thời lượng từ 1 đến 600 phút.")),
         ],
     )
-    objectives = TextAreaField(_l("Mục tiêu (mỗi dòng một mục tiêu)"), validators=[Optional(), Length(max=5000)])
-    competency = StringField(_l("Mã năng lực (cách nhau bởi dấu phẩy)"), validators=[Optional(), Length(max=500)])
+    objectives = LinesField(_l("Mục tiêu (mỗi dòng một mục tiêu)"), validators=[Optional(), Length(max=5000)])
+    competency = CodesField(_l("Mã năng lực (cách nhau bởi dấu phẩy)"), validators=[Optional(), Length(max=500)])
     body_md = TextAreaField(
         _l("Nội dung bài học (Markdown)"),
         validators=[DataRequired(_l("Vui lòng nhập nội dung bài học.")), Length(max=100000)],
@@ -73,12 +89,12 @@ class LessonForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    course_id = SelectField(_l("Khóa học"), coerce=int, validators=[DataRequired(_l("Hãy chọn khóa học."))])
-    unit_id = SelectField(_l("Đơn vị"), coerce=int, default=0)
+    course_id = SelectField(_l("Khóa học"), coerce=db_int, validators=[DataRequired(_l("Hãy chọn khóa học."))])
+    unit_id = SelectField(_l("Đơn vị"), coerce=db_int, default=0)
     include_subunits = BooleanField(_l("Gồm cả các đơn vị trực thuộc"))
     category = SelectField(_l("Phân loại"), choices=choices([("", _l("Tất cả"))] + Category.choices()), default="")
     level = SelectField(_l("Cấp"), choices=choices([("", _l("Tất cả"))] + Level.choices()), default="")
-    official_ids = SelectMultipleField(_l("Chỉ giao cho những cán bộ này (để trống: cả đơn vị)"), coerce=int)
+    official_ids = SelectMultipleField(_l("Chỉ giao cho những cán bộ này (để trống: cả đơn vị)"), coerce=db_int)
     due_on = DateField(
         _l("Hạn hoàn thành"),
         validators=[DataRequired(_l("Vui lòng chọn hạn hoàn thành, ví dụ 31/12/2026."))],

@@ -30,6 +30,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
 from lms.forms import choices
+from lms.inputs import db_int
 from lms.org.models import Official, Unit
 from lms.time import local_today
 from lms.topics import Topic
@@ -255,7 +256,7 @@ def assignments():
         ).all()
         form.official_ids.choices = choices((o.id, o.full_name) for o in staff)
     if request.method == "POST":
-        posted_unit = request.form.get("unit_id", type=int) or None
+        posted_unit = request.form.get("unit_id", type=db_int) or None
         require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
     error = None
     if form.validate_on_submit():

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from lms import cli, mail
+from lms import cli, inputs, mail
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.features import init_features, nav_for
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
+    inputs.init_app(app)  # bounded <int:...> before any route is added; JSON bodies checked first
 
     _register_kernel(app)
     _register_hooks(app)

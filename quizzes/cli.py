@@ -47,6 +47,8 @@ def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> N
         for error in errors:
             click.echo(f"Dòng {error.line}: {error.message}", err=True)
         raise click.ClickException(f"{len(errors)} lỗi: không ghi câu hỏi nào.")
+    for warning in result.warnings:  # forgiven as Moodle does: said, not refused
+        click.echo(f"Dòng {warning.line}: lưu ý: {warning.message}", err=True)
     if result.unsupported:
         for item in result.unsupported:
             click.echo(f"Dòng {item.line}: «{item.title}» ({item.kind}) — loại câu hỏi chưa hỗ trợ", err=True)

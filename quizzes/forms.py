@@ -50,6 +50,8 @@ class ImportForm(FlaskForm):
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}\.(gift|txt|csv|xlsx)$")])
     topic = HiddenField(validators=[DataRequired()])
+    # the page's --skip-unsupported: shown (and required) when the file holds essays or descriptions
+    skip_unsupported = BooleanField(_l("Bỏ qua các câu hỏi loại chưa hỗ trợ ở trên và nhập các câu còn lại"))
 
 
 class EditQuestionForm(FlaskForm):

@@ -9,12 +9,19 @@ missing word when text follows the closing brace); ``#feedback`` and ``####gener
 escapes ``\\~ \\= \\# \\{ \\} \\: \\\\ \\n``. Ordering questions use the qtype_ordering plugin syntax
 ``{>N ALL VERTICAL ABSOLUTE_POSITION`` followed by one item per line and ``}``.
 
-Deviations, all stricter or documented: text before the first ``=``/``~`` in an answer block,
-a malformed ``%weight%``, more than one pair of braces, a bad number are errors (Moodle guesses).
-Essays ``{}`` and descriptions (no braces) are reported as unsupported. A ``$CATEGORY:`` line is
-read alone (the rest of its block is parsed as a question); the ``$course$/top/`` prefix of Moodle
-exports is dropped. Non-Moodle settings travel in comments Moodle ignores: ``[mark:2]``,
-``[usecase:1]`` (case-sensitive short answer), ``[fold:1]`` (ignore diacritics), ``[shuffle:0]``.
+Where Moodle forgives, so do we, with a warning (``GiftResult.warnings``): an empty option
+(``{~=a ~b}``: Moodle's question types skip blank answers when they save), text before the first
+``=``/``~`` (Moodle keeps it as one more answer: a wrong option, an accepted short answer, a pair).
+Question names may repeat (Moodle allows it); ``// [id:...]`` (Moodle's question idnumber) is read
+into ``QuestionData.idnumber`` and written back on export, so a re-import can find its question.
+
+Refused, with the line: a malformed ``%weight%``, more than one pair of braces, a bad number (Moodle
+would keep them as text or guess), a blank line inside braces and Moodle's Cloze syntax
+(``{1:MULTICHOICE:...}``), which Moodle's GIFT reader does not understand either. Essays ``{}`` and
+descriptions (no braces) are reported as unsupported. A ``$CATEGORY:`` line is read alone (the rest of
+its block is parsed as a question); the ``$course$/top/`` prefix of Moodle exports is dropped.
+Non-Moodle settings travel in comments Moodle ignores: ``[mark:2]``, ``[usecase:1]`` (case-sensitive
+short answer), ``[fold:1]`` (ignore diacritics), ``[shuffle:0]``. See docs/question-import.md.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ class QuestionData:
     general_feedback: str = ""  # sanitized HTML
     difficulty: str | None = None
     tags: list[str] = field(default_factory=list)
+    idnumber: str = ""  # Moodle's idnumber, ``// [id:...]``: the question's identity on re-import
     line: int = field(default=0, compare=False)
 
 
@@ -94,6 +102,7 @@ class GiftResult:
     questions: list[QuestionData] = field(default_factory=list)
     unsupported: list[Unsupported] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    warnings: list[ParseError] = field(default_factory=list)  # forgiven as Moodle does; shown in the preview
 
     @property
     def ok(self) -> bool:
@@ -192,6 +201,11 @@ _FORMAT_RE = re.compile(r"^\[(moodle|html|plain|markdown)\]")
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _TAG_RE = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
+_ID_RE = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
+IDNUMBER_MAX = 100  # Moodle's limit, and our column's
+_CLOZE_RE = re.compile(
+    r"\{\s*\d*:(?:MULTICHOICE|MULTIRESPONSE|SHORTANSWER|NUMERICAL|MC|MR|SA|MW|NM)(?:_[A-Z]+|[A-Z]{1,2})?:",
+)
 _OPTION_RE = re.compile(r"\[(mark|usecase|fold|shuffle):([^\]\s]+)\]")
 
 
@@ -232,16 +246,25 @@ def _feedback_split(answer: str, fmt: str) -> tuple[str, str]:
     return body, (_formatted(feedback, fmt) if feedback.strip() else "")
 
 
-def _split_markers(text: str, markers: str) -> list[tuple[str, str]]:
-    """Split an answer block at each marker character -> [(marker, rest)]; text before the first
-    marker is an error (Moodle would silently keep it)."""
+def _split_markers(text: str, markers: str, lead_as: str, notes: list[str], kind: str) -> list[tuple[str, str]]:
+    """Split an answer block at each marker character -> [(marker, rest)].
+
+    Text before the first marker is kept as one more answer with the marker ``lead_as``, as Moodle
+    does (its reader keeps the first piece of the split when it is not blank), with a note saying
+    what it became (``kind``)."""
     parts = re.split(f"([{re.escape(markers)}])", text)
-    if parts[0].strip():
-        raise _GiftError(
-            f"Không rõ ký hiệu ở đầu đáp án «{_escape_post(parts[0].strip()[:40])}»: "
-            f"mỗi đáp án phải bắt đầu bằng {' hoặc '.join(markers)}."
-        )
-    return [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+    pairs = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+    lead = parts[0].strip()
+    if lead:
+        pairs.insert(0, (lead_as, lead))
+        shown = _escape_post(lead)[:40]
+        note = f"«{shown}» đứng trước ký hiệu {' hoặc '.join(markers)} đầu tiên; đã nhập thành {kind}, như Moodle."
+        if shown.upper() in ("T", "TRUE", "F", "FALSE") and shown not in ("T", "TRUE", "F", "FALSE"):
+            note += " Nếu muốn câu Đúng/Sai, hãy viết hoa: {TRUE} hoặc {FALSE}."
+        else:
+            note += f" Nếu không đúng ý, hãy thêm {' hoặc '.join(markers)} trước nó."
+        notes.append(note)
+    return pairs
 
 
 def _number(text: str) -> float:
@@ -273,20 +296,29 @@ def _default_title(text_html: str) -> str:
 # --------------------------------------------------------------------------- type parsers
 
 
-def _parse_choice(answer_text: str, fmt: str) -> tuple[str, dict[str, Any]]:
+def _dropped_empty(notes: list[str], number: int, what: str, example: str) -> None:
+    notes.append(f"{what} thứ {number} để trống (có thể do gõ thừa «{example}»); đã bỏ, như Moodle.")
+
+
+def _parse_choice(answer_text: str, fmt: str, notes: list[str]) -> tuple[str, dict[str, Any]]:
     options = []
-    single = False
-    for marker, rest in _split_markers(answer_text, "=~"):
+    single = "=" in answer_text  # Moodle's rule: one "=" anywhere makes it a single-answer question
+    for number, (marker, rest) in enumerate(
+        _split_markers(answer_text, "=~", "~", notes, "một phương án (sai nếu không có trọng số)"), start=1
+    ):
         weight, rest = _weight(rest)
         if marker == "=":
-            single = True
             weight = 1.0 if weight is None else weight
         body, feedback = _feedback_split(rest, fmt)
-        options.append({"text": _formatted(body, fmt), "fraction": weight or 0.0, "feedback": feedback})
+        text = _formatted(body, fmt)
+        if not text:  # Moodle's multiple choice type skips a blank answer when it saves
+            _dropped_empty(notes, number, "Phương án", marker)
+            continue
+        options.append({"text": text, "fraction": weight or 0.0, "feedback": feedback})
     return ("single" if single else "multi"), {"options": options}
 
 
-def _parse_truefalse(answer_text: str, fmt: str) -> dict[str, Any]:
+def _parse_truefalse(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     bits = answer_text.split("#", 2) + ["", ""]
     return {
         "correct": bits[0].strip() in ("T", "TRUE"),
@@ -295,25 +327,30 @@ def _parse_truefalse(answer_text: str, fmt: str) -> dict[str, Any]:
     }
 
 
-def _parse_shortanswer(answer_text: str, fmt: str) -> dict[str, Any]:
+def _parse_shortanswer(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     answers = []
-    for _marker, rest in _split_markers(answer_text, "="):
+    pairs = _split_markers(answer_text, "=", "=", notes, "một đáp án được chấp nhận")
+    for number, (_marker, rest) in enumerate(pairs, start=1):
         weight, rest = _weight(rest)
         body, feedback = _feedback_split(rest, fmt)
-        answers.append({"text": _plain(body), "fraction": 1.0 if weight is None else weight, "feedback": feedback})
+        text = _plain(body)
+        if not text:  # Moodle's short answer type skips a blank answer when it saves
+            _dropped_empty(notes, number, "Đáp án", "=")
+            continue
+        answers.append({"text": text, "fraction": 1.0 if weight is None else weight, "feedback": feedback})
     return {"answers": answers, "case_sensitive": False, "fold_diacritics": False}
 
 
-def _parse_numerical(answer_text: str, fmt: str) -> dict[str, Any]:
+def _parse_numerical(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     body = answer_text[1:]
     other_feedback = ""
     if "~" in body:
         body, _, other = body.partition("~")
         other_feedback = _feedback_split(other, fmt)[1]
     if body.strip() and not body.strip().startswith("="):
-        body = "=" + body.strip()
+        body = "=" + body.strip()  # "{#3.14:0.01}": the one answer has no "=" (Moodle reads it the same)
     answers = []
-    for _marker, rest in _split_markers(body, "="):
+    for _marker, rest in _split_markers(body, "=", "=", notes, "một đáp án"):
         weight, rest = _weight(rest)
         value, feedback = _feedback_split(rest, fmt)
         value = _escape_post(value).strip()
@@ -335,9 +372,9 @@ def _parse_numerical(answer_text: str, fmt: str) -> dict[str, Any]:
     return {"answers": answers, "other_feedback": other_feedback}
 
 
-def _parse_matching(answer_text: str, fmt: str) -> dict[str, Any]:
+def _parse_matching(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     pairs, answer_texts, distractors = [], [], []
-    for _marker, rest in _split_markers(answer_text, "="):
+    for _marker, rest in _split_markers(answer_text, "=", "=", notes, "một cặp ghép"):
         if "->" not in rest:
             raise _GiftError(f"Cặp ghép «{_escape_post(rest.strip()[:40])}» thiếu dấu ->.")
         sub, _, answer = rest.partition("->")
@@ -355,7 +392,7 @@ def _parse_matching(answer_text: str, fmt: str) -> dict[str, Any]:
 _ORDERING_HEADER = re.compile(r"^\s*(\d+)?[ \t\w]*$")
 
 
-def _parse_ordering(answer_text: str, fmt: str) -> dict[str, Any]:
+def _parse_ordering(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     header, _, rest = answer_text[1:].partition("\n")
     if not _ORDERING_HEADER.match(header):
         raise _GiftError("Câu hỏi sắp xếp: dòng đầu sau {> chỉ gồm số mục và các tùy chọn; mỗi mục một dòng.")
@@ -366,7 +403,8 @@ def _parse_ordering(answer_text: str, fmt: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- blocks
 
 
-def _comment_options(comments: str) -> tuple[list[str], str | None, dict[str, str]]:
+def _comment_options(comments: str) -> tuple[list[str], str | None, dict[str, str], str]:
+    """Tags, difficulty, our ``[mark:...]``-style options and the idnumber from a question's comments."""
     tags, difficulty = [], None
     for raw in _TAG_RE.findall(comments):
         tag = unicodedata.normalize("NFC", raw.replace("\\]", "]").strip())
@@ -374,7 +412,9 @@ def _comment_options(comments: str) -> tuple[list[str], str | None, dict[str, st
             difficulty = difficulty or tag.lower()
         elif tag and tag not in tags:
             tags.append(tag)
-    return tags, difficulty, dict(_OPTION_RE.findall(comments))
+    ids = _ID_RE.findall(comments)  # Moodle reads the first one
+    idnumber = unicodedata.normalize("NFC", ids[0].replace("\\]", "]").strip()) if ids else ""
+    return tags, difficulty, dict(_OPTION_RE.findall(comments)), idnumber
 
 
 def _apply_options(question: QuestionData, options: dict[str, str]) -> None:
@@ -433,12 +473,69 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
+def _braces(block: _Block) -> tuple[int, int, int]:
+    """(depth left open at the end, line of the last unclosed "{", whether a "}" closes nothing):
+    escapes and comment lines left out."""
+    depth, open_line, stray = 0, 0, 0
+    for number, line in block.lines:
+        if line.strip().startswith("//"):
+            continue
+        for char in _escape_pre(line):
+            if char == "{":
+                depth, open_line = depth + 1, number
+            elif char == "}":
+                if depth:
+                    depth -= 1
+                else:
+                    stray = stray or number
+    return depth, open_line, stray
+
+
+def _closing_block(blocks: list[_Block], start: int) -> int | None:
+    """Index of the first block from ``start`` with a "}" that closes nothing (it closes a brace left
+    open before), or None when a block opening a brace of its own comes first."""
+    for later in range(start, len(blocks)):
+        depth, last_open, stray = _braces(blocks[later])
+        if stray:
+            return later
+        if depth or last_open:
+            return None
+    return None
+
+
+def _blank_lines_in_braces(blocks: list[_Block], result: GiftResult) -> list[_Block]:
+    """A "{" left open in a block whose "}" comes after one or more blank lines is one error, on the
+    blank line (which ends a question in GIFT, as in Moodle), instead of one error per piece; the
+    pieces are left out. Other blocks are returned as they are."""
+    kept: list[_Block] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        index += 1
+        depth, last_open, _stray = _braces(block)
+        closing = _closing_block(blocks, index) if depth else None
+        if closing is None:
+            kept.append(block)
+            continue
+        blanks = [blocks[i].lines[-1][0] + 1 for i in range(index - 1, closing)]  # the first blank of each gap
+        where = "" if len(blanks) == 1 else f" (các dòng {', '.join(map(str, blanks))})"
+        result.errors.append(
+            ParseError(
+                blanks[0],
+                f"Dòng trống bên trong cặp ngoặc {{ }} mở ở dòng {last_open}{where}: GIFT hiểu dòng trống là hết "
+                "câu hỏi. Hãy xóa dòng trống.",
+            )
+        )
+        index = closing + 1
+    return kept
+
+
 def parse_gift(text: str) -> GiftResult:
     """Parse a GIFT file (already decoded, see :func:`read_text_file`)."""
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     result = GiftResult()
     category = ""
-    for block in _blocks(text):
+    for block in _blank_lines_in_braces(_blocks(text), result):
         comments = "\n".join(line for _n, line in block.lines if line.strip().startswith("//"))
         body_lines = [(n, "" if line.strip().startswith("//") else line) for n, line in block.lines]
         first = next((i for i, (_n, line) in enumerate(body_lines) if line.strip()), None)
@@ -486,11 +583,18 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
         if end != -1:
             title = " ".join(_escape_post(text[2:end]).split())
             text_start = end + 2
-        else:
-            text_start = 0
+        else:  # no closing "::": Moodle drops the opening one and names the question after its text
+            text_start = 2
     else:
         text_start = 0
     body = text[text_start:]
+    cloze = _CLOZE_RE.search(body)
+    if cloze:
+        raise _GiftError(
+            f"«{_escape_post(cloze.group(0))}...» là cú pháp Cloze (câu hỏi nhúng đáp án) của Moodle, không phải GIFT; "
+            "Moodle cũng không nhập được nó từ tệp GIFT. Hãy viết lại thành câu hỏi GIFT, mỗi câu một cặp { }.",
+            offset_of(text_start + cloze.start()),
+        )
     open_at, close_at = body.find("{"), body.find("}")
     if open_at == -1 and close_at == -1:
         html_text = _formatted(body, "moodle")
@@ -534,37 +638,39 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     if not title:
         title = _default_title(question_text)
 
-    tags, difficulty, options = _comment_options(comments)
+    tags, difficulty, options, idnumber = _comment_options(comments)
     line = block.lines[0][0]
     if answer_text == "":
         result.unsupported.append(Unsupported(line, title, "essay"))
         return None
 
+    notes: list[str] = []
     try:
         if answer_text.startswith(">"):
-            qtype, config = "ordering", _parse_ordering(answer_text, fmt)
+            qtype, config = "ordering", _parse_ordering(answer_text, fmt, notes)
         elif answer_text.startswith("#"):
-            qtype, config = "numerical", _parse_numerical(answer_text, fmt)
+            qtype, config = "numerical", _parse_numerical(answer_text, fmt, notes)
         elif "~" in answer_text:
-            qtype, config = _parse_choice(answer_text, fmt)
+            qtype, config = _parse_choice(answer_text, fmt, notes)
         elif "=" in answer_text and "->" in answer_text:
-            qtype, config = "matching", _parse_matching(answer_text, fmt)
+            qtype, config = "matching", _parse_matching(answer_text, fmt, notes)
         elif answer_text.split("#", 1)[0].strip() in ("T", "TRUE", "F", "FALSE"):
-            qtype, config = "truefalse", _parse_truefalse(answer_text, fmt)
+            qtype, config = "truefalse", _parse_truefalse(answer_text, fmt, notes)
         else:
-            qtype, config = "shortanswer", _parse_shortanswer(answer_text, fmt)
+            qtype, config = "shortanswer", _parse_shortanswer(answer_text, fmt, notes)
     except _GiftError as exc:
         raise _GiftError(f"Câu hỏi «{title}»: {exc.message}") from None
     if missing_word:
         config["text_before"], config["text_after"] = text_before, text_after
     question = QuestionData(
         qtype=qtype, title=title, text=question_text, category=category, config=config,
-        general_feedback=general_feedback, difficulty=difficulty, tags=tags, line=line,
+        general_feedback=general_feedback, difficulty=difficulty, tags=tags, idnumber=idnumber, line=line,
     )  # fmt: skip
     try:
         _apply_options(question, options)
     except _GiftError as exc:
         raise _GiftError(f"Câu hỏi «{title}»: {exc.message}") from None
+    result.warnings.extend(ParseError(line, f"Câu hỏi «{title}»: {note}") for note in notes)
     return question
 
 
@@ -650,14 +756,18 @@ def _answers_out(question: QuestionData) -> list[str]:
 
 
 def export_gift(questions: list[QuestionData]) -> str:
-    """Write questions as GIFT (question texts in [html]); ``parse_gift`` reads them back equal."""
+    """Write questions as GIFT (question texts in [html]); ``parse_gift`` reads them back equal.
+
+    A question's idnumber is written as Moodle writes it, ``// [id:...]`` before its tags, so a
+    re-import (here or in Moodle) knows which question it is."""
     out: list[str] = []
     category: str | None = None
     for question in questions:
         if question.category != (category or ""):
             out.append(f"$CATEGORY: {question.category}\n")
         category = question.category
-        meta = [f"[tag:{tag.replace(']', chr(92) + ']')}]" for tag in question.tags]
+        meta = [f"[id:{question.idnumber.replace(']', chr(92) + ']')}]"] if question.idnumber else []
+        meta += [f"[tag:{tag.replace(']', chr(92) + ']')}]" for tag in question.tags]
         if question.difficulty:
             meta.append(f"[tag:{question.difficulty}]")
         if question.default_mark != 1:

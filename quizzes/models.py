@@ -70,13 +70,18 @@ class QuestionCategory(db.Model):
 
 
 class Question(db.Model):
+    """A question of the bank. Its ``title`` may repeat (Moodle allows it); its identity within the
+    category is ``idnumber`` (Moodle's question idnumber, ``// [id:...]`` in GIFT): given by the
+    imported file, else generated, and written into every export so a re-import finds it."""
+
     __tablename__ = "question"
-    __table_args__ = (UniqueConstraint("category_id", "title"),)
+    __table_args__ = (UniqueConstraint("idnumber", "category_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("question_category.id", ondelete="RESTRICT"), index=True)
     topic: Mapped[Topic] = mapped_column(str_enum(Topic), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    idnumber: Mapped[str] = mapped_column(String(100))
     qtype: Mapped[str] = mapped_column(String(24))
     difficulty: Mapped[str | None] = mapped_column(String(8))
     tags: Mapped[list] = mapped_column(JSON, default=list)

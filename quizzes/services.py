@@ -16,7 +16,7 @@ import random
 import re
 import secrets
 import statistics as pystats
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -187,9 +187,25 @@ def _same_version(version: QuestionVersion | None, values: Mapping[str, Any]) ->
     return version is not None and all(getattr(version, k) == v for k, v in values.items())
 
 
+def _title(data: QuestionData) -> str:
+    return clean_text(data.title)[:200]
+
+
+def _idnumber(data: QuestionData) -> str:
+    return clean_text(data.idnumber)
+
+
+def new_idnumber() -> str:
+    """The idnumber of a question whose file gave none: 16 random hex digits (unique within the
+    category by the database; a clash is as likely as guessing a 64-bit secret)."""
+    return secrets.token_hex(8)
+
+
 def validate_questions(questions: Iterable[QuestionData], topic: Topic) -> list[ParseError]:
+    """The checks that need no database. Repeated titles are allowed (Moodle allows them); an
+    idnumber may appear once per category of the file (it says which question of the bank it is)."""
     errors: list[ParseError] = []
-    seen: dict[tuple[str, str], int] = {}
+    seen_ids: dict[tuple[str, str], int] = {}
     for data in questions:
         try:
             problems = qtypes.get_type(data.qtype).validate(data.config)
@@ -198,14 +214,158 @@ def validate_questions(questions: Iterable[QuestionData], topic: Topic) -> list[
         errors.extend(ParseError(data.line, f"Câu hỏi «{data.title}»: {p}") for p in problems)
         if not data.title.strip():
             errors.append(ParseError(data.line, "Câu hỏi chưa có tên (title)."))
-        key = (_category_path(data, topic), clean_text(data.title))
-        if key in seen:
-            errors.append(ParseError(data.line, f"Tên câu hỏi «{data.title}» bị trùng với câu ở dòng {seen[key]}."))
-        seen.setdefault(key, data.line)
+        idnumber = _idnumber(data)
+        if len(idnumber) > gift.IDNUMBER_MAX:
+            message = f"Mã câu hỏi [id:{idnumber[:30]}...] dài quá {gift.IDNUMBER_MAX} ký tự."
+            errors.append(ParseError(data.line, message))
+        elif idnumber:
+            key = (_category_path(data, topic), idnumber)
+            if key in seen_ids:
+                message = f"Mã câu hỏi [id:{idnumber}] đã dùng cho câu ở dòng {seen_ids[key]}, cùng danh mục."
+                errors.append(ParseError(data.line, message))
+            seen_ids.setdefault(key, data.line)
         if data.category and "/" in data.category and data.category.split("/", 1)[0] in {t.value for t in Topic}:
             if data.category.split("/", 1)[0] != topic.value:
                 errors.append(ParseError(data.line, f"Danh mục «{data.category}» không thuộc chủ đề «{topic.label}»."))
     return errors
+
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+
+
+@dataclass
+class PlannedQuestion:
+    """What an import will do with one question of the file."""
+
+    data: QuestionData
+    path: str  # its category
+    action: str = CREATE  # CREATE | UPDATE | UNCHANGED
+    question: Question | None = None  # the bank's question it is, when found
+    matched_by: str = ""  # "idnumber" | "content" | "title"
+    same_title: int = 0  # a new question: how many of the category's questions already bear its title
+
+
+@dataclass
+class ImportPlan:
+    items: list[PlannedQuestion] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+
+    def _count(self, action: str) -> int:
+        return sum(1 for item in self.items if item.action == action)
+
+    @property
+    def created(self) -> int:
+        return self._count(CREATE)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATE)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    @property
+    def new_beside_same_title(self) -> list[PlannedQuestion]:
+        """New questions whose category already holds a question of that title (a possible double)."""
+        return [item for item in self.items if item.action == CREATE and item.same_title]
+
+
+def _same_metadata(question: Question, data: QuestionData) -> bool:
+    return (question.title, question.difficulty, list(question.tags or [])) == (
+        _title(data),
+        data.difficulty,
+        list(data.tags),
+    )
+
+
+def plan_import(session: Session, questions: list[QuestionData], topic: Topic, lock: bool = False) -> ImportPlan:
+    """Find, for each question of a file, the bank's question it is; reads only (the preview uses it).
+
+    A question's identity within its category, in this order:
+
+    1. its idnumber (``// [id:...]``, which our export writes and Moodle's too) when the file gives one:
+       the bank's question with that idnumber, else a new question keeping it;
+    2. else its content: a question of the category with the same type, title, text, answers,
+       feedback and mark (identical questions pair off one to one, so a file holding the same
+       question twice imports it twice, then finds both);
+    3. else its title, when the title is borne by this one question in the file's category and by
+       one question in the bank's: that question gets a new version (an edited hand-written file);
+    4. else a new question. ``same_title`` then says whether the bank already has one of that title.
+
+    A question found gets a new version when its content changed (attempts keep the version they
+    showed), new title/tags/difficulty when only those changed, nothing otherwise. A question found
+    with another type is an error (its attempts are graded with its type). ``lock`` locks the
+    categories' rows until the commit, so two imports of one file (PostgreSQL) do not both create.
+    """
+    errors = validate_questions(questions, topic)
+    if errors:
+        return ImportPlan(errors=errors)
+    items = [PlannedQuestion(data, _category_path(data, topic)) for data in questions]
+    category_query = select(QuestionCategory).where(QuestionCategory.path.in_({item.path for item in items}))
+    if lock:
+        category_query = category_query.with_for_update()
+    paths = {category.id: category.path for category in session.scalars(category_query)}
+    bank: dict[str, list[Question]] = defaultdict(list)
+    if paths:
+        rows = session.scalars(
+            select(Question)
+            .where(Question.category_id.in_(paths))
+            .options(selectinload(Question.current_version))
+            .order_by(Question.id)
+        )
+        for row in rows:
+            bank[paths[row.category_id]].append(row)
+    claimed: set[int] = set()
+
+    def claim(item: PlannedQuestion, question: Question, how: str) -> None:
+        claimed.add(question.id)
+        item.question, item.matched_by = question, how
+        if question.qtype != item.data.qtype:
+            what = f"mã [id:{question.idnumber}]" if how == "idnumber" else f"tên «{question.title}»"
+            errors.append(
+                ParseError(
+                    item.data.line,
+                    f"Câu hỏi «{_title(item.data)}»: ngân hàng đã có câu hỏi {what} với loại khác "
+                    f"({qtypes.get_type(question.qtype).label}); không đổi được loại của câu hỏi đã có.",
+                )
+            )
+
+    for item in items:  # 1. idnumber
+        idnumber = _idnumber(item.data)
+        found = next((q for q in bank[item.path] if idnumber and q.idnumber == idnumber), None)
+        if found is not None:
+            claim(item, found, "idnumber")
+    for item in items:  # 2. content
+        if item.question is not None or _idnumber(item.data):
+            continue
+        values, title = _version_values(item.data), _title(item.data)
+        found = next(
+            (q for q in bank[item.path] if q.id not in claimed and q.qtype == item.data.qtype and q.title == title
+             and _same_version(q.current_version, values)),
+            None,
+        )  # fmt: skip
+        if found is not None:
+            claim(item, found, "content")
+    in_file = Counter((item.path, _title(item.data)) for item in items)
+    in_bank = Counter((path, q.title) for path, rows in bank.items() for q in rows)
+    for item in items:  # 3. a title unique on both sides
+        key = (item.path, _title(item.data))
+        if item.question is not None or _idnumber(item.data) or in_file[key] != 1 or in_bank[key] != 1:
+            continue
+        found = next(q for q in bank[item.path] if q.title == key[1])
+        if found.id not in claimed:
+            claim(item, found, "title")
+    for item in items:
+        if item.question is None:
+            item.same_title = in_bank[(item.path, _title(item.data))]
+        elif _same_version(item.question.current_version, _version_values(item.data)) and _same_metadata(
+            item.question, item.data
+        ):
+            item.action = UNCHANGED
+        else:
+            item.action = UPDATE
+    return ImportPlan(items=items, errors=errors)
 
 
 def import_questions(
@@ -217,28 +377,28 @@ def import_questions(
 ) -> ImportSummary:
     """Store ``questions`` in ``topic``, all or none (raises :class:`QuestionImportError` first).
 
-    A question is identified by (category, title): importing it again with a different content adds
-    a version; with the same content it is left alone. Flushes only.
+    Each question is matched with the bank as :func:`plan_import` says: a new question, a new
+    version of the one it is, or nothing when it is unchanged. Flushes only.
     """
-    errors = validate_questions(questions, topic)
-    if errors:
-        raise QuestionImportError(errors)
-    summary = ImportSummary()
+    plan = plan_import(session, questions, topic, lock=True)
+    if plan.errors:
+        raise QuestionImportError(plan.errors)
+    summary = ImportSummary(created=plan.created, updated=plan.updated, unchanged=plan.unchanged)
     categories: dict[str, QuestionCategory] = {}
-    for data in questions:
-        path = _category_path(data, topic)
-        if path not in categories:
-            categories[path] = get_or_create_category(session, topic, path)
-            summary.categories.append(path)
-        category = categories[path]
-        title = clean_text(data.title)[:200]
-        question = session.scalar(select(Question).where(Question.category_id == category.id, Question.title == title))
-        values = _version_values(data)
+    for item in plan.items:
+        if item.path not in categories:
+            categories[item.path] = get_or_create_category(session, topic, item.path)
+            summary.categories.append(item.path)
+        data, question = item.data, item.question
+        title, values = _title(data), _version_values(data)
+        if item.action == UNCHANGED:
+            continue
         if question is None:
             question = Question(
-                category=category,
+                category=categories[item.path],
                 topic=topic,
                 title=title,
+                idnumber=_idnumber(data) or new_idnumber(),
                 qtype=data.qtype,
                 difficulty=data.difficulty,
                 tags=list(data.tags),
@@ -248,19 +408,13 @@ def import_questions(
             )
             session.add(question)
             _add_version(session, question, values, now, author_id)
-            summary.created += 1
-        elif question.qtype != data.qtype:
-            raise QuestionImportError(
-                [ParseError(data.line, f"Câu hỏi «{title}» đã có trong ngân hàng với loại khác ({question.qtype}).")]
-            )
-        elif _same_version(question.current_version, values):
-            summary.unchanged += 1
-        else:
-            question.difficulty, question.tags = data.difficulty, list(data.tags)
-            question.search_text = _search_text(title, values["text"])
+            continue
+        question.title, question.difficulty, question.tags = title, data.difficulty, list(data.tags)
+        question.search_text = _search_text(title, values["text"])
+        question.updated_at = now
+        if not _same_version(question.current_version, values):
             question.archived = False
             _add_version(session, question, values, now, author_id)
-            summary.updated += 1
     session.flush()
     return summary
 
@@ -295,6 +449,7 @@ def question_data(question: Question, version: QuestionVersion | None = None) ->
         general_feedback=version.general_feedback,
         difficulty=question.difficulty,
         tags=list(question.tags or []),
+        idnumber=question.idnumber,
     )
 
 
@@ -400,7 +555,7 @@ def edit_question(
 
 def question_gift(question: Question) -> str:
     data = question_data(question)
-    data.category = ""
+    data.category = data.idnumber = ""  # the edit page changes the content only
     return gift.export_gift([data]).strip() + "\n"
 
 

@@ -32,6 +32,7 @@ from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, saf
 from lms.auth.models import Role
 from lms.auth.permissions import require
 from lms.extensions import db
+from lms.inputs import db_int
 from lms.org.models import Official
 from lms.time import local_to_utc, to_local_naive, utcnow
 from lms.topics import Topic
@@ -252,7 +253,7 @@ def autosave(attempt_id: int):
     attempt = _load_own_attempt(attempt_id)
     if not CsrfForm().validate_on_submit():
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400
-    slot_no = request.form.get("slot", type=int)
+    slot_no = request.form.get("slot", type=db_int)
     slot = services.get_slot(attempt, slot_no) if slot_no is not None else None
     if slot is None:
         return jsonify(ok=False, message=_("Không có câu hỏi này trong bài làm.")), 400
@@ -360,7 +361,7 @@ BANK_STATUSES = {"active": _l("Đang dùng"), "archived": _l("Đã lưu trữ")}
 def bank():
     topic = request.args.get("topic", "")
     topic = topic if topic in {t.value for t in Topic} else ""
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=db_int)
     q = request.args.get("q", "").strip()[:200]
     status = request.args.get("status", "active")
     status = status if status in BANK_STATUSES else "active"
@@ -506,10 +507,6 @@ def _parse_upload(data: bytes, ext: str) -> gift.GiftResult:
     return services.parse_question_file(data, ext)
 
 
-def _import_errors(result: gift.GiftResult, topic: Topic) -> list:
-    return result.errors or services.validate_questions(result.questions, topic)
-
-
 @bp.route("/bank/import", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_questions():
@@ -531,20 +528,32 @@ def import_questions():
             return redirect(url_for("quizzes.import_questions"))
         topic = Topic(confirm.topic.data)
         result = _parse_upload(data, path.suffix[1:])
-        try:
-            summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
-        except services.QuestionImportError as exc:
-            db.session.rollback()
-            errors = exc.errors
+        if result.unsupported and not confirm.skip_unsupported.data:
+            plan = services.plan_import(db.session, result.questions, topic)
+            errors = plan.errors
+            if not errors:
+                file_error = _(
+                    "Tệp có %(n)d câu hỏi loại chưa hỗ trợ. Hãy đánh dấu ô «Bỏ qua...» dưới danh sách "
+                    "các câu ấy rồi bấm Xác nhận lại. Chưa ghi câu hỏi nào.",
+                    n=len(result.unsupported),
+                )
+                preview = _preview(result, plan)  # fmt: skip
         else:
-            db.session.commit()
-            path.unlink(missing_ok=True)
-            flash(
-                _("Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi.",
-                  c=summary.created, u=summary.updated, s=summary.unchanged),
-                "success",
-            )  # fmt: skip
-            return redirect(url_for("quizzes.bank", topic=topic.value))
+            try:
+                summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
+            except services.QuestionImportError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                path.unlink(missing_ok=True)
+                flash(
+                    _("Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi, bỏ qua %(k)d câu "
+                      "loại chưa hỗ trợ.", c=summary.created, u=summary.updated, s=summary.unchanged,
+                      k=len(result.unsupported)),
+                    "success",
+                )  # fmt: skip
+                return redirect(url_for("quizzes.bank", topic=topic.value))
     elif form.validate_on_submit():
         _purge_old_uploads()
         upload = form.file.data
@@ -556,7 +565,8 @@ def import_questions():
         except ValueError as exc:
             file_error = str(exc)
         else:
-            errors = _import_errors(result, topic)
+            plan = None if result.errors else services.plan_import(db.session, result.questions, topic)
+            errors = result.errors or plan.errors
             if not errors and not result.questions:
                 file_error = _(
                     "Không tìm thấy câu hỏi nào nhập được trong tệp. Hãy kiểm tra tệp đúng định dạng GIFT "
@@ -566,7 +576,7 @@ def import_questions():
                 token = f"{secrets.token_hex(16)}.{ext}"
                 (_import_dir() / token).write_bytes(data)
                 confirm = ImportConfirmForm(formdata=None, token=token, topic=topic.value)
-                preview = _preview(result)
+                preview = _preview(result, plan)
     refused = bool(errors or file_error or form.errors)  # the same page and report, a status scripts can test
     return render_template(
         "quizzes/import.html",
@@ -580,14 +590,15 @@ def import_questions():
     ), (400 if refused else 200)
 
 
-def _preview(result: gift.GiftResult) -> dict:
+def _preview(result: gift.GiftResult, plan: services.ImportPlan) -> dict:
     by_category: dict[str, int] = {}
     by_type: dict[str, int] = {}
     for question in result.questions:
         by_category[question.category or "—"] = by_category.get(question.category or "—", 0) + 1
         by_type[qtypes.get_type(question.qtype).label] = by_type.get(qtypes.get_type(question.qtype).label, 0) + 1
     return {"count": len(result.questions), "by_category": by_category, "by_type": by_type,
-            "unsupported": result.unsupported, "questions": result.questions[:200]}  # fmt: skip
+            "unsupported": result.unsupported, "warnings": result.warnings, "plan": plan,
+            "listed": plan.items[:200]}  # fmt: skip
 
 
 @bp.get("/bank/import/template.<any(csv, xlsx):ext>")
@@ -610,7 +621,7 @@ def import_template(ext: str):
 def export_gift():
     topic = request.args.get("topic", "")
     topic = topic if topic in {t.value for t in Topic} else None
-    category_id = request.args.get("category", type=int)
+    category_id = request.args.get("category", type=db_int)
     text = services.export_questions(db.session, topic, category_id)
     name = f"cau-hoi-{topic or 'tat-ca'}{'-' + str(category_id) if category_id else ''}.gift"
     return Response(text, mimetype="text/plain", headers={"Content-Disposition": f"attachment; filename={name}"})
@@ -699,7 +710,7 @@ def save_draws(quiz_id: int):
     for key, value in request.form.items():
         if key.startswith("count-") and key[6:].isdecimal():
             try:
-                wanted[int(key[6:])] = max(0, min(500, int(value or 0)))
+                wanted[db_int(key[6:])] = max(0, min(500, int(value or 0)))
             except ValueError:
                 flash(_("Số câu phải là số nguyên."), "error")
                 return redirect(url_for("quizzes.quiz_settings", quiz_id=quiz.id))

@@ -93,3 +93,37 @@ def columns_index(name: str) -> int:
     from competency.models import CompetencySummary
 
     return [c.name for c in CompetencySummary.__table__.columns].index(name)
+
+
+def test_idnumber_migration_gives_the_existing_questions_distinct_idnumbers(app, session):
+    """A bank from before idnumbers: each question gets its own generated idnumber, nothing else moves
+    (on SQLite the table is rebuilt: its versions must not go with the old table)."""
+    import re
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, select
+
+    from lms.topics import Topic
+    from quizzes import gift, services
+    from quizzes.models import Question, QuestionVersion
+    from tests.quizzes_app.factories import NOW
+
+    parsed = gift.parse_gift("::A::Câu một?{T}\n\n::B::Câu hai?{F}\n\n$CATEGORY: email/khac\n\n::A::Câu ba?{T}")
+    services.import_questions(session, parsed.questions, Topic.EMAIL, NOW)
+    session.commit()
+
+    def rows():
+        query = select(Question.id, Question.category_id, Question.title, Question.current_version_id)
+        versions = select(QuestionVersion.id, QuestionVersion.question_id, QuestionVersion.text)
+        return session.execute(query.order_by(Question.id)).all(), session.execute(versions).all()
+
+    kept = rows()
+    session.remove()
+    try:
+        downgrade(revision="c0urses00002")
+        assert "idnumber" not in {c["name"] for c in inspect(db.engine).get_columns("question")}
+    finally:
+        upgrade(revision="heads")
+    assert rows() == kept
+    idnumbers = session.scalars(select(Question.idnumber)).all()
+    assert len(set(idnumbers)) == 3 and all(re.fullmatch(r"[0-9a-f]{16}", i) for i in idnumbers)

@@ -18,6 +18,7 @@ from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import require
 from lms.errors import NotAllowed
 from lms.extensions import db
+from lms.inputs import db_int, db_ints
 from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage, OutboxState
 from lms.mail.sender import retry_now
@@ -363,8 +364,8 @@ def targeting(session_id: int):
     form = ActionForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
-        official_ids = [int(v) for v in request.form.getlist("official_id") if v.isdecimal()]
-        unit_ids = [int(v) for v in request.form.getlist("unit_id") if v.isdecimal()]
+        official_ids = db_ints(request.form.getlist("official_id"))
+        unit_ids = db_ints(request.form.getlist("unit_id"))
         try:
             result = services.invite(db.session, ts, official_ids=official_ids, unit_ids=unit_ids, actor=current_user)
         except services.TrainingError as exc:
@@ -399,7 +400,7 @@ def attendance(session_id: int):
     require(can_mark_attendance(current_user, ts))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
-        present = [int(v) for v in request.form.getlist("present") if v.isdecimal()]
+        present = db_ints(request.form.getlist("present"))
         try:
             counts = services.mark_attendance(db.session, ts, present, current_user)
         except NotAllowed:
@@ -422,8 +423,9 @@ def attendance(session_id: int):
 @roles_required(*MANAGERS)
 def unit_sessions():
     unit_ids = sorted(current_user.headed_unit_ids)
-    if current_user.is_province_wide and request.args.get("unit_id", "").isdecimal():
-        unit_ids = [int(request.args["unit_id"])]
+    chosen = request.args.get("unit_id", type=db_int)
+    if current_user.is_province_wide and chosen is not None:
+        unit_ids = [chosen]
     now = utcnow()
     page = db.paginate(services.unit_sessions_query(unit_ids, now), per_page=_per_page(), error_out=False)
     staff_counts = {}
@@ -442,7 +444,7 @@ def nominate(session_id: int):
     require(can_nominate(current_user, ts))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
-        ids = [int(v) for v in request.form.getlist("official_id") if v.isdecimal()]
+        ids = db_ints(request.form.getlist("official_id"))
         officials = db.session.scalars(select(Official).where(Official.id.in_(ids))).all()
         for official in officials:
             require(can_nominate(current_user, ts, official))  # another unit's staff: 403, nothing saved

@@ -5,6 +5,7 @@ from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from lms.forms import choices
+from lms.inputs import db_int
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Position, UnitKind
 
 
@@ -34,7 +35,7 @@ class OfficialForm(FlaskForm):
         ],
     )
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=32)])
-    unit_id = SelectField(_l("Đơn vị"), coerce=int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
+    unit_id = SelectField(_l("Đơn vị"), coerce=db_int, validators=[DataRequired(_l("Hãy chọn đơn vị."))])
     position = SelectField(_l("Chức vụ"), choices=choices(Position.choices()))
     category = SelectField(_l("Phân loại"), choices=choices(Category.choices()))
     level = SelectField(_l("Cấp"), choices=choices(Level.choices()))
@@ -70,17 +71,17 @@ class UnitChangeForm(FlaskForm):
         default="merge",
         validators=[DataRequired(_l("Hãy chọn loại thay đổi."))],
     )
-    old_ids = SelectMultipleField(_l("Đơn vị cũ"), coerce=int, validate_choice=False)
+    old_ids = SelectMultipleField(_l("Đơn vị cũ"), coerce=db_int, validate_choice=False)
     successor_mode = RadioField(
         _l("Đơn vị mới"),
         choices=choices([("new", _l("Tạo đơn vị mới")), ("existing", _l("Đơn vị đã có"))]),
         default="new",
     )
-    successor_id = SelectField(_l("Chọn đơn vị đã có"), coerce=int, validate_choice=False, default=0)
+    successor_id = SelectField(_l("Chọn đơn vị đã có"), coerce=db_int, validate_choice=False, default=0)
     new_code = StringField(_l("Mã đơn vị mới"), validators=[Optional(), Length(max=32)])
     new_name = StringField(_l("Tên đơn vị mới"), validators=[Optional(), Length(max=255)])
     new_kind = SelectField(_l("Khối của đơn vị mới"), choices=choices(UnitKind.choices()), default="xa")
-    new_parent_id = SelectField(_l("Trực thuộc (đơn vị cấp trên)"), coerce=int, validate_choice=False, default=0)
+    new_parent_id = SelectField(_l("Trực thuộc (đơn vị cấp trên)"), coerce=db_int, validate_choice=False, default=0)
     effective_on = VNDateField(_l("Ngày có hiệu lực"), validators=[InputRequired(_l("Hãy nhập ngày có hiệu lực."))])
     note = StringField(_l("Ghi chú (số quyết định, nghị quyết)"), validators=[Optional(), Length(max=500)])
     move_heads = BooleanField(_l("Chuyển quyền trưởng đơn vị sang đơn vị mới"))

@@ -12,6 +12,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import can_view_official, can_view_unit, require
 from lms.extensions import db
 from lms.forms import choices
+from lms.inputs import db_int
 from lms.org import imports
 from lms.org.forms import ImportForm, OfficialForm, UnitChangeForm
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
@@ -206,7 +207,7 @@ def _choice_lists() -> dict:
 @roles_required(*STAFF)
 def officials():
     filters = _filters_from_args()
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.args.get("unit", type=db_int)
     filters.unit_id = unit_id
     page = db.paginate(officials_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template(

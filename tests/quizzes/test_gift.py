@@ -162,6 +162,93 @@ def test_ordering_in_qtype_ordering_syntax():
     assert q.qtype == "ordering" and [i["text"] for i in q.config["items"]] == ["Mở", "Viết", "Gửi"]
 
 
+# --------------------------------------------------------------------------- what Moodle forgives
+
+
+def test_an_empty_option_from_tilde_equals_is_dropped_with_a_warning():
+    result = parse_gift("Q0{T}\n\n::Thì::Tôi thích {~=đi bộ ~để đi bộ} vào buổi sáng.")
+    assert result.errors == [] and len(result.questions) == 2
+    q = result.questions[1]
+    assert q.qtype == "single"
+    assert [(o["text"], o["fraction"]) for o in q.config["options"]] == [("đi bộ", 1.0), ("để đi bộ", 0.0)]
+    assert [(w.line, "Phương án thứ 1 để trống" in w.message, "«Thì»" in w.message) for w in result.warnings] == [
+        (3, True, True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("X{=a ~ ~b}", ["a", "b"]),  # a "~" with nothing after it
+        ("X{=a ~~b}", ["a", "b"]),
+        ("X{=a ~%50%#chỉ có phản hồi ~b}", ["a", "b"]),  # Moodle skips on the answer text alone
+        ("X{=Hà Nội = =Ha Noi}", ["Hà Nội", "Ha Noi"]),  # short answer
+    ],
+)
+def test_other_empty_answers_are_dropped_as_moodle_does(text, kept):
+    result = parse_gift(text)
+    q = result.questions[0]
+    assert result.errors == [] and len(result.warnings) == 1
+    assert [a["text"] for a in q.config.get("options", q.config.get("answers"))] == kept
+
+
+def test_text_before_the_first_marker_is_kept_as_moodle_does_with_a_warning():
+    result = parse_gift("A{a =b ~c}\n\nB{Hà Nội}\n\nC{true}\n\nD{a -> 1 =b -> 2}\n\nE{%50%a ~b =c}")
+    assert result.errors == []
+    a, b, c, d, e = result.questions
+    assert a.qtype == "single" and [(o["text"], o["fraction"]) for o in a.config["options"]] == [
+        ("a", 0.0),
+        ("b", 1.0),
+        ("c", 0.0),
+    ]
+    assert b.qtype == "shortanswer" and [x["text"] for x in b.config["answers"]] == ["Hà Nội"]
+    assert c.qtype == "shortanswer" and [x["text"] for x in c.config["answers"]] == ["true"]
+    assert d.qtype == "matching" and len(d.config["pairs"]) == 2
+    assert [o["fraction"] for o in e.config["options"]] == [0.5, 0.0, 1.0]  # a weight before any marker counts
+    assert [w.line for w in result.warnings] == [1, 3, 5, 7, 9]
+    assert "viết hoa" in result.warnings[2].message  # {true} is a short answer in Moodle: say how to get True/False
+
+
+def test_a_name_without_its_closing_colons_is_dropped_as_moodle_does():
+    q = one("::Câu hỏi chưa đặt tên {T}")
+    assert (q.title, q.text) == ("Câu hỏi chưa đặt tên", "Câu hỏi chưa đặt tên")
+
+
+def test_repeated_names_are_questions_of_their_own():
+    result = parse_gift("::Tin học::Câu một {T}\n\n::Tin học::Câu hai {F}\n\nCâu ba {T}\n\nCâu ba {T}")
+    assert result.errors == [] and [q.title for q in result.questions] == ["Tin học", "Tin học", "Câu ba", "Câu ba"]
+
+
+def test_idnumber_is_read_from_the_comment_and_written_back():
+    text = "// question: 7  name: Q\n// [id:EMAIL\\]-01] [tag:IU06] [id:ignored]\n::Q::Câu?{T}"
+    q = one(text)
+    assert (q.idnumber, q.tags) == ("EMAIL]-01", ["IU06"])  # Moodle reads the first [id:...]
+    exported = export_gift([q])
+    assert exported.startswith("// [id:EMAIL\\]-01] [tag:IU06]\n")
+    assert one(exported) == q
+
+
+def test_file_laid_out_like_moodles_documentation_example_imports_every_question():
+    """Our own wording, in the layout of the example file of Moodle's GIFT documentation: 43
+    questions by Moodle's count, stems repeated with other answers, one name used twice."""
+    result = parse_gift(read_text_file((ROOT / "tests/data/gift_doc_structure.gift").read_bytes()))
+    assert (result.errors, result.warnings, result.unsupported) == ([], [], [])
+    assert len(result.questions) == 43
+    kinds = {}
+    for q in result.questions:
+        kinds[q.qtype] = kinds.get(q.qtype, 0) + 1
+    assert kinds == {"single": 16, "shortanswer": 9, "numerical": 8, "truefalse": 5, "matching": 3, "multi": 2}
+    titles = [q.title for q in result.questions]
+    assert titles.count("Ai ký ban hành quyết định giao chỉ tiêu?") == 8 and titles.count("Nơi làm việc") == 2
+    control = next(q for q in result.questions if q.title == "Ký tự điều khiển GIFT")
+    assert [o["text"] for o in control.config["options"]] == ["~", "=", "#", "{", "}", "\\"]
+    assert control.config["options"][-1]["fraction"] == 1.0
+    assert "phải viết hai lần" in control.config["options"][-1]["feedback"]
+    pi = [q for q in result.questions if q.title.startswith("Số pi")]
+    assert [a.get("tolerance", a.get("max")) for q in pi for a in q.config["answers"]] == [0.0005, 3.142]
+    assert parse_gift(export_gift(result.questions)).questions == result.questions
+
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -178,7 +265,10 @@ def test_empty_file_is_an_error():
         ("Q1{T}\n\nCâu {=a ~b}\ntiếp {x}\n", 4, "ngoặc nhọn"),
         ("Q1{T}\n\n\n::X::Câu{~a ~b ~c}", 4, "chưa có đáp án đúng"),
         ("::X::Câu{~%50%a ~%30%b ~c}", 1, "phải bằng 100%"),
-        ("Q1{T}\n\n::X::Câu{a =b ~c}", 3, "ký hiệu"),
+        ("Q1{T}\n\nCâu{\n=a\n\n~b\n}", 5, "dòng trống bên trong cặp ngoặc { } mở ở dòng 3"),
+        ("Câu{\n=a\n\n// chú thích\n~b\n\n~c}\n\nQ2{T}", 3, "(các dòng 3, 6)"),
+        ("Q1{T}\n\nThủ đô là {1:SHORTANSWER:=Hà Nội}.", 3, "Cloze"),
+        ("Chọn:\n{1:MCV:=a~b} và {2:NM:=3}", 2, "Cloze"),
         ("::X::Câu{~%abc%a =b}", 1, "Trọng số"),
         ("::X::Câu{~%150%a =b}", 1, "Trọng số"),
         ("Q1{T}\n\n::X::Năm?{#18x2:1}", 3, "Số không hợp lệ"),
@@ -346,6 +436,7 @@ def questions(draw):
                 unique=True,
             )
         ),
+        idnumber=draw(st.just("") | st.text(alphabet="aZ09-_.:]#=~{}đư", min_size=1, max_size=20)),
     )
     question = _canonical(question)
     if qtype == "shortanswer":

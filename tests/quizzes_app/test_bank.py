@@ -86,8 +86,16 @@ def test_gift_upload_preview_then_confirm_writes_everything(client, session, sta
     assert 'id="import-preview"' in page and 'id="import-unsupported"' in page
     assert "<td>9</td>" in page  # the essay's line
     assert _count(session, Question) == 0  # nothing before the confirmation
+    assert 'name="skip_unsupported"' in page  # the page's --skip-unsupported
+    assert "Khi xác nhận: 2 câu hỏi mới, 0 câu đã có được cập nhật" in page
     token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
     r = client.post("/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Bỏ qua..." in page and 'id="import-unsupported"' in page
+    assert _count(session, Question) == 0, "the essay is not skipped unless the box is ticked"
+    r = client.post(
+        "/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email", "skip_unsupported": "y"}
+    )
     assert r.status_code == 302
     assert _count(session, Question) == 2
     assert session.scalar(select(Question).where(Question.title == "E-2")).category.path == "email/an-toan"
@@ -97,8 +105,12 @@ def test_gift_upload_preview_then_confirm_writes_everything(client, session, sta
         data={"topic": "email", "file": (io.BytesIO(GOOD.encode()), "good.gift")},
         content_type="multipart/form-data",
     )
-    token = r.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
-    client.post("/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email"})
+    page = r.get_data(as_text=True)
+    assert "Khi xác nhận: 0 câu hỏi mới, 0 câu đã có được cập nhật" in page and "2 câu đã có và không đổi." in page
+    token = page.split('name="token" type="hidden" value="')[1].split('"')[0]
+    client.post(
+        "/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email", "skip_unsupported": "y"}
+    )
     assert _count(session, Question) == 2 and _count(session, QuestionVersion) == 2
 
 
@@ -113,9 +125,11 @@ def test_import_refused_at_the_confirmation_is_a_400_with_the_report(client, ses
     meanwhile = gift.parse_gift("$CATEGORY: email/an-toan\n::E-2:: Đã có, một lựa chọn {=A ~B}\n")
     services.import_questions(session, meanwhile.questions, Topic.EMAIL, NOW)
     session.commit()
-    r = client.post("/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email"})
+    r = client.post(
+        "/quizzes/bank/import", data={"step": "confirm", "token": token, "topic": "email", "skip_unsupported": "y"}
+    )
     page = r.get_data(as_text=True)
-    assert r.status_code == 400 and 'id="import-errors"' in page and "E-2" in page
+    assert r.status_code == 400 and 'id="import-errors"' in page and "E-2" in page and "loại khác" in page
     assert _count(session, Question) == 1, "all or nothing: E-1 was not written either"
 
 

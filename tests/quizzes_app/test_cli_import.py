@@ -49,3 +49,13 @@ def test_wrong_file_type(runner, tmp_path):
     path.write_bytes(b"%PDF-1.4")
     result = runner.invoke(args=["lms", "import-questions", str(path), "--topic", "email"])
     assert result.exit_code != 0 and ".gift" in result.output
+
+
+def test_what_moodle_forgives_is_imported_and_said(runner, session, tmp_path):
+    path = tmp_path / "forgiven.gift"
+    path.write_text("::A:: Tôi thích {~=đi bộ ~để đi bộ} vào buổi sáng.\n\n::A:: Thủ đô? {Hà Nội}\n", encoding="utf-8")
+    result = runner.invoke(args=["lms", "import-questions", str(path), "--topic", "email"])
+    assert result.exit_code == 0, result.output
+    assert "Dòng 1: lưu ý: Câu hỏi «A»: Phương án thứ 1 để trống" in result.output
+    assert "Dòng 3: lưu ý: Câu hỏi «A»: «Hà Nội» đứng trước" in result.output
+    assert count(session) == 2  # two questions of the same name
