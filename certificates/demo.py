@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from certificates import services
-from courses.models import Course
+from courses import api as courses_api
 from lms.demo import DemoContext
 from lms.org.models import Official
 from lms.time import local_today
@@ -17,7 +17,7 @@ from lms.time import local_today
 
 def build_certificates(ctx: DemoContext) -> None:
     session = ctx.session
-    courses = list(session.scalars(select(Course).order_by(Course.slug)))
+    courses = courses_api.list_courses(session, order_by="slug")
     if not courses:
         return
     # PDFs are rendered on first download (no public URL is known while the demo is built).

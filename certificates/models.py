@@ -35,7 +35,7 @@ from lms.org.models import Official, Unit
 from lms.time import utcnow
 
 if TYPE_CHECKING:
-    from courses.models import Course
+    from courses.api import Course
 
 
 class CertificateStatus(enum.StrEnum):

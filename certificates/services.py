@@ -50,7 +50,8 @@ from sqlalchemy.orm import Session, aliased
 from certificates.codes import make_serial, new_verification_code, normalize_verification_code, parse_serial
 from certificates.models import Certificate, CertificateReminder, CertificateSequence, CertificateStatus
 from certificates.render import TEMPLATE_VERSION
-from courses.models import Course
+from courses import api as courses_api
+from courses.api import Course
 from lms.auth.services import audit
 from lms.errors import UserError
 from lms.events import certificate_changed
@@ -586,7 +587,7 @@ def on_course_completed(sender, **kwargs) -> None:
     """
     session: Session = sender
     official = session.get(Official, kwargs["official_id"])
-    course = session.get(Course, kwargs["course_id"])
+    course = courses_api.get_course(session, kwargs["course_id"])
     if official is None or course is None:
         log.warning("course_completed for unknown official/course %s", kwargs)
         return

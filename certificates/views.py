@@ -32,7 +32,8 @@ from certificates.permissions import (
     can_view_certificate,
     has_certificates_page,
 )
-from courses.models import Course
+from courses import api as courses_api
+from courses.api import Course
 from lms.auth.access import STAFF, login_required, public, roles_required
 from lms.auth.permissions import require
 from lms.extensions import db, limiter
@@ -184,7 +185,7 @@ def manage():
         filters=filters,
         args={"unit": filters.unit_id or "", "course": filters.course_id or "", "state": filters.state, "q": filters.q},
         units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
-        courses=db.session.scalars(select(Course).order_by(Course.title)).all(),
+        courses=courses_api.list_courses(db.session),
         states=STATE_LABELS,
         today=today,
         batch_form=BatchForm(),
@@ -195,14 +196,14 @@ def manage():
 @roles_required(*STAFF)
 def issue():
     form = ManualIssueForm()
-    form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title)))
+    form.course_id.choices = choices((c.id, c.title) for c in courses_api.list_courses(db.session))
     if request.method == "GET" and form.issued_on.data is None:
         form.issued_on.data = local_today()
     error = None
     if form.validate_on_submit():
         code = form.official_code.data.strip().upper()
         official = db.session.scalars(select(Official).where(Official.code == code)).first()
-        course = db.session.get(Course, form.course_id.data)
+        course = courses_api.get_course(db.session, form.course_id.data)
         if official is None:
             form.official_code.errors = [*form.official_code.errors, _("Không có cán bộ nào mang mã %(c)s.", c=code)]
         else:
@@ -336,7 +337,7 @@ def export_zip():
     if request.args.get("unit"):
         unit = services.unit_by_code(db.session, request.args["unit"]) or abort(404)
     if request.args.get("course"):
-        course = db.session.scalars(select(Course).where(Course.slug == request.args["course"])).first() or abort(404)
+        course = courses_api.get_course_by_slug(db.session, request.args["course"]) or abort(404)
     if unit is None and course is None:
         flash(_("Hãy chọn một đơn vị hoặc một khóa học để tải về."), "error")
         return redirect(url_for("certificates.manage"))

@@ -1,5 +1,7 @@
 """What other features may use of courses: everything else in the package is private.
 
+``Course``: the model class, for type annotations and ORM relationships (objects come from the
+functions below, and are written only through them).
 Reading: ``get_course``, ``get_course_by_slug``, ``list_courses`` (model objects, for reading only),
 ``enrolled_course_ids``, ``enrolment_pairs``, and ``course_topics()`` for joins in read-only queries.
 Acting: ``enrol``, ``add_enrolment`` (a past enrolment, for the demo's history).
@@ -19,6 +21,7 @@ from courses.models import Course, Enrolment, EnrolmentSource
 from courses.services import RequirementResult, enrol, get_course_by_slug, register_completion_requirement
 
 __all__ = [
+    "Course",
     "EnrolmentSource",
     "RequirementResult",
     "add_enrolment",

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app, url_for
 
-from lms.cli import lms_group
 from lms.config import ConfigError
 
 EXTENSION = "lms.features"
@@ -83,8 +82,9 @@ def add_demo_step(app: Flask, name: str, step: Callable, order: int = 50) -> Non
 
 def add_commands(app: Flask, *commands) -> None:
     """Click commands or groups under ``flask lms``."""
+    group = app.cli.commands["lms"]  # made by lms.cli.init_app, before the features
     for command in commands:
-        lms_group(app).add_command(command)
+        group.add_command(command)
 
 
 def add_template_globals(app: Flask, **values) -> None:

@@ -14,7 +14,7 @@ from lms.org.models import Official, Unit
 from lms.text import fold
 from lms.time import utcnow
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def client_ip() -> str:

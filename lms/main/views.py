@@ -7,7 +7,7 @@ from lms.auth.access import login_required, public, safe_next_url
 from lms.extensions import db
 from lms.features import panels_for
 
-bp = Blueprint("main", __name__)
+bp = Blueprint("main", __name__, template_folder="templates")
 
 FONT_SIZES = ("normal", "large", "xlarge")
 

@@ -32,7 +32,7 @@ from lms.org.services import (
 from lms.text import split_full_name
 from lms.time import local_today
 
-bp = Blueprint("org", __name__, url_prefix="/org")
+bp = Blueprint("org", __name__, url_prefix="/org", template_folder="templates")
 
 # a history row shows both units: loaded with the rows, not one lookup per row
 _SUCCESSION_UNITS = (joinedload(UnitSuccession.predecessor), joinedload(UnitSuccession.successor))
