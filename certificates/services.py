@@ -40,7 +40,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from blinker import Namespace
 from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, insert, or_, select, update
@@ -73,10 +72,6 @@ DEFAULTS: dict[str, Any] = {
     "CERT_VERIFY_RATE_LIMIT": "30 per minute",
     "PUBLIC_BASE_URL": None,
 }
-
-#: Hook for the e-mail sender (training work): ``reminder_queued.send(session, reminder=...)``.
-signals = Namespace()
-reminder_queued = signals.signal("certificate-reminder-queued")
 
 
 class CertificateError(UserError):
@@ -604,7 +599,7 @@ def queue_expiry_reminders(session: Session, today: date, days: int = 30) -> lis
     """Queue an ``expiring-<days>d`` reminder for every valid certificate expiring within ``days``.
 
     Idempotent (unique per certificate and kind). Certificates whose holder already has a newer
-    valid certificate of the same course (re-certified) are skipped. Sends ``reminder_queued``.
+    valid certificate of the same course (re-certified) are skipped. ``certificates/mail.py`` e-mails them.
     """
     kind = f"expiring-{days}d"
     _Outer = aliased(Certificate, name="outer_certificate")
@@ -643,7 +638,6 @@ def queue_expiry_reminders(session: Session, today: date, days: int = 30) -> lis
         except IntegrityError:
             continue
         created.append(reminder)
-        reminder_queued.send(session, reminder=reminder)
     return created
 
 

@@ -194,19 +194,6 @@ def age_bounds(group: str, today: date) -> tuple[int | None, int | None]:
     }[group]
 
 
-def age_group_of(birth_year: int | None, today: date) -> str:
-    if birth_year is None:
-        return ""
-    age = today.year - birth_year
-    if age < 30:
-        return "lt30"
-    if age < 40:
-        return "30_39"
-    if age < 50:
-        return "40_49"
-    return "50plus"
-
-
 def official_conditions(filters: RankingFilters, today: date) -> list:
     """WHERE conditions on ``Official`` for the people filters (shared with the breakdowns)."""
     conds = [Official.active.is_(True)]

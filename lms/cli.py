@@ -27,11 +27,6 @@ def init_app(app) -> None:
     app.cli.add_command(group)
 
 
-def lms_group(app) -> AppGroup:
-    """The app's ``flask lms`` group, for features to add their commands to."""
-    return app.cli.commands["lms"]
-
-
 @kernel_commands.command("demo")
 @click.option("--seed", default=2014, show_default=True, help="Seed of the deterministic demo data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")

@@ -14,11 +14,6 @@ class Topic(LabelledEnum):
     SECURITY = "security", _l("An toàn thông tin")
 
     @property
-    def iu_code(self) -> str | None:
-        """Module of Thông tư 03/2014/TT-BTTTT the topic maps to, where one fits."""
-        return {"qlvb": "IU03", "portal": "IU13", "email": "IU06", "security": "IU14"}[self.value]
-
-    @property
     def code(self) -> str:
         """Our own competency code prefix (QLVB-01, EMAIL-03 ...)."""
         return self.value.upper()

@@ -113,9 +113,6 @@ class TrainingSession(db.Model):
     def location(self) -> str:
         return self.link if self.kind == SessionKind.ONLINE and self.link else self.place
 
-    def overlaps(self, other: TrainingSession) -> bool:
-        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
-
     def __repr__(self) -> str:
         return f"<TrainingSession {self.id} {self.title!r}>"
 

@@ -209,10 +209,6 @@ def seats_taken(session: Session, session_id: int) -> int:
     )
 
 
-def seats_left(session: Session, ts: TrainingSession) -> int | None:
-    return None if ts.capacity is None else max(ts.capacity - seats_taken(session, ts.id), 0)
-
-
 def _participants(session: Session, session_id: int, states) -> list[Participant]:
     return list(
         session.scalars(
@@ -521,7 +517,6 @@ def detect_conflicts(session: Session, ts: TrainingSession, official_ids: Iterab
 
 @dataclass
 class Proposal:
-    available: bool
     units: list = field(default_factory=list)
     officials: list = field(default_factory=list)
 
@@ -533,7 +528,7 @@ def propose_targets(session: Session, ts: TrainingSession, *, today: date | None
     unit_ids = sorted(ts.target_unit_ids) or None
     officials = competency_api.lagging_officials(session, ts.topic, unit_ids=unit_ids, today=today, limit=limit)
     officials = sorted(officials, key=lambda o: (-o.need, o.unit_name, o.full_name, o.official_id))
-    return Proposal(available=True, units=list(units), officials=officials)
+    return Proposal(units=list(units), officials=officials)
 
 
 # -- attendance, after the session, reminders -----------------------------------------------------------

@@ -22,11 +22,6 @@ def can_view_unit(user, unit) -> bool:
     return user.is_province_wide or unit.id in user.headed_unit_ids
 
 
-def can_manage_unit_staff(user, unit) -> bool:
-    """Assign courses to, nominate, and read results of the unit's staff."""
-    return can_view_unit(user, unit)
-
-
 def can_view_official(user, official) -> bool:
     """An official sees themself; their unit head and province-wide staff see them too."""
     if not user.is_authenticated or official is None:

@@ -149,8 +149,6 @@ def change_password(session: Session, user: User, current: str, new: str, confir
 
 
 # -- roles -----------------------------------------------------------------------------------------
-def role_assignments(session: Session, user: User) -> list[RoleAssignment]:
-    return list(user.roles)
 
 
 def assign_role(
