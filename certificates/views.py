@@ -35,7 +35,7 @@ from certificates.permissions import (
 from courses import api as courses_api
 from courses.api import Course
 from lms.auth.access import STAFF, login_required, public, roles_required
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404
 from lms.extensions import db, limiter
 from lms.forms import choices
 from lms.inputs import db_int, db_ints
@@ -95,8 +95,7 @@ def course_url(course: Course) -> str | None:
 
 
 def _load(cert_id: int) -> Certificate:
-    cert = db.get_or_404(Certificate, cert_id)
-    require(can_view_certificate(current_user, cert))
+    cert = load_or_404(Certificate, cert_id, check=can_view_certificate)
     return cert
 
 
@@ -230,7 +229,7 @@ def issue():
 @bp.get("/certificates/manage/<int:cert_id>")
 @roles_required(*STAFF)
 def detail(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     return _render_detail(cert)
 
 
@@ -263,7 +262,7 @@ def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status
 @bp.post("/certificates/manage/<int:cert_id>/revoke")
 @roles_required(*STAFF)
 def revoke(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     form = RevokeForm()
     if not form.validate_on_submit():
         return _render_detail(cert, revoke_form=form, status=400)
@@ -280,7 +279,7 @@ def revoke(cert_id: int):
 @bp.post("/certificates/manage/<int:cert_id>/reissue")
 @roles_required(*STAFF)
 def reissue(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     form = ReissueForm()
     if not form.validate_on_submit():
         return _render_detail(cert, reissue_form=form, status=400)

@@ -37,7 +37,7 @@ from competency.rankings import (
 from competency.snapshots import snapshot_months, trend
 from lms.auth.access import MANAGERS, STAFF, roles_required
 from lms.auth.models import Role
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.org.models import Category, Level, Official, Position, Unit
@@ -168,7 +168,7 @@ def my_topics(official_id: int) -> list[MyTopic]:
 @bp.get("/me")
 @roles_required(Role.OFFICIAL)
 def mine():
-    official = db.get_or_404(Official, current_user.official_id)
+    official = load_or_404(Official, current_user.official_id)
     return render_template(
         "competency/mine.html",
         official=official,
@@ -188,8 +188,7 @@ def my_unit():
 
 
 def _load_unit(unit_id: int) -> Unit:
-    unit = db.get_or_404(Unit, unit_id)
-    require(can_view_unit_results(current_user, unit))
+    unit = load_or_404(Unit, unit_id, check=can_view_unit_results)
     return unit
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from courses.loader import render_markdown
 from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
-from courses.permissions import can_assign_to_unit, can_assign_with_subunits
+from courses.permissions import can_assign_to_unit, can_assign_with_subunits, can_see_assignment
 from lms import events
 from lms.errors import NotAllowed, UserError
 from lms.org.models import Category, Level, Official, Unit
@@ -549,11 +549,11 @@ def _chunks(items: list, size: int):
 
 
 def assignments_query(actor) -> Select:
-    """Assignments the actor may see: all for province-wide staff, their unit's for a unit head."""
-    stmt = select(CourseAssignment)
-    if not actor.is_province_wide:
-        stmt = stmt.where(CourseAssignment.unit_id.in_(actor.headed_unit_ids or {-1}))
-    return stmt.order_by(CourseAssignment.created_at.desc(), CourseAssignment.id.desc())
+    """Assignments the actor may see (``can_see_assignment``): all for province-wide staff, their unit's
+    for a unit head."""
+    return can_see_assignment.scope(actor, select(CourseAssignment)).order_by(
+        CourseAssignment.created_at.desc(), CourseAssignment.id.desc()
+    )
 
 
 # -- dashboard -----------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from courses.permissions import (
 )
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
 from lms.auth.models import Role
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404, require
+from lms.auth.rules import PROVINCE_WIDE
 from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
@@ -237,7 +238,7 @@ def img(slug: str, name: str):
 @roles_required(*MANAGERS)
 def assignments():
     user = current_user
-    province = user.is_province_wide
+    province = PROVINCE_WIDE(user)
     form = AssignForm()
     form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(services.catalog_query()))
     if province:
@@ -260,7 +261,7 @@ def assignments():
         require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
     error = None
     if form.validate_on_submit():
-        course = db.get_or_404(Course, form.course_id.data)
+        course = load_or_404(Course, form.course_id.data)
         try:
             assignment = services.assign_course(
                 db.session,
@@ -307,7 +308,7 @@ def manage():
 @bp.get("/manage/<int:course_id>")
 @roles_required(*STAFF)
 def manage_course(course_id: int):
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     return render_template("courses/manage_course.html", course=course)
 
 
@@ -315,7 +316,7 @@ def manage_course(course_id: int):
 @bp.route("/manage/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_course(course_id: int | None):
-    course = db.get_or_404(Course, course_id) if course_id else None
+    course = load_or_404(Course, course_id) if course_id else None
     form = CourseForm(obj=course)
     if request.method == "GET" and course is not None:
         form.topic.data = course.topic.value
@@ -353,8 +354,8 @@ def edit_course(course_id: int | None):
 @bp.route("/manage/<int:course_id>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_lesson(course_id: int, lesson_id: int | None):
-    course = db.get_or_404(Course, course_id)
-    lesson = db.get_or_404(Lesson, lesson_id) if lesson_id else None
+    course = load_or_404(Course, course_id)
+    lesson = load_or_404(Lesson, lesson_id) if lesson_id else None
     if lesson is not None and lesson.course_id != course.id:
         abort(404)
     form = LessonForm(obj=lesson)
@@ -397,13 +398,13 @@ def edit_lesson(course_id: int, lesson_id: int | None):
 @roles_required(*STAFF)
 def preview(course_id: int):
     """The server-sanitized HTML of the posted Markdown (used by ``courses/static/preview.js``)."""
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     text = request.form.get("body_md") or request.form.get("intro_md") or ""
     return Response(render_markdown(text[:100000], course.slug), mimetype="text/html")
 
 
 def _lesson_of(course_id: int, lesson_id: int) -> Lesson:
-    lesson = db.get_or_404(Lesson, lesson_id)
+    lesson = load_or_404(Lesson, lesson_id)
     if lesson.course_id != course_id:
         abort(404)
     return lesson
@@ -441,7 +442,7 @@ def publish_lesson(course_id: int, lesson_id: int):
 @bp.post("/manage/<int:course_id>/publish")
 @roles_required(*STAFF)
 def publish_course(course_id: int):
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     choice = request.form.get("published")
     if choice not in ("0", "1"):
         abort(400)

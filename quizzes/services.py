@@ -50,6 +50,7 @@ from quizzes.models import (
     QuizDraw,
     QuizOverride,
 )
+from quizzes.permissions import can_list_results
 
 DEFAULT_GRACE_SECONDS = 30  # answers still accepted this long after the deadline (network latency)
 
@@ -1006,16 +1007,16 @@ def history_query(official_id: int):
     )
 
 
-def results_query(quiz_id: int, unit_ids: set[int] | None = None):
-    """Graded attempts of a quiz (optionally of some units' officials), best first then by name."""
+def results_query(quiz_id: int, user):
+    """Graded attempts of a quiz the user may list (``permissions.can_list_results``: a unit head, their
+    units' officials), best first then by name."""
     query = (
         select(Attempt)
         .join(Official, Attempt.official_id == Official.id)
         .where(Attempt.quiz_id == quiz_id, Attempt.state == AttemptState.SUBMITTED)
         .options(selectinload(Attempt.official))
     )
-    if unit_ids is not None:
-        query = query.where(Official.unit_id.in_(unit_ids))
+    query = can_list_results.scope(user, query)
     return query.order_by(Attempt.percent.desc(), Official.given_name, Official.family_name, Attempt.id)
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 from courses import api as courses_api
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.org.models import Official
@@ -60,9 +60,10 @@ from quizzes.models import (
 from quizzes.permissions import (
     can_answer_attempt,
     can_manage_bank,
+    can_see_quiz,
     can_take_quizzes,
     can_view_attempt,
-    result_unit_scope,
+    is_published,
 )
 
 bp = Blueprint(
@@ -121,9 +122,7 @@ def my_quizzes():
 @bp.get("/<int:quiz_id>")
 @login_required
 def quiz_intro(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
-    if not quiz.published and not can_manage_bank(current_user):
-        abort(404)
+    quiz = load_or_404(Quiz, quiz_id, check=can_see_quiz, hidden=True)
     now = _now()
     info = attempts = None
     grade = None
@@ -140,9 +139,7 @@ def quiz_intro(quiz_id: int):
 @bp.post("/<int:quiz_id>/start")
 @roles_required(Role.OFFICIAL)
 def start(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
-    if not quiz.published:
-        abort(404)
+    quiz = load_or_404(Quiz, quiz_id, check=is_published, hidden=True)
     if not CsrfForm().validate_on_submit():
         abort(400)
     try:
@@ -160,8 +157,7 @@ _WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request
 
 def _load_own_attempt(attempt_id: int, with_quiz: bool = False) -> Attempt:
     """The attempt (404), the user's own (403); ``with_quiz`` loads its quiz in the same query."""
-    attempt = db.get_or_404(Attempt, attempt_id, options=_WITH_QUIZ if with_quiz else ())
-    require(can_answer_attempt(current_user, attempt))
+    attempt = load_or_404(Attempt, attempt_id, check=can_answer_attempt, options=_WITH_QUIZ if with_quiz else ())
     return attempt
 
 
@@ -310,8 +306,7 @@ def submit(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     """The result; questions and answers as the quiz's review mode allows (staff see everything)."""
-    attempt = db.get_or_404(Attempt, attempt_id)
-    require(can_view_attempt(current_user, attempt))
+    attempt = load_or_404(Attempt, attempt_id, check=can_view_attempt)
     if attempt.in_progress and services.finish_if_overdue(db.session, attempt, _now(), _grace()):
         db.session.commit()
     if attempt.in_progress and can_answer_attempt(current_user, attempt):
@@ -395,7 +390,7 @@ def bank():
 @bp.get("/bank/questions/<int:question_id>")
 @roles_required(*STAFF)
 def question_detail(question_id: int):
-    question = db.get_or_404(Question, question_id)
+    question = load_or_404(Question, question_id)
     version = question.current_version
     if version is None:
         abort(404)
@@ -417,7 +412,7 @@ def question_detail(question_id: int):
 
 
 def _archive_or_restore(question_id: int, archive: bool):
-    question = db.get_or_404(Question, question_id)
+    question = load_or_404(Question, question_id)
     form = ArchiveForm()
     if not form.validate_on_submit():
         abort(400)
@@ -457,7 +452,7 @@ def restore_question(question_id: int):
 @bp.route("/bank/questions/<int:question_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_question(question_id: int):
-    question = db.get_or_404(Question, question_id)
+    question = load_or_404(Question, question_id)
     form = EditQuestionForm()
     errors: list = []
     error = None
@@ -645,7 +640,7 @@ def manage_quizzes():
 @bp.route("/manage/<int:quiz_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def quiz_settings(quiz_id: int | None):
-    quiz = db.get_or_404(Quiz, quiz_id) if quiz_id else None
+    quiz = load_or_404(Quiz, quiz_id) if quiz_id else None
     form = QuizSettingsForm(obj=quiz, course_choices=_course_choices())
     if request.method == "GET" and quiz is not None:
         form.course_id.data = str(quiz.course_id or "")
@@ -703,7 +698,7 @@ def quiz_settings(quiz_id: int | None):
 @bp.post("/manage/<int:quiz_id>/draws")
 @roles_required(*STAFF)
 def save_draws(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = load_or_404(Quiz, quiz_id)
     if not CsrfForm().validate_on_submit():
         abort(400)
     wanted = {}
@@ -724,7 +719,7 @@ def save_draws(quiz_id: int):
 @bp.post("/manage/<int:quiz_id>/overrides")
 @roles_required(*STAFF)
 def add_override(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = load_or_404(Quiz, quiz_id)
     form = OverrideForm()
     if not form.validate_on_submit():
         flash(_("Hãy nhập mã cán bộ, số phút hoặc số lần thêm, và lý do."), "error")
@@ -745,8 +740,8 @@ def add_override(quiz_id: int):
 @roles_required(*MANAGERS)
 def quiz_results(quiz_id: int):
     """Graded attempts; a unit head sees only the officials of the unit(s) they head."""
-    quiz = db.get_or_404(Quiz, quiz_id)
-    page = db.paginate(services.results_query(quiz.id, result_unit_scope(current_user)), per_page=50,
+    quiz = load_or_404(Quiz, quiz_id)
+    page = db.paginate(services.results_query(quiz.id, current_user), per_page=50,
                        error_out=False)  # fmt: skip
     return render_template("quizzes/results.html", quiz=quiz, page=page)
 
@@ -754,7 +749,7 @@ def quiz_results(quiz_id: int):
 @bp.get("/manage/<int:quiz_id>/stats")
 @roles_required(*STAFF)
 def quiz_stats(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = load_or_404(Quiz, quiz_id)
     result = services.quiz_statistics(db.session, quiz)
     return render_template("quizzes/stats.html", quiz=quiz, result=result, qtypes=qtypes.QUESTION_TYPES)
 
@@ -762,7 +757,7 @@ def quiz_stats(quiz_id: int):
 @bp.get("/manage/<int:quiz_id>/stats.csv")
 @roles_required(*STAFF)
 def quiz_stats_csv(quiz_id: int):
-    quiz = db.get_or_404(Quiz, quiz_id)
+    quiz = load_or_404(Quiz, quiz_id)
     body = "\ufeff" + services.statistics_csv(services.quiz_statistics(db.session, quiz))
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename=thong-ke-bai-{quiz.id}.csv"}

@@ -1,18 +1,19 @@
-"""Who may schedule, see, nominate for and mark attendance of training sessions. Also in templates.
+"""Who may schedule, see, nominate for and mark attendance of training sessions (rules, also in
+templates; those with a query half scope the calendars).
 
-Unknown session -> 404 (the view's ``get_or_404``); a session the user may not see -> 403.
+Unknown session -> 404; a session the user may not see -> 403 (``load_or_404(..., check=can_view_session)``).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import exists, false, or_
 
-def can_manage_sessions(user) -> bool:
-    """IT staff and admins create, edit, copy, cancel sessions, invite and see the outbox."""
-    return bool(user.is_authenticated and user.is_province_wide)
+from lms.auth.rules import PROVINCE_WIDE, Rule
+from lms.org.models import Official
+from training.models import Participant, ParticipantState, SessionTargetUnit, SessionTrainer, TrainingSession
 
-
-def _participant_official_ids(ts) -> set[int]:
-    return {p.official_id for p in ts.participants}
+#: IT staff and admins create, edit, copy, cancel sessions, invite and see the outbox.
+can_manage_sessions = PROVINCE_WIDE
 
 
 def concerns_units(ts, unit_ids) -> bool:
@@ -25,36 +26,73 @@ def concerns_units(ts, unit_ids) -> bool:
     return any(p.official.unit_id in unit_ids for p in ts.participants)
 
 
-def can_view_session(user, ts) -> bool:
-    """Staff see all; trainers theirs; officials theirs and open ones; unit heads those concerning their unit."""
-    if not user.is_authenticated or ts is None:
-        return False
-    if user.is_province_wide or user.id in ts.trainer_ids:
-        return True
-    if ts.open_registration:
-        return True
-    if user.official_id is not None and user.official_id in _participant_official_ids(ts):
-        return True
-    return concerns_units(ts, user.headed_unit_ids)
+def _concerning_condition(user):
+    heads = sorted(user.headed_unit_ids)
+    if not heads:
+        return false()
+    targeted = exists().where(SessionTargetUnit.session_id == TrainingSession.id, SessionTargetUnit.unit_id.in_(heads))
+    their_staff = exists().where(
+        Participant.session_id == TrainingSession.id,
+        Participant.official_id == Official.id,
+        Official.unit_id.in_(heads),
+    )
+    return or_(targeted, their_staff)
+
+
+#: The session's trainers.
+is_trainer = Rule(
+    lambda user, ts: ts is not None and user.id in ts.trainer_ids,
+    lambda user: exists().where(SessionTrainer.session_id == TrainingSession.id, SessionTrainer.user_id == user.id),
+)
+#: Sessions open to every official's registration.
+is_open = Rule(
+    lambda _user, ts: ts is not None and ts.open_registration,
+    lambda _user: TrainingSession.open_registration.is_(True),
+)
+#: Sessions the official is on the list of (invited, registered, waiting, even declined).
+is_listed = Rule(
+    lambda user, ts: ts is not None and user.official_id in {p.official_id for p in ts.participants},
+)
+_LEFT = (ParticipantState.DECLINED, ParticipantState.CANCELLED)
+#: Sessions the official still expects to attend (on the list, neither declined nor cancelled).
+is_expected = Rule(
+    lambda user, ts: (
+        ts is not None and any(p.official_id == user.official_id and p.state not in _LEFT for p in ts.participants)
+    ),
+    lambda user: (
+        exists().where(
+            Participant.session_id == TrainingSession.id,
+            Participant.official_id == user.official_id,
+            Participant.state.not_in(_LEFT),
+        )
+        if user.official_id is not None
+        else false()
+    ),
+)
+#: Sessions aimed at a unit the user heads, or with a participant from one.
+concerns_headed_units = Rule(
+    lambda user, ts: ts is not None and concerns_units(ts, user.headed_unit_ids), _concerning_condition
+)
+
+#: Staff see all; trainers theirs; officials theirs and open ones; unit heads those concerning their unit.
+can_view_session = PROVINCE_WIDE | is_trainer | is_open | is_listed | concerns_headed_units
+#: A user's calendar: every session for staff; for the others the sessions they train, still expect to
+#: attend, or that concern a unit they head.
+in_calendar = PROVINCE_WIDE | is_trainer | is_expected | concerns_headed_units
+#: The session's trainers and IT staff; never an ordinary official.
+can_mark_attendance = PROVINCE_WIDE | is_trainer
 
 
 def can_nominate(user, ts, official=None) -> bool:
     """IT staff nominate anyone; a unit head nominates only their own unit's staff, to sessions they can see."""
     if not user.is_authenticated or ts is None:
         return False
-    if user.is_province_wide:
+    if PROVINCE_WIDE(user):
         return True
     heads = user.headed_unit_ids
     if not heads or not can_view_session(user, ts):
         return False
     return official is None or official.unit_id in heads
-
-
-def can_mark_attendance(user, ts) -> bool:
-    """The session's trainers and IT staff; never an ordinary official."""
-    if not user.is_authenticated or ts is None:
-        return False
-    return user.is_province_wide or user.id in ts.trainer_ids
 
 
 def can_see_participants(user, ts) -> bool:

@@ -39,7 +39,7 @@ from training.models import (
     SessionTrainer,
     TrainingSession,
 )
-from training.permissions import can_mark_attendance, can_nominate
+from training.permissions import can_mark_attendance, can_nominate, in_calendar
 
 
 class TrainingError(UserError):
@@ -585,34 +585,10 @@ def get_participant(session: Session, session_id: int, official_id: int | None) 
     ).first()
 
 
-def visible_sessions_query(user, start: datetime | None = None, end: datetime | None = None, *, calendar=True):
-    """Sessions a user's calendar shows: staff all; trainers, participants and unit heads theirs."""
-    stmt = select(TrainingSession)
-    if not user.is_province_wide:
-        conds = [exists().where(SessionTrainer.session_id == TrainingSession.id, SessionTrainer.user_id == user.id)]
-        if user.official_id is not None:
-            conds.append(
-                exists().where(
-                    Participant.session_id == TrainingSession.id,
-                    Participant.official_id == user.official_id,
-                    Participant.state.not_in((ParticipantState.DECLINED, ParticipantState.CANCELLED)),
-                )
-            )
-        heads = sorted(user.headed_unit_ids)
-        if heads:
-            conds.append(
-                exists().where(SessionTargetUnit.session_id == TrainingSession.id, SessionTargetUnit.unit_id.in_(heads))
-            )
-            conds.append(
-                exists().where(
-                    Participant.session_id == TrainingSession.id,
-                    Participant.official_id == Official.id,
-                    Official.unit_id.in_(heads),
-                )
-            )
-        if not calendar:
-            conds.append(TrainingSession.open_registration.is_(True))
-        stmt = stmt.where(or_(*conds))
+def visible_sessions_query(user, start: datetime | None = None, end: datetime | None = None):
+    """Sessions a user's calendar shows (``in_calendar``): staff all; trainers, participants and unit
+    heads theirs."""
+    stmt = in_calendar.scope(user, select(TrainingSession))
     if start is not None:
         stmt = stmt.where(TrainingSession.ends_at > start)
     if end is not None:

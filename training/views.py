@@ -15,7 +15,8 @@ from sqlalchemy import select
 from courses import api as courses_api
 from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
 from lms.auth.models import Role, RoleAssignment, User
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404, require
+from lms.auth.rules import PROVINCE_WIDE
 from lms.errors import NotAllowed
 from lms.extensions import db
 from lms.inputs import db_int, db_ints
@@ -60,8 +61,7 @@ def _per_page() -> int:
 
 
 def _session_or_404(session_id: int) -> TrainingSession:
-    ts = db.get_or_404(TrainingSession, session_id)
-    require(can_view_session(current_user, ts))
+    ts = load_or_404(TrainingSession, session_id, check=can_view_session)
     return ts
 
 
@@ -199,7 +199,7 @@ def new_session():
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_session(session_id: int):
-    ts = db.get_or_404(TrainingSession, session_id)
+    ts = load_or_404(TrainingSession, session_id)
     form = _session_form(obj_data=None if request.method == "POST" else _form_data(ts))
     update = lambda data: services.update_session(db.session, ts, data, current_user)  # noqa: E731
     return _session_form_page(form, update, _("Đã lưu thay đổi."), ts=ts, mode="edit")
@@ -208,7 +208,7 @@ def edit_session(session_id: int):
 @bp.route("/<int:session_id>/copy", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def copy_session(session_id: int):
-    source = db.get_or_404(TrainingSession, session_id)
+    source = load_or_404(TrainingSession, session_id)
     form = _session_form(obj_data=None if request.method == "POST" else _form_data(source, timedelta(days=7)))
     create = lambda data: services.create_session(db.session, data, current_user)  # noqa: E731
     return _session_form_page(form, create, _("Đã sao chép thành buổi tập huấn mới."), ts=source, mode="copy")
@@ -234,7 +234,7 @@ def _session_form_page(form, save, done_message: str, ts, mode: str):
 @bp.post("/<int:session_id>/cancel")
 @roles_required(*STAFF)
 def cancel_session(session_id: int):
-    ts = db.get_or_404(TrainingSession, session_id)
+    ts = load_or_404(TrainingSession, session_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
@@ -360,7 +360,7 @@ def session_ics(session_id: int):
 @bp.route("/<int:session_id>/targeting", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def targeting(session_id: int):
-    ts = db.get_or_404(TrainingSession, session_id)
+    ts = load_or_404(TrainingSession, session_id)
     form = ActionForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
@@ -396,8 +396,7 @@ def targeting(session_id: int):
 @bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(session_id: int):
-    ts = db.get_or_404(TrainingSession, session_id)
-    require(can_mark_attendance(current_user, ts))
+    ts = load_or_404(TrainingSession, session_id, check=can_mark_attendance)
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         present = db_ints(request.form.getlist("present"))
@@ -424,7 +423,7 @@ def attendance(session_id: int):
 def unit_sessions():
     unit_ids = sorted(current_user.headed_unit_ids)
     chosen = request.args.get("unit_id", type=db_int)
-    if current_user.is_province_wide and chosen is not None:
+    if PROVINCE_WIDE(current_user) and chosen is not None:
         unit_ids = [chosen]
     now = utcnow()
     page = db.paginate(services.unit_sessions_query(unit_ids, now), per_page=_per_page(), error_out=False)
@@ -464,7 +463,7 @@ def nominate(session_id: int):
             flash(_("Đã cử %(n)d cán bộ (%(w)d người vào danh sách chờ).", n=len(done), w=waiting), "success")
             return redirect(url_for("training.nominate", session_id=ts.id))
     unit_ids = sorted(current_user.headed_unit_ids)
-    if current_user.is_province_wide:
+    if PROVINCE_WIDE(current_user):
         unit_ids = sorted(ts.target_unit_ids)
     staff = db.session.scalars(
         select(Official).where(Official.unit_id.in_(unit_ids), Official.active.is_(True)).order_by(Official.sort_key)
@@ -526,7 +525,7 @@ def outbox():
 @bp.post("/outbox/<int:message_id>/retry")
 @roles_required(*STAFF)
 def outbox_retry(message_id: int):
-    db.get_or_404(OutboxMessage, message_id)
+    load_or_404(OutboxMessage, message_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     if retry_now(db.session, message_id, utcnow()):

@@ -9,6 +9,7 @@ from lms.auth import services
 from lms.auth.access import login_required, public, roles_required, safe_next_url
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
+from lms.auth.permissions import load_or_404
 from lms.extensions import db, limiter
 from lms.org.models import Official, Unit
 from lms.text import fold
@@ -116,7 +117,7 @@ def users():
 @bp.route("/admin/users/<int:user_id>/role", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def assign_role(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     form = RoleForm(units)
     error = None
@@ -142,7 +143,7 @@ def assign_role(user_id: int):
 @bp.post("/admin/users/<int:user_id>/roles/<int:assignment_id>/revoke")
 @roles_required(Role.ADMIN)
 def revoke_role(user_id: int, assignment_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     assignment = next((a for a in user.roles if a.id == assignment_id), None)
     if assignment is None:
         return render_template("error.html", code=404, message=_("Không tìm thấy vai trò này.")), 404
