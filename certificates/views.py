@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from certificates import services
 from certificates.badges import open_badge_credential
@@ -42,6 +41,7 @@ from lms.inputs import db_int, db_ints
 from lms.org.models import Official, Unit
 from lms.text import slugify
 from lms.time import local_today
+from lms.views import perform
 
 bp = Blueprint(
     "certificates",
@@ -81,22 +81,13 @@ def panel_data(user) -> dict:
     }
 
 
-def course_url(course: Course) -> str | None:
-    """A link to the course page for a re-take, if the courses package has one."""
-    for endpoint in ("courses.course", "courses.detail", "courses.course_detail", "courses.show"):
-        if endpoint not in current_app.view_functions:
-            continue
-        for kwargs in ({"slug": course.slug}, {"course_id": course.id}):
-            try:
-                return url_for(endpoint, **kwargs)
-            except BuildError:
-                continue
-    return None
+def course_url(course: Course) -> str:
+    """The course's page, for a re-take."""
+    return url_for("courses.course", slug=course.slug)
 
 
 def _load(cert_id: int) -> Certificate:
-    cert = load_or_404(Certificate, cert_id, check=can_view_certificate)
-    return cert
+    return load_or_404(Certificate, cert_id, check=can_view_certificate)
 
 
 # -- the holder ------------------------------------------------------------------------------------
@@ -206,8 +197,8 @@ def issue():
         if official is None:
             form.official_code.errors = [*form.official_code.errors, _("Không có cán bộ nào mang mã %(c)s.", c=code)]
         else:
-            try:
-                cert = services.issue_manual(
+            outcome = perform(
+                lambda: services.issue_manual(
                     db.session,
                     current_user,
                     official,
@@ -215,12 +206,12 @@ def issue():
                     form.score_percent.data,
                     form.issued_on.data,
                     note=form.note.data or "",
-                )
-            except services.CertificateError as exc:
-                db.session.rollback()
-                error = str(exc)
-            else:
-                db.session.commit()
+                ),
+                flash_error=False,
+            )
+            error = outcome.message
+            if outcome.ok:
+                cert = outcome.value
                 flash(_("Đã cấp chứng nhận %(s)s cho %(n)s.", s=cert.serial, n=cert.holder_name), "success")
                 return redirect(url_for("certificates.detail", cert_id=cert.id))
     return render_template("certificates/issue.html", form=form, error=error)
@@ -266,12 +257,11 @@ def revoke(cert_id: int):
     form = RevokeForm()
     if not form.validate_on_submit():
         return _render_detail(cert, revoke_form=form, status=400)
-    try:
-        services.revoke_certificate(db.session, current_user, cert, form.reason.data)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        return _render_detail(cert, revoke_form=form, error=str(exc), status=400)
-    db.session.commit()
+    outcome = perform(
+        lambda: services.revoke_certificate(db.session, current_user, cert, form.reason.data), flash_error=False
+    )
+    if not outcome.ok:
+        return _render_detail(cert, revoke_form=form, error=outcome.message, status=400)
     flash(_("Đã thu hồi chứng nhận %(s)s.", s=cert.serial), "success")
     return redirect(url_for("certificates.detail", cert_id=cert.id))
 
@@ -284,12 +274,13 @@ def reissue(cert_id: int):
     if not form.validate_on_submit():
         return _render_detail(cert, reissue_form=form, status=400)
     corrections = {k: getattr(form, k).data for k in services.REISSUE_FIELDS}
-    try:
-        new = services.reissue_certificate(db.session, current_user, cert, form.reason.data, corrections)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        return _render_detail(cert, reissue_form=form, error=str(exc), status=400)
-    db.session.commit()
+    outcome = perform(
+        lambda: services.reissue_certificate(db.session, current_user, cert, form.reason.data, corrections),
+        flash_error=False,
+    )
+    if not outcome.ok:
+        return _render_detail(cert, reissue_form=form, error=outcome.message, status=400)
+    new = outcome.value
     flash(_("Đã cấp lại chứng nhận %(s)s (lần %(r)d).", s=new.serial, r=new.revision), "success")
     return redirect(url_for("certificates.detail", cert_id=new.id))
 
@@ -306,13 +297,10 @@ def batch():
     if not form.validate_on_submit():
         flash(_("Cần chọn thao tác và ghi rõ lý do."), "error")
         return redirect(_safe(back))
-    try:
-        result = services.batch_action(db.session, current_user, form.action.data, ids, form.reason.data)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    outcome = perform(lambda: services.batch_action(db.session, current_user, form.action.data, ids, form.reason.data))
+    if not outcome.ok:
         return redirect(_safe(back))
-    db.session.commit()
+    result = outcome.value
     flash(_("Đã xử lý %(n)d chứng nhận; bỏ qua %(k)d.", n=len(result.done), k=len(result.skipped)), "success")
     for cert_id, why in result.skipped[:20]:
         flash(_("Bỏ qua chứng nhận #%(i)d: %(w)s", i=cert_id, w=why), "error")

@@ -35,6 +35,7 @@ from lms.inputs import db_int
 from lms.org.models import Official, Unit
 from lms.time import local_today
 from lms.topics import Topic
+from lms.views import perform
 
 bp = Blueprint(
     "courses",
@@ -196,15 +197,15 @@ def mark_done(slug: str, lesson_slug: str):
     lesson = _lesson_or_404(course, lesson_slug)
     before = services.get_enrolment(db.session, current_user.official_id, course.id)
     was_completed = before is not None and before.completed_at is not None
-    try:
+
+    def done_now() -> bool:  # did this lesson complete the course?
         enrolment = services.mark_lesson_done(db.session, current_user.official_id, lesson)
-    except services.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        return enrolment.completed_at is not None and not was_completed
+
+    outcome = perform(done_now)
+    if not outcome.ok:
         return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
-    completed_now = enrolment.completed_at is not None and not was_completed
-    db.session.commit()
-    if completed_now:
+    if outcome.value:
         flash(_("Chúc mừng! Bạn đã hoàn thành khóa học “%(t)s”.", t=course.title), "success")
     else:
         flash(_("Đã ghi nhận: bạn đã học xong bài “%(t)s”.", t=lesson.title), "success")
@@ -262,8 +263,8 @@ def assignments():
     error = None
     if form.validate_on_submit():
         course = load_or_404(Course, form.course_id.data)
-        try:
-            assignment = services.assign_course(
+        outcome = perform(
+            lambda: services.assign_course(
                 db.session,
                 user,
                 course,
@@ -274,23 +275,14 @@ def assignments():
                 level=form.level_value(),
                 official_ids=form.official_ids.data or None,
                 note=form.note.data or "",
-            )
-        except services.AssignmentForbidden:
-            db.session.rollback()
-            abort(403)
-        except services.CourseError as exc:
-            db.session.rollback()
-            target = getattr(form, exc.field, None) if exc.field else None
-            if target is not None:
-                target.errors = [*target.errors, str(exc)]
-            else:
-                error = str(exc)
-        else:
-            db.session.commit()
-            flash(
-                _("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=assignment.enrolled_count), "success"
-            )
+            ),
+            flash_error=False,
+        )
+        if outcome.ok:
+            count = outcome.value.enrolled_count
+            flash(_("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=count), "success")
             return redirect(url_for("courses.assignments"))
+        error = outcome.show_on(form)
     page = db.paginate(services.assignments_query(user), per_page=_per_page(), error_out=False)
     status = 400 if request.method == "POST" else 200
     return render_template("courses/assignments.html", form=form, page=page, error=error, province=province), status
@@ -337,15 +329,11 @@ def edit_course(course_id: int | None):
             target.validity_months = form.validity_months.data
             target.intro_md = form.intro_md.data or ""
             target.published = form.published.data
-            try:
-                services.save_course(db.session, target)
-            except services.CourseError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "title").errors.append(str(exc))
-            else:
-                db.session.commit()
+            outcome = perform(lambda: services.save_course(db.session, target), flash_error=False)
+            if outcome.ok:
                 flash(_("Đã lưu khóa học “%(t)s”.", t=target.title), "success")
                 return redirect(url_for("courses.manage_course", course_id=target.id))
+            outcome.show_on(form, default_field="title")
     status = 400 if request.method == "POST" and form.errors else 200
     return render_template("courses/edit_course.html", form=form, course=course, preview=preview), status
 
@@ -378,15 +366,11 @@ def edit_lesson(course_id: int, lesson_id: int | None):
             if form.version_note.data:
                 target.version_note = form.version_note.data.strip()
             target.published = form.published.data
-            try:
-                services.save_lesson(db.session, course, target)
-            except services.CourseError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "title").errors.append(str(exc))
-            else:
-                db.session.commit()
+            outcome = perform(lambda: services.save_lesson(db.session, course, target), flash_error=False)
+            if outcome.ok:
                 flash(_("Đã lưu bài “%(t)s”.", t=target.title), "success")
                 return redirect(url_for("courses.manage_course", course_id=course.id))
+            outcome.show_on(form, default_field="title")
     status = 400 if request.method == "POST" and form.errors else 200
     return (
         render_template("courses/edit_lesson.html", form=form, course=course, lesson=lesson, preview=preview),

@@ -17,7 +17,6 @@ from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_requi
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import load_or_404, require
 from lms.auth.rules import PROVINCE_WIDE
-from lms.errors import NotAllowed
 from lms.extensions import db
 from lms.inputs import db_int, db_ints
 from lms.mail.compose import external_url
@@ -26,6 +25,7 @@ from lms.mail.sender import retry_now
 from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
+from lms.views import perform
 from training import calendar as cal
 from training import services
 from training.forms import ActionForm, CancelForm, SessionForm
@@ -218,16 +218,13 @@ def _session_form_page(form, save, done_message: str, ts, mode: str):
     """The create/edit/copy page: on a valid POST, ``save(data)`` then commit once and go to the session."""
     error = None
     if form.validate_on_submit():
-        try:
-            saved, warnings = save(_input(form))
-        except services.TrainingError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
+        outcome = perform(lambda: save(_input(form)), flash_error=False)
+        if outcome.ok:
+            saved, warnings = outcome.value
             flash(done_message, "success")
             _show_warnings(warnings)
             return redirect(url_for("training.session_detail", session_id=saved.id))
+        error = outcome.message
     return render_template("training/form.html", form=form, error=error, ts=ts, mode=mode)
 
 
@@ -238,14 +235,9 @@ def cancel_session(session_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        told = services.cancel_session(db.session, ts, current_user, form.reason.data or "")
-    except services.TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Đã hủy buổi tập huấn và báo cho %(n)d người.", n=told), "success")
+    outcome = perform(lambda: services.cancel_session(db.session, ts, current_user, form.reason.data or ""))
+    if outcome.ok:
+        flash(_("Đã hủy buổi tập huấn và báo cho %(n)d người.", n=outcome.value), "success")
     return redirect(url_for("training.session_detail", session_id=session_id))
 
 
@@ -287,16 +279,12 @@ def respond(session_id: int):
     if p is None or answer not in ("accept", "decline"):
         flash(_("Không có lời mời nào để trả lời."), "error")
         return redirect(url_for("training.session_detail", session_id=ts.id))
-    try:
-        p = services.respond(db.session, p, answer == "accept")
-    except services.TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_state_message(p), "success")
-    return redirect(request.form.get("next") == "dashboard" and url_for("main.dashboard") or
-                    url_for("training.session_detail", session_id=ts.id))  # fmt: skip
+    outcome = perform(lambda: services.respond(db.session, p, answer == "accept"))
+    if outcome.ok:
+        flash(_state_message(outcome.value), "success")
+    if request.form.get("next") == "dashboard":
+        return redirect(url_for("main.dashboard"))
+    return redirect(url_for("training.session_detail", session_id=ts.id))
 
 
 def _state_message(p: Participant) -> str:
@@ -314,14 +302,9 @@ def _state_message(p: Participant) -> str:
 @roles_required(Role.OFFICIAL)
 def register(session_id: int):
     ts = _session_or_404(session_id)
-    try:
-        p = services.register_self(db.session, ts, _my_official())
-    except services.TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_state_message(p), "success")
+    outcome = perform(lambda: services.register_self(db.session, ts, _my_official()))
+    if outcome.ok:
+        flash(_state_message(outcome.value), "success")
     return redirect(url_for("training.session_detail", session_id=ts.id))
 
 
@@ -333,14 +316,9 @@ def withdraw(session_id: int):
     if p is None:
         flash(_("Đồng chí chưa đăng ký buổi này."), "error")
         return redirect(url_for("training.session_detail", session_id=ts.id))
-    try:
-        p = services.withdraw(db.session, p)
-    except services.TrainingError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_state_message(p), "success")
+    outcome = perform(lambda: services.withdraw(db.session, p))
+    if outcome.ok:
+        flash(_state_message(outcome.value), "success")
     return redirect(url_for("training.session_detail", session_id=ts.id))
 
 
@@ -366,13 +344,11 @@ def targeting(session_id: int):
     if request.method == "POST" and form.validate_on_submit():
         official_ids = db_ints(request.form.getlist("official_id"))
         unit_ids = db_ints(request.form.getlist("unit_id"))
-        try:
-            result = services.invite(db.session, ts, official_ids=official_ids, unit_ids=unit_ids, actor=current_user)
-        except services.TrainingError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        outcome = perform(
+            lambda: services.invite(db.session, ts, official_ids=official_ids, unit_ids=unit_ids, actor=current_user)
+        )
+        if outcome.ok:
+            result = outcome.value
             flash(
                 _(
                     "Đã mời %(n)d cán bộ và %(u)d đơn vị (%(a)d người đã có trong danh sách).",
@@ -400,17 +376,10 @@ def attendance(session_id: int):
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         present = db_ints(request.form.getlist("present"))
-        try:
-            counts = services.mark_attendance(db.session, ts, present, current_user)
-        except NotAllowed:
-            abort(403)
-        except services.TrainingError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu điểm danh: %(a)d có mặt, %(b)d vắng.", a=counts["attended"], b=counts["absent"]),
-                  "success")  # fmt: skip
+        outcome = perform(lambda: services.mark_attendance(db.session, ts, present, current_user))
+        if outcome.ok:
+            counts = outcome.value
+            flash(_("Đã lưu điểm danh: %(a)d có mặt, %(b)d vắng.", a=counts["attended"], b=counts["absent"]), "success")
             return redirect(url_for("training.attendance", session_id=ts.id))
     people = [p for p in ts.participants if p.state in SEAT_STATES]
     people.sort(key=lambda p: p.official.sort_key)
@@ -447,18 +416,9 @@ def nominate(session_id: int):
         officials = db.session.scalars(select(Official).where(Official.id.in_(ids))).all()
         for official in officials:
             require(can_nominate(current_user, ts, official))  # another unit's staff: 403, nothing saved
-        done = []
-        try:
-            for official in officials:
-                done.append(services.nominate(db.session, ts, official, current_user))
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except services.TrainingError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
+        outcome = perform(lambda: [services.nominate(db.session, ts, o, current_user) for o in officials])
+        if outcome.ok:
+            done = outcome.value
             waiting = sum(1 for p in done if p.state == ParticipantState.WAITLISTED)
             flash(_("Đã cử %(n)d cán bộ (%(w)d người vào danh sách chờ).", n=len(done), w=waiting), "success")
             return redirect(url_for("training.nominate", session_id=ts.id))
