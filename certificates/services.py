@@ -347,25 +347,8 @@ def issue_certificate(
     actor=None,
     settings: CertificateSettings | None = None,
 ) -> Certificate:
-    """Issue (or return the existing) certificate of ``course`` to ``official``; see the module rules."""
-    cert, _created = issue_certificate_ex(
-        session, official, course, score_percent, source, issued_on, actor=actor, settings=settings
-    )
-    return cert
-
-
-def issue_certificate_ex(
-    session: Session,
-    official: Official,
-    course: Course,
-    score_percent,
-    source: str,
-    issued_on: date,
-    *,
-    actor=None,
-    settings: CertificateSettings | None = None,
-) -> tuple[Certificate, bool]:
-    """Like ``issue_certificate``, also telling whether a new certificate was created."""
+    """Issue the certificate of ``course`` to ``official``, or return the one already there (the same
+    ``source``, or one still valid on ``issued_on``): see the module rules."""
     settings = settings or get_settings()
     source = clean_text(source)[:120]
     if not source:
@@ -378,10 +361,10 @@ def issue_certificate_ex(
     _lock_holder(session, official.id, prefix, year)
     existing = _by_source(session, official.id, course.id, source)
     if existing is not None:
-        return existing, False
+        return existing
     still_valid = current_valid_certificate(session, official.id, course.id, issued_on)
     if still_valid is not None:
-        return still_valid, False
+        return still_valid
 
     try:
         with session.begin_nested():
@@ -409,7 +392,7 @@ def issue_certificate_ex(
         existing = _by_source(session, official.id, course.id, source)
         if existing is None:
             raise
-        return existing, False
+        return existing
 
     audit(
         session,
@@ -421,7 +404,7 @@ def issue_certificate_ex(
     certificate_changed.send(session, certificate=cert)
     if settings.render_on_issue:
         _render_after_commit(session, cert)
-    return cert, True
+    return cert
 
 
 def issue_manual(
@@ -439,8 +422,8 @@ def issue_manual(
         )
         raise CertificateError(message)
     source = f"manual:{actor.id if actor else 0}:{uuid.uuid4()}"
-    cert, created = issue_certificate_ex(session, official, course, score_percent, source, issued_on, actor=actor)
-    if note and created:
+    cert = issue_certificate(session, official, course, score_percent, source, issued_on, actor=actor)
+    if note and cert.source == source:  # a new source (a fresh uuid): issued now, not one already there
         audit(session, actor, "certificate.issue.note", target=_target(cert), details=clean_text(note)[:2000])
     return cert
 

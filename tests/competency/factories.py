@@ -10,20 +10,11 @@ from courses.models import Course
 from lms import events
 from lms.topics import Topic
 from quizzes.models import Attempt, AttemptState, Quiz
+from tests.factories import make_course
 
 _seq = itertools.count(1)
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
-
-
-def make_course(session, topic: Topic = Topic.EMAIL, **overrides) -> Course:
-    n = next(_seq)
-    values = {"slug": f"kh-{topic.value}-{n}", "title": f"Khóa {topic.value} {n}", "topic": topic, "published": True}
-    values.update(overrides)
-    course = Course(**values)
-    session.add(course)
-    session.flush()
-    return course
 
 
 def make_final_quiz(session, course: Course, **overrides) -> Quiz:
