@@ -144,7 +144,7 @@ def populate(url: str, n: int, viewers: int) -> dict:
 
     from courses.models import Enrolment
     from lms import create_app
-    from lms.auth.models import Role, RoleAssignment, User
+    from lms.auth.models import LoginSession, Role, RoleAssignment, User
     from lms.extensions import db
     from lms.org.models import Official, Unit
     from lms.text import fold
@@ -189,15 +189,18 @@ def populate(url: str, n: int, viewers: int) -> dict:
                 "password_hash": probe.password_hash,
                 "official_id": row.id,
                 "must_change_password": False,
-                "session_token": f"{i:032x}",
                 "preferences": {},
                 "created_at": now,
             }
             for i, row in enumerate(rows)
         ]
         s.execute(insert(User), users)
+        user_ids = s.scalars(select(User.id).where(User.username.like("bench%")).order_by(User.username)).all()
+        sessions = [{"user_id": uid, "token": f"{uid:032x}", "created_at": now} for uid in user_ids]
+        s.execute(insert(LoginSession), sessions)  # one login session each, named in the signed cookie
         user_rows = s.execute(
-            select(User.id, User.username, User.session_token, User.official_id)
+            select(User.id, User.username, LoginSession.token, User.official_id)
+            .join(LoginSession, LoginSession.user_id == User.id)
             .where(User.username.like("bench%"))
             .order_by(User.username)
         ).all()
@@ -220,7 +223,7 @@ def populate(url: str, n: int, viewers: int) -> dict:
         serializer = app.session_interface.get_signing_serializer(app)
 
         def cookie(u) -> str:
-            return serializer.dumps({"_user_id": f"{u.id}:{u.session_token}", "_fresh": True})
+            return serializer.dumps({"_user_id": f"{u.id}:{u.token}", "_fresh": True})
 
         out = {
             "quiz_id": quiz.id,
@@ -249,9 +252,9 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         LMS_ENV="production",
         SECRET_KEY=SECRET,
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
-        LMS_LOGIN_LIMIT_IP="100000 per 15 minutes",  # every simulated official comes from 127.0.0.1
     )
-    args = [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+    args = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--threads", str(threads), "--worker-connections", "4000", "--timeout", "60",
             "--log-level", "warning", "wsgi:app"]  # fmt: skip
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,

@@ -77,9 +77,10 @@ def main() -> None:
     from competency.records import mark_dirty
     from lms import create_app
     from lms.auth.models import Role, User
-    from lms.auth.services import assign_role, create_user
+    from lms.auth.services import assign_role, create_user, start_session
     from lms.extensions import db
     from lms.org.models import Official
+    from lms.time import utcnow
 
     app = create_app({"WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
     with app.app_context():
@@ -126,10 +127,11 @@ def main() -> None:
             from lms.org.models import Unit
 
             assign_role(session, head, head, Role.UNIT_HEAD, session.get(Unit, unit_id))
+        login_id = start_session(session, head, utcnow()).login_id
         session.commit()
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = head.get_id()
+            sess["_user_id"] = login_id
             sess["_fresh"] = True
 
         def get(url, cold=False):

@@ -18,6 +18,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import cli, inputs, mail
 from lms.config import load_config
@@ -36,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(Path(app.instance_path), config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
 
     db.init_app(app)
     migrate.init_app(
@@ -56,6 +58,16 @@ def create_app(config: dict | None = None) -> Flask:
     _register_template_helpers(app)
     init_features(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, the client is the address the nearest of them adds
+    to X-Forwarded-For (and the scheme its X-Forwarded-Proto): login throttling, the certificate
+    check's limit and the audit log then see each official, not the proxy. Values a client puts in
+    those headers itself are further left and ignored; with 0 (the default) the headers are ignored."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _register_kernel(app: Flask) -> None:
@@ -124,15 +136,12 @@ def _user_load_options() -> tuple:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    from lms.auth.models import User
+    from lms.auth.services import load_session_user
+    from lms.time import utcnow
 
-    try:
-        raw_id, token = user_id.split(":", 1)
-        # one query for the account, its roles and its official (every page shows the name), not three
-        user = db.session.get(User, int(raw_id), options=_user_load_options())
-    except (ValueError, TypeError):
-        return None
-    if user is None or user.session_token != token or not user.active:
+    # one query for the login session, the account, its roles and its official (every page shows the name)
+    user = load_session_user(db.session, user_id, utcnow(), _user_load_options())
+    if user is None or not user.active:
         return None
     if user.is_demo and not current_app.config["DEMO_MODE"]:
         return None  # demo mode turned off: existing demo sessions end too, not only new logins

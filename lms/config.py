@@ -11,10 +11,25 @@ class ConfigError(RuntimeError):
     """Raised when the environment cannot produce a safe configuration."""
 
 
+# Flask signs the session cookie with SECRET_KEY (HMAC-SHA1 via itsdangerous): a short or guessable key
+# lets anyone who guesses it sign a cookie for any account
+MIN_SECRET_KEY_BYTES = 32
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _count(name: str, default: int, what: str) -> int:
+    """A whole number >= 0 from the environment, or a ``ConfigError`` that says what it is for."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdecimal():
+        raise ConfigError(f"{name}={raw!r}: expected {what} (a whole number, 0 or more).")
+    return int(raw)
 
 
 def _secret_key(env: str, instance_path: Path) -> str:
@@ -99,9 +114,16 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     production = env == "production"
+    secret_key = overrides.get("SECRET_KEY") or _secret_key(env, instance_path)
+    if production and len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(
+            f"SECRET_KEY is {len(secret_key.encode())} bytes long; production (LMS_ENV=production) needs at least "
+            f"{MIN_SECRET_KEY_BYTES} random bytes. Make one with: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
     cfg = {
         "LMS_ENV": env,
-        "SECRET_KEY": overrides.get("SECRET_KEY") or _secret_key(env, instance_path),
+        "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
@@ -118,8 +140,11 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": True,
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LMS_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
-        "LOGIN_LIMIT_PER_IP": os.environ.get("LMS_LOGIN_LIMIT_IP", "30 per 15 minutes"),
+        # failed logins in 15 minutes before the account, or the client address, waits (lms/auth/services.py)
+        "LOGIN_MAX_FAILURES_ACCOUNT": _count("LMS_LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account"),
+        "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
+        # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
+        "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
         "PROVINCE_NAME": os.environ.get("LMS_PROVINCE_NAME", "Vĩnh Phúc"),
         "PER_PAGE": 25,

@@ -11,5 +11,5 @@ export FLASK_APP=wsgi.py LMS_DEMO=${LMS_DEMO:-1}
 HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}
 echo
 echo "Open http://$HOST:$PORT in a browser (Ctrl+C stops the server)."
-exec .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "${WORKERS:-2}" --threads "${THREADS:-4}" \
+exec .venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" --workers "${WORKERS:-2}" --threads "${THREADS:-4}" \
   --access-logfile - wsgi:app

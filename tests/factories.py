@@ -7,9 +7,10 @@ import itertools
 from courses.loader import render_markdown
 from courses.models import Course, Lesson
 from lms.auth.models import Role, User
-from lms.auth.services import assign_role, create_user
+from lms.auth.services import assign_role, create_user, start_session
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import save_official, save_unit
+from lms.time import utcnow
 from lms.topics import Topic
 
 _seq = itertools.count(1)
@@ -104,7 +105,12 @@ def make_course(session, topic: Topic = Topic.EMAIL, *, lessons: int = 0, **over
 
 
 def login_as(client, user: User) -> None:
-    """Log the test client in as ``user`` without going through the form."""
+    """Log the test client in as ``user`` without going through the form: a new login session
+    (committed), named in the client's cookie."""
+    from lms.extensions import db
+
+    login = start_session(db.session, user, utcnow())
+    db.session.commit()
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = login.login_id
         sess["_fresh"] = True

@@ -62,9 +62,10 @@ def test_throttle_window_expires(session):
     user = make_user(session, username="dung")
     now = utcnow()
     limits = services.ThrottleLimits(per_account=2, per_ip=100)
+    key = services.account_key(user, "dung")
     for _ in range(2):
-        services.record_failure(session, "dung", "1.2.3.4", now)
-    assert services.is_throttled(session, "dung", "9.9.9.9", now, limits)
+        services.record_failure(session, key, "1.2.3.4", now)
+    assert services.is_throttled(session, key, "9.9.9.9", now, limits)
     later = now + limits.window + timedelta(seconds=1)
     assert services.authenticate(session, "dung", PASSWORD, "9.9.9.9", later, limits) is user
 
@@ -73,9 +74,9 @@ def test_throttled_per_ip_across_accounts(session):
     now = utcnow()
     limits = services.ThrottleLimits(per_account=100, per_ip=3)
     for name in ("a", "b", "c"):
-        services.record_failure(session, name, "5.5.5.5", now)
-    assert services.is_throttled(session, "d", "5.5.5.5", now, limits)
-    assert not services.is_throttled(session, "d", "6.6.6.6", now, limits)
+        services.record_failure(session, services.account_key(None, name), "5.5.5.5", now)
+    assert services.is_throttled(session, services.account_key(None, "d"), "5.5.5.5", now, limits)
+    assert not services.is_throttled(session, services.account_key(None, "d"), "6.6.6.6", now, limits)
 
 
 def test_open_redirect_through_next_is_refused(client, session):

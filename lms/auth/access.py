@@ -17,7 +17,13 @@ from flask_login import current_user
 
 from lms.auth.models import Role
 
-ALWAYS_ALLOWED_WHILE_CHANGING_PASSWORD = {"auth.change_password", "auth.logout", "static", "main.set_preferences"}
+ALWAYS_ALLOWED_WHILE_CHANGING_PASSWORD = {
+    "auth.change_password",
+    "auth.logout",
+    "auth.logout_everywhere",
+    "static",
+    "main.set_preferences",
+}
 
 
 @dataclass(frozen=True)

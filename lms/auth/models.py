@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import datetime
 
@@ -18,6 +19,30 @@ from lms.org.models import Official, Unit
 from lms.time import utcnow
 
 PROVINCE_SCOPE = "province"
+
+# werkzeug's scrypt (n=2^15, r=8, p=1 today): ~0.1-0.3 s of CPU per hash or check, on purpose
+PASSWORD_METHOD = "scrypt"
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """The one place a password is checked against a hash (tests count the calls)."""
+    return check_password_hash(password_hash, password)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
+def dummy_password_hash() -> str:
+    """A hash of a random password with the accounts' parameters, made once per process: checking a
+    password typed for an unknown login against it costs what checking a real account's costs, so the
+    time of the answer does not tell who has an account."""
+    return _dummy_hash(PASSWORD_METHOD)
 
 
 class Role(LabelledEnum):
@@ -73,7 +98,6 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
-    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -85,23 +109,37 @@ class User(UserMixin, db.Model):
         foreign_keys="RoleAssignment.user_id",
     )
 
-    # Flask-Login: the id in the session carries a per-account token, so a password change or a
-    # "log out everywhere" invalidates every other session.
+    # The login session this object was loaded for (or just started), set by the user loader and by
+    # ``start_session``; not a column.
+    login_session = None
+
+    # the same account (Flask-Login's UserMixin compares ``get_id()``, which names a login session here)
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__  # as UserMixin's (defining __eq__ would otherwise remove it)
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login: what the session cookie carries, ``<user id>:<login session token>``."""
+        if self.login_session is None:
+            raise RuntimeError("no login session for this account: start one with auth.services.start_session")
+        return self.login_session.login_id
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
-
-    def rotate_session_token(self) -> None:
-        self.session_token = secrets.token_hex(16)
+        return verify_password(self.password_hash, password)
 
     # -- roles -----------------------------------------------------------------------------------
     def has_role(self, role: Role) -> bool:
@@ -132,6 +170,25 @@ class User(UserMixin, db.Model):
 
     def pref(self, key: str, default=None):
         return (self.preferences or {}).get(key, default)
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. The session cookie names it (``login_id``); deleting the row ends that
+    browser's session only (logout), deleting every row of an account ends them all ("log out
+    everywhere", a password change). Other ways of logging in (single sign-on...) start one the same way."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def login_id(self) -> str:
+        return f"{self.user_id}:{self.token}"
 
 
 class RoleAssignment(db.Model):

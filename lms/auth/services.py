@@ -7,9 +7,18 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
-from lms.auth.models import AuditLog, LoginFailure, Role, RoleAssignment, User
+from lms.auth.models import (
+    AuditLog,
+    LoginFailure,
+    LoginSession,
+    Role,
+    RoleAssignment,
+    User,
+    dummy_password_hash,
+    verify_password,
+)
 from lms.errors import UserError
 from lms.org.models import Unit
 from lms.text import clean_text
@@ -17,6 +26,8 @@ from lms.time import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 FAILURE_WINDOW = timedelta(minutes=15)
+# a login session older than this ends (and its row is removed at a later login)
+SESSION_MAX_AGE = timedelta(days=30)
 
 
 class AuthError(UserError):
@@ -47,14 +58,30 @@ def find_user_by_login(session: Session, login: str) -> User | None:
     login = clean_text(login).lower()
     if not login:
         return None
+    # one statement whether an account matches or not (roles are read later, if the password is right)
     return session.scalars(
-        select(User).where(or_(func.lower(User.username) == login, func.lower(User.email) == login))
+        select(User)
+        .options(lazyload(User.roles))
+        .where(or_(func.lower(User.username) == login, func.lower(User.email) == login))
     ).first()
 
 
 # -- throttling ------------------------------------------------------------------------------------
-def _failure_keys(login: str, ip: str) -> tuple[str, str]:
-    return f"account:{clean_text(login).lower()}", f"ip:{ip}"
+# Failed logins are counted twice: per account (5 in 15 minutes by default) and per client address
+# (30). Only failures count: a right password takes its own rows back, and an attempt refused for
+# the limit is not a failure. The address is the real client's once ``LMS_TRUSTED_PROXIES`` says how
+# many reverse proxies stand in front (``ProxyFix`` in the app factory); without it, every official
+# behind one proxy would share one counter.
+def account_key(user: User | None, login: str) -> str:
+    """The per-account counter's key: the account, however it was named (username or e-mail), so
+    both spellings share one limit; for a login that matches no account, the text typed."""
+    if user is not None:
+        return f"account:{user.id}"
+    return f"login:{clean_text(login).lower()[:250]}"
+
+
+def _ip_key(ip: str) -> str:
+    return f"ip:{ip}"
 
 
 def failures_since(session: Session, key: str, since: datetime) -> int:
@@ -68,23 +95,20 @@ class ThrottleLimits:
     window: timedelta = FAILURE_WINDOW
 
 
-def is_throttled(
-    session: Session, login: str, ip: str, now: datetime, limits: ThrottleLimits, pending: int = 0
-) -> bool:
-    """Whether the failures before this attempt reach a limit; ``pending``: rows of this attempt
-    already recorded (and so counted) by ``record_failure``."""
-    account_key, ip_key = _failure_keys(login, ip)
+def is_throttled(session: Session, key: str, ip: str, now: datetime, limits: ThrottleLimits, pending: int = 0) -> bool:
+    """Whether the failures before this attempt reach a limit, for the account counter ``key``
+    (``account_key``) or the address; ``pending``: rows of this attempt already recorded (and so
+    counted) by ``record_failure``."""
     since = now - limits.window
     return (
-        failures_since(session, account_key, since) - pending >= limits.per_account
-        or failures_since(session, ip_key, since) - pending >= limits.per_ip
+        failures_since(session, key, since) - pending >= limits.per_account
+        or failures_since(session, _ip_key(ip), since) - pending >= limits.per_ip
     )
 
 
-def record_failure(session: Session, login: str, ip: str, now: datetime) -> list[int]:
-    """Record a failed attempt (account and IP); returns the ids of the two rows."""
-    account_key, ip_key = _failure_keys(login, ip)
-    rows = [LoginFailure(key=account_key, at=now), LoginFailure(key=ip_key, at=now)]
+def record_failure(session: Session, key: str, ip: str, now: datetime) -> list[int]:
+    """Record a failed attempt (account counter ``key`` and address); returns the ids of the two rows."""
+    rows = [LoginFailure(key=key, at=now), LoginFailure(key=_ip_key(ip), at=now)]
     session.add_all(rows)
     session.flush()
     # keep the table small
@@ -111,20 +135,88 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
     theirs, so no more than ``limits.per_account`` of them reach the password check (counting
     first, then recording, let them all through). The row is taken back when the attempt is
     refused for the limit (a refused attempt is not a failure) or the password is right.
+
+    A login that matches no account costs the same as one that does: one password check, against a
+    hash with the same parameters (``dummy_password_hash``), and the same queries.
     """
+    user = find_user_by_login(session, login)
+    key = account_key(user, login)
+    # read before the commit below (which expires the account): from here on, a known and an unknown
+    # login run the same statements and one password check each
+    password_hash = user.password_hash if user is not None else dummy_password_hash()
+    active = user is not None and user.active
     # the ids are read before the commit: a parallel success may delete the rows
-    attempt_ids = record_failure(session, login, ip, now)
+    attempt_ids = record_failure(session, key, ip, now)
     session.commit()
-    if is_throttled(session, login, ip, now, limits, pending=1):
+    if is_throttled(session, key, ip, now, limits, pending=1):
         session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         raise _throttled_error(limits)
-    user = find_user_by_login(session, login)
-    if user is None or not user.check_password(password) or not user.active:
+    if not verify_password(password_hash, password) or not active:
         raise AuthError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
-    account_key, _ip_key = _failure_keys(login, ip)
-    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == account_key, LoginFailure.id.in_(attempt_ids))))
+    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == key, LoginFailure.id.in_(attempt_ids))))
     user.last_login_at = now
     return user
+
+
+# -- login sessions --------------------------------------------------------------------------------
+def start_session(session: Session, user: User, now: datetime) -> LoginSession:
+    """A new login session for one browser (after the password, or any other way of logging in);
+    ``user.get_id()`` then names it for Flask-Login's cookie."""
+    login = LoginSession(user_id=user.id, created_at=now)
+    session.add(login)
+    session.flush()
+    session.execute(delete(LoginSession).where(LoginSession.created_at < now - SESSION_MAX_AGE))
+    user.login_session = login
+    return login
+
+
+def load_session_user(session: Session, login_id: str, now: datetime, options=()) -> User | None:
+    """The account of a live login session named ``<user id>:<token>`` (the cookie), or None; one
+    query. The account comes back with ``login_session`` set."""
+    raw_id, _sep, token = login_id.partition(":")
+    if not raw_id.isdecimal() or not token:
+        return None
+    row = (
+        session.execute(
+            select(User, LoginSession)
+            .join(LoginSession, LoginSession.user_id == User.id)
+            .where(
+                User.id == int(raw_id),
+                LoginSession.token == token,
+                LoginSession.created_at >= now - SESSION_MAX_AGE,
+            )
+            .options(*options)
+        )
+        .unique()
+        .first()
+    )
+    if row is None:
+        return None
+    user, login = row
+    user.login_session = login
+    return user
+
+
+def end_session(session: Session, login: LoginSession | None) -> None:
+    """Log out one browser: its cookie no longer names a session, even replayed."""
+    if login is not None:
+        session.execute(delete(LoginSession).where(LoginSession.id == login.id))
+
+
+def end_all_sessions(session: Session, user: User) -> int:
+    """Log the account out everywhere (every browser, this one included); returns how many ended."""
+    return session.execute(delete(LoginSession).where(LoginSession.user_id == user.id)).rowcount or 0
+
+
+def open_sessions(session: Session, user: User, now: datetime) -> int:
+    return (
+        session.scalar(
+            select(func.count()).where(
+                LoginSession.user_id == user.id, LoginSession.created_at >= now - SESSION_MAX_AGE
+            )
+        )
+        or 0
+    )
 
 
 def validate_new_password(user: User, new_password: str, confirm: str) -> None:
@@ -139,18 +231,18 @@ def validate_new_password(user: User, new_password: str, confirm: str) -> None:
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str, ip: str = "") -> None:
+    """Set a new password and end every login session of the account (whoever knew the old password
+    is logged out); the caller starts a new one for the browser that changed it."""
     if not user.check_password(current):
         raise AuthError(_("Mật khẩu hiện tại không đúng."))
     validate_new_password(user, new, confirm)
     user.set_password(new)
     user.must_change_password = False
-    user.rotate_session_token()  # other sessions of this account end
-    audit(session, user, "password.change", target=f"user:{user.id}", ip=ip)
+    ended = end_all_sessions(session, user)
+    audit(session, user, "password.change", target=f"user:{user.id}", details=f"sessions ended={ended}", ip=ip)
 
 
 # -- roles -----------------------------------------------------------------------------------------
-
-
 def assign_role(
     session: Session, actor: User, user: User, role: Role, unit: Unit | None = None, ip: str = ""
 ) -> RoleAssignment | None:
@@ -179,7 +271,7 @@ def assign_role(
     else:
         result = RoleAssignment(role=role, unit_id=unit.id if unit else None, scope=scope, granted_by_id=actor.id)
         user.roles.append(result)
-    user.rotate_session_token()
+    end_all_sessions(session, user)  # a change of rights ends the account's open sessions
     audit(
         session,
         actor,
@@ -195,7 +287,7 @@ def assign_role(
 def revoke_role(session: Session, actor: User, assignment: RoleAssignment, ip: str = "") -> None:
     user = assignment.user
     user.roles.remove(assignment)
-    user.rotate_session_token()
+    end_all_sessions(session, user)  # a change of rights ends the account's open sessions
     audit(
         session,
         actor,

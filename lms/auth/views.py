@@ -10,7 +10,7 @@ from lms.auth.access import login_required, public, roles_required, safe_next_ur
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
 from lms.auth.permissions import load_or_404
-from lms.extensions import db, limiter
+from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.text import fold
 from lms.time import utcnow
@@ -19,6 +19,7 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def client_ip() -> str:
+    """The client's address: the real one behind ``LMS_TRUSTED_PROXIES`` proxies (ProxyFix)."""
     return request.remote_addr or ""
 
 
@@ -32,7 +33,6 @@ def _throttle_limits() -> services.ThrottleLimits:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
@@ -57,6 +57,7 @@ def login():
                 session.clear()  # a fresh session at login
                 if prefs and not user.preferences:
                     user.preferences = prefs
+                services.start_session(db.session, user, utcnow())
                 login_user(user)
                 services.audit(db.session, user, "login", target=f"user:{user.id}", ip=client_ip())
                 db.session.commit()
@@ -72,12 +73,27 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    user = current_user._get_current_object()
-    user.rotate_session_token()  # invalidates the cookie even if replayed
+    """This browser only: an exam open on another device or in another browser goes on."""
+    services.end_session(db.session, current_user.login_session)  # the cookie is dead, even replayed
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """Every browser and device of this account, this one included (offered on the password page)."""
+    user = current_user._get_current_object()
+    ended = services.end_all_sessions(db.session, user)
+    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
+                   ip=client_ip())  # fmt: skip
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("Bạn đã đăng xuất trên mọi thiết bị, kể cả máy này."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -94,11 +110,15 @@ def change_password():
             db.session.rollback()
             error = str(exc)
         else:
+            services.start_session(db.session, user, utcnow())  # every session ended; this browser goes on
             db.session.commit()
-            login_user(user)  # the session token changed; keep this browser logged in
-            flash(_("Đã đổi mật khẩu."), "success")
+            login_user(user)
+            flash(_("Đã đổi mật khẩu. Các máy khác đang đăng nhập tài khoản này đã được đăng xuất."), "success")
             return redirect(url_for("main.dashboard"))
-    return render_template("auth/change_password.html", form=form, error=error), 400 if error else 200
+    sessions = services.open_sessions(db.session, current_user, utcnow())
+    return render_template("auth/change_password.html", form=form, error=error, sessions=sessions), (
+        400 if error else 200
+    )
 
 
 # -- administration: roles and audit ---------------------------------------------------------------

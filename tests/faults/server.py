@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "fault-test-secret"
+SECRET = "fault-test-secret-of-at-least-32-bytes"  # production refuses shorter keys
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -31,9 +31,16 @@ def free_port() -> int:
 
 class Server:
     def __init__(
-        self, url: str, workers: int = 1, threads: int = 2, log_dir: Path | None = None, access_log: bool = False
+        self,
+        url: str,
+        workers: int = 1,
+        threads: int = 2,
+        log_dir: Path | None = None,
+        access_log: bool = False,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.url, self.workers, self.threads = url, workers, threads
+        self.extra_env = dict(env or {})
         self.log_dir = log_dir or Path(os.environ.get("TMPDIR", "/tmp"))
         self.access_log = access_log
         self.proc: subprocess.Popen | None = None
@@ -52,11 +59,14 @@ class Server:
             SECRET_KEY=SECRET,
             LMS_SECURE_COOKIES="0",
             LMS_DEMO="0",
+            **self.extra_env,
         )
         env.pop("FLASK_APP", None)
         self.log = self.log_dir / f"gunicorn-{self.port}.log"
         args = [
             str(ROOT / ".venv/bin/gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),  # the recommended configuration (no Server header)
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
@@ -118,12 +128,22 @@ class Server:
 
 
 def session_cookie(user) -> str:
-    """A Flask session cookie logging ``user`` in, signed with the server's key."""
+    """A Flask session cookie logging ``user`` in (a new login session, committed), signed with the
+    server's key."""
     from flask import Flask
+    from sqlalchemy.orm import Session
 
+    from lms.auth.models import User
+    from lms.auth.services import start_session
+    from lms.extensions import db
+    from lms.time import utcnow
+
+    with Session(db.engine) as own:  # its own transaction: the caller's objects are not expired
+        login_id = start_session(own, own.get(User, user.id), utcnow()).login_id
+        own.commit()
     signer = Flask("cookie")
     signer.secret_key = SECRET
-    return signer.session_interface.get_signing_serializer(signer).dumps({"_user_id": user.get_id(), "_fresh": True})
+    return signer.session_interface.get_signing_serializer(signer).dumps({"_user_id": login_id, "_fresh": True})
 
 
 class Browser(requests.Session):

@@ -13,9 +13,11 @@ from tests.factories import PASSWORD, make_user
 from tests.faults.server import Browser, csrf
 
 
-def _login(server, username: str, password: str):
+def _login(server, username: str, password: str, forwarded_for: str | None = None):
     browser = Browser(server)
     browser.headers["Connection"] = "close"  # a new connection each time: any worker may take it
+    if forwarded_for:
+        browser.headers["X-Forwarded-For"] = forwarded_for
     page = browser.get("/login")
     r = browser.post("/login", data={"login": username, "password": password, "csrf_token": csrf(page.text)})
     browser.close()
@@ -23,7 +25,7 @@ def _login(server, username: str, password: str):
 
 
 def test_six_wrong_passwords_over_several_workers_lock_the_account(servers, session):
-    make_user(session, username="nhieuworker")
+    user_id = make_user(session, username="nhieuworker").id
     server = servers(workers=3, threads=1, access_log=True)
     statuses = [_login(server, "nhieuworker", f"wrong-{i}").status_code for i in range(6)]
     assert statuses[:5] == [401] * 5
@@ -31,7 +33,7 @@ def test_six_wrong_passwords_over_several_workers_lock_the_account(servers, sess
     assert _login(server, "nhieuworker", PASSWORD).status_code == 429, "even the right password, for now"
     db.session.remove()
     assert (
-        session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "account:nhieuworker"))
+        session.scalar(select(func.count()).select_from(LoginFailure).where(LoginFailure.key == f"account:{user_id}"))
         == 5
     )
     server.stop()
@@ -45,7 +47,7 @@ def test_parallel_wrong_passwords_get_no_more_than_five_checks(servers, session)
     Counting the failures before checking the password and recording the failure after let every
     parallel attempt pass the count (12 x 401). Now each attempt is recorded before it is counted.
     """
-    make_user(session, username="songsong")
+    user_id = make_user(session, username="songsong").id
     session.commit()
     server = servers(workers=2, threads=6)
     browsers = [Browser(server) for _ in range(12)]
@@ -68,5 +70,21 @@ def test_parallel_wrong_passwords_get_no_more_than_five_checks(servers, session)
     assert later == [401] * (5 - checked) + [429], (statuses, later)
     assert _login(server, "songsong", PASSWORD).status_code == 429
     db.session.remove()
-    count = select(func.count()).select_from(LoginFailure).where(LoginFailure.key == "account:songsong")
+    count = select(func.count()).select_from(LoginFailure).where(LoginFailure.key == f"account:{user_id}")
     assert session.scalar(count) == 5
+
+
+def test_behind_a_trusted_proxy_failures_count_per_official(servers, session):
+    """``LMS_TRUSTED_PROXIES=1``: the requests come from the proxy (here 127.0.0.1) with the client's
+    address appended to X-Forwarded-For. One sender's failures, whatever it writes in front of that
+    entry, lock that sender only; correct logins from one address never count (limit 5 here, to keep
+    the test short: each failure costs a password check)."""
+    make_user(session, username="quaproxy")
+    session.commit()
+    server = servers(workers=2, threads=2, env={"LMS_TRUSTED_PROXIES": "1", "LMS_LOGIN_MAX_FAILURES_IP": "5"})
+    sender, official = "203.0.113.66", "203.0.113.7"
+    wrong = [_login(server, f"khong-co-{i}", "sai", f"192.0.2.{i}, {sender}").status_code for i in range(6)]
+    assert wrong == [401] * 5 + [429], wrong
+    right = [_login(server, "quaproxy", PASSWORD, official).status_code for _ in range(7)]
+    assert right == [302] * 7, right
+    assert _login(server, "quaproxy", PASSWORD, f"{official}, {sender}").status_code == 429, "the sender waits"

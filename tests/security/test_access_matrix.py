@@ -27,6 +27,7 @@ EXPECTED: dict[str, object] = {
     "main.dashboard": ANY,
     "auth.login": PUBLIC,
     "auth.logout": ANY,
+    "auth.logout_everywhere": ANY,
     "auth.change_password": ANY,
     "auth.users": {"admin"},
     "auth.assign_role": {"admin"},
@@ -112,7 +113,7 @@ def test_route_level_gate_matches_the_matrix(app, world):
         for role in ROLES:
             client = app.test_client()
             if role != "anonymous":
-                db.session.rollback()  # see commits of earlier requests (a logout rotates the token)
+                db.session.rollback()  # see commits of earlier requests (a logout ends login sessions)
                 login_as(client, users[role])
             r = client.open(url, method=method)
             if expected == PUBLIC:

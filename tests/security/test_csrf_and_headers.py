@@ -93,6 +93,22 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
 
 
+def test_production_refuses_a_short_secret_key(monkeypatch, tmp_path):
+    """A key shorter than 32 bytes can be guessed offline from one signed cookie, then any account's
+    cookie forged: production refuses to start, and says how to make a good one."""
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "INSTANCE_DIR": str(tmp_path)}
+    monkeypatch.setenv("LMS_ENV", "production")
+    for short in ("k" * 31, "ngắn-quá-" * 2, "change-me"):
+        monkeypatch.setenv("SECRET_KEY", short)
+        with pytest.raises(ConfigError, match=r"SECRET_KEY is \d+ bytes long.*at least 32.*secrets\.token_urlsafe"):
+            create_app(config)
+    monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    assert create_app(config).config["SECRET_KEY"] == "k" * 32
+    monkeypatch.setenv("LMS_ENV", "development")
+    monkeypatch.setenv("SECRET_KEY", "short")  # development and tests: any key
+    assert create_app(config).config["SECRET_KEY"] == "short"
+
+
 def test_production_defaults_are_safe(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 40)
