@@ -32,8 +32,28 @@ sys.path.insert(0, str(ROOT))
 CHUNK = 10_000
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = ["Văn", "Thị", "Hữu", "Minh", "Thanh", "Đức", "Ngọc", "Quốc"]
-GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hùng", "Lan", "Linh", "Mai", "Nam", "Phương",
-         "Quân", "Sơn", "Thảo", "Trang", "Tuấn", "Việt", "Yến"]  # fmt: skip
+GIVEN = [
+    "An",
+    "Bình",
+    "Châu",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Việt",
+    "Yến",
+]
 
 
 def _chunks(rows, size=CHUNK):
@@ -74,8 +94,9 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
             kind, "Sở thử"
         )
         code = f"{prefix}-{i + 1:03d}"
-        unit_rows.append({"code": code, "name": f"{name} {i + 1:03d}", "kind": kind, "search_text": fold(code),
-                          "created_at": now})  # fmt: skip
+        unit_rows.append(
+            {"code": code, "name": f"{name} {i + 1:03d}", "kind": kind, "search_text": fold(code), "created_at": now}
+        )
     session.execute(insert(Unit), unit_rows)
     unit_ids = list(session.scalars(select(Unit.id).where(Unit.code.like(f"{prefix}-%")).order_by(Unit.id)))
 
@@ -111,8 +132,13 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
 
     quizzes = {}
     for topic in Topic:
-        course = Course(slug=f"{prefix.lower()}-{topic.value}", topic=topic, title=f"Khóa thử {topic.label}",
-                        published=True, validity_months=24)  # fmt: skip
+        course = Course(
+            slug=f"{prefix.lower()}-{topic.value}",
+            topic=topic,
+            title=f"Khóa thử {topic.label}",
+            published=True,
+            validity_months=24,
+        )
         session.add(course)
         session.flush()
         final = Quiz(course_id=course.id, topic=topic, title=f"Cuối khóa {topic.value}", is_final=True, published=True)
@@ -156,7 +182,7 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
                 "percent": percent,
                 "passed": passed,
                 "seed": 1,
-            }  # fmt: skip
+            }
         )
         if quiz is final and passed:
             prev = first_pass.get((oid, topic))
@@ -195,7 +221,7 @@ def build_bench_data(session: Session, *, units: int, officials: int, attempts: 
                 "place": "",
                 "pdf_previous_sha256": [],
                 "created_at": now,
-            }  # fmt: skip
+            }
         )
     _insert(session, Certificate, cert_rows, "certificates")
     t0 = time.perf_counter()

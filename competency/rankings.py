@@ -245,7 +245,7 @@ def per_official(filters: RankingFilters, today: date, topics: tuple[str, ...], 
                     (valid, case(*[(CompetencyRecord.topic == t, bit) for t, bit in TOPIC_BITS.items()], else_=0)),
                     else_=0,
                 )
-            ).label("cert_bits"),  # fmt: skip
+            ).label("cert_bits"),
         )
         .where(*record_conditions(filters))
         .where(

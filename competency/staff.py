@@ -86,7 +86,7 @@ def _per_official(unit_id: int, today: date, soon: date):
                 case(
                     (or_(r.status == "cert_expired", and_(r.status == "cert_valid", r.cert_expires_on <= soon)), 1),
                     else_=0,
-                )  # fmt: skip
+                )
             ).label("expiring"),
             func.avg(r.best_percent).label("avg_best"),
         )

@@ -342,10 +342,16 @@ def plan_import(session: Session, questions: list[QuestionData], topic: Topic, l
             continue
         values, title = _version_values(item.data), _title(item.data)
         found = next(
-            (q for q in bank[item.path] if q.id not in claimed and q.qtype == item.data.qtype and q.title == title
-             and _same_version(q.current_version, values)),
+            (
+                q
+                for q in bank[item.path]
+                if q.id not in claimed
+                and q.qtype == item.data.qtype
+                and q.title == title
+                and _same_version(q.current_version, values)
+            ),
             None,
-        )  # fmt: skip
+        )
         if found is not None:
             claim(item, found, "content")
     in_file = Counter((item.path, _title(item.data)) for item in items)
@@ -1081,8 +1087,19 @@ def quiz_statistics(session: Session, quiz: Quiz) -> QuizStatistics:
     return QuizStatistics(overall, rows)
 
 
-STATS_COLUMNS = ["question_id", "category", "title", "type", "attempts", "mean_mark", "max_mark", "facility",
-                 "sd", "discrimination", "flags"]  # fmt: skip
+STATS_COLUMNS = [
+    "question_id",
+    "category",
+    "title",
+    "type",
+    "attempts",
+    "mean_mark",
+    "max_mark",
+    "facility",
+    "sd",
+    "discrimination",
+    "flags",
+]
 
 
 def statistics_csv(result: QuizStatistics) -> str:
@@ -1096,9 +1113,20 @@ def statistics_csv(result: QuizStatistics) -> str:
     for row in result.questions:
         s = row.stats
         writer.writerow(
-            [row.question.id, row.question.category.path, row.question.title, row.question.qtype, s.count,
-             num(s.mean), num(s.max_mark), num(s.facility), num(s.sd), num(s.discrimination), " ".join(s.flags)]
-        )  # fmt: skip
+            [
+                row.question.id,
+                row.question.category.path,
+                row.question.title,
+                row.question.qtype,
+                s.count,
+                num(s.mean),
+                num(s.max_mark),
+                num(s.facility),
+                num(s.sd),
+                num(s.discrimination),
+                " ".join(s.flags),
+            ]
+        )
     return out.getvalue()
 
 

@@ -132,8 +132,15 @@ def quiz_intro(quiz_id: int):
         grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
     # IT staff see why officials could not start (archived questions); officials are told at the start
     shortfalls = services.draw_shortfalls(db.session, quiz) if can_manage_bank(current_user) else []
-    return render_template("quizzes/intro.html", quiz=quiz, info=info, attempts=attempts or [], grade=grade,
-                           form=CsrfForm(), shortfalls=shortfalls)  # fmt: skip
+    return render_template(
+        "quizzes/intro.html",
+        quiz=quiz,
+        info=info,
+        attempts=attempts or [],
+        grade=grade,
+        form=CsrfForm(),
+        shortfalls=shortfalls,
+    )
 
 
 @bp.post("/<int:quiz_id>/start")
@@ -258,11 +265,16 @@ def autosave(attempt_id: int):
         slot = services.save_answer(db.session, attempt, slot_no, request.form, now, _grace(), slot=slot)
     except services.AttemptClosed as exc:
         db.session.rollback()
-        return jsonify(ok=False, closed=True, message=str(exc),
-                       redirect=url_for("quizzes.review", attempt_id=attempt.id)), 409  # fmt: skip
+        return jsonify(
+            ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt.id)
+        ), 409
     # read before the commit expires them (reading after it would reload the slot and the attempt)
-    body = {"ok": True, "slot": slot.slot_no, "answered": slot.state == SLOT_ANSWERED,
-            "remaining": _remaining(attempt, now)}  # fmt: skip
+    body = {
+        "ok": True,
+        "slot": slot.slot_no,
+        "answered": slot.state == SLOT_ANSWERED,
+        "remaining": _remaining(attempt, now),
+    }
     db.session.commit()
     return jsonify(body)
 
@@ -327,15 +339,14 @@ def review(attempt_id: int):
                     "config": version.config,
                     "your_answer": services.describe_answer(
                         version.question.qtype, version.config, slot.layout, slot.answer
-                    ),  # fmt: skip
+                    ),
                     "right_answer": qtype.describe_right_answer(version.config) if mode == ReviewMode.FULL else "",
                     "feedback": qtype.feedback_for(version.config, slot.answer) if mode == ReviewMode.FULL else [],
                     "general_feedback": version.general_feedback if mode == ReviewMode.FULL else "",
                 }
             )
     grade = services.quiz_grade(db.session, attempt.quiz, attempt.official_id)
-    return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode,
-                           grade=grade)  # fmt: skip
+    return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode, grade=grade)
 
 
 # =========================================================================== question bank (IT staff)
@@ -421,18 +432,34 @@ def _archive_or_restore(question_id: int, archive: bool):
         short = services.quizzes_short_of_questions(db.session, question.category_id) if archive else []
         db.session.commit()
         if archive:
-            flash(_("Đã lưu trữ câu hỏi «%(t)s». Câu hỏi không còn được rút vào các lần làm bài mới; các bài đã "
-                    "làm và đang làm vẫn giữ nguyên.", t=question.title), "success")  # fmt: skip
+            flash(
+                _(
+                    "Đã lưu trữ câu hỏi «%(t)s». Câu hỏi không còn được rút vào các lần làm bài mới; các bài đã "
+                    "làm và đang làm vẫn giữ nguyên.",
+                    t=question.title,
+                ),
+                "success",
+            )
         else:
-            flash(_("Đã khôi phục câu hỏi «%(t)s». Câu hỏi lại được rút vào các lần làm bài mới.", t=question.title),
-                  "success")  # fmt: skip
+            flash(
+                _("Đã khôi phục câu hỏi «%(t)s». Câu hỏi lại được rút vào các lần làm bài mới.", t=question.title),
+                "success",
+            )
         if short:
-            flash(_("Chú ý: các bài kiểm tra sau không còn đủ câu hỏi để rút đề: %(q)s. Hãy thêm câu hỏi hoặc "
-                    "giảm số câu rút.", q=", ".join(quiz.title for quiz in short)), "warning")  # fmt: skip
+            flash(
+                _(
+                    "Chú ý: các bài kiểm tra sau không còn đủ câu hỏi để rút đề: %(q)s. Hãy thêm câu hỏi hoặc "
+                    "giảm số câu rút.",
+                    q=", ".join(quiz.title for quiz in short),
+                ),
+                "warning",
+            )
     else:
         db.session.rollback()
-        flash(_("Câu hỏi đã được lưu trữ trước đó.") if archive else _("Câu hỏi đang được dùng, không cần khôi phục."),
-              "info")  # fmt: skip
+        flash(
+            _("Câu hỏi đã được lưu trữ trước đó.") if archive else _("Câu hỏi đang được dùng, không cần khôi phục."),
+            "info",
+        )
     return redirect(safe_next_url(form.next.data) or url_for("quizzes.question_detail", question_id=question.id))
 
 
@@ -517,9 +544,14 @@ def import_questions():
         path = _import_dir() / confirm.token.data
         data = services.read_import_upload(path.parent, path.name, _now(), _import_max_age_hours())
         if data is None:
-            flash(_("Tệp đã tải lên không còn trên máy chủ (tệp chưa xác nhận chỉ được giữ %(h)s giờ, hoặc đã được "
+            flash(
+                _(
+                    "Tệp đã tải lên không còn trên máy chủ (tệp chưa xác nhận chỉ được giữ %(h)s giờ, hoặc đã được "
                     "nhập rồi). Chưa ghi câu hỏi nào. Hãy tải tệp lên lại.",
-                    h=f"{_import_max_age_hours():g}"), "error")  # fmt: skip
+                    h=f"{_import_max_age_hours():g}",
+                ),
+                "error",
+            )
             return redirect(url_for("quizzes.import_questions"))
         topic = Topic(confirm.topic.data)
         result = _parse_upload(data, path.suffix[1:])
@@ -532,7 +564,7 @@ def import_questions():
                     "các câu ấy rồi bấm Xác nhận lại. Chưa ghi câu hỏi nào.",
                     n=len(result.unsupported),
                 )
-                preview = _preview(result, plan)  # fmt: skip
+                preview = _preview(result, plan)
         else:
             try:
                 summary = services.import_questions(db.session, result.questions, topic, _now(), current_user.id)
@@ -543,11 +575,16 @@ def import_questions():
                 db.session.commit()
                 path.unlink(missing_ok=True)
                 flash(
-                    _("Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi, bỏ qua %(k)d câu "
-                      "loại chưa hỗ trợ.", c=summary.created, u=summary.updated, s=summary.unchanged,
-                      k=len(result.unsupported)),
+                    _(
+                        "Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi, bỏ qua %(k)d câu "
+                        "loại chưa hỗ trợ.",
+                        c=summary.created,
+                        u=summary.updated,
+                        s=summary.unchanged,
+                        k=len(result.unsupported),
+                    ),
                     "success",
-                )  # fmt: skip
+                )
                 return redirect(url_for("quizzes.bank", topic=topic.value))
     elif form.validate_on_submit():
         _purge_old_uploads()
@@ -591,9 +628,15 @@ def _preview(result: gift.GiftResult, plan: services.ImportPlan) -> dict:
     for question in result.questions:
         by_category[question.category or "—"] = by_category.get(question.category or "—", 0) + 1
         by_type[qtypes.get_type(question.qtype).label] = by_type.get(qtypes.get_type(question.qtype).label, 0) + 1
-    return {"count": len(result.questions), "by_category": by_category, "by_type": by_type,
-            "unsupported": result.unsupported, "warnings": result.warnings, "plan": plan,
-            "listed": plan.items[:200]}  # fmt: skip
+    return {
+        "count": len(result.questions),
+        "by_category": by_category,
+        "by_type": by_type,
+        "unsupported": result.unsupported,
+        "warnings": result.warnings,
+        "plan": plan,
+        "listed": plan.items[:200],
+    }
 
 
 @bp.get("/bank/import/template.<any(csv, xlsx):ext>")
@@ -650,8 +693,18 @@ def quiz_settings(quiz_id: int | None):
         form.open_at.data, form.close_at.data = to_local_naive(quiz.open_at), to_local_naive(quiz.close_at)
     if form.validate_on_submit():
         target = quiz or Quiz()
-        for name in ("title", "description", "is_final", "time_limit_minutes", "attempts_allowed", "delay_minutes",
-                     "pass_percent", "shuffle_questions", "shuffle_options", "published"):  # fmt: skip
+        for name in (
+            "title",
+            "description",
+            "is_final",
+            "time_limit_minutes",
+            "attempts_allowed",
+            "delay_minutes",
+            "pass_percent",
+            "shuffle_questions",
+            "shuffle_options",
+            "published",
+        ):
             setattr(target, name, getattr(form, name).data)
         target.title = target.title.strip()
         target.course_id = int(form.course_id.data) if form.course_id.data else None
@@ -729,8 +782,16 @@ def add_override(quiz_id: int):
     if official is None:
         flash(_("Không tìm thấy cán bộ có mã hoặc thư điện tử «%(k)s».", k=key), "error")
         return redirect(url_for("quizzes.quiz_settings", quiz_id=quiz.id))
-    services.set_override(db.session, quiz, official.id, form.extra_minutes.data, form.extra_attempts.data,
-                          form.reason.data, current_user.id, _now())  # fmt: skip
+    services.set_override(
+        db.session,
+        quiz,
+        official.id,
+        form.extra_minutes.data,
+        form.extra_attempts.data,
+        form.reason.data,
+        current_user.id,
+        _now(),
+    )
     db.session.commit()
     flash(_("Đã gia hạn cho %(name)s.", name=official.full_name), "success")
     return redirect(url_for("quizzes.quiz_settings", quiz_id=quiz.id))
@@ -741,8 +802,7 @@ def add_override(quiz_id: int):
 def quiz_results(quiz_id: int):
     """Graded attempts; a unit head sees only the officials of the unit(s) they head."""
     quiz = load_or_404(Quiz, quiz_id)
-    page = db.paginate(services.results_query(quiz.id, current_user), per_page=50,
-                       error_out=False)  # fmt: skip
+    page = db.paginate(services.results_query(quiz.id, current_user), per_page=50, error_out=False)
     return render_template("quizzes/results.html", quiz=quiz, page=page)
 
 

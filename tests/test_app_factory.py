@@ -16,6 +16,7 @@ def test_instance_dir_moves_the_whole_instance_folder(tmp_path):
 
 
 def test_without_instance_dir_flask_default_is_kept(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "TESTING": True,
-                      "SECRET_KEY": "k"})  # fmt: skip
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}", "TESTING": True, "SECRET_KEY": "k"}
+    )
     assert Path(app.instance_path) == Path(app.root_path).parent / "instance"

@@ -15,31 +15,37 @@ PRODID = "-//Nen tang hoc tap chinh quyen dien tu//Tap huan//VI"
 UID_DOMAIN = "lms.egov.local"
 
 
-def session_uid(ts: TrainingSession) -> str:
+def session_uid(training_session: TrainingSession) -> str:
     """Stable UID: every update or cancellation of a session refers to the same calendar event."""
-    return f"training-session-{ts.id}@{UID_DOMAIN}"
+    return f"training-session-{training_session.id}@{UID_DOMAIN}"
 
 
-def _event(ts: TrainingSession, *, url: str | None, cancelled: bool, organizer: str | None, attendee: str | None):
+def _event(
+    training_session: TrainingSession, *, url: str | None, cancelled: bool, organizer: str | None, attendee: str | None
+):
     event = Event()
-    event.add("uid", session_uid(ts))
+    event.add("uid", session_uid(training_session))
     event.add("dtstamp", utcnow().replace(microsecond=0))
-    event.add("dtstart", ts.starts_at)
-    event.add("dtend", ts.ends_at)
-    event.add("sequence", ts.sequence)
-    event.add("summary", ts.title)
-    location = ts.link if ts.kind == SessionKind.ONLINE and ts.link else ts.place
+    event.add("dtstart", training_session.starts_at)
+    event.add("dtend", training_session.ends_at)
+    event.add("sequence", training_session.sequence)
+    event.add("summary", training_session.title)
+    location = (
+        training_session.link
+        if training_session.kind == SessionKind.ONLINE and training_session.link
+        else training_session.place
+    )
     if location:
         event.add("location", location)
-    description = [ts.notes] if ts.notes else []
-    if ts.link:
-        description.append(ts.link)
+    description = [training_session.notes] if training_session.notes else []
+    if training_session.link:
+        description.append(training_session.link)
     if url:
         description.append(url)
         event.add("url", url)
     if description:
         event.add("description", "\n\n".join(description))
-    event.add("status", "CANCELLED" if cancelled or ts.is_cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled or training_session.is_cancelled else "CONFIRMED")
     if organizer:
         org = vCalAddress(f"mailto:{organizer}")
         org.params["cn"] = vText("Tập huấn CNTT")
@@ -66,7 +72,7 @@ def _calendar(method: str | None = None, name: str | None = None) -> Calendar:
 
 
 def session_ics(
-    ts: TrainingSession,
+    training_session: TrainingSession,
     *,
     method: str = "PUBLISH",
     url: str | None = None,
@@ -75,7 +81,9 @@ def session_ics(
 ) -> str:
     """One session as an .ics document. ``method`` REQUEST (invitation/update) or CANCEL (e-mails), PUBLISH."""
     cal = _calendar(method)
-    cal.add_component(_event(ts, url=url, cancelled=method == "CANCEL", organizer=organizer, attendee=attendee))
+    cal.add_component(
+        _event(training_session, url=url, cancelled=method == "CANCEL", organizer=organizer, attendee=attendee)
+    )
     return cal.to_ical().decode("utf-8")
 
 
@@ -83,10 +91,14 @@ def feed_ics(sessions, name: str, url_for_session=None) -> str:
     """A subscription feed: every session of a user (cancelled ones stay, marked CANCELLED)."""
     cal = _calendar(name=name)
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
-    for ts in sessions:
+    for training_session in sessions:
         cal.add_component(
             _event(
-                ts, url=url_for_session(ts) if url_for_session else None, cancelled=False, organizer=None, attendee=None
+                training_session,
+                url=url_for_session(training_session) if url_for_session else None,
+                cancelled=False,
+                organizer=None,
+                attendee=None,
             )
         )
     return cal.to_ical().decode("utf-8")
@@ -122,8 +134,8 @@ def week_range(anchor: date) -> tuple[date, date]:
 
 def build_days(first: date, last: date, sessions, today: date, month: int | None = None) -> list[Day]:
     by_day: dict[date, list] = {}
-    for ts in sessions:
-        by_day.setdefault(to_local(ts.starts_at).date(), []).append(ts)
+    for training_session in sessions:
+        by_day.setdefault(to_local(training_session.starts_at).date(), []).append(training_session)
     days = []
     d = first
     while d <= last:

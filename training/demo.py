@@ -44,13 +44,24 @@ def build_training(ctx: DemoContext) -> None:
     others = [o for o in people if o.unit_id != tamdao.id]
 
     def make(title, topic, kind, day, start, end, capacity, *, place="", link="", open_reg=False, unit_ids=()):
-        data = services.SessionInput(
-            title=title, topic=topic, kind=kind, starts_at=_at(day, *start), ends_at=_at(day, *end),
-            course_id=_course_id(session, topic), place=place, link=link, capacity=capacity,
-            open_registration=open_reg, trainer_ids=[trainer.id], target_unit_ids=list(unit_ids),
-        )  # fmt: skip
-        ts, _warnings = services.create_session(session, data, trainer, now=_at(day - timedelta(days=20), 8))
-        return ts
+        data = services.TrainingSessionInput(
+            title=title,
+            topic=topic,
+            kind=kind,
+            starts_at=_at(day, *start),
+            ends_at=_at(day, *end),
+            course_id=_course_id(session, topic),
+            place=place,
+            link=link,
+            capacity=capacity,
+            open_registration=open_reg,
+            trainer_ids=[trainer.id],
+            target_unit_ids=list(unit_ids),
+        )
+        training_session, _warnings = services.create_training_session(
+            session, data, trainer, now=_at(day - timedelta(days=20), 8)
+        )
+        return training_session
 
     # Two past sessions, with attendance taken.
     past = [
@@ -63,7 +74,7 @@ def build_training(ctx: DemoContext) -> None:
             (11, 30),
             20,
             place="Hội trường Sở Thông tin và Truyền thông",
-        ),  # fmt: skip
+        ),
         make(
             "Hỗ trợ phần mềm quản lý văn bản tại Huyện Tam Đảo",
             Topic.QLVB,
@@ -74,35 +85,59 @@ def build_training(ctx: DemoContext) -> None:
             15,
             place="UBND huyện Tam Đảo",
             unit_ids=[tamdao.id],
-        ),  # fmt: skip
+        ),
     ]
-    for i, ts in enumerate(past):
+    for i, training_session in enumerate(past):
         group = (others[i * 12 : i * 12 + 10] if i == 0 else tamdao_people[:8]) or others[:8]
-        before = ts.starts_at - timedelta(days=10)
-        services.invite(session, ts, official_ids=[o.id for o in group], actor=trainer, now=before)
-        for j, p in enumerate(list(ts.participants)):
+        before = training_session.starts_at - timedelta(days=10)
+        services.invite(session, training_session, official_ids=[o.id for o in group], actor=trainer, now=before)
+        for j, p in enumerate(list(training_session.participants)):
             services.respond(session, p, accept=j % 5 != 4, now=before + timedelta(hours=j + 1))
-        present = [p.official_id for j, p in enumerate(ts.participants) if j % 4 != 3]
-        services.mark_attendance(session, ts, present, trainer, now=ts.ends_at)
+        present = [p.official_id for j, p in enumerate(training_session.participants) if j % 4 != 3]
+        services.mark_attendance(session, training_session, present, trainer, now=training_session.ends_at)
 
     # Upcoming: a small classroom session that is full with a waiting list, an online one open to all,
     # an on-site visit to the unit of the demo unit head.
     start_day = today + timedelta(days=3)
-    full = make("An toàn thông tin cơ bản cho cán bộ, công chức", Topic.SECURITY, SessionKind.CLASSROOM, start_day,
-                (8, 0), (11, 0), 6, place="Phòng họp tầng 3, Sở Thông tin và Truyền thông")  # fmt: skip
+    full = make(
+        "An toàn thông tin cơ bản cho cán bộ, công chức",
+        Topic.SECURITY,
+        SessionKind.CLASSROOM,
+        start_day,
+        (8, 0),
+        (11, 0),
+        6,
+        place="Phòng họp tầng 3, Sở Thông tin và Truyền thông",
+    )
     now = _at(today, 7)
     invited = others[40:50]
     services.invite(session, full, official_ids=[o.id for o in invited], actor=trainer, now=now)
     for p in list(full.participants)[:8]:
         services.respond(session, p, accept=True, now=now + timedelta(minutes=p.id % 50))
-    online = make("Đăng tin trên cổng thông tin điện tử thành phần", Topic.PORTAL, SessionKind.ONLINE,
-                  today + timedelta(days=5), (14, 0), (16, 0), 50, link="https://meet.vinhphuc.gov.vn/cong-ttdt",
-                  open_reg=True)  # fmt: skip
+    online = make(
+        "Đăng tin trên cổng thông tin điện tử thành phần",
+        Topic.PORTAL,
+        SessionKind.ONLINE,
+        today + timedelta(days=5),
+        (14, 0),
+        (16, 0),
+        50,
+        link="https://meet.vinhphuc.gov.vn/cong-ttdt",
+        open_reg=True,
+    )
     for o in others[60:64]:
         services.register_self(session, online, o, now=now)
-    onsite = make("Hỗ trợ thư điện tử công vụ tại đơn vị", Topic.EMAIL, SessionKind.ONSITE,
-                  today + timedelta(days=10), (8, 30), (11, 30), 12, place=f"Trụ sở {tamdao.name}",
-                  unit_ids=[tamdao.id])  # fmt: skip
+    onsite = make(
+        "Hỗ trợ thư điện tử công vụ tại đơn vị",
+        Topic.EMAIL,
+        SessionKind.ONSITE,
+        today + timedelta(days=10),
+        (8, 30),
+        (11, 30),
+        12,
+        place=f"Trụ sở {tamdao.name}",
+        unit_ids=[tamdao.id],
+    )
     if official_user is not None and official_user.official_id:
         services.invite(session, onsite, official_ids=[official_user.official_id], actor=trainer, now=now)
         services.invite(session, full, official_ids=[official_user.official_id], actor=trainer, now=now)

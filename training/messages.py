@@ -15,19 +15,23 @@ from training.calendar import session_ics
 from training.models import Participant, TrainingSession
 
 
-def when_text(ts: TrainingSession) -> str:
-    start, end = to_local(ts.starts_at), to_local(ts.ends_at)
+def when_text(training_session: TrainingSession) -> str:
+    start, end = to_local(training_session.starts_at), to_local(training_session.ends_at)
     if start.date() == end.date():
         return f"{start:%H:%M}–{end:%H:%M} {_('ngày')} {start:%d/%m/%Y}"
     return f"{start:%H:%M %d/%m/%Y} – {end:%H:%M %d/%m/%Y}"
 
 
-def _facts(ts: TrainingSession) -> list[tuple[str, str]]:
-    facts = [(_("Nội dung"), ts.title), (_("Hình thức"), ts.kind.label), (_("Thời gian"), when_text(ts))]
-    if ts.place:
-        facts.append((_("Địa điểm"), ts.place))
-    if ts.link:
-        facts.append((_("Đường dẫn tham gia"), ts.link))
+def _facts(training_session: TrainingSession) -> list[tuple[str, str]]:
+    facts = [
+        (_("Nội dung"), training_session.title),
+        (_("Hình thức"), training_session.kind.label),
+        (_("Thời gian"), when_text(training_session)),
+    ]
+    if training_session.place:
+        facts.append((_("Địa điểm"), training_session.place))
+    if training_session.link:
+        facts.append((_("Đường dẫn tham gia"), training_session.link))
     return facts
 
 
@@ -35,19 +39,21 @@ def _greeting(participant: Participant) -> str:
     return _("Kính gửi đồng chí %(name)s,", name=participant.official.full_name)
 
 
-def _session_link(ts: TrainingSession) -> tuple[str, str]:
-    return (_("Xem chi tiết và trả lời"), external_url("training.session_detail", session_id=ts.id))
+def _session_link(training_session: TrainingSession) -> tuple[str, str]:
+    return (_("Xem chi tiết và trả lời"), external_url("training.session_detail", session_id=training_session.id))
 
 
 def _queue(session, participant: Participant, *, kind, key, subject, paragraphs, ics_method=None, link=None, now=None):
-    ts = participant.session
-    text, html = compose(_greeting(participant), paragraphs, _facts(ts), link or _session_link(ts))
+    training_session = participant.session
+    text, html = compose(
+        _greeting(participant), paragraphs, _facts(training_session), link or _session_link(training_session)
+    )
     ics = None
     if ics_method:
         ics = session_ics(
-            ts,
+            training_session,
             method=ics_method,
-            url=external_url("training.session_detail", session_id=ts.id),
+            url=external_url("training.session_detail", session_id=training_session.id),
             organizer=mail_from(),
             attendee=participant.official.email,
         )
@@ -65,13 +71,13 @@ def _queue(session, participant: Participant, *, kind, key, subject, paragraphs,
 
 
 def invitation(session, participant: Participant, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="invitation",
-        key=f"invite:{participant.id}:{ts.sequence}",
-        subject=_("Thư mời tập huấn: %(title)s", title=ts.title),
+        key=f"invite:{participant.id}:{training_session.sequence}",
+        subject=_("Thư mời tập huấn: %(title)s", title=training_session.title),
         paragraphs=[
             _("Đồng chí được mời tham dự buổi tập huấn dưới đây. Vui lòng nhận lời hoặc từ chối trên hệ thống.")
         ],
@@ -82,13 +88,13 @@ def invitation(session, participant: Participant, now=None) -> bool:
 
 def registered(session, participant: Participant, now=None) -> bool:
     """A place is confirmed (self-registration, nomination, acceptance or promotion from the waiting list)."""
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="registered",
-        key=f"seat:{participant.id}:{ts.sequence}:{participant.responded_at or participant.created_at}",
-        subject=_("Đã xác nhận chỗ tham dự tập huấn: %(title)s", title=ts.title),
+        key=f"seat:{participant.id}:{training_session.sequence}:{participant.responded_at or participant.created_at}",
+        subject=_("Đã xác nhận chỗ tham dự tập huấn: %(title)s", title=training_session.title),
         paragraphs=[_("Chỗ của đồng chí trong buổi tập huấn dưới đây đã được xác nhận.")],
         ics_method="REQUEST",
         now=now,
@@ -96,13 +102,13 @@ def registered(session, participant: Participant, now=None) -> bool:
 
 
 def waitlisted(session, participant: Participant, position: int, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="waitlisted",
         key=f"waitlist:{participant.id}:{participant.waitlisted_at}",
-        subject=_("Đang trong danh sách chờ tập huấn: %(title)s", title=ts.title),
+        subject=_("Đang trong danh sách chờ tập huấn: %(title)s", title=training_session.title),
         paragraphs=[
             _(
                 "Buổi tập huấn đã đủ chỗ. Đồng chí đang ở vị trí số %(n)d trong danh sách chờ; "
@@ -115,13 +121,13 @@ def waitlisted(session, participant: Participant, position: int, now=None) -> bo
 
 
 def promoted(session, participant: Participant, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="promoted",
         key=f"promoted:{participant.id}:{participant.waitlisted_at}",
-        subject=_("Đã có chỗ cho đồng chí: %(title)s", title=ts.title),
+        subject=_("Đã có chỗ cho đồng chí: %(title)s", title=training_session.title),
         paragraphs=[_("Một chỗ vừa được trả lại. Đồng chí đã được chuyển từ danh sách chờ sang danh sách tham dự.")],
         ics_method="REQUEST",
         now=now,
@@ -129,13 +135,13 @@ def promoted(session, participant: Participant, now=None) -> bool:
 
 
 def nominated(session, participant: Participant, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="nominated",
-        key=f"nominated:{participant.id}:{ts.sequence}",
-        subject=_("Đơn vị cử đồng chí tham dự tập huấn: %(title)s", title=ts.title),
+        key=f"nominated:{participant.id}:{training_session.sequence}",
+        subject=_("Đơn vị cử đồng chí tham dự tập huấn: %(title)s", title=training_session.title),
         paragraphs=[_("Thủ trưởng đơn vị đã cử đồng chí tham dự buổi tập huấn dưới đây.")],
         ics_method="REQUEST" if participant.holds_seat else None,
         now=now,
@@ -143,13 +149,13 @@ def nominated(session, participant: Participant, now=None) -> bool:
 
 
 def updated(session, participant: Participant, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="updated",
-        key=f"update:{participant.id}:{ts.sequence}",
-        subject=_("Thay đổi lịch tập huấn: %(title)s", title=ts.title),
+        key=f"update:{participant.id}:{training_session.sequence}",
+        subject=_("Thay đổi lịch tập huấn: %(title)s", title=training_session.title),
         paragraphs=[_("Thời gian hoặc địa điểm của buổi tập huấn đã thay đổi. Thông tin mới:")],
         ics_method="REQUEST",
         now=now,
@@ -157,7 +163,7 @@ def updated(session, participant: Participant, now=None) -> bool:
 
 
 def cancelled(session, participant: Participant, reason: str, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     paragraphs = [_("Buổi tập huấn dưới đây đã bị hủy.")]
     if reason:
         paragraphs.append(_("Lý do: %(reason)s", reason=reason))
@@ -165,8 +171,8 @@ def cancelled(session, participant: Participant, reason: str, now=None) -> bool:
         session,
         participant,
         kind="cancelled",
-        key=f"cancel:{participant.id}:{ts.sequence}",
-        subject=_("Hủy buổi tập huấn: %(title)s", title=ts.title),
+        key=f"cancel:{participant.id}:{training_session.sequence}",
+        subject=_("Hủy buổi tập huấn: %(title)s", title=training_session.title),
         paragraphs=paragraphs,
         ics_method="CANCEL",
         now=now,
@@ -174,13 +180,13 @@ def cancelled(session, participant: Participant, reason: str, now=None) -> bool:
 
 
 def reminder(session, participant: Participant, now=None) -> bool:
-    ts = participant.session
+    training_session = participant.session
     return _queue(
         session,
         participant,
         kind="reminder",
-        key=f"remind:{participant.id}:{ts.starts_at.isoformat()}",
-        subject=_("Nhắc lịch tập huấn ngày mai: %(title)s", title=ts.title),
+        key=f"remind:{participant.id}:{training_session.starts_at.isoformat()}",
+        subject=_("Nhắc lịch tập huấn ngày mai: %(title)s", title=training_session.title),
         paragraphs=[_("Xin nhắc đồng chí lịch tập huấn sắp tới:")],
         now=now,
     )
@@ -199,7 +205,7 @@ def quiz_link(session, participant: Participant, quiz, now=None) -> bool:
     )
 
 
-def unit_targeted(session, ts: TrainingSession, unit, head, now=None) -> bool:
+def unit_targeted(session, training_session: TrainingSession, unit, head, now=None) -> bool:
     """Tell a unit head their unit is targeted, so they can nominate staff."""
     text, html = compose(
         _("Kính gửi đồng chí %(name)s,", name=head.name),
@@ -210,17 +216,17 @@ def unit_targeted(session, ts: TrainingSession, unit, head, now=None) -> bool:
                 unit=unit.name,
             )
         ],
-        _facts(ts),
-        (_("Cử cán bộ tham dự"), external_url("training.nominate", session_id=ts.id)),
+        _facts(training_session),
+        (_("Cử cán bộ tham dự"), external_url("training.nominate", session_id=training_session.id)),
     )
     email = head.email or (head.official.email if head.official else None)
     return queue_message(
         session,
         to_email=email,
-        subject=_("Mời đơn vị cử cán bộ tập huấn: %(title)s", title=ts.title),
+        subject=_("Mời đơn vị cử cán bộ tập huấn: %(title)s", title=training_session.title),
         text_body=text,
         html_body=html,
         kind="unit-invitation",
-        dedupe_key=f"unit:{ts.id}:{unit.id}:{head.id}:{ts.sequence}",
+        dedupe_key=f"unit:{training_session.id}:{unit.id}:{head.id}:{training_session.sequence}",
         now=now,
     )

@@ -16,14 +16,14 @@ from training.models import Participant, ParticipantState, SessionTargetUnit, Se
 can_manage_sessions = PROVINCE_WIDE
 
 
-def concerns_units(ts, unit_ids) -> bool:
+def concerns_units(training_session, unit_ids) -> bool:
     """The session targets one of ``unit_ids`` or has a participant from one of them."""
     unit_ids = set(unit_ids)
     if not unit_ids:
         return False
-    if ts.target_unit_ids & unit_ids:
+    if training_session.target_unit_ids & unit_ids:
         return True
-    return any(p.official.unit_id in unit_ids for p in ts.participants)
+    return any(p.official.unit_id in unit_ids for p in training_session.participants)
 
 
 def _concerning_condition(user):
@@ -41,23 +41,26 @@ def _concerning_condition(user):
 
 #: The session's trainers.
 is_trainer = Rule(
-    lambda user, ts: ts is not None and user.id in ts.trainer_ids,
+    lambda user, training_session: training_session is not None and user.id in training_session.trainer_ids,
     lambda user: exists().where(SessionTrainer.session_id == TrainingSession.id, SessionTrainer.user_id == user.id),
 )
 #: Sessions open to every official's registration.
 is_open = Rule(
-    lambda _user, ts: ts is not None and ts.open_registration,
+    lambda _user, training_session: training_session is not None and training_session.open_registration,
     lambda _user: TrainingSession.open_registration.is_(True),
 )
 #: Sessions the official is on the list of (invited, registered, waiting, even declined).
 is_listed = Rule(
-    lambda user, ts: ts is not None and user.official_id in {p.official_id for p in ts.participants},
+    lambda user, training_session: (
+        training_session is not None and user.official_id in {p.official_id for p in training_session.participants}
+    ),
 )
 _LEFT = (ParticipantState.DECLINED, ParticipantState.CANCELLED)
 #: Sessions the official still expects to attend (on the list, neither declined nor cancelled).
 is_expected = Rule(
-    lambda user, ts: (
-        ts is not None and any(p.official_id == user.official_id and p.state not in _LEFT for p in ts.participants)
+    lambda user, training_session: (
+        training_session is not None
+        and any(p.official_id == user.official_id and p.state not in _LEFT for p in training_session.participants)
     ),
     lambda user: (
         exists().where(
@@ -71,7 +74,10 @@ is_expected = Rule(
 )
 #: Sessions aimed at a unit the user heads, or with a participant from one.
 concerns_headed_units = Rule(
-    lambda user, ts: ts is not None and concerns_units(ts, user.headed_unit_ids), _concerning_condition
+    lambda user, training_session: (
+        training_session is not None and concerns_units(training_session, user.headed_unit_ids)
+    ),
+    _concerning_condition,
 )
 
 #: Staff see all; trainers theirs; officials theirs and open ones; unit heads those concerning their unit.
@@ -83,20 +89,22 @@ in_calendar = PROVINCE_WIDE | is_trainer | is_expected | concerns_headed_units
 can_mark_attendance = PROVINCE_WIDE | is_trainer
 
 
-def can_nominate(user, ts, official=None) -> bool:
+def can_nominate(user, training_session, official=None) -> bool:
     """IT staff nominate anyone; a unit head nominates only their own unit's staff, to sessions they can see."""
-    if not user.is_authenticated or ts is None:
+    if not user.is_authenticated or training_session is None:
         return False
     if PROVINCE_WIDE(user):
         return True
     heads = user.headed_unit_ids
-    if not heads or not can_view_session(user, ts):
+    if not heads or not can_view_session(user, training_session):
         return False
     return official is None or official.unit_id in heads
 
 
-def can_see_participants(user, ts) -> bool:
-    return can_mark_attendance(user, ts) or (bool(user.headed_unit_ids) and can_view_session(user, ts))
+def can_see_participants(user, training_session) -> bool:
+    return can_mark_attendance(user, training_session) or (
+        bool(user.headed_unit_ids) and can_view_session(user, training_session)
+    )
 
 
 TEMPLATE_PREDICATES = {

@@ -47,7 +47,7 @@ class TrainingError(UserError):
 
 
 @dataclass
-class SessionInput:
+class TrainingSessionInput:
     title: str
     topic: Topic
     kind: SessionKind
@@ -81,7 +81,7 @@ class InviteResult:
 
 
 # -- sessions ----------------------------------------------------------------------------------------
-def _validate(session: Session, data: SessionInput) -> None:
+def _validate(session: Session, data: TrainingSessionInput) -> None:
     if not clean_text(data.title):
         raise TrainingError(_("Vui lòng nhập tên buổi tập huấn."))
     if data.ends_at <= data.starts_at:
@@ -100,60 +100,80 @@ def _validate(session: Session, data: SessionInput) -> None:
         raise TrainingError(_("Buổi hỗ trợ tại đơn vị cần chọn đơn vị được hỗ trợ."))
 
 
-def _apply(session: Session, ts: TrainingSession, data: SessionInput) -> None:
-    ts.title = clean_text(data.title)[:255]
-    ts.topic = data.topic
-    ts.kind = data.kind
-    ts.course_id = data.course_id
-    ts.starts_at = data.starts_at
-    ts.ends_at = data.ends_at
-    ts.place = clean_text(data.place)[:255]
-    ts.link = data.link.strip()[:500]
-    ts.capacity = data.capacity
-    ts.notes = clean_text(data.notes)
-    ts.open_registration = bool(data.open_registration)
+def _apply(session: Session, training_session: TrainingSession, data: TrainingSessionInput) -> None:
+    training_session.title = clean_text(data.title)[:255]
+    training_session.topic = data.topic
+    training_session.kind = data.kind
+    training_session.course_id = data.course_id
+    training_session.starts_at = data.starts_at
+    training_session.ends_at = data.ends_at
+    training_session.place = clean_text(data.place)[:255]
+    training_session.link = data.link.strip()[:500]
+    training_session.capacity = data.capacity
+    training_session.notes = clean_text(data.notes)
+    training_session.open_registration = bool(data.open_registration)
     wanted = set(data.trainer_ids)
-    ts.trainers[:] = [t for t in ts.trainers if t.user_id in wanted]
-    for user_id in sorted(wanted - ts.trainer_ids):
-        ts.trainers.append(SessionTrainer(user_id=user_id))
+    training_session.trainers[:] = [t for t in training_session.trainers if t.user_id in wanted]
+    for user_id in sorted(wanted - training_session.trainer_ids):
+        training_session.trainers.append(SessionTrainer(user_id=user_id))
     units = set(data.target_unit_ids)
-    ts.target_units[:] = [t for t in ts.target_units if t.unit_id in units]
-    for unit_id in sorted(units - ts.target_unit_ids):
-        ts.target_units.append(SessionTargetUnit(unit_id=unit_id))
+    training_session.target_units[:] = [t for t in training_session.target_units if t.unit_id in units]
+    for unit_id in sorted(units - training_session.target_unit_ids):
+        training_session.target_units.append(SessionTargetUnit(unit_id=unit_id))
 
 
-def create_session(session: Session, data: SessionInput, actor: User | None, now: datetime | None = None):
+def create_training_session(
+    session: Session, data: TrainingSessionInput, actor: User | None, now: datetime | None = None
+):
     """Returns ``(session, warnings)`` (a trainer double-booked...)."""
     _validate(session, data)
-    ts = TrainingSession(status=SessionStatus.SCHEDULED, sequence=0, created_by_id=actor.id if actor else None)
-    ts.created_at = now or utcnow()
-    _apply(session, ts, data)
-    session.add(ts)
+    training_session = TrainingSession(
+        status=SessionStatus.SCHEDULED, sequence=0, created_by_id=actor.id if actor else None
+    )
+    training_session.created_at = now or utcnow()
+    _apply(session, training_session, data)
+    session.add(training_session)
     session.flush()
-    return ts, detect_conflicts(session, ts)
+    return training_session, detect_conflicts(session, training_session)
 
 
-def update_session(session: Session, ts: TrainingSession, data: SessionInput, actor, now: datetime | None = None):
+def update_training_session(
+    session: Session, training_session: TrainingSession, data: TrainingSessionInput, actor, now: datetime | None = None
+):
     """Edit; a change of time or place raises SEQUENCE and tells everyone concerned (new .ics)."""
-    if ts.is_cancelled:
+    if training_session.is_cancelled:
         raise TrainingError(_("Buổi tập huấn đã bị hủy, không sửa được."))
     _validate(session, data)
-    lock_session(session, ts.id)
-    before = (ts.starts_at, ts.ends_at, ts.place, ts.link, ts.kind)
-    _apply(session, ts, data)
+    lock_training_session(session, training_session.id)
+    before = (
+        training_session.starts_at,
+        training_session.ends_at,
+        training_session.place,
+        training_session.link,
+        training_session.kind,
+    )
+    _apply(session, training_session, data)
     session.flush()
-    if (ts.starts_at, ts.ends_at, ts.place, ts.link, ts.kind) != before:
-        ts.sequence += 1
+    if (
+        training_session.starts_at,
+        training_session.ends_at,
+        training_session.place,
+        training_session.link,
+        training_session.kind,
+    ) != before:
+        training_session.sequence += 1
         session.flush()
-        for p in _participants(session, ts.id, ACTIVE_STATES):
+        for p in _participants(session, training_session.id, ACTIVE_STATES):
             messages.updated(session, p, now=now)
-    fill_from_waitlist(session, ts, now)
-    return ts, detect_conflicts(session, ts)
+    fill_from_waitlist(session, training_session, now)
+    return training_session, detect_conflicts(session, training_session)
 
 
-def copy_session(session: Session, source: TrainingSession, starts_at: datetime, ends_at: datetime, actor, now=None):
+def copy_training_session(
+    session: Session, source: TrainingSession, starts_at: datetime, ends_at: datetime, actor, now=None
+):
     """A new scheduled session like ``source`` at another time (trainers and target units too, no participants)."""
-    data = SessionInput(
+    data = TrainingSessionInput(
         title=source.title,
         topic=source.topic,
         kind=source.kind,
@@ -168,26 +188,28 @@ def copy_session(session: Session, source: TrainingSession, starts_at: datetime,
         trainer_ids=sorted(source.trainer_ids),
         target_unit_ids=sorted(source.target_unit_ids),
     )
-    return create_session(session, data, actor, now)
+    return create_training_session(session, data, actor, now)
 
 
-def cancel_session(session: Session, ts: TrainingSession, actor, reason: str = "", now: datetime | None = None) -> int:
+def cancel_training_session(
+    session: Session, training_session: TrainingSession, actor, reason: str = "", now: datetime | None = None
+) -> int:
     """Cancel and tell everyone still expecting it (.ics CANCEL, same UID, higher SEQUENCE). Returns how many."""
-    if ts.is_cancelled:
+    if training_session.is_cancelled:
         raise TrainingError(_("Buổi tập huấn này đã bị hủy trước đó."))
-    lock_session(session, ts.id)
-    ts.status = SessionStatus.CANCELLED
-    ts.cancel_reason = clean_text(reason)[:500]
-    ts.sequence += 1
+    lock_training_session(session, training_session.id)
+    training_session.status = SessionStatus.CANCELLED
+    training_session.cancel_reason = clean_text(reason)[:500]
+    training_session.sequence += 1
     session.flush()
     told = 0
-    for p in _participants(session, ts.id, ACTIVE_STATES):
-        told += bool(messages.cancelled(session, p, ts.cancel_reason, now=now))
+    for p in _participants(session, training_session.id, ACTIVE_STATES):
+        told += bool(messages.cancelled(session, p, training_session.cancel_reason, now=now))
     return told
 
 
 # -- places and the waiting list -----------------------------------------------------------------------
-def lock_session(session: Session, session_id: int) -> TrainingSession:
+def lock_training_session(session: Session, session_id: int) -> TrainingSession:
     """Serialise changes of places for one session until the transaction ends."""
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
@@ -251,9 +273,9 @@ def _seat_state(p: Participant) -> ParticipantState:
     return ParticipantState.ACCEPTED if p.source == ParticipantSource.INVITED else ParticipantState.REGISTERED
 
 
-def _seat_or_wait(session: Session, ts: TrainingSession, p: Participant, now: datetime) -> bool:
+def _seat_or_wait(session: Session, training_session: TrainingSession, p: Participant, now: datetime) -> bool:
     """With the session locked: give ``p`` a place if one is free, else put them on the waiting list."""
-    if ts.capacity is None or seats_taken(session, ts.id) < ts.capacity:
+    if training_session.capacity is None or seats_taken(session, training_session.id) < training_session.capacity:
         p.state = _seat_state(p)
         p.waitlisted_at = None
         session.flush()
@@ -264,13 +286,15 @@ def _seat_or_wait(session: Session, ts: TrainingSession, p: Participant, now: da
     return False
 
 
-def fill_from_waitlist(session: Session, ts: TrainingSession, now: datetime | None = None) -> list[Participant]:
+def fill_from_waitlist(
+    session: Session, training_session: TrainingSession, now: datetime | None = None
+) -> list[Participant]:
     """With the session locked: free places go to the waiting list, first come first served; they are told."""
     promoted = []
-    if ts.is_cancelled or (now or utcnow()) >= ts.ends_at:
+    if training_session.is_cancelled or (now or utcnow()) >= training_session.ends_at:
         return promoted
-    while ts.capacity is None or seats_taken(session, ts.id) < ts.capacity:
-        queue = waiting_list(session, ts.id)
+    while training_session.capacity is None or seats_taken(session, training_session.id) < training_session.capacity:
+        queue = waiting_list(session, training_session.id)
         if not queue:
             break
         first = queue[0]
@@ -281,10 +305,10 @@ def fill_from_waitlist(session: Session, ts: TrainingSession, now: datetime | No
     return promoted
 
 
-def _require_open(ts: TrainingSession, now: datetime) -> None:
-    if ts.is_cancelled:
+def _require_open(training_session: TrainingSession, now: datetime) -> None:
+    if training_session.is_cancelled:
         raise TrainingError(_("Buổi tập huấn đã bị hủy."))
-    if now >= ts.starts_at:
+    if now >= training_session.starts_at:
         raise TrainingError(_("Buổi tập huấn đã bắt đầu hoặc đã kết thúc."))
 
 
@@ -296,11 +320,11 @@ def _locked_participant(session: Session, session_id: int, official_id: int) -> 
     ).scalar_one_or_none()
 
 
-def _join(session, ts_id, official, *, source, nominated_by=None, now) -> tuple[Participant, bool]:
+def _join(session, training_session_id, official, *, source, nominated_by=None, now) -> tuple[Participant, bool]:
     """Register ``official`` (new row, or a declined/cancelled/invited one). Returns (participant, changed)."""
-    ts = lock_session(session, ts_id)
-    _require_open(ts, now)
-    p = _locked_participant(session, ts.id, official.id)
+    training_session = lock_training_session(session, training_session_id)
+    _require_open(training_session, now)
+    p = _locked_participant(session, training_session.id, official.id)
     if p is not None and p.state not in (
         ParticipantState.INVITED,
         ParticipantState.DECLINED,
@@ -308,7 +332,9 @@ def _join(session, ts_id, official, *, source, nominated_by=None, now) -> tuple[
     ):
         return p, False
     if p is None:
-        p = Participant(session_id=ts.id, official_id=official.id, state=ParticipantState.INVITED, source=source)
+        p = Participant(
+            session_id=training_session.id, official_id=official.id, state=ParticipantState.INVITED, source=source
+        )
         p.created_at = now
         session.add(p)
         session.flush()
@@ -317,7 +343,7 @@ def _join(session, ts_id, official, *, source, nominated_by=None, now) -> tuple[
     if nominated_by is not None:
         p.nominated_by_id = nominated_by.id
     p.responded_at = now
-    _seat_or_wait(session, ts, p, now)
+    _seat_or_wait(session, training_session, p, now)
     return p, True
 
 
@@ -329,14 +355,14 @@ def _tell_joined(session, p: Participant, now) -> None:
 
 
 def register_self(
-    session: Session, ts: TrainingSession, official: Official, now: datetime | None = None
+    session: Session, training_session: TrainingSession, official: Official, now: datetime | None = None
 ) -> Participant:
     """Self-registration for an open session (or accepting an invitation): a place, or the waiting list."""
     now = now or utcnow()
-    existing = _locked_participant(session, ts.id, official.id)
-    if not ts.open_registration and (existing is None or existing.state != ParticipantState.INVITED):
+    existing = _locked_participant(session, training_session.id, official.id)
+    if not training_session.open_registration and (existing is None or existing.state != ParticipantState.INVITED):
         raise TrainingError(_("Buổi tập huấn này không mở đăng ký tự do."))
-    p, changed = _join(session, ts.id, official, source=ParticipantSource.SELF, now=now)
+    p, changed = _join(session, training_session.id, official, source=ParticipantSource.SELF, now=now)
     if changed:
         _tell_joined(session, p, now)
     return p
@@ -361,27 +387,31 @@ def withdraw(session: Session, participant: Participant, now: datetime | None = 
 
 
 def _leave(session: Session, participant: Participant, new_state: ParticipantState, now: datetime) -> Participant:
-    ts = lock_session(session, participant.session_id)
-    _require_open(ts, now)
-    p = _locked_participant(session, ts.id, participant.official_id)
+    training_session = lock_training_session(session, participant.session_id)
+    _require_open(training_session, now)
+    p = _locked_participant(session, training_session.id, participant.official_id)
     if p.state not in ACTIVE_STATES:
         return p
     p.state = new_state
     p.waitlisted_at = None
     p.responded_at = now
     session.flush()
-    fill_from_waitlist(session, ts, now)
+    fill_from_waitlist(session, training_session, now)
     return p
 
 
-def nominate(session: Session, ts: TrainingSession, official: Official, actor: User, now: datetime | None = None):
+def nominate(
+    session: Session, training_session: TrainingSession, official: Official, actor: User, now: datetime | None = None
+):
     """A unit head (own staff only) or IT staff put an official on the list: a place or the waiting list."""
     now = now or utcnow()
-    if not can_nominate(actor, ts, official):
+    if not can_nominate(actor, training_session, official):
         raise NotAllowed(_("Đồng chí chỉ được cử cán bộ của đơn vị mình."))
     if not official.active:
         raise TrainingError(_("Cán bộ này không còn hoạt động."))
-    p, changed = _join(session, ts.id, official, source=ParticipantSource.NOMINATED, nominated_by=actor, now=now)
+    p, changed = _join(
+        session, training_session.id, official, source=ParticipantSource.NOMINATED, nominated_by=actor, now=now
+    )
     if changed:
         if p.state == ParticipantState.WAITLISTED:
             messages.waitlisted(session, p, waitlist_position(session, p) or 0, now=now)
@@ -393,7 +423,7 @@ def nominate(session: Session, ts: TrainingSession, official: Official, actor: U
 # -- invitations and targeting ---------------------------------------------------------------------------
 def invite(
     session: Session,
-    ts: TrainingSession,
+    training_session: TrainingSession,
     *,
     official_ids: Iterable[int] = (),
     unit_ids: Iterable[int] = (),
@@ -402,17 +432,22 @@ def invite(
 ) -> InviteResult:
     """Invite officials (e-mail + .ics REQUEST) and target units (their heads are asked to nominate), at once."""
     now = now or utcnow()
-    _require_open(ts, now)
+    _require_open(training_session, now)
     official_ids = sorted(set(official_ids))
-    result = InviteResult(warnings=detect_conflicts(session, ts, official_ids))
-    existing = set(session.scalars(select(Participant.official_id).where(Participant.session_id == ts.id)))
+    result = InviteResult(warnings=detect_conflicts(session, training_session, official_ids))
+    existing = set(
+        session.scalars(select(Participant.official_id).where(Participant.session_id == training_session.id))
+    )
     officials = session.scalars(select(Official).where(Official.id.in_(official_ids), Official.active.is_(True))).all()
     for official in officials:
         if official.id in existing:
             result.already += 1
             continue
         p = Participant(
-            session_id=ts.id, official_id=official.id, state=ParticipantState.INVITED, source=ParticipantSource.INVITED
+            session_id=training_session.id,
+            official_id=official.id,
+            state=ParticipantState.INVITED,
+            source=ParticipantSource.INVITED,
         )
         p.created_at = now
         session.add(p)
@@ -420,12 +455,12 @@ def invite(
         messages.invitation(session, p, now=now)
         result.invited.append(p)
     for unit in session.scalars(select(Unit).where(Unit.id.in_(sorted(set(unit_ids))))).all():
-        if unit.id not in ts.target_unit_ids:
-            ts.target_units.append(SessionTargetUnit(unit_id=unit.id))
+        if unit.id not in training_session.target_unit_ids:
+            training_session.target_units.append(SessionTargetUnit(unit_id=unit.id))
         session.flush()
         result.units.append(unit)
         for head in unit_heads(session, unit.id):
-            messages.unit_targeted(session, ts, unit, head, now=now)
+            messages.unit_targeted(session, training_session, unit, head, now=now)
     return result
 
 
@@ -440,21 +475,23 @@ def unit_heads(session: Session, unit_id: int) -> list[User]:
     )
 
 
-def detect_conflicts(session: Session, ts: TrainingSession, official_ids: Iterable[int] | None = None):
+def detect_conflicts(session: Session, training_session: TrainingSession, official_ids: Iterable[int] | None = None):
     """Plain warnings: officials already booked at an overlapping time, trainers double-booked, over capacity."""
     warnings: list[ConflictWarning] = []
-    if ts.is_cancelled:
+    if training_session.is_cancelled:
         return warnings
     overlapping = and_(
-        TrainingSession.id != ts.id,
+        TrainingSession.id != training_session.id,
         TrainingSession.status == SessionStatus.SCHEDULED,
-        TrainingSession.starts_at < ts.ends_at,
-        TrainingSession.ends_at > ts.starts_at,
+        TrainingSession.starts_at < training_session.ends_at,
+        TrainingSession.ends_at > training_session.starts_at,
     )
     booked_states = (*ACTIVE_STATES, ParticipantState.ATTENDED)
     current = set(
         session.scalars(
-            select(Participant.official_id).where(Participant.session_id == ts.id, Participant.state.in_(booked_states))
+            select(Participant.official_id).where(
+                Participant.session_id == training_session.id, Participant.state.in_(booked_states)
+            )
         )
     )
     ids = current | set(official_ids or ())
@@ -478,12 +515,12 @@ def detect_conflicts(session: Session, ts: TrainingSession, official_ids: Iterab
                     ),
                 )
             )
-    if ts.trainer_ids:
+    if training_session.trainer_ids:
         rows = session.execute(
             select(User, TrainingSession)
             .join(SessionTrainer, SessionTrainer.user_id == User.id)
             .join(TrainingSession, TrainingSession.id == SessionTrainer.session_id)
-            .where(overlapping, SessionTrainer.user_id.in_(sorted(ts.trainer_ids)))
+            .where(overlapping, SessionTrainer.user_id.in_(sorted(training_session.trainer_ids)))
             .order_by(User.id, TrainingSession.starts_at)
         ).all()
         for user, other in rows:
@@ -498,9 +535,9 @@ def detect_conflicts(session: Session, ts: TrainingSession, official_ids: Iterab
                     ),
                 )
             )
-    if ts.capacity is not None:
+    if training_session.capacity is not None:
         planned = len(ids) if official_ids is not None else len(current)
-        if planned > ts.capacity:
+        if planned > training_session.capacity:
             warnings.append(
                 ConflictWarning(
                     "capacity",
@@ -508,7 +545,7 @@ def detect_conflicts(session: Session, ts: TrainingSession, official_ids: Iterab
                         "Số người được mời hoặc đăng ký (%(n)d) vượt số chỗ (%(c)d): những người nhận lời sau "
                         "sẽ vào danh sách chờ.",
                         n=planned,
-                        c=ts.capacity,
+                        c=training_session.capacity,
                     ),
                 )
             )
@@ -521,38 +558,46 @@ class Proposal:
     officials: list = field(default_factory=list)
 
 
-def propose_targets(session: Session, ts: TrainingSession, *, today: date | None = None, limit: int = 300) -> Proposal:
+def propose_targets(
+    session: Session, training_session: TrainingSession, *, today: date | None = None, limit: int = 300
+) -> Proposal:
     """Lagging units and officials for the session's topic (competency data), officials sorted by need."""
     today = today or local_today()
-    units = competency_api.lagging_units(session, ts.topic, today=today)
-    unit_ids = sorted(ts.target_unit_ids) or None
-    officials = competency_api.lagging_officials(session, ts.topic, unit_ids=unit_ids, today=today, limit=limit)
+    units = competency_api.lagging_units(session, training_session.topic, today=today)
+    unit_ids = sorted(training_session.target_unit_ids) or None
+    officials = competency_api.lagging_officials(
+        session, training_session.topic, unit_ids=unit_ids, today=today, limit=limit
+    )
     officials = sorted(officials, key=lambda o: (-o.need, o.unit_name, o.full_name, o.official_id))
     return Proposal(units=list(units), officials=officials)
 
 
 # -- attendance, after the session, reminders -----------------------------------------------------------
 def mark_attendance(
-    session: Session, ts: TrainingSession, present_ids: Iterable[int], actor: User, now: datetime | None = None
+    session: Session,
+    training_session: TrainingSession,
+    present_ids: Iterable[int],
+    actor: User,
+    now: datetime | None = None,
 ) -> dict[str, int]:
     """The trainer or IT staff tick who came; attendees get the link to the course's final quiz."""
     now = now or utcnow()
-    if not can_mark_attendance(actor, ts):
+    if not can_mark_attendance(actor, training_session):
         raise NotAllowed(_("Chỉ giảng viên của buổi tập huấn hoặc cán bộ CNTT được điểm danh."))
-    if ts.is_cancelled:
+    if training_session.is_cancelled:
         raise TrainingError(_("Buổi tập huấn đã bị hủy."))
-    if now < ts.starts_at:
+    if now < training_session.starts_at:
         raise TrainingError(_("Chỉ điểm danh được khi buổi tập huấn đã bắt đầu."))
     present = set(present_ids)
-    quiz = quizzes_api.final_quiz(session, ts.course_id)
+    quiz = quizzes_api.final_quiz(session, training_session.course_id)
     counts = {"attended": 0, "absent": 0}
-    for p in _participants(session, ts.id, SEAT_STATES):
+    for p in _participants(session, training_session.id, SEAT_STATES):
         p.state = ParticipantState.ATTENDED if p.official_id in present else ParticipantState.ABSENT
         p.attendance_marked_at = now
         counts[p.state.value] += 1
     session.flush()
     if quiz is not None:
-        for p in _participants(session, ts.id, (ParticipantState.ATTENDED,)):
+        for p in _participants(session, training_session.id, (ParticipantState.ATTENDED,)):
             messages.quiz_link(session, p, quiz, now=now)
     return counts
 
@@ -627,8 +672,8 @@ def dashboard_data(session: Session, official_id: int, now: datetime | None = No
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     ).all()
     data = {"invitations": [], "upcoming": [], "waiting": [], "quizzes": []}
-    for p, ts in rows:
-        upcoming = ts.status == SessionStatus.SCHEDULED and ts.starts_at > now
+    for p, training_session in rows:
+        upcoming = training_session.status == SessionStatus.SCHEDULED and training_session.starts_at > now
         if upcoming and p.state == ParticipantState.INVITED:
             data["invitations"].append(p)
         elif upcoming and p.state in (ParticipantState.ACCEPTED, ParticipantState.REGISTERED):
@@ -636,7 +681,7 @@ def dashboard_data(session: Session, official_id: int, now: datetime | None = No
         elif upcoming and p.state == ParticipantState.WAITLISTED:
             data["waiting"].append((p, waitlist_position(session, p)))
         elif p.state == ParticipantState.ATTENDED:
-            quiz = quizzes_api.final_quiz(session, ts.course_id)
+            quiz = quizzes_api.final_quiz(session, training_session.course_id)
             if quiz is not None:
                 data["quizzes"].append((p, quiz))
     return data

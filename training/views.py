@@ -45,8 +45,14 @@ from training.permissions import (
     can_view_session,
 )
 
-bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates", static_folder="static",
-               static_url_path="/static")  # fmt: skip
+bp = Blueprint(
+    "training",
+    __name__,
+    url_prefix="/training",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 
 
 def panel_data(user) -> dict:
@@ -60,9 +66,9 @@ def _per_page() -> int:
     return current_app.config.get("PER_PAGE", 25)
 
 
-def _session_or_404(session_id: int) -> TrainingSession:
-    ts = load_or_404(TrainingSession, session_id, check=can_view_session)
-    return ts
+def _training_session_or_404(session_id: int) -> TrainingSession:
+    training_session = load_or_404(TrainingSession, session_id, check=can_view_session)
+    return training_session
 
 
 def _my_official() -> Official | None:
@@ -127,7 +133,7 @@ def calendar():
 
 
 # -- creating and editing --------------------------------------------------------------------------------
-def _session_form(obj_data=None):
+def _training_session_form(obj_data=None):
     courses = courses_api.list_courses(db.session)
     staff_ids = select(RoleAssignment.user_id).where(
         RoleAssignment.role.in_((Role.IT_STAFF, Role.ADMIN, Role.UNIT_HEAD))
@@ -139,26 +145,26 @@ def _session_form(obj_data=None):
     return SessionForm(courses, trainers, units, data=obj_data)
 
 
-def _form_data(ts: TrainingSession, shift: timedelta = timedelta(0)) -> dict:
+def _form_data(training_session: TrainingSession, shift: timedelta = timedelta(0)) -> dict:
     return {
-        "title": ts.title,
-        "topic": ts.topic.value,
-        "kind": ts.kind.value,
-        "course_id": str(ts.course_id or ""),
-        "starts_at": (to_local(ts.starts_at) + shift).replace(tzinfo=None),
-        "ends_at": (to_local(ts.ends_at) + shift).replace(tzinfo=None),
-        "place": ts.place,
-        "link": ts.link,
-        "capacity": ts.capacity,
-        "notes": ts.notes,
-        "open_registration": ts.open_registration,
-        "trainer_ids": [str(i) for i in sorted(ts.trainer_ids)],
-        "target_unit_ids": [str(i) for i in sorted(ts.target_unit_ids)],
+        "title": training_session.title,
+        "topic": training_session.topic.value,
+        "kind": training_session.kind.value,
+        "course_id": str(training_session.course_id or ""),
+        "starts_at": (to_local(training_session.starts_at) + shift).replace(tzinfo=None),
+        "ends_at": (to_local(training_session.ends_at) + shift).replace(tzinfo=None),
+        "place": training_session.place,
+        "link": training_session.link,
+        "capacity": training_session.capacity,
+        "notes": training_session.notes,
+        "open_registration": training_session.open_registration,
+        "trainer_ids": [str(i) for i in sorted(training_session.trainer_ids)],
+        "target_unit_ids": [str(i) for i in sorted(training_session.target_unit_ids)],
     }
 
 
-def _input(form: SessionForm) -> services.SessionInput:
-    return services.SessionInput(
+def _input(form: SessionForm) -> services.TrainingSessionInput:
+    return services.TrainingSessionInput(
         title=form.title.data or "",
         topic=Topic(form.topic.data),
         kind=SessionKind(form.kind.data),
@@ -191,30 +197,34 @@ def _default_data() -> dict:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_session():
-    form = _session_form(obj_data=None if request.method == "POST" else _default_data())
-    create = lambda data: services.create_session(db.session, data, current_user)  # noqa: E731
-    return _session_form_page(form, create, _("Đã tạo buổi tập huấn."), ts=None, mode="new")
+    form = _training_session_form(obj_data=None if request.method == "POST" else _default_data())
+    create = lambda data: services.create_training_session(db.session, data, current_user)  # noqa: E731
+    return _training_session_form_page(form, create, _("Đã tạo buổi tập huấn."), training_session=None, mode="new")
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_session(session_id: int):
-    ts = load_or_404(TrainingSession, session_id)
-    form = _session_form(obj_data=None if request.method == "POST" else _form_data(ts))
-    update = lambda data: services.update_session(db.session, ts, data, current_user)  # noqa: E731
-    return _session_form_page(form, update, _("Đã lưu thay đổi."), ts=ts, mode="edit")
+    training_session = load_or_404(TrainingSession, session_id)
+    form = _training_session_form(obj_data=None if request.method == "POST" else _form_data(training_session))
+    update = lambda data: services.update_training_session(db.session, training_session, data, current_user)  # noqa: E731
+    return _training_session_form_page(
+        form, update, _("Đã lưu thay đổi."), training_session=training_session, mode="edit"
+    )
 
 
 @bp.route("/<int:session_id>/copy", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def copy_session(session_id: int):
     source = load_or_404(TrainingSession, session_id)
-    form = _session_form(obj_data=None if request.method == "POST" else _form_data(source, timedelta(days=7)))
-    create = lambda data: services.create_session(db.session, data, current_user)  # noqa: E731
-    return _session_form_page(form, create, _("Đã sao chép thành buổi tập huấn mới."), ts=source, mode="copy")
+    form = _training_session_form(obj_data=None if request.method == "POST" else _form_data(source, timedelta(days=7)))
+    create = lambda data: services.create_training_session(db.session, data, current_user)  # noqa: E731
+    return _training_session_form_page(
+        form, create, _("Đã sao chép thành buổi tập huấn mới."), training_session=source, mode="copy"
+    )
 
 
-def _session_form_page(form, save, done_message: str, ts, mode: str):
+def _training_session_form_page(form, save, done_message: str, training_session, mode: str):
     """The create/edit/copy page: on a valid POST, ``save(data)`` then commit once and go to the session."""
     error = None
     if form.validate_on_submit():
@@ -225,17 +235,19 @@ def _session_form_page(form, save, done_message: str, ts, mode: str):
             _show_warnings(warnings)
             return redirect(url_for("training.session_detail", session_id=saved.id))
         error = outcome.message
-    return render_template("training/form.html", form=form, error=error, ts=ts, mode=mode)
+    return render_template("training/form.html", form=form, error=error, training_session=training_session, mode=mode)
 
 
 @bp.post("/<int:session_id>/cancel")
 @roles_required(*STAFF)
 def cancel_session(session_id: int):
-    ts = load_or_404(TrainingSession, session_id)
+    training_session = load_or_404(TrainingSession, session_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
-    outcome = perform(lambda: services.cancel_session(db.session, ts, current_user, form.reason.data or ""))
+    outcome = perform(
+        lambda: services.cancel_training_session(db.session, training_session, current_user, form.reason.data or "")
+    )
     if outcome.ok:
         flash(_("Đã hủy buổi tập huấn và báo cho %(n)d người.", n=outcome.value), "success")
     return redirect(url_for("training.session_detail", session_id=session_id))
@@ -245,23 +257,23 @@ def cancel_session(session_id: int):
 @bp.get("/<int:session_id>")
 @login_required
 def session_detail(session_id: int):
-    ts = _session_or_404(session_id)
-    me = services.get_participant(db.session, ts.id, current_user.official_id)
+    training_session = _training_session_or_404(session_id)
+    me = services.get_participant(db.session, training_session.id, current_user.official_id)
     participants = []
-    if can_see_participants(current_user, ts):
-        participants = list(ts.participants)
-        if not can_mark_attendance(current_user, ts):  # a unit head sees their own staff only
+    if can_see_participants(current_user, training_session):
+        participants = list(training_session.participants)
+        if not can_mark_attendance(current_user, training_session):  # a unit head sees their own staff only
             participants = [p for p in participants if p.official.unit_id in current_user.headed_unit_ids]
-    waiting = services.waiting_list(db.session, ts.id)
+    waiting = services.waiting_list(db.session, training_session.id)
     return render_template(
         "training/detail.html",
-        ts=ts,
+        training_session=training_session,
         me=me,
         my_position=services.waitlist_position(db.session, me) if me else None,
         participants=participants,
         waiting_ids={p.id: i + 1 for i, p in enumerate(waiting)},
-        taken=services.seats_taken(db.session, ts.id),
-        warnings=services.detect_conflicts(db.session, ts) if can_manage_sessions(current_user) else [],
+        taken=services.seats_taken(db.session, training_session.id),
+        warnings=services.detect_conflicts(db.session, training_session) if can_manage_sessions(current_user) else [],
         now=utcnow(),
         form=ActionForm(),
         cancel_form=CancelForm(),
@@ -273,24 +285,26 @@ def session_detail(session_id: int):
 @bp.post("/<int:session_id>/respond")
 @roles_required(Role.OFFICIAL)
 def respond(session_id: int):
-    ts = _session_or_404(session_id)
-    p = services.get_participant(db.session, ts.id, current_user.official_id)
+    training_session = _training_session_or_404(session_id)
+    p = services.get_participant(db.session, training_session.id, current_user.official_id)
     answer = request.form.get("answer")
     if p is None or answer not in ("accept", "decline"):
         flash(_("Không có lời mời nào để trả lời."), "error")
-        return redirect(url_for("training.session_detail", session_id=ts.id))
+        return redirect(url_for("training.session_detail", session_id=training_session.id))
     outcome = perform(lambda: services.respond(db.session, p, answer == "accept"))
     if outcome.ok:
         flash(_state_message(outcome.value), "success")
     if request.form.get("next") == "dashboard":
         return redirect(url_for("main.dashboard"))
-    return redirect(url_for("training.session_detail", session_id=ts.id))
+    return redirect(url_for("training.session_detail", session_id=training_session.id))
 
 
 def _state_message(p: Participant) -> str:
     if p.state == ParticipantState.WAITLISTED:
-        return _("Buổi tập huấn đã đủ chỗ: đồng chí ở vị trí %(n)d trong danh sách chờ.",
-                 n=services.waitlist_position(db.session, p) or 0)  # fmt: skip
+        return _(
+            "Buổi tập huấn đã đủ chỗ: đồng chí ở vị trí %(n)d trong danh sách chờ.",
+            n=services.waitlist_position(db.session, p) or 0,
+        )
     if p.state == ParticipantState.DECLINED:
         return _("Đã ghi nhận: đồng chí từ chối tham dự.")
     if p.state == ParticipantState.CANCELLED:
@@ -301,36 +315,38 @@ def _state_message(p: Participant) -> str:
 @bp.post("/<int:session_id>/register")
 @roles_required(Role.OFFICIAL)
 def register(session_id: int):
-    ts = _session_or_404(session_id)
-    outcome = perform(lambda: services.register_self(db.session, ts, _my_official()))
+    training_session = _training_session_or_404(session_id)
+    outcome = perform(lambda: services.register_self(db.session, training_session, _my_official()))
     if outcome.ok:
         flash(_state_message(outcome.value), "success")
-    return redirect(url_for("training.session_detail", session_id=ts.id))
+    return redirect(url_for("training.session_detail", session_id=training_session.id))
 
 
 @bp.post("/<int:session_id>/withdraw")
 @roles_required(Role.OFFICIAL)
 def withdraw(session_id: int):
-    ts = _session_or_404(session_id)
-    p = services.get_participant(db.session, ts.id, current_user.official_id)
+    training_session = _training_session_or_404(session_id)
+    p = services.get_participant(db.session, training_session.id, current_user.official_id)
     if p is None:
         flash(_("Đồng chí chưa đăng ký buổi này."), "error")
-        return redirect(url_for("training.session_detail", session_id=ts.id))
+        return redirect(url_for("training.session_detail", session_id=training_session.id))
     outcome = perform(lambda: services.withdraw(db.session, p))
     if outcome.ok:
         flash(_state_message(outcome.value), "success")
-    return redirect(url_for("training.session_detail", session_id=ts.id))
+    return redirect(url_for("training.session_detail", session_id=training_session.id))
 
 
 @bp.get("/<int:session_id>.ics")
 @login_required
 def session_ics(session_id: int):
-    ts = _session_or_404(session_id)
-    body = cal.session_ics(ts, url=external_url("training.session_detail", session_id=ts.id))
+    training_session = _training_session_or_404(session_id)
+    body = cal.session_ics(
+        training_session, url=external_url("training.session_detail", session_id=training_session.id)
+    )
     return Response(
         body,
         mimetype="text/calendar",
-        headers={"Content-Disposition": f'attachment; filename="tap-huan-{ts.id}.ics"'},
+        headers={"Content-Disposition": f'attachment; filename="tap-huan-{training_session.id}.ics"'},
     )
 
 
@@ -338,14 +354,16 @@ def session_ics(session_id: int):
 @bp.route("/<int:session_id>/targeting", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def targeting(session_id: int):
-    ts = load_or_404(TrainingSession, session_id)
+    training_session = load_or_404(TrainingSession, session_id)
     form = ActionForm()
     result = None
     if request.method == "POST" and form.validate_on_submit():
         official_ids = db_ints(request.form.getlist("official_id"))
         unit_ids = db_ints(request.form.getlist("unit_id"))
         outcome = perform(
-            lambda: services.invite(db.session, ts, official_ids=official_ids, unit_ids=unit_ids, actor=current_user)
+            lambda: services.invite(
+                db.session, training_session, official_ids=official_ids, unit_ids=unit_ids, actor=current_user
+            )
         )
         if outcome.ok:
             result = outcome.value
@@ -355,35 +373,41 @@ def targeting(session_id: int):
                     n=len(result.invited),
                     u=len(result.units),
                     a=result.already,
-                ),  # fmt: skip
+                ),
                 "success",
             )
             _show_warnings(result.warnings)
-            return redirect(url_for("training.session_detail", session_id=ts.id))
-    proposal = services.propose_targets(db.session, ts)
-    existing = {p.official_id for p in ts.participants}
+            return redirect(url_for("training.session_detail", session_id=training_session.id))
+    proposal = services.propose_targets(db.session, training_session)
+    existing = {p.official_id for p in training_session.participants}
     return render_template(
-        "training/targeting.html", ts=ts, proposal=proposal, existing=existing, form=form,
-        warnings=services.detect_conflicts(db.session, ts),
-    )  # fmt: skip
+        "training/targeting.html",
+        training_session=training_session,
+        proposal=proposal,
+        existing=existing,
+        form=form,
+        warnings=services.detect_conflicts(db.session, training_session),
+    )
 
 
 # -- attendance (trainer or IT staff) ---------------------------------------------------------------------------
 @bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(session_id: int):
-    ts = load_or_404(TrainingSession, session_id, check=can_mark_attendance)
+    training_session = load_or_404(TrainingSession, session_id, check=can_mark_attendance)
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         present = db_ints(request.form.getlist("present"))
-        outcome = perform(lambda: services.mark_attendance(db.session, ts, present, current_user))
+        outcome = perform(lambda: services.mark_attendance(db.session, training_session, present, current_user))
         if outcome.ok:
             counts = outcome.value
             flash(_("Đã lưu điểm danh: %(a)d có mặt, %(b)d vắng.", a=counts["attended"], b=counts["absent"]), "success")
-            return redirect(url_for("training.attendance", session_id=ts.id))
-    people = [p for p in ts.participants if p.state in SEAT_STATES]
+            return redirect(url_for("training.attendance", session_id=training_session.id))
+    people = [p for p in training_session.participants if p.state in SEAT_STATES]
     people.sort(key=lambda p: p.official.sort_key)
-    return render_template("training/attendance.html", ts=ts, people=people, form=form, now=utcnow())
+    return render_template(
+        "training/attendance.html", training_session=training_session, people=people, form=form, now=utcnow()
+    )
 
 
 # -- unit heads -----------------------------------------------------------------------------------------------------
@@ -397,9 +421,9 @@ def unit_sessions():
     now = utcnow()
     page = db.paginate(services.unit_sessions_query(unit_ids, now), per_page=_per_page(), error_out=False)
     staff_counts = {}
-    for ts in page.items:
-        staff_counts[ts.id] = sum(
-            1 for p in ts.participants if p.official.unit_id in unit_ids and p.state in (*ACTIVE_STATES,)
+    for training_session in page.items:
+        staff_counts[training_session.id] = sum(
+            1 for p in training_session.participants if p.official.unit_id in unit_ids and p.state in (*ACTIVE_STATES,)
         )
     units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).order_by(Unit.name)).all()
     return render_template("training/unit.html", page=page, units=units, staff_counts=staff_counts)
@@ -408,28 +432,30 @@ def unit_sessions():
 @bp.route("/<int:session_id>/nominate", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def nominate(session_id: int):
-    ts = _session_or_404(session_id)
-    require(can_nominate(current_user, ts))
+    training_session = _training_session_or_404(session_id)
+    require(can_nominate(current_user, training_session))
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit():
         ids = db_ints(request.form.getlist("official_id"))
         officials = db.session.scalars(select(Official).where(Official.id.in_(ids))).all()
         for official in officials:
-            require(can_nominate(current_user, ts, official))  # another unit's staff: 403, nothing saved
-        outcome = perform(lambda: [services.nominate(db.session, ts, o, current_user) for o in officials])
+            require(can_nominate(current_user, training_session, official))  # another unit's staff: 403, nothing saved
+        outcome = perform(lambda: [services.nominate(db.session, training_session, o, current_user) for o in officials])
         if outcome.ok:
             done = outcome.value
             waiting = sum(1 for p in done if p.state == ParticipantState.WAITLISTED)
             flash(_("Đã cử %(n)d cán bộ (%(w)d người vào danh sách chờ).", n=len(done), w=waiting), "success")
-            return redirect(url_for("training.nominate", session_id=ts.id))
+            return redirect(url_for("training.nominate", session_id=training_session.id))
     unit_ids = sorted(current_user.headed_unit_ids)
     if PROVINCE_WIDE(current_user):
-        unit_ids = sorted(ts.target_unit_ids)
+        unit_ids = sorted(training_session.target_unit_ids)
     staff = db.session.scalars(
         select(Official).where(Official.unit_id.in_(unit_ids), Official.active.is_(True)).order_by(Official.sort_key)
     ).all()
-    states = {p.official_id: p for p in ts.participants}
-    return render_template("training/nominate.html", ts=ts, staff=staff, states=states, form=form, now=utcnow())
+    states = {p.official_id: p for p in training_session.participants}
+    return render_template(
+        "training/nominate.html", training_session=training_session, staff=staff, states=states, form=form, now=utcnow()
+    )
 
 
 # -- calendar feed -----------------------------------------------------------------------------------------------------
@@ -440,8 +466,10 @@ def feed_settings():
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "revoke":
             services.revoke_tokens(db.session, current_user)
-            flash(_("Đã thu hồi đường dẫn lịch. Các ứng dụng lịch đang theo dõi sẽ không nhận được cập nhật nữa."),
-                  "success")  # fmt: skip
+            flash(
+                _("Đã thu hồi đường dẫn lịch. Các ứng dụng lịch đang theo dõi sẽ không nhận được cập nhật nữa."),
+                "success",
+            )
         else:
             services.create_token(db.session, current_user)
             flash(_("Đã tạo đường dẫn lịch mới. Đường dẫn cũ (nếu có) không còn dùng được."), "success")
@@ -463,7 +491,9 @@ def feed(token: str):
     body = cal.feed_ics(
         sessions,
         name=_("Lịch tập huấn – %(name)s", name=user.name),
-        url_for_session=lambda ts: url_for("training.session_detail", session_id=ts.id, _external=True),
+        url_for_session=lambda training_session: url_for(
+            "training.session_detail", session_id=training_session.id, _external=True
+        ),
     )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 

@@ -88,8 +88,9 @@ def logout_everywhere():
     """Every browser and device of this account, this one included (offered on the password page)."""
     user = current_user._get_current_object()
     ended = services.end_all_sessions(db.session, user)
-    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
-                   ip=client_ip())  # fmt: skip
+    services.audit(
+        db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}", ip=client_ip()
+    )
     db.session.commit()
     logout_user()
     session.clear()

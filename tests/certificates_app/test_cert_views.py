@@ -157,10 +157,27 @@ def test_verify_json(client, session):
     assert data["serial"] == cert.serial and data["holder_name"] == cert.holder_name
     assert data["pdf_sha256"] == cert.pdf_sha256 and data["score_percent"] == 85.0
     assert set(data) == {
-        "found", "state", "serial", "revision", "holder_name", "unit_name", "course_title", "score_percent",
-        "issued_on", "expires_on", "issuer_parent", "issuer_name", "signer_title", "signer_name", "place",
-        "revoked_on", "superseded_by", "pdf_sha256", "verification_code", "verify_url",
-    }  # fmt: skip
+        "found",
+        "state",
+        "serial",
+        "revision",
+        "holder_name",
+        "unit_name",
+        "course_title",
+        "score_percent",
+        "issued_on",
+        "expires_on",
+        "issuer_parent",
+        "issuer_name",
+        "signer_title",
+        "signer_name",
+        "place",
+        "revoked_on",
+        "superseded_by",
+        "pdf_sha256",
+        "verification_code",
+        "verify_url",
+    }
     r = client.get("/verify/NOPE.json")
     assert r.status_code == 404 and r.get_json()["found"] is False
 

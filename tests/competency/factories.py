@@ -18,8 +18,13 @@ TODAY = date(2026, 11, 20)
 
 
 def make_final_quiz(session, course: Course, **overrides) -> Quiz:
-    values = {"title": f"Kiểm tra cuối khóa {course.slug}", "course_id": course.id, "is_final": True,
-              "published": True, "pass_percent": 70.0}  # fmt: skip
+    values = {
+        "title": f"Kiểm tra cuối khóa {course.slug}",
+        "course_id": course.id,
+        "is_final": True,
+        "published": True,
+        "pass_percent": 70.0,
+    }
     values.update(overrides)
     quiz = Quiz(**values)
     session.add(quiz)

@@ -226,7 +226,7 @@ def test_ranking_through_summaries_equals_ranking_from_records(session):
             category=rng.choice(list(Category)),
             level=rng.choice(list(Level)),
             birth_year=rng.randint(1962, 2001),
-        )  # fmt: skip
+        )
         for _ in range(40)
     ]
     for person in people:

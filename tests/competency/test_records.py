@@ -39,9 +39,14 @@ def summaries_from_records(session) -> dict:
     for r in session.scalars(select(CompetencyRecord)):
         row = out.setdefault(
             r.official_id,
-            {"official_id": r.official_id, "participated": 0, "n_best": 0, "sum_best": None,
-             **{f"cert_until_{t.value}": None for t in Topic}},
-        )  # fmt: skip
+            {
+                "official_id": r.official_id,
+                "participated": 0,
+                "n_best": 0,
+                "sum_best": None,
+                **{f"cert_until_{t.value}": None for t in Topic},
+            },
+        )
         row["participated"] = max(row["participated"], 1 if r.attempts_count else 0)
         if r.best_percent is not None:
             row["n_best"] += 1
@@ -152,16 +157,23 @@ def test_summary_follows_records_written_directly_and_deleted(session):
     """Any ORM write of a record (not only the receivers) keeps the summary; deleting an official's
     last record removes their summary row."""
     person = make_official(session)
-    record = CompetencyRecord(official_id=person.id, topic=Topic.PORTAL, status="cert_valid", attempts_count=2,
-                              best_percent=81.5, cert_expires_on=date(2027, 3, 1))  # fmt: skip
+    record = CompetencyRecord(
+        official_id=person.id,
+        topic=Topic.PORTAL,
+        status="cert_valid",
+        attempts_count=2,
+        best_percent=81.5,
+        cert_expires_on=date(2027, 3, 1),
+    )
     session.add(record)
     session.flush()
     (row,) = summaries(session).values()
     assert (row["participated"], row["n_best"], row["sum_best"]) == (1, 1, 81.5)
     assert row["cert_until_portal"] == date(2027, 3, 1) and row["cert_until_email"] is None
     record.status, record.cert_expires_on = "cert_valid", None  # a certificate without expiry
-    session.add(CompetencyRecord(official_id=person.id, topic=Topic.EMAIL, status="passed", attempts_count=1,
-                                 best_percent=70.0))  # fmt: skip
+    session.add(
+        CompetencyRecord(official_id=person.id, topic=Topic.EMAIL, status="passed", attempts_count=1, best_percent=70.0)
+    )
     session.flush()
     (row,) = summaries(session).values()
     assert (row["n_best"], row["sum_best"], row["cert_until_portal"]) == (2, 151.5, NO_EXPIRY)

@@ -32,8 +32,16 @@ CHEAP_SCRYPT = "scrypt:1024:8:1"  # same algorithm, 32x less work: these tests c
 
 @pytest.fixture(scope="module")
 def proxied_app(_app):
-    keys = ("TESTING", "LMS_ENV", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "DEMO_MODE",
-            "SERVER_NAME", "INSTANCE_DIR")  # fmt: skip
+    keys = (
+        "TESTING",
+        "LMS_ENV",
+        "SECRET_KEY",
+        "SQLALCHEMY_DATABASE_URI",
+        "WTF_CSRF_ENABLED",
+        "DEMO_MODE",
+        "SERVER_NAME",
+        "INSTANCE_DIR",
+    )
     app = create_app({**{k: _app.config[k] for k in keys}, "TRUSTED_PROXIES": 1})
     yield app
     with app.app_context():

@@ -27,6 +27,8 @@ def make_session(session, *, starts_in=timedelta(days=2), hours=3, actor=None, *
         "capacity": 10,
     }
     values.update(overrides)
-    ts, _warnings = services.create_session(session, services.SessionInput(**values), actor)
+    training_session, _warnings = services.create_training_session(
+        session, services.TrainingSessionInput(**values), actor
+    )
     session.flush()
-    return ts
+    return training_session

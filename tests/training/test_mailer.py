@@ -29,15 +29,15 @@ def states(session):
 
 
 def _invite_one(session):
-    ts = make_session(session, title="Tập huấn thư điện tử công vụ")
+    training_session = make_session(session, title="Tập huấn thư điện tử công vụ")
     official = make_official(session, family_name="Đặng", middle_name="Thị", given_name="Ánh")
-    services.invite(session, ts, official_ids=[official.id])
+    services.invite(session, training_session, official_ids=[official.id])
     session.commit()
-    return ts, official
+    return training_session, official
 
 
 def test_invitation_delivered_with_vietnamese_subject_html_and_ics(session, smtp_server):
-    ts, official = _invite_one(session)
+    training_session, official = _invite_one(session)
     report = sender.send_pending(factory(), utcnow(), smtp_server.config)
     assert report.sent == 1
     (msg,) = smtp_server.messages
@@ -49,7 +49,7 @@ def test_invitation_delivered_with_vietnamese_subject_html_and_ics(session, smtp
     assert ics_part.get_param("method") == "REQUEST"
     cal = Calendar.from_ical(ics_part.get_content())
     (event,) = cal.walk("VEVENT")
-    assert str(event["UID"]) == f"training-session-{ts.id}@lms.egov.local"
+    assert str(event["UID"]) == f"training-session-{training_session.id}@lms.egov.local"
     assert states(session) == [(OutboxState.SENT, 1)]
     # a second run sends nothing again
     assert sender.send_pending(factory(), utcnow(), smtp_server.config).sent == 0
@@ -103,8 +103,14 @@ def test_permanent_refusal_fails_at_once(session, smtp_server):
 
 def test_smtp_down_messages_stay_pending_then_go_once(session, smtp_down):
     for i in range(3):
-        queue_message(session, to_email=f"a{i}@example.gov.vn", subject="Thử", text_body="Nội dung", kind="test",
-                      dedupe_key=f"k{i}")  # fmt: skip
+        queue_message(
+            session,
+            to_email=f"a{i}@example.gov.vn",
+            subject="Thử",
+            text_body="Nội dung",
+            kind="test",
+            dedupe_key=f"k{i}",
+        )
     session.commit()
     now = utcnow()
     for minute in range(3):
@@ -123,8 +129,14 @@ def test_smtp_down_messages_stay_pending_then_go_once(session, smtp_down):
 
 def test_two_senders_never_send_a_message_twice(session, smtp_server):
     for i in range(30):
-        queue_message(session, to_email=f"p{i}@example.gov.vn", subject=f"Thư {i}", text_body="x", kind="test",
-                      dedupe_key=f"two:{i}")  # fmt: skip
+        queue_message(
+            session,
+            to_email=f"p{i}@example.gov.vn",
+            subject=f"Thư {i}",
+            text_body="x",
+            kind="test",
+            dedupe_key=f"two:{i}",
+        )
     session.commit()
     now = utcnow()
     barrier = threading.Barrier(2)
@@ -159,16 +171,17 @@ def test_stuck_sending_message_goes_back_to_pending(session, smtp_server):
 
 def test_same_dedupe_key_is_queued_once(session):
     assert queue_message(session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t", dedupe_key="same")
-    assert not queue_message(session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t",
-                             dedupe_key="same")  # fmt: skip
+    assert not queue_message(
+        session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t", dedupe_key="same"
+    )
     assert not queue_message(session, to_email=None, subject="a", text_body="b", kind="t", dedupe_key="none")
     assert session.scalars(select(OutboxMessage)).all().__len__() == 1
 
 
 def test_cancellation_email_carries_cancel_ics_with_higher_sequence(session, smtp_server):
-    ts, official = _invite_one(session)
+    training_session, official = _invite_one(session)
     sender.send_pending(factory(), utcnow(), smtp_server.config)
-    services.cancel_session(session, ts, None, reason="Lý do")
+    services.cancel_training_session(session, training_session, None, reason="Lý do")
     session.commit()
     sender.send_pending(factory(), utcnow(), smtp_server.config)
     invite, cancel = smtp_server.messages
