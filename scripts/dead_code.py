@@ -38,7 +38,8 @@ DECORATED = [  # called by the framework through their decorator
 HOOKS = {  # called by the framework by name
     "process_bind_param",
     "process_result_value",  # SQLAlchemy TypeDecorator
-    "is_active",  # Flask-Login
+    "is_active",
+    "get_id",  # Flask-Login
     "process_data",
     "process_formdata",
     "pre_validate",  # WTForms fields

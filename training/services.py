@@ -169,28 +169,6 @@ def update_training_session(
     return training_session, detect_conflicts(session, training_session)
 
 
-def copy_training_session(
-    session: Session, source: TrainingSession, starts_at: datetime, ends_at: datetime, actor, now=None
-):
-    """A new scheduled session like ``source`` at another time (trainers and target units too, no participants)."""
-    data = TrainingSessionInput(
-        title=source.title,
-        topic=source.topic,
-        kind=source.kind,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        course_id=source.course_id,
-        place=source.place,
-        link=source.link,
-        capacity=source.capacity,
-        notes=source.notes,
-        open_registration=source.open_registration,
-        trainer_ids=sorted(source.trainer_ids),
-        target_unit_ids=sorted(source.target_unit_ids),
-    )
-    return create_training_session(session, data, actor, now)
-
-
 def cancel_training_session(
     session: Session, training_session: TrainingSession, actor, reason: str = "", now: datetime | None = None
 ) -> int:
