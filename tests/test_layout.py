@@ -233,11 +233,11 @@ def test_blueprints_follow_the_package_convention(app):
     ``<package>/templates/<name>/``; its static files at ``/<name>/static``. The app's own
     ``lms/templates/`` holds the layout only (base, error page, macros)."""
     for name, blueprint in app.blueprints.items():
-        package = blueprint.import_name.rpartition(".")[0]
-        assert name == package.rpartition(".")[2], f"blueprint {name} of package {package}"
+        package = Path(blueprint.root_path).relative_to(ROOT)
+        assert name == package.name, f"blueprint {name} of package {package}"
         if blueprint.has_static_folder:
             assert app.url_for(f"{name}.static", filename="x") == f"http://localhost/{name}/static/x"
-        templates = ROOT.joinpath(*package.split("."), "templates")
+        templates = ROOT / package / "templates"
         assert {p.name for p in templates.iterdir()} == {name}, f"{templates} holds only {name}/"
     layout = {p.name for p in (ROOT / "lms" / "templates").iterdir()}
     assert layout == {"base.html", "error.html", "macros.html"}
