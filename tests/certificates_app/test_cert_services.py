@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from certificates import services
 from certificates.codes import is_valid_serial, parse_serial
 from certificates.models import Certificate, CertificateReminder, CertificateStatus
+from certificates.services import storage
 from lms.auth.models import AuditLog, Role
 from lms.events import certificate_changed, course_completed
 from lms.extensions import db
@@ -291,7 +292,7 @@ def test_pdf_is_stored_once_and_rerendered_on_template_change(session, monkeypat
     path.unlink()
     services.ensure_pdf(session, cert)
     assert path.is_file()
-    monkeypatch.setattr(services, "TEMPLATE_VERSION", "next")
+    monkeypatch.setattr(storage, "TEMPLATE_VERSION", "next")  # what needs_render compares with
     first_sha = cert.pdf_sha256
     services.ensure_pdf(session, cert)
     assert cert.pdf_template_version == "next"
