@@ -52,7 +52,7 @@ def _print_logins(logins) -> None:
         click.echo(f"  {username:<12} {password:<12} {label}")
 
 
-def _import(path: str, kind: str) -> None:
+def _import(path: str, kind: str, yes: bool) -> None:
     from lms.auth.services import audit
     from lms.org import imports
 
@@ -62,30 +62,61 @@ def _import(path: str, kind: str) -> None:
     except imports.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
     run = imports.import_units if kind == "units" else imports.import_officials
+    where = f"trang “{rows.sheet}”, " if rows.sheet else ""
+    click.echo(f"Dòng tiêu đề: {where}dòng {rows.header_row}; {len(rows)} dòng dữ liệu.")
+    for column in rows.legacy:
+        click.echo(f"Cột “{column.column}” gõ bằng {column.encoding_name}, chuyển sang Unicode, ví dụ:")
+        for before, after in column.examples:
+            click.echo(f"    {before}  ->  {after}")
     with tqdm(total=len(rows), desc="Ghi dữ liệu", unit="dòng") as bar:
-        result = run(db.session, rows, progress=lambda n: bar.update(1))
-    if not result.ok:
+        result = run(db.session, rows, progress=lambda n: bar.update(1), confirm=imports.CONFIRMATIONS if yes else ())
+    for line in imports.iter_errors_text(result.warnings):
+        click.echo(f"Lưu ý: {line}", err=True)
+    if result.errors:
         db.session.rollback()
         for line in imports.iter_errors_text(result.errors):
             click.echo(line, err=True)
         raise click.ClickException(f"{len(result.errors)} lỗi: không ghi dòng nào.")
-    audit(db.session, None, f"import.{kind}", target=path, details=f"created={result.created} updated={result.updated}")
+    if result.missing:
+        db.session.rollback()
+        for plan in result.renames:
+            for change in plan.changes:
+                if change.column == imports.OFFICIAL_COLUMN_LABELS["ho_ten"]:
+                    click.echo(f"Dòng {plan.row}: đổi họ tên “{change.before}” thành “{change.after}”", err=True)
+        raise click.ClickException(
+            "Tệp cần xác nhận (đổi họ tên cán bộ, hoặc chuyển bảng mã cũ sang Unicode): xem trên rồi chạy lại "
+            "với --yes. Chưa ghi dòng nào."
+        )
+    audit(
+        db.session,
+        None,
+        f"import.{kind}",
+        target=path,
+        details=f"created={result.created} updated={result.updated} unchanged={result.unchanged}",
+    )
     db.session.commit()
-    click.echo(f"Xong: {result.created} mới, {result.updated} cập nhật ({result.rows} dòng).")
+    click.echo(
+        f"Xong: {result.created} mới, {result.updated} cập nhật, {result.unchanged} không đổi ({result.rows} dòng)."
+    )
+
+
+_YES = click.option("--yes", is_flag=True, help="Confirm renamed officials and legacy-encoding (TCVN3/VNI) columns.")
 
 
 @kernel_commands.command("import-units")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_units_command(path: str) -> None:
+@_YES
+def import_units_command(path: str, yes: bool) -> None:
     """Import units from a CSV or XLSX file (all or nothing)."""
-    _import(path, "units")
+    _import(path, "units", yes)
 
 
 @kernel_commands.command("import-officials")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-def import_officials_command(path: str) -> None:
+@_YES
+def import_officials_command(path: str, yes: bool) -> None:
     """Import officials from a CSV or XLSX file (all or nothing)."""
-    _import(path, "officials")
+    _import(path, "officials", yes)
 
 
 @kernel_commands.command("create-admin")

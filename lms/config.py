@@ -79,6 +79,23 @@ PASSTHROUGH = (
     "QUIZ_GRACE_SECONDS",
     "QUIZ_IMPORT_MAX_AGE_HOURS",
     "COMPETENCY_MIN_OFFICIALS",
+    # the province's directory (LDAP) and OpenID Connect provider: lms/auth/ldap.py, lms/auth/oidc.py
+    "LDAP_URL",
+    "LDAP_STARTTLS",
+    "LDAP_BASE_DN",
+    "LDAP_BIND_DN",
+    "LDAP_BIND_PASSWORD",
+    "LDAP_USER_FILTER",
+    "LDAP_EMAIL_ATTRIBUTE",
+    "LDAP_NAME_ATTRIBUTE",
+    "LDAP_CA_FILE",
+    "LDAP_TIMEOUT",
+    "OIDC_ISSUER",
+    "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET",
+    "OIDC_SCOPES",
+    "OIDC_REDIRECT_URI",
+    "OIDC_TIMEOUT",
 )
 
 
@@ -146,6 +163,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
         "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
+        # passwords kept by the app work for everyone; off (0): only through the directory or the
+        # provider, administrators keep their local password as the break-glass door
+        "LOCAL_PASSWORDS": _bool(os.environ.get("LMS_LOCAL_PASSWORDS"), True),
         "PROVINCE_NAME": os.environ.get("LMS_PROVINCE_NAME", "Vĩnh Phúc"),
         "PER_PAGE": 25,
         # how long (s) a ranking computed before the last competency write may still be served while

@@ -60,6 +60,8 @@ def clean_text(s: str | None) -> str:
     """
     if s is None:
         return ""
+    if s.isascii() and s.isprintable() and "  " not in s and s.strip() == s:
+        return s  # nothing to do (the common case of codes, e-mails, numbers): no pass over each character
     s = unicodedata.normalize("NFC", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
     s = "".join(ch for ch in s if ch in "\n\t" or unicodedata.category(ch) != "Cc")

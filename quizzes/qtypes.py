@@ -855,8 +855,10 @@ class Ordering(QuestionType):
 
     Grading is by absolute position (Moodle's ABSOLUTE_POSITION): grade = share of items placed
     at their correct position. Positions are read independently, so giving two items the same
-    position simply means at most one of them can be right. The items are always shown shuffled
-    (never in the correct order when there are 2 or more)."""
+    position simply means at most one of them can be right. The items are shown in a uniformly
+    random order, the correct one included: the answer is the positions chosen in lists that start
+    empty, so the order shown answers nothing, while a rule such as "never the correct order" tells
+    the learner something (with two items, the answer: it was always the reverse)."""
 
     name = "ordering"
     label = "Sắp xếp thứ tự"
@@ -876,17 +878,14 @@ class Ordering(QuestionType):
 
     @classmethod
     def prepare(cls, config: Mapping[str, Any], rng: random.Random, shuffle: bool) -> dict[str, Any]:
-        correct = _ids(_items(config, "items"))
-        order = list(correct)
-        rng.shuffle(order)
-        if len(order) > 1 and order == correct:
-            order = order[1:] + order[:1]
+        order = list(_ids(_items(config, "items")))
+        rng.shuffle(order)  # every order equally likely (see the class docstring)
         return {"order": order}
 
     @classmethod
     def public_view(cls, config: Mapping[str, Any], layout: Any, text: str = "") -> dict[str, Any]:
         items = {str(i.get("id")): i for i in _items(config, "items")}
-        ids = sorted(items)  # without a saved layout, never the correct order
+        ids = sorted(items)  # without a saved layout: by id (ids do not follow the correct order)
         view = _public_base(cls.name, config, text)
         view["items"] = [{"id": iid, "text": str(items[iid].get("text", ""))} for iid in _layout_order(ids, layout)]
         view["positions"] = list(range(1, len(items) + 1))

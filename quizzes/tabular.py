@@ -13,6 +13,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from lms.spreadsheet import Sheet, cell_text
+from lms.spreadsheet import read_csv as read_csv_sheet
+from lms.spreadsheet import read_xlsx as read_xlsx_sheet
 from quizzes import qtypes
 from quizzes.gift import (
     DIFFICULTIES,
@@ -27,6 +30,7 @@ from quizzes.gift import (
 __all__ = ["COLUMNS", "TYPE_ALIASES", "parse_rows", "read_csv", "read_xlsx", "template_csv", "template_xlsx"]
 
 MAX_OPTIONS = 8
+MAX_ROWS = 10_000  # questions per file: a bigger file is refused before it is read whole
 COLUMNS = (
     ["type", "category", "title", "question"]
     + [f"option_{i}" for i in range(1, MAX_OPTIONS + 1)]
@@ -254,28 +258,35 @@ def _row_question(row: Mapping[str, Any], line: int) -> QuestionData:
     )
 
 
-def read_csv(data: bytes) -> list[dict[str, str]]:
-    """CSV in UTF-8 (BOM allowed, as Excel writes it); the delimiter (, ; or tab) is detected."""
-    text = read_text_file(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+def _records(sheet: Sheet) -> list[dict[str, Any]]:
+    """Rows under the first non-empty row (the header) as dicts; blank rows stay as ``{}`` so that
+    ``parse_rows`` numbers every row as the file does (the header's own row included)."""
+    if not sheet.rows:
+        return []
+    first, header_values = sheet.rows[0]
+    header = [cell_text(h).strip() for h in header_values]
+    records: list[dict[str, Any]] = [{}] * (first - 1)
+    expected = first + 1
+    for number, values in sheet.rows[1:]:
+        records.extend([{}] * (number - expected))
+        records.append(dict(zip(header, values, strict=False)))
+        expected = number + 1
+    return records
 
 
-def read_xlsx(data: bytes) -> list[dict[str, Any]]:
-    """The first sheet of an .xlsx workbook; row 1 is the header."""
-    from openpyxl import load_workbook
+def read_csv(data: bytes, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
+    """CSV in UTF-8 (BOM allowed, as Excel writes it); the delimiter (, ; or tab) is detected.
+    More than ``max_rows`` rows is refused as soon as the reader gets there."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        read_text_file(data)  # refuses UTF-16 with its own message
+    return _records(read_csv_sheet(data, max_rows, len(COLUMNS) + 8, utf8_only=True))
 
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same message
-        raise ValueError("Không đọc được tệp Excel (.xlsx). Hãy lưu lại tệp ở định dạng .xlsx.") from exc
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
-        return [dict(zip(header, values, strict=False)) for values in rows]
-    finally:
-        workbook.close()
+
+def read_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> list[dict[str, Any]]:
+    """The first sheet of an .xlsx workbook; its first non-empty row is the header. Archives that
+    unpack to absurd sizes and sheets over ``max_rows`` rows are refused before they are parsed
+    (``lms.spreadsheet``)."""
+    return _records(read_xlsx_sheet(data, max_rows, len(COLUMNS) + 8))
 
 
 def template_csv() -> str:

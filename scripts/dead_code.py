@@ -31,6 +31,7 @@ DECORATED = [  # called by the framework through their decorator
     "@*.teardown_request",
     "@*.context_processor",
     "@*.template_filter",
+    "@*.record_once",
     "@*.user_loader",
     "@event.listens_for",
     "@register",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
+from lms.auth.ldap import DirectoryUnavailable
 from lms.auth.models import (
     AuditLog,
     LoginFailure,
@@ -36,6 +38,10 @@ class AuthError(UserError):
 
 class Throttled(AuthError):
     """Too many failed logins for this account or address."""
+
+
+class DirectoryDown(AuthError):
+    """The directory could not check the password (and no password kept here was right)."""
 
 
 def audit(
@@ -127,7 +133,17 @@ def _throttled_error(limits: ThrottleLimits) -> Throttled:
     )
 
 
-def authenticate(session: Session, login: str, password: str, ip: str, now: datetime, limits: ThrottleLimits) -> User:
+def authenticate(
+    session: Session,
+    login: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    limits: ThrottleLimits,
+    *,
+    directory: Callable[[str, str], User | None] | None = None,
+    local_passwords: bool = True,
+) -> User:
     """Return the user or raise ``AuthError`` with a message for the login page.
 
     Every attempt is first written (and committed) as a failure, then the failures are counted
@@ -138,6 +154,11 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
 
     A login that matches no account costs the same as one that does: one password check, against a
     hash with the same parameters (``dummy_password_hash``), and the same queries.
+
+    With a ``directory`` (``lms.auth.sso.directory_login``: the account whose password the
+    province's directory accepts, None, or ``DirectoryUnavailable``), the password is checked
+    there first; then against the password kept here, which ``local_passwords=False`` allows to
+    administrators only (the break-glass door). The same counters apply to both checks.
     """
     user = find_user_by_login(session, login)
     key = account_key(user, login)
@@ -151,11 +172,49 @@ def authenticate(session: Session, login: str, password: str, ip: str, now: date
     if is_throttled(session, key, ip, now, limits, pending=1):
         session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
         raise _throttled_error(limits)
-    if not verify_password(password_hash, password) or not active:
-        raise AuthError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
-    session.execute(delete(LoginFailure).where(or_(LoginFailure.key == key, LoginFailure.id.in_(attempt_ids))))
-    user.last_login_at = now
-    return user
+    directory_down = False
+    if directory is not None:
+        try:
+            known = directory(login, password)
+        except DirectoryUnavailable:
+            directory_down = True
+        else:
+            if known is not None:
+                _forget_failures(session, [key, account_key(known, "")], attempt_ids)
+                return known
+    password_right = verify_password(password_hash, password)
+    allowed = local_passwords or _is_admin(session, user)
+    if password_right and allowed and active:
+        _forget_failures(session, [key], attempt_ids)
+        user.last_login_at = now
+        return user
+    if directory_down:
+        if not allowed:  # no password was checked at all: not a failure
+            session.execute(delete(LoginFailure).where(LoginFailure.id.in_(attempt_ids)))
+        if local_passwords:
+            raise DirectoryDown(
+                _(
+                    "Không kết nối được máy chủ thư công vụ để kiểm tra mật khẩu. Nếu bạn có mật khẩu riêng của "
+                    "hệ thống học tập, hãy dùng mật khẩu đó; nếu không, vui lòng thử lại sau ít phút."
+                )
+            )
+        raise DirectoryDown(
+            _("Không kết nối được máy chủ thư công vụ để kiểm tra mật khẩu. Vui lòng thử lại sau ít phút.")
+        )
+    raise AuthError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
+
+
+def _is_admin(session: Session, user: User | None) -> bool:
+    """One statement whether the login matched an account or not (as the password check)."""
+    user_id = user.id if user is not None else -1
+    return bool(
+        session.scalar(select(func.count()).where(RoleAssignment.user_id == user_id, RoleAssignment.role == Role.ADMIN))
+    )
+
+
+def _forget_failures(session: Session, keys: list[str], attempt_ids: list[int]) -> None:
+    """A right password takes back this attempt's rows and the account's earlier failures."""
+    session.execute(delete(LoginFailure).where(or_(LoginFailure.key.in_(keys), LoginFailure.id.in_(attempt_ids))))
 
 
 # -- login sessions --------------------------------------------------------------------------------

@@ -5,22 +5,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from lms.auth import services
-from lms.auth.access import login_required, public, roles_required, safe_next_url
+from lms.auth import ldap, services, sso
+from lms.auth.access import login_required, public, roles_required
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
 from lms.auth.permissions import load_or_404
+from lms.auth.signin import client_ip, finish_login, login_options
+from lms.auth.sso_views import bp as sso_bp
 from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.text import fold
 from lms.time import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
-
-
-def client_ip() -> str:
-    """The client's address: the real one behind ``LMS_TRUSTED_PROXIES`` proxies (ProxyFix)."""
-    return request.remote_addr or ""
+bp.register_blueprint(sso_bp)  # login through the province's OpenID Connect provider (auth.sso.*)
 
 
 def _throttle_limits() -> services.ThrottleLimits:
@@ -40,34 +38,35 @@ def login():
     error = None
     status = 200
     if form.validate_on_submit():
+        settings, now, ip = ldap.DirectorySettings.from_config(current_app.config), utcnow(), client_ip()
+        via = ["password"]
+
+        def directory(login: str, password: str):
+            user = sso.directory_login(db.session, settings, login, password, now, ip)
+            if user is not None:
+                via[0] = "ldap"
+            return user
+
         try:
             user = services.authenticate(
-                db.session, form.login.data, form.password.data, client_ip(), utcnow(), _throttle_limits()
-            )
+                db.session, form.login.data, form.password.data, ip, now, _throttle_limits(),
+                directory=directory if settings else None, local_passwords=current_app.config["LOCAL_PASSWORDS"],
+            )  # fmt: skip
         except services.AuthError as exc:
             db.session.commit()  # keep the failure count
             error = str(exc)
             status = 429 if isinstance(exc, services.Throttled) else 401
+            if isinstance(exc, services.DirectoryDown):
+                status = 503
         else:
             if user.is_demo and not current_app.config["DEMO_MODE"]:
                 error = _("Tài khoản trình diễn đã bị tắt trên máy chủ này.")
                 status = 403
             else:
-                prefs = session.get("prefs", {})
-                session.clear()  # a fresh session at login
-                if prefs and not user.preferences:
-                    user.preferences = prefs
-                services.start_session(db.session, user, utcnow())
-                login_user(user)
-                services.audit(db.session, user, "login", target=f"user:{user.id}", ip=client_ip())
-                db.session.commit()
-                if user.must_change_password:
-                    flash(_("Đây là lần đăng nhập đầu tiên. Vui lòng đổi mật khẩu để bảo vệ tài khoản."), "info")
-                    return redirect(url_for("auth.change_password"))
-                return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
+                return finish_login(user, via[0], request.args.get("next"))
     if form.errors and status == 200:
         status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error, options=login_options()), status
 
 
 @bp.post("/logout")
@@ -88,9 +87,8 @@ def logout_everywhere():
     """Every browser and device of this account, this one included (offered on the password page)."""
     user = current_user._get_current_object()
     ended = services.end_all_sessions(db.session, user)
-    services.audit(
-        db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}", ip=client_ip()
-    )
+    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
+                   ip=client_ip())  # fmt: skip
     db.session.commit()
     logout_user()
     session.clear()

@@ -1,8 +1,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from lms.forms import choices
 from lms.inputs import db_int
@@ -86,3 +95,13 @@ class UnitChangeForm(FlaskForm):
     note = StringField(_l("Ghi chú (số quyết định, nghị quyết)"), validators=[Optional(), Length(max=500)])
     move_heads = BooleanField(_l("Chuyển quyền trưởng đơn vị sang đơn vị mới"))
     end_old = BooleanField(_l("Đây là phần tách cuối cùng: đơn vị cũ chấm dứt hoạt động từ ngày có hiệu lực"))
+
+
+class ImportConfirmForm(FlaskForm):
+    """The confirmation of a previewed import: the kept file, the plan shown, what the user confirmed."""
+
+    token = HiddenField(validators=[DataRequired()])
+    kind = HiddenField(validators=[AnyOf(["officials", "units"])])
+    digest = HiddenField(validators=[DataRequired()])
+    confirm_renames = BooleanField(_l("Tôi đã xem và đồng ý đổi họ tên những cán bộ trên."))
+    confirm_legacy = BooleanField(_l("Tôi đã xem: chữ ở các cột trên được chuyển sang Unicode đúng."))

@@ -15,9 +15,17 @@ from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position
 from lms.text import clean_text, fold
 from lms.time import local_today
 
+# codes of the downloadable templates' example rows: no unit or official may have one
+EXAMPLE_CODE_PREFIX = "VIDU-"
+
 
 class OrgError(UserError):
     """A unit or official mistake, with a message fit for the page."""
+
+
+def _refuse_example_code(code: str | None) -> None:
+    if code and code.upper().startswith(EXAMPLE_CODE_PREFIX):
+        raise OrgError(_("Mã bắt đầu bằng %(p)s dành cho dòng ví dụ của tệp mẫu.", p=EXAMPLE_CODE_PREFIX))
 
 
 @dataclass
@@ -82,6 +90,7 @@ def get_unit_by_code(session: Session, code: str) -> Unit | None:
 
 def save_unit(session: Session, unit: Unit) -> Unit:
     unit.refresh_derived()
+    _refuse_example_code(unit.code)
     if unit.valid_from and unit.valid_until and unit.valid_until <= unit.valid_from:
         raise OrgError(_("Ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực."))
     session.add(unit)
@@ -98,6 +107,7 @@ def save_official(session: Session, official: Official, *, notify: bool = True) 
     official.refresh_derived()
     if not official.given_name:
         raise OrgError(_("Cần có tên của cán bộ."))
+    _refuse_example_code(official.code)
     session.add(official)
     session.flush()
     if notify:

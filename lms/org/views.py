@@ -1,5 +1,7 @@
 """Units and officials pages; imports."""
 
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +16,7 @@ from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
 from lms.org import imports
-from lms.org.forms import ImportForm, OfficialForm, UnitChangeForm
+from lms.org.forms import ImportConfirmForm, ImportForm, OfficialForm, UnitChangeForm
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.org.services import (
     NewUnitSpec,
@@ -31,6 +33,7 @@ from lms.org.services import (
 )
 from lms.text import split_full_name
 from lms.time import local_today
+from lms.uploads import PendingUploads
 
 bp = Blueprint("org", __name__, url_prefix="/org", template_folder="templates")
 
@@ -281,36 +284,123 @@ def edit_official(official_id: int | None):
     return render_template("org/edit_official.html", form=form, official=official, error=error)
 
 
+IMPORT_DIR_NAME = "org-imports"  # under the instance folder: files between preview and confirmation
+IMPORT_MAX_AGE_HOURS = 24
+
+
+def _pending_imports() -> PendingUploads:
+    return PendingUploads(Path(current_app.instance_path) / IMPORT_DIR_NAME, IMPORT_MAX_AGE_HOURS)
+
+
+def _run_import(kind: str, table, **options) -> imports.ImportResult:
+    run = imports.import_units if kind == "units" else imports.import_officials
+    return run(db.session, table, **options)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def import_data():
+    """Upload -> preview (nothing written: new / updated / unchanged / refused rows, the changes, what
+    needs a confirmation) -> confirm (the kept file is read and planned again, written if the plan is
+    the one previewed, in one transaction)."""
     form = ImportForm()
+    confirm_form = ImportConfirmForm()
+    if request.method == "POST" and request.form.get("action") == "confirm":
+        return _confirm_import(form, confirm_form)
     result = file_error = None
     if form.validate_on_submit():
         upload = form.file.data
+        data = upload.read()
         try:
-            rows = imports.read_table(upload.filename, upload.read(), max_rows=current_app.config["IMPORT_MAX_ROWS"])
+            table = imports.read_table(upload.filename, data, max_rows=current_app.config["IMPORT_MAX_ROWS"])
         except imports.ImportFileError as exc:
             file_error = str(exc)
         else:
-            run = imports.import_units if form.kind.data == "units" else imports.import_officials
-            result = run(db.session, rows)
-            if result.ok:
-                from lms.auth.services import audit
+            result = _run_import(form.kind.data, table, dry_run=True)
+            db.session.rollback()  # a preview writes nothing
+            if not result.errors:
+                confirm_form.token.data = _pending_imports().save(data, upload.filename)
+                confirm_form.kind.data = form.kind.data
+                confirm_form.digest.data = result.digest()
+    refused = file_error or (result and result.errors) or (request.method == "POST" and form.errors)
+    return _import_page(form, confirm_form, result, file_error, 400 if refused else 200)
 
-                audit(
-                    db.session,
-                    current_user,
-                    f"import.{form.kind.data}",
-                    target=upload.filename,
-                    details=f"created={result.created} updated={result.updated}",
-                    ip=request.remote_addr or "",
-                )
-                db.session.commit()
-            else:
-                db.session.rollback()
-    refused = file_error or (result and not result.ok) or (request.method == "POST" and form.errors)
-    return render_template("org/import.html", form=form, result=result, file_error=file_error), 400 if refused else 200
+
+def _import_page(form, confirm_form, result, file_error, status):
+    return render_template(
+        "org/import.html",
+        form=form,
+        confirm_form=confirm_form,
+        result=result,
+        file_error=file_error,
+        shown_changes=IMPORT_CHANGES_SHOWN,
+        name_column=imports.OFFICIAL_COLUMN_LABELS["ho_ten"],
+    ), status
+
+
+IMPORT_CHANGES_SHOWN = 500  # rows of changes, warnings and errors listed in the preview
+
+
+def _confirm_import(form, confirm_form):
+    pending = _pending_imports()
+    if not confirm_form.validate_on_submit():
+        flash(_("Yêu cầu xác nhận không hợp lệ. Hãy tải tệp lên lại."), "error")
+        return _import_page(form, confirm_form, None, None, 400)
+    token, kind = confirm_form.token.data, confirm_form.kind.data
+    data = pending.read(token)
+    if data is None:
+        flash(
+            _("Tệp đã tải lên không còn (đã ghi, hoặc quá %(h)d giờ). Hãy tải lên lại.", h=IMPORT_MAX_AGE_HOURS),
+            "error",
+        )
+        return _import_page(form, confirm_form, None, None, 400)
+    try:
+        table = imports.read_table(token, data, max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    except imports.ImportFileError as exc:
+        return _import_page(form, confirm_form, None, str(exc), 400)
+    given = [name for name in imports.CONFIRMATIONS if getattr(confirm_form, f"confirm_{name}").data]
+    result = _run_import(kind, table, confirm=given, expect_digest=confirm_form.digest.data)
+    if result.written:
+        from lms.auth.services import audit
+
+        audit(
+            db.session,
+            current_user,
+            f"import.{kind}",
+            target=token,
+            details=f"created={result.created} updated={result.updated} unchanged={result.unchanged}"
+            + (f" confirmed={','.join(given)}" if given else ""),
+            ip=request.remote_addr or "",
+        )
+        try:
+            db.session.commit()
+        except (IntegrityError, OrgError):  # e.g. the same code saved meanwhile by someone else
+            db.session.rollback()
+            flash(_("Dữ liệu vừa bị thay đổi. Hãy xem trước lại."), "error")
+        else:
+            pending.discard(token)
+            flash(
+                _(
+                    "Đã nhập xong %(n)d dòng: %(c)d mới, %(u)d cập nhật, %(k)d không đổi.",
+                    n=result.rows,
+                    c=result.created,
+                    u=result.updated,
+                    k=result.unchanged,
+                ),
+                "success",
+            )
+            return redirect(url_for("org.import_data"))
+    else:
+        db.session.rollback()
+        if result.stale:
+            flash(_("Dữ liệu đã thay đổi từ lúc xem trước. Hãy xem lại bản xem trước mới rồi xác nhận."), "error")
+        elif result.missing:
+            flash(_("Hãy đánh dấu các ô xác nhận dưới đây rồi bấm “Ghi vào hệ thống”."), "error")
+    confirm_form.digest.data = result.digest()
+    if result.errors:  # refused now (e.g. a unit removed meanwhile): the kept file is of no use
+        pending.discard(token)
+    form.kind.data = kind
+    return _import_page(form, confirm_form, result, None, 400)
 
 
 @bp.get("/import/template/<kind>.<ext>")

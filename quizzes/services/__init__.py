@@ -10,9 +10,12 @@ course completion commit together or not at all. This face hands the names on, s
 
 from quizzes.errors import AttemptClosed, QuestionImportError, QuizError
 from quizzes.services.attempts import (
+    CLOSED_MESSAGE,
     DEFAULT_GRACE_SECONDS,
+    OVERDUE_MESSAGE,
     DrawShortfall,
     Eligibility,
+    KeyExposure,
     SlotState,
     check_open,
     close_overdue_attempts,
@@ -23,6 +26,7 @@ from quizzes.services.attempts import (
     finish_if_overdue,
     get_slot,
     grade_attempt,
+    key_exposure,
     load_slot_versions,
     quizzes_short_of_questions,
     save_answer,
@@ -53,6 +57,7 @@ from quizzes.services.bank import (
     validate_questions,
 )
 from quizzes.services.results import (
+    TopicResult,
     attempts_of,
     available_quizzes,
     final_quiz_requirement,
@@ -60,6 +65,7 @@ from quizzes.services.results import (
     quiz_grade,
     quiz_grade_passed,
     results_query,
+    topic_results,
 )
 from quizzes.services.settings import (
     get_override,
@@ -84,6 +90,7 @@ from quizzes.services.uploads import (
 
 __all__ = [
     "AttemptClosed",
+    "CLOSED_MESSAGE",
     "DEFAULT_GRACE_SECONDS",
     "DEFAULT_IMPORT_MAX_AGE_HOURS",
     "DrawShortfall",
@@ -92,6 +99,8 @@ __all__ = [
     "IMPORT_TOKEN",
     "ImportPlan",
     "ImportSummary",
+    "KeyExposure",
+    "OVERDUE_MESSAGE",
     "PlannedQuestion",
     "QUESTION_FILE_TYPES",
     "QuestionImportError",
@@ -100,6 +109,7 @@ __all__ = [
     "QuizStatistics",
     "STATS_COLUMNS",
     "SlotState",
+    "TopicResult",
     "archive_question",
     "attempts_of",
     "available_quizzes",
@@ -123,6 +133,7 @@ __all__ = [
     "history_query",
     "import_dir",
     "import_questions",
+    "key_exposure",
     "load_slot_versions",
     "new_idnumber",
     "parse_question_file",
@@ -145,5 +156,6 @@ __all__ = [
     "start_attempt",
     "statistics_csv",
     "submit_attempt",
+    "topic_results",
     "validate_questions",
 ]

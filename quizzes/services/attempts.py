@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import events
 from lms.org.models import Official
@@ -96,22 +97,58 @@ class DrawShortfall:
         return f"Danh mục «{self.category_path}» chỉ có {self.available} câu hỏi, không đủ {self.wanted} câu."
 
 
-def draw_shortfalls(session: Session, quiz: Quiz) -> list[DrawShortfall]:
-    """The quiz's draws that ``draw_questions`` would refuse now (same pool, one query), in draw order."""
-    if not quiz.draws:
-        return []
-    available = dict(
+def _pool_sizes(session: Session, quiz: Quiz) -> dict[int, int]:
+    """How many questions each of the quiz's categories can draw from now (one query)."""
+    return dict(
         session.execute(
             select(Question.category_id, func.count())
             .where(Question.category_id.in_([d.category_id for d in quiz.draws]), *_DRAWABLE)
             .group_by(Question.category_id)
         ).all()
     )
+
+
+def draw_shortfalls(session: Session, quiz: Quiz) -> list[DrawShortfall]:
+    """The quiz's draws that ``draw_questions`` would refuse now (same pool, one query), in draw order."""
+    if not quiz.draws:
+        return []
+    available = _pool_sizes(session, quiz)
     return [
         DrawShortfall(d.category.path, available.get(d.category_id, 0), d.count)
         for d in quiz.draws
         if available.get(d.category_id, 0) < d.count
     ]
+
+
+@dataclass(frozen=True)
+class KeyExposure:
+    """What full review gives away: after ``attempts`` attempts one official has seen the key of about
+    ``percent`` % of the ``pool`` questions the quiz draws ``drawn`` from each time."""
+
+    drawn: int
+    pool: int
+    attempts: int
+    percent: int
+
+
+def key_exposure(session: Session, quiz: Quiz, unlimited_as: int = 3) -> KeyExposure | None:
+    """The expected share of the quiz's question pool whose right answers one official has seen on
+    the full review pages after as many attempts as the quiz allows (``unlimited_as`` when it allows
+    any number): per category of ``n`` questions drawing ``k``, a question is never drawn in ``a``
+    attempts with probability ``(1 - k/n)^a``. None when the quiz draws nothing."""
+    if not quiz.draws:
+        return None
+    available = _pool_sizes(session, quiz)
+    attempts = quiz.attempts_allowed or unlimited_as
+    drawn = pool = 0
+    seen = 0.0
+    for draw in quiz.draws:
+        n = available.get(draw.category_id, 0)
+        k = min(draw.count, n)
+        if n:
+            drawn, pool = drawn + k, pool + n
+            seen += n * (1 - (1 - k / n) ** attempts)
+    return KeyExposure(drawn, pool, attempts, round(100 * seen / pool)) if pool else None
 
 
 def quizzes_short_of_questions(session: Session, category_id: int) -> list[Quiz]:
@@ -150,14 +187,25 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     Checks publication, open/close dates, attempts allowed (with the override) and the delay
     between attempts; raises :class:`QuizError`. The attempt number is unique per (quiz,
     official): when a concurrent request inserted the same number first, its attempt is returned.
+
+    An attempt in progress whose time ran out is graded first (with its saved answers, submitted at
+    its deadline); then a new attempt starts if one may, else that graded attempt is returned (not
+    in progress: the caller shows its result). When a concurrent request (a double click, the
+    overdue-closing job) graded it first, the attempts are read again as stored, once: its new
+    attempt, if it started one, is returned.
     """
     info = eligibility(session, quiz, official.id, now)
-    if info.in_progress is not None:
-        if not info.in_progress.is_overdue(now):
+    overdue = info.in_progress
+    if overdue is not None:
+        if not overdue.is_overdue(now):
+            return overdue
+        submit_attempt(session, overdue.id, now, submitted_at=overdue.deadline_at)
+        info = eligibility(session, quiz, official.id, now, attempts_of(session, quiz.id, official.id, reload=True))
+        if info.in_progress is not None:  # started meanwhile by the concurrent request that graded it
             return info.in_progress
-        submit_attempt(session, info.in_progress.id, now)
-        return start_attempt(session, quiz, official, now, seed)
-    if not info.allowed:
+        if not info.allowed:
+            return overdue
+    elif not info.allowed:
         raise QuizError(info.reason)
     seed = secrets.randbelow(2**31 - 1) if seed is None else seed
     rng = random.Random(seed)
@@ -239,11 +287,57 @@ def slot_states(session: Session, attempt: Attempt) -> list[SlotState]:
     return [SlotState(slot_no, bool(answered)) for slot_no, answered in rows]
 
 
+CLOSED_MESSAGE = "Bài làm đã được nộp, không sửa được câu trả lời nữa."
+OVERDUE_MESSAGE = "Đã hết giờ làm bài. Câu trả lời sau thời hạn không được ghi nhận."
+
+
 def check_open(attempt: Attempt, now: datetime, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> None:
+    """Refuse early, from the attempt as loaded (no SQL). Not a guarantee on its own: the write
+    itself checks again in its statement (:func:`_still_open`), as a concurrent submit may commit
+    between this read and the write."""
     if not attempt.in_progress:
-        raise AttemptClosed("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
+        raise AttemptClosed(CLOSED_MESSAGE)
     if attempt.is_overdue(now, grace_seconds):
-        raise AttemptClosed("Đã hết giờ làm bài. Câu trả lời sau thời hạn không được ghi nhận.")
+        raise AttemptClosed(OVERDUE_MESSAGE)
+
+
+def _still_open(attempt_id: int, now: datetime, grace_seconds: float):
+    """``EXISTS`` (the attempt is in progress and ``now`` is not past its deadline plus the grace),
+    for the WHERE of an answer write. On PostgreSQL the attempt row is read ``FOR SHARE``: a submit
+    (an UPDATE of that row) waits for the writes that got in to commit, then grades them; a write
+    that comes while the submit holds the row waits, then finds it submitted and changes nothing.
+    SQLite has no row locks and needs none: its writers take turns, and the statement reads the
+    attempt as the last writer committed it."""
+    cutoff = now - timedelta(seconds=grace_seconds)
+    return (
+        select(Attempt.id)
+        .where(
+            Attempt.id == attempt_id,
+            Attempt.state == AttemptState.IN_PROGRESS,
+            or_(Attempt.deadline_at.is_(None), Attempt.deadline_at >= cutoff),
+        )
+        .with_for_update(read=True)
+        .exists()
+    )
+
+
+def _write_answer(session: Session, slot: AttemptSlot, form: Any, now: datetime, condition: Any | None = None) -> bool:
+    """Parse the slot's answer from ``form`` and store it in one UPDATE (``WHERE`` ``condition``
+    too, when given); False when ``condition`` left the row unchanged. The slot object is given the
+    stored values without another statement."""
+    version = slot.question_version
+    answer = qtypes.get_type(version.question.qtype).parse(form, slot_prefix(slot.slot_no), version.config, slot.layout)
+    values: dict[str, Any] = {"answer": answer, "state": SLOT_ANSWERED if answer is not None else SLOT_TODO}
+    if answer != slot.answer:
+        values["answered_at"] = now
+    statement = update(AttemptSlot).where(AttemptSlot.id == slot.id).values(**values)
+    if condition is not None:
+        statement = statement.where(condition)
+    if session.execute(statement.execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    for key, value in values.items():
+        set_committed_value(slot, key, value)
+    return True
 
 
 def save_answer(
@@ -258,19 +352,18 @@ def save_answer(
     """Read the answer of slot ``slot_no`` from ``form`` (field names ``q<slot_no>...``) through the
     question type and store it. Saving the same form twice gives the same result. Raises
     :class:`AttemptClosed` when the attempt is submitted or past its deadline plus the grace period.
-    ``slot``: that slot when the caller has it already (``get_slot``), to save reading it again."""
+    ``slot``: that slot when the caller has it already (``get_slot``), to save reading it again.
+
+    The write is one conditional UPDATE: "still in progress and before the deadline plus the grace"
+    is checked in the statement that writes (:func:`_still_open`), not only on the attempt as it was
+    read, so an answer never lands in an attempt a concurrent submit has graded."""
     check_open(attempt, now, grace_seconds)
     if slot is None or slot.attempt_id != attempt.id or slot.slot_no != slot_no:
         slot = get_slot(attempt, slot_no)
     if slot is None:
         raise QuizError("Không có câu hỏi này trong bài làm.")
-    version = slot.question_version
-    answer = qtypes.get_type(version.question.qtype).parse(form, slot_prefix(slot_no), version.config, slot.layout)
-    if answer != slot.answer:
-        slot.answer = answer
-        slot.answered_at = now
-    slot.state = SLOT_ANSWERED if answer is not None else SLOT_TODO
-    session.flush()
+    if not _write_answer(session, slot, form, now, _still_open(attempt.id, now, grace_seconds)):
+        raise AttemptClosed(CLOSED_MESSAGE)
     return slot
 
 
@@ -300,12 +393,28 @@ def slot_prefix(slot_no: int) -> str:
     return f"q{slot_no}"
 
 
-def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_at: datetime | None = None) -> bool:
+def submit_attempt(
+    session: Session,
+    attempt_id: int,
+    now: datetime,
+    submitted_at: datetime | None = None,
+    last_answer: tuple[int, Any] | None = None,
+    grace_seconds: float = DEFAULT_GRACE_SECONDS,
+) -> bool:
     """Submit and grade an attempt exactly once, even under concurrent requests.
 
     The state moves in one conditional UPDATE (``... WHERE state = 'in_progress'``); only the
     request whose UPDATE changed the row grades, sends ``attempt_graded`` and (for a course's final
     quiz, once passed) asks the courses package to check completion. Returns True for that request.
+
+    The answers are graded as they are at this transaction's commit: the UPDATE holds the attempt's
+    row (PostgreSQL: after the answer writes that got in have committed; SQLite: the database's
+    write lock) and no answer write passes :func:`_still_open` after it, and the slots are read
+    afresh after it (not from objects the request loaded before).
+
+    ``last_answer``: ``(slot_no, form)``, the answer the countdown's form sends with the submission
+    at the deadline, stored after the UPDATE (so it takes the attempt's row first, as a plain
+    submit does, and two tabs timing out at once cannot deadlock) when within the grace period.
     """
     result = session.execute(
         update(Attempt)
@@ -317,6 +426,21 @@ def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_a
         return False
     attempt = session.get(Attempt, attempt_id)
     session.refresh(attempt)
+    slots = list(
+        session.scalars(
+            select(AttemptSlot)
+            .where(AttemptSlot.attempt_id == attempt_id)
+            .order_by(AttemptSlot.slot_no)
+            .execution_options(populate_existing=True)
+        )
+    )
+    set_committed_value(attempt, "slots", slots)
+    if last_answer is not None:
+        slot_no, form = last_answer
+        slot = next((s for s in slots if s.slot_no == slot_no), None)
+        in_time = attempt.deadline_at is None or now <= attempt.deadline_at + timedelta(seconds=grace_seconds)
+        if slot is not None and in_time:
+            _write_answer(session, slot, form, now)
     grade_attempt(session, attempt, now)
     events.attempt_graded.send(session, attempt=attempt)
     quiz = attempt.quiz
@@ -328,8 +452,12 @@ def submit_attempt(session: Session, attempt_id: int, now: datetime, submitted_a
 
 
 def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Mark every slot from its stored answer. ``graded_at`` is ``now``, or the last answer's time
+    when that is later (a save whose request started after the submit's but committed before it):
+    an attempt is never graded before an answer it was graded on."""
     score = max_score = 0.0
     _held = load_slot_versions(session, attempt.slots)  # held: the session only keeps weak references
+    graded_at = now
     for slot in attempt.slots:
         version = slot.question_version
         grade = qtypes.grade_answer(version.question.qtype, version.config, slot.answer)
@@ -338,11 +466,13 @@ def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
         slot.state = grade.state
         score += slot.mark
         max_score += slot.max_mark
+        if slot.answered_at is not None and slot.answered_at > graded_at:
+            graded_at = slot.answered_at
     attempt.score = round(score, 7)
     attempt.max_score = max_score
     attempt.percent = round(100.0 * score / max_score, 4) if max_score else 0.0
     attempt.passed = attempt.percent >= attempt.quiz.pass_percent - 1e-9
-    attempt.graded_at = now
+    attempt.graded_at = graded_at
     session.flush()
 
 

@@ -1,34 +1,42 @@
 """Grades and results: the grade by the quiz's grading method, the final-quiz completion requirement,
-an official's history, a quiz's results, the quizzes an official may take."""
+an official's history, the marks per topic of one attempt, a quiz's results, the quizzes an
+official may take."""
 
 from __future__ import annotations
 
 import statistics as pystats
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from courses import api as courses_api
 from lms.org.models import Official
+from quizzes import qtypes
 from quizzes.models import (
     Attempt,
+    AttemptSlot,
     AttemptState,
     GradingMethod,
+    Question,
+    QuestionCategory,
+    QuestionVersion,
     Quiz,
 )
 from quizzes.permissions import can_list_results
 
 
-def attempts_of(session: Session, quiz_id: int, official_id: int) -> list[Attempt]:
-    return list(
-        session.scalars(
-            select(Attempt)
-            .where(Attempt.quiz_id == quiz_id, Attempt.official_id == official_id)
-            .order_by(Attempt.number)
-        )
+def attempts_of(session: Session, quiz_id: int, official_id: int, reload: bool = False) -> list[Attempt]:
+    """The official's attempts at the quiz by number; ``reload``: as stored now, also for attempts
+    the session holds already (their state may have been changed by another request)."""
+    query = (
+        select(Attempt).where(Attempt.quiz_id == quiz_id, Attempt.official_id == official_id).order_by(Attempt.number)
     )
+    if reload:
+        query = query.execution_options(populate_existing=True)
+    return list(session.scalars(query))
 
 
 def quiz_grade(session: Session, quiz: Quiz, official_id: int, attempts: list[Attempt] | None = None) -> float | None:
@@ -98,6 +106,40 @@ def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
         score_percent=score,
         source=source if satisfied else None,
     )
+
+
+@dataclass(frozen=True)
+class TopicResult:
+    """One question category of a graded attempt: how many questions, how many right, the marks."""
+
+    category: str
+    questions: int
+    correct: int
+    mark: float
+    max_mark: float
+
+
+def topic_results(session: Session, attempt_id: int) -> list[TopicResult]:
+    """A graded attempt's marks per question category, by category path (one statement). Says nothing
+    of the questions, the answers or the key."""
+    rows = session.execute(
+        select(
+            QuestionCategory.name,
+            func.count(AttemptSlot.id),
+            func.sum(case((AttemptSlot.state == qtypes.STATE_CORRECT, 1), else_=0)),
+            func.sum(func.coalesce(AttemptSlot.mark, 0.0)),
+            func.sum(AttemptSlot.max_mark),
+        )
+        .select_from(AttemptSlot)
+        .join(QuestionVersion, AttemptSlot.question_version_id == QuestionVersion.id)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .join(QuestionCategory, Question.category_id == QuestionCategory.id)
+        .where(AttemptSlot.attempt_id == attempt_id)
+        .group_by(QuestionCategory.id, QuestionCategory.path, QuestionCategory.name)
+        .order_by(QuestionCategory.path)
+    )
+    return [TopicResult(name, count, int(right or 0), float(mark or 0), float(top or 0))
+            for name, count, right, mark, top in rows]  # fmt: skip
 
 
 def history_query(official_id: int):

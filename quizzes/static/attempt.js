@@ -64,8 +64,11 @@
         var nav = document.getElementById("nav-" + r.data.slot);
         if (nav) { nav.classList.toggle("answered", !!r.data.answered); }
       } else if (r.data.closed) {
+        /* Submitted (another tab, the countdown) or past the deadline: this answer was not stored.
+           Say so, stop taking answers, and go to the result, which shows the same message again. */
         window.localStorage.removeItem(key);
         show(r.data.message, false);
+        form.querySelectorAll("input, select, textarea, button").forEach(function (el) { el.disabled = true; });
         if (r.data.redirect) { window.location.assign(r.data.redirect); }
       } else {
         show(r.data.message || "Chưa lưu được câu trả lời.", false);

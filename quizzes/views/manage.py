@@ -111,6 +111,7 @@ def quiz_settings(quiz_id: int | None):
         "quizzes/settings.html",
         quiz=quiz,
         shortfalls=services.draw_shortfalls(db.session, quiz) if quiz else [],
+        exposure=services.key_exposure(db.session, quiz) if quiz else None,
         form=form,
         draws=draws,
         categories=categories,

@@ -39,8 +39,10 @@ from quizzes.permissions import (
     can_answer_attempt,
     can_manage_bank,
     can_see_quiz,
+    can_see_topic_results,
     can_view_attempt,
     is_published,
+    review_mode_for,
 )
 from quizzes.views.common import bp, current_official, grace_seconds
 
@@ -92,8 +94,12 @@ def start(quiz_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("quizzes.quiz_intro", quiz_id=quiz.id))
+    attempt_id, in_progress = attempt.id, attempt.in_progress  # read before the commit expires them
     db.session.commit()
-    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
+    if not in_progress:  # the attempt in progress had run out of time: graded, and no new one may start
+        flash(_("Đã hết giờ làm bài. Bài làm đã được nộp với các câu trả lời đã lưu."), "info")
+        return redirect(url_for("quizzes.review", attempt_id=attempt_id))
+    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1))
 
 
 _WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request
@@ -144,9 +150,18 @@ def attempt_page(attempt_id: int, slot_no: int):
     if not attempt.in_progress or attempt.is_overdue(now, grace_seconds()):
         return _closed_redirect(attempt)
     if request.method == "POST":
-        total = len(attempt.slots)
         if not CsrfForm().validate_on_submit():
             abort(400)
+        go = request.form.get("go", "next")
+        if go == "timeout":  # the countdown at zero: this question's answer, then the submission
+            submitted = services.submit_attempt(
+                db.session, attempt.id, now, last_answer=(slot_no, request.form), grace_seconds=grace_seconds()
+            )
+            if not submitted:  # by another tab
+                flash(_("Bài làm đã được nộp, không sửa được câu trả lời nữa."), "error")
+            db.session.commit()
+            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+        total = len(attempt.slots)
         try:
             services.save_answer(db.session, attempt, slot_no, request.form, now, grace_seconds())
         except services.AttemptClosed as exc:
@@ -155,11 +170,6 @@ def attempt_page(attempt_id: int, slot_no: int):
             return _closed_redirect(attempt)
         except services.QuizError:
             abort(404)
-        go = request.form.get("go", "next")
-        if go == "timeout":
-            services.submit_attempt(db.session, attempt.id, now)
-            db.session.commit()
-            return redirect(url_for("quizzes.review", attempt_id=attempt.id))
         db.session.commit()
         if go == "summary" or (go == "next" and slot_no >= total):
             return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
@@ -202,6 +212,7 @@ def autosave(attempt_id: int):
         slot = services.save_answer(db.session, attempt, slot_no, request.form, now, grace_seconds(), slot=slot)
     except services.AttemptClosed as exc:
         db.session.rollback()
+        flash(str(exc), "error")  # shown again on the result page the script goes to
         return jsonify(
             ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt.id)
         ), 409
@@ -254,15 +265,14 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def review(attempt_id: int):
-    """The result; questions and answers as the quiz's review mode allows (staff see everything)."""
+    """The result; questions and answers as the quiz's review mode allows, for the official and their
+    unit head alike (IT staff see everything: ``review_mode_for``); marks per category for others."""
     attempt = load_or_404(Attempt, attempt_id, check=can_view_attempt)
     if attempt.in_progress and services.finish_if_overdue(db.session, attempt, utcnow(), grace_seconds()):
         db.session.commit()
     if attempt.in_progress and can_answer_attempt(current_user, attempt):
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=1))
-    mode = attempt.quiz.review_mode
-    if current_user.official_id != attempt.official_id:
-        mode = ReviewMode.FULL
+    mode = review_mode_for(current_user, attempt)
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
         _held = services.load_slot_versions(db.session, attempt.slots)  # one query, not one per slot
@@ -282,5 +292,10 @@ def review(attempt_id: int):
                     "general_feedback": version.general_feedback if mode == ReviewMode.FULL else "",
                 }
             )
+    topics = []
+    if attempt.state == AttemptState.SUBMITTED and can_see_topic_results(current_user, attempt):
+        topics = services.topic_results(db.session, attempt.id)
     grade = services.quiz_grade(db.session, attempt.quiz, attempt.official_id)
-    return render_template("quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode, grade=grade)
+    return render_template(
+        "quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode, grade=grade, topics=topics
+    )

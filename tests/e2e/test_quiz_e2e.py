@@ -62,3 +62,34 @@ def test_official_takes_the_final_quiz(live_server, page, session):
     result = page.locator("#result").inner_text()
     assert "2 / 3" in result and "CHƯA ĐẠT" in result
     assert session.get(Official, user.official_id) is not None
+
+
+def test_an_answer_after_another_tab_submitted_is_refused_and_the_page_says_so(live_server, page, session):
+    """Tab 1 shows a question, tab 2 submits the attempt, then tab 1's answer is sent by the autosave:
+    the server refuses it (409), the script goes to the result, which says why; nothing is stored."""
+    from quizzes.models import Attempt
+
+    user = make_user(session, Role.OFFICIAL, username="canbo2")
+    quiz = make_quiz(session, make_bank(session, per_category={"email/a": 2}), title="Kiểm tra hai thẻ")
+    session.commit()
+
+    log_in(page, live_server, "canbo2")
+    page.goto(f"{live_server}/quizzes/{quiz.id}")
+    page.get_by_role("button", name="Bắt đầu làm bài").click()
+    expect(page.locator("#quiz-timer")).to_contain_text("Thời gian còn lại")
+    session.expire_all()
+    attempt = session.query(Attempt).filter_by(official_id=user.official_id, quiz_id=quiz.id).one()
+    first = attempt.slots[0]
+
+    other = page.context.new_page()
+    other.goto(f"{live_server}/quizzes/attempts/{attempt.id}/summary")
+    other.get_by_role("button", name="Nộp bài").click()
+    expect(other.locator("#result")).to_contain_text("0 / 2")
+
+    page.get_by_label(_right_text(first)).check()
+    expect(page).to_have_url(re.compile(rf"/quizzes/attempts/{attempt.id}$"))
+    expect(page.locator(".flash-error")).to_contain_text("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
+    expect(page.locator("#result")).to_contain_text("0 / 2")
+    session.expire_all()
+    graded = session.get(Attempt, attempt.id)
+    assert graded.score == 0 and all(slot.answer is None for slot in graded.slots)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 
 import pytest
 from helpers import RAW, build, opt, right_answer
@@ -221,13 +222,21 @@ def test_shuffle_off_keeps_author_order_for_choices():
     assert layout["order"] == [o["id"] for o in config["options"]]
 
 
-def test_ordering_is_never_shown_in_the_right_order():
+def test_ordering_shows_every_order_equally_often_even_with_two_items():
+    """The shown order carries no information: with two items it used to be always the reverse of
+    the answer (a shuffle equal to the right order was rotated); now each order comes half the time,
+    and with four items every one of the 24 orders comes, the right one included."""
+    two = {"items": [{"id": "i1", "text": "Trước"}, {"id": "i2", "text": "Sau"}]}
+    shown = Counter(tuple(qtypes.Ordering.prepare(two, random.Random(seed), True)["order"]) for seed in range(400))
+    assert set(shown) == {("i1", "i2"), ("i2", "i1")}
+    assert 160 <= shown[("i1", "i2")] <= 240  # binomial(400, 1/2): 200 +- 4 standard deviations
     config = build("ordering")
-    right = [i["id"] for i in config["items"]]
-    for seed in range(50):
-        layout = qtypes.Ordering.prepare(config, random.Random(seed), False)
-        assert layout["order"] != right
-        assert sorted(layout["order"]) == sorted(right)
+    right = tuple(i["id"] for i in config["items"])
+    orders = Counter(
+        tuple(qtypes.Ordering.prepare(config, random.Random(seed), False)["order"]) for seed in range(2400)
+    )
+    assert len(orders) == 24 and orders[right] > 0
+    assert all(sorted(order) == sorted(right) for order in orders)
 
 
 def test_option_ids_are_assigned_once_and_do_not_follow_correctness():

@@ -196,6 +196,50 @@ def test_timeout_post_saves_then_submits(client, session, learner):
     assert graded.state == AttemptState.SUBMITTED and graded.score == 1
 
 
+def test_an_answer_to_an_attempt_submitted_since_it_was_read_is_refused(app, session, learner):
+    """The request read the attempt in progress, then another request submitted it: the write's own
+    statement finds it submitted, stores nothing and raises AttemptClosed (409 in the view)."""
+    _user, official = learner
+    attempt = make_attempt(session, make_quiz(session), official)
+    session.commit()
+    slot = services.get_slot(attempt, 1)
+    assert attempt.in_progress  # as this request read it
+    _graded_by_another_request(app, attempt.id, NOW)
+    with pytest.raises(services.AttemptClosed, match="đã được nộp"):
+        services.save_answer(session, attempt, 1, {"q1": _right_single(slot)}, NOW, slot=slot)
+    session.rollback()
+    session.expire_all()
+    graded = session.get(Attempt, attempt.id)
+    assert graded.slots[0].answer is None and graded.slots[0].mark == 0 and graded.score == 0
+
+
+def test_timeout_post_after_another_tab_submitted_stores_nothing(client, session, learner):
+    user, official = learner
+    attempt = make_attempt(session, make_quiz(session, time_limit_minutes=10), official)
+    session.commit()
+    choice = _right_single(attempt.slots[0])
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        login_as(client, user)
+        client.post(f"/quizzes/attempts/{attempt.id}/submit")
+        r = client.post(f"/quizzes/attempts/{attempt.id}/q/1", data={"q1": choice, "go": "timeout"})
+    assert r.status_code == 302 and r.headers["Location"] == f"/quizzes/attempts/{attempt.id}"
+    session.expire_all()
+    graded = session.get(Attempt, attempt.id)
+    assert graded.slots[0].answer is None and graded.score == 0
+
+
+def test_an_attempt_is_never_graded_before_an_answer_it_was_graded_on(session, learner):
+    """A save whose request started after the submit's (a later ``now``) but wrote first: graded_at
+    is that answer's time, not the submit request's earlier clock."""
+    _user, official = learner
+    attempt = make_attempt(session, make_quiz(session), official)
+    later = NOW + timedelta(seconds=2)
+    services.save_answer(session, attempt, 1, {"q1": _right_single(attempt.slots[0])}, later)
+    assert services.submit_attempt(session, attempt.id, NOW + timedelta(seconds=1))
+    assert attempt.graded_at == later and attempt.submitted_at == NOW + timedelta(seconds=1)
+    assert attempt.score == 1
+
+
 def test_close_overdue_attempts_command(runner, session, learner):
     _user, official = learner
     quiz = make_quiz(session, time_limit_minutes=10)
@@ -209,6 +253,54 @@ def test_close_overdue_attempts_command(runner, session, learner):
     session.expire_all()
     assert session.get(Attempt, attempt.id).state == AttemptState.SUBMITTED
     assert session.get(Attempt, on_time.id).state == AttemptState.IN_PROGRESS
+
+
+def _graded_by_another_request(app, attempt_id: int, now) -> None:
+    """What a concurrent request (a second click, the cron job) does: its own session, committed."""
+    from lms.extensions import db
+
+    with app.app_context():
+        services.submit_attempt(db.session, attempt_id, now)
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.parametrize("attempts_allowed", [2, 1])
+def test_start_after_another_request_graded_the_overdue_attempt_does_not_recurse(app, session, learner,
+                                                                                 attempts_allowed):  # fmt: skip
+    """This request read the attempt while it was in progress; another graded it before this one's
+    submit: the submit finds nothing to do and the attempt still looks in progress here. The start
+    reads the attempts again once (it called itself before, until RecursionError)."""
+    _user, official = learner
+    quiz = make_quiz(session, time_limit_minutes=1, attempts_allowed=attempts_allowed)
+    old = make_attempt(session, quiz, official)
+    session.commit()
+    later = NOW + timedelta(seconds=62)
+    assert services.eligibility(session, quiz, official.id, later).in_progress is old  # as this request read it
+    _graded_by_another_request(app, old.id, later)
+    attempt = services.start_attempt(session, quiz, official, later)
+    if attempts_allowed == 2:
+        assert attempt.number == 2 and attempt.in_progress
+    else:  # none may start: the graded attempt, for its result
+        assert attempt.id == old.id and attempt.state == AttemptState.SUBMITTED
+    session.commit()
+    assert session.scalar(select(func.count()).select_from(Attempt)) == attempts_allowed
+
+
+def test_start_after_the_time_ran_out_grades_and_keeps_the_grade_with_no_attempt_left(client, session, learner):
+    """The old attempt is graded (and stays graded) and the official is sent to its result."""
+    user, official = learner
+    quiz = make_quiz(session, time_limit_minutes=1, attempts_allowed=1)
+    old = make_attempt(session, quiz, official)
+    session.commit()
+    with time_machine.travel(NOW + timedelta(seconds=62), tick=False):
+        login_as(client, user)
+        r = client.post(f"/quizzes/{quiz.id}/start")
+    assert r.status_code == 302 and r.headers["Location"] == f"/quizzes/attempts/{old.id}"
+    session.expire_all()
+    graded = session.get(Attempt, old.id)
+    assert graded.state == AttemptState.SUBMITTED and graded.submitted_at == graded.deadline_at
+    assert graded.graded_at is not None
 
 
 def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner):

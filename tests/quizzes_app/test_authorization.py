@@ -83,3 +83,54 @@ def test_unit_head_sees_results_of_their_unit_only(client, session, two_units):
     assert session.get(Official, b.official_id).full_name not in page
     # the head cannot answer the attempt of an official of their unit
     assert client.get(f"/quizzes/attempts/{attempt_a.id}/q/1").status_code == 403
+
+
+@pytest.mark.parametrize("mode", ["score", "rightwrong", "full"])
+def test_unit_head_sees_what_the_review_setting_allows_it_staff_see_everything(client, session, two_units, mode):
+    """A unit head may take the same quiz: their staff's results show them no more of the key than
+    the quiz's review setting shows the official (before: always the full review); with "score only"
+    they see the score and the marks per category. IT staff, who manage the bank, see everything."""
+    from quizzes import services
+
+    a, _b, head_x, quiz, attempt_a, _attempt_b = two_units
+    slot = attempt_a.slots[0]
+    right = next(o for o in slot.question_version.config["options"] if o["fraction"] >= 1)
+    services.save_answer(session, attempt_a, 1, {"q1": right["id"]}, NOW)
+    services.submit_attempt(session, attempt_a.id, NOW)
+    quiz.review_mode = mode
+    it_staff = make_user(session, Role.IT_STAFF)
+    session.commit()
+    pages = {}
+    for who, user in (("official", a), ("head", head_x), ("it", it_staff)):
+        login_as(client, user)
+        r = client.get(f"/quizzes/attempts/{attempt_a.id}")
+        assert r.status_code == 200
+        pages[who] = r.get_data(as_text=True)
+    key, explanation = "Đáp án đúng", "GIAI-THICH-CHUNG"
+    assert key in pages["it"] and explanation in pages["it"] and "review-1" in pages["it"]
+    for who in ("official", "head"):
+        page = pages[who]
+        assert "1 / 5" in page  # the score, always
+        assert (key in page) == (mode == "full") and (explanation in page) == (mode == "full")
+        assert ('id="review-1"' in page) == (mode != "score")  # questions and answers
+    # the marks per category: for the head (and IT staff) whatever the setting, not on the official's page
+    assert 'id="topic-results"' in pages["head"] and 'id="topic-results"' in pages["it"]
+    assert 'id="topic-results"' not in pages["official"]
+    topic_table = pages["head"][pages["head"].index('id="topic-results"') :]
+    assert "Chung" in topic_table and ">5<" in topic_table and ">1<" in topic_table
+    assert right["text"] not in pages["head"] or mode != "score"
+
+
+def test_quiz_settings_warn_that_full_review_reveals_the_key(client, session):
+    """Next to the review option: what full review gives away, for this quiz's draw (5 of 5 questions,
+    3 attempts: all of them)."""
+    it_staff = make_user(session, Role.IT_STAFF)
+    quiz = make_quiz(session, attempts_allowed=3)
+    session.commit()
+    login_as(client, it_staff)
+    page = client.get(f"/quizzes/manage/{quiz.id}").get_data(as_text=True)
+    hint = page[page.index('id="review_mode-hint"') :]
+    hint = hint[: hint.index("</p>")]
+    assert "làm vài lần là biết gần hết đáp án" in hint
+    assert "5 câu mỗi lần, từ 5 câu" in hint and "sau 3 lần" in hint and "khoảng 100% số câu" in hint
+    assert 'aria-describedby="review_mode-hint"' in page

@@ -82,3 +82,19 @@ def test_intro_and_dashboard_for_an_official(client, session):
     assert 'id="quiz-panel"' in dashboard
     assert f"/quizzes/attempts/{attempt.id}/q/1" in dashboard
     assert "Bài kiểm tra thư điện tử" in client.get("/quizzes/").get_data(as_text=True)
+
+
+def test_key_exposure_counts_what_each_draw_leaves_unseen(session):
+    """The issue's example, 20 questions drawn from 49 and three attempts, shows the key of
+    1 - (29/49)^3 = 79% of them; a category drawn whole is seen whole after one attempt."""
+    cats = make_bank(session, per_category={"email/a": 49, "email/b": 4})
+    quiz = make_quiz(session, cats, counts={"email/a": 20, "email/b": 4}, attempts_allowed=3)
+    exposure = services.key_exposure(session, quiz)
+    seen = 49 * (1 - (29 / 49) ** 3) + 4
+    assert (exposure.drawn, exposure.pool, exposure.attempts) == (24, 53, 3)
+    assert exposure.percent == round(100 * seen / 53) == 81
+    quiz.attempts_allowed = 1
+    assert services.key_exposure(session, quiz).percent == round(100 * 24 / 53)
+    quiz.attempts_allowed = 0  # unlimited: counted as three attempts
+    assert services.key_exposure(session, quiz).attempts == 3
+    assert services.key_exposure(session, make_quiz(session, {})) is None
