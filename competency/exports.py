@@ -126,8 +126,11 @@ def to_xlsx(header: list[str], rows: Iterable[list], title: str, sheet: str) -> 
 
 
 def font_face_css() -> str:
-    files = {("normal", "normal"): "NotoSerif-Regular.ttf", ("bold", "normal"): "NotoSerif-Bold.ttf",
-             ("normal", "italic"): "NotoSerif-Italic.ttf"}  # fmt: skip
+    files = {
+        ("normal", "normal"): "NotoSerif-Regular.ttf",
+        ("bold", "normal"): "NotoSerif-Bold.ttf",
+        ("normal", "italic"): "NotoSerif-Italic.ttf",
+    }
     return "\n".join(
         f'@font-face {{ font-family: "Noto Serif"; font-weight: {w}; font-style: {s}; '
         f'src: url("{(FONT_DIR / f).as_uri()}") format("truetype"); }}'

@@ -211,6 +211,7 @@ def test_user_errors_have_one_root():
         "lms.config.ConfigError",  # the server's environment
         "lms.backup.BackupError",  # the operator's command
         "courses.loader.CourseContentError",  # a content folder (CLI, for the content authors)
+        "lms.spreadsheet.SpreadsheetError",  # a file reader's ValueError: its callers show it
         "quizzes.gift._GiftError",  # parser internals, reported as ParseError rows
         "quizzes.tabular._RowError",
     }
@@ -234,10 +235,26 @@ def test_blueprints_follow_the_package_convention(app):
     ``lms/templates/`` holds the layout only (base, error page, macros)."""
     for name, blueprint in app.blueprints.items():
         package = Path(blueprint.root_path).relative_to(ROOT)
-        assert name.split(".")[0] == package.name, f"blueprint {name} of package {package}"  # auth.sso: nested
+        name = name.split(".")[0]  # a nested blueprint (auth.sso) lives in its parent's package
+        assert name == package.name, f"blueprint {name} of package {package}"
         if blueprint.has_static_folder:
             assert app.url_for(f"{name}.static", filename="x") == f"http://localhost/{name}/static/x"
         templates = ROOT / package / "templates"
         assert {p.name for p in templates.iterdir()} == {name}, f"{templates} holds only {name}/"
     layout = {p.name for p in (ROOT / "lms" / "templates").iterdir()}
     assert layout == {"base.html", "error.html", "macros.html"}
+
+
+def test_the_formatter_formats_everything():
+    """``ruff format`` decides the layout of every line: no fmt-skip or fmt-off comment (a table
+    that reads badly formatted can be built from a string instead, as ``lms/text.py``'s alphabet)."""
+    folders = [ROOT / p for p in _packages()] + [ROOT / "tests", ROOT / "benchmarks", ROOT / "scripts"]
+    markers = ("# fmt: " + "skip", "# fmt: " + "off")  # spelled in two parts: this file does not count itself
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in folders
+        for path in folder.rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if any(marker in line for marker in markers)
+    ]
+    assert found == []

@@ -113,8 +113,14 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
             raise _disabled()
         same_address.official = official
         session.flush()
-        audit(session, same_address, "account.link", target=f"user:{same_address.id}",
-              details=f"official={official.id} by {source} e-mail", ip=ip)  # fmt: skip
+        audit(
+            session,
+            same_address,
+            "account.link",
+            target=f"user:{same_address.id}",
+            details=f"official={official.id} by {source} e-mail",
+            ip=ip,
+        )
         return same_address
     user = User(
         username=_free_username(session, official, email),
@@ -133,8 +139,14 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
         if existing is None:
             raise
         return existing
-    audit(session, user, "account.create", target=f"user:{user.id} {user.username}",
-          details=f"official={official.id} at first {source} login", ip=ip)  # fmt: skip
+    audit(
+        session,
+        user,
+        "account.create",
+        target=f"user:{user.id} {user.username}",
+        details=f"official={official.id} at first {source} login",
+        ip=ip,
+    )
     return user
 
 

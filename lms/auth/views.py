@@ -49,9 +49,15 @@ def login():
 
         try:
             user = services.authenticate(
-                db.session, form.login.data, form.password.data, ip, now, _throttle_limits(),
-                directory=directory if settings else None, local_passwords=current_app.config["LOCAL_PASSWORDS"],
-            )  # fmt: skip
+                db.session,
+                form.login.data,
+                form.password.data,
+                ip,
+                now,
+                _throttle_limits(),
+                directory=directory if settings else None,
+                local_passwords=current_app.config["LOCAL_PASSWORDS"],
+            )
         except services.AuthError as exc:
             db.session.commit()  # keep the failure count
             error = str(exc)
@@ -87,8 +93,9 @@ def logout_everywhere():
     """Every browser and device of this account, this one included (offered on the password page)."""
     user = current_user._get_current_object()
     ended = services.end_all_sessions(db.session, user)
-    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
-                   ip=client_ip())  # fmt: skip
+    services.audit(
+        db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}", ip=client_ip()
+    )
     db.session.commit()
     logout_user()
     session.clear()

@@ -336,7 +336,7 @@ def _phone(value) -> tuple[str, str | None]:
                 "Excel đã đổi số điện thoại “%(v)s” sang dạng số mũ, các chữ số cuối đã mất. Hãy định dạng cột "
                 "là Văn bản (Text) rồi gõ lại số.",
                 v=text,
-            )  # fmt: skip
+            )
         )
     if text.isdecimal() and not text.startswith(("0", "84")):
         if len(text) in (9, 10):

@@ -138,8 +138,10 @@ def topic_results(session: Session, attempt_id: int) -> list[TopicResult]:
         .group_by(QuestionCategory.id, QuestionCategory.path, QuestionCategory.name)
         .order_by(QuestionCategory.path)
     )
-    return [TopicResult(name, count, int(right or 0), float(mark or 0), float(top or 0))
-            for name, count, right, mark, top in rows]  # fmt: skip
+    return [
+        TopicResult(name, count, int(right or 0), float(mark or 0), float(top or 0))
+        for name, count, right, mark, top in rows
+    ]
 
 
 def history_query(official_id: int):
