@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask import Response, request
 
+from lms.time import VN_TZ
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_MIMETYPE = "text/csv; charset=utf-8"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # times are stored in UTC and shown in Vietnam's time
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -68,7 +68,7 @@ def _number_text(value: float | Decimal, dialect: CsvDialect) -> str:
 
 
 def _local(value: datetime) -> datetime:
-    return value.astimezone(VIETNAM).replace(tzinfo=None) if value.tzinfo is not None else value
+    return value.astimezone(VN_TZ).replace(tzinfo=None) if value.tzinfo is not None else value
 
 
 def csv_cell(value, dialect: CsvDialect = STANDARD) -> str:

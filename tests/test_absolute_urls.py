@@ -39,7 +39,7 @@ def base_url(app):
 
 def _every_link(app, session, base: str) -> set[str]:
     """The origins of every absolute link the app makes for one official, requested through ``base``."""
-    from lms.training import services as training
+    from training import services as training
 
     staff = make_user(session, Role.IT_STAFF)
     official = make_user(session, Role.OFFICIAL)

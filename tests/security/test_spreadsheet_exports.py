@@ -22,10 +22,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from werkzeug.routing import AnyConverter
 
-from lms.database import utcnow
 from lms.exports import CSV_MIMETYPE, FORMULA_START, XLSX_MIMETYPE
 from lms.extensions import db
 from lms.org.models import Official, Unit
+from lms.time import utcnow
 from quizzes import services as quiz_services
 from quizzes.models import Attempt, Question
 from tests.factories import login_as
