@@ -45,11 +45,20 @@ def test_other_text_is_unchanged(text):
 def test_numbers_dates_and_empty_cells_in_both_dialects():
     std, vn = exports.STANDARD, exports.VIETNAMESE_EXCEL
     assert [exports.csv_cell(v, std) for v in (-3, 12.5, Decimal("7.25"), 100.0, None, True)] == [
-        "-3", "12.5", "7.25", "100", "", "1",
-    ]  # fmt: skip
+        "-3",
+        "12.5",
+        "7.25",
+        "100",
+        "",
+        "1",
+    ]
     assert [exports.csv_cell(v, vn) for v in (-3, 12.5, Decimal("7.25"), 100.0, -0.5)] == [
-        "-3", "12,5", "7,25", "100", "-0,5",
-    ]  # fmt: skip
+        "-3",
+        "12,5",
+        "7,25",
+        "100",
+        "-0,5",
+    ]
     assert exports.csv_cell(date(2026, 7, 1), std) == "2026-07-01"
     assert exports.csv_cell(date(2026, 7, 1), vn) == "01/07/2026"
     assert exports.csv_cell(datetime(2026, 7, 1, 8, 5), vn) == "01/07/2026 08:05"

@@ -105,8 +105,12 @@ def owner_rows(owner) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     with db.engine.connect() as conn:
         official = conn.execute(select(tables["official"]).where(tables["official"].c.id == owner.official_id)).one()
-        attempts = [r.id for r in conn.execute(select(tables["attempt"].c.id).where(
-            tables["attempt"].c.official_id == owner.official_id))]  # fmt: skip
+        attempts = [
+            r.id
+            for r in conn.execute(
+                select(tables["attempt"].c.id).where(tables["attempt"].c.official_id == owner.official_id)
+            )
+        ]
         for name, table in tables.items():
             where = []
             if name == "official":

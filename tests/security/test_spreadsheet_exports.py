@@ -177,8 +177,11 @@ def test_xlsx_cells_are_typed_dates_and_numbers(app, world):
     unit_row = next(row for row in ranking.iter_rows(min_row=3) if row[3].value == UNIT_NAME)
     numbers = [c for c in unit_row if isinstance(c.value, int | float)]
     assert len(numbers) >= 5 and all(c.data_type == "n" for c in numbers), "rank, officials, rates are numbers"
-    vn = list(csv.reader(io.StringIO(client.get("/competency/ranking.csv?dialect=vn").get_data().decode("utf-8-sig")),
-                         delimiter=";"))  # fmt: skip
+    vn = list(
+        csv.reader(
+            io.StringIO(client.get("/competency/ranking.csv?dialect=vn").get_data().decode("utf-8-sig")), delimiter=";"
+        )
+    )
     unit_line = next(line for line in vn if line[3] == "'" + UNIT_NAME)
     assert vn[0][0] == "Khối" and len(unit_line) == len(vn[0])
     fractions = [c.value for c in numbers if isinstance(c.value, float) and not c.value.is_integer()]
