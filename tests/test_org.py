@@ -124,6 +124,21 @@ def test_edit_official_splits_full_name_with_override(client, session):
     assert session.scalar(select(Official).where(Official.given_name == "Mỹ Dạ")) is not None
 
 
+def test_a_name_longer_than_its_column_is_refused_on_the_form(client, session):
+    """The full name field takes 240 characters, a name part's column 80: a longer given name reached
+    the INSERT, a 500 on PostgreSQL (SQLite stored it). Now the form says the limit, nothing is stored."""
+    unit = make_unit(session)
+    login_as(client, make_user(session, Role.IT_STAFF))
+    base = {"unit_id": unit.id, "position": "specialist", "category": "cong_chuc", "level": "tinh", "active": "y"}
+    for full_name in ("Trần " + "A" * 81, "Trần " + "B" * 81 + " C"):
+        r = client.post("/org/officials/new", data={**base, "code": "LONG1", "full_name": full_name})
+        assert r.status_code == 200 and "tối đa 80 ký tự" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(Official).where(Official.code == "LONG1")) is None
+    r = client.post("/org/officials/new", data={**base, "code": "LONG1", "full_name": "Trần " + "A" * 80})
+    assert r.status_code == 302, "80 characters fit"
+
+
 def test_text_is_stored_nfc(session):
     import unicodedata
 

@@ -17,6 +17,7 @@ from lms.time import local_today
 
 # codes of the downloadable templates' example rows: no unit or official may have one
 EXAMPLE_CODE_PREFIX = "VIDU-"
+NAME_PART_MAX = 80  # characters of each of family, middle and given name (the columns' length)
 
 
 class OrgError(UserError):
@@ -107,6 +108,9 @@ def save_official(session: Session, official: Official, *, notify: bool = True) 
     official.refresh_derived()
     if not official.given_name:
         raise OrgError(_("Cần có tên của cán bộ."))
+    for part in ("family_name", "middle_name", "given_name"):  # PostgreSQL refuses longer (a 500 before)
+        if len(getattr(official, part) or "") > NAME_PART_MAX:
+            raise OrgError(_("Họ, tên đệm và tên: mỗi phần tối đa %(n)d ký tự.", n=NAME_PART_MAX))
     _refuse_example_code(official.code)
     session.add(official)
     session.flush()
