@@ -44,6 +44,26 @@ def can_manage_roles(user) -> bool:
     return user.is_authenticated and user.has_role(Role.ADMIN)
 
 
+def can_manage_accounts_of(user, unit) -> bool:
+    """See the accounts of a unit's officials, invite them, print their activation slips, turn their
+    accounts off and on: IT staff and admins everywhere, a unit head for the unit they head."""
+    return can_view_unit(user, unit)
+
+
+def can_manage_account(user, account) -> bool:
+    """Turn ``account`` off or on, invite it, print its slip: a person in charge of its official's unit
+    (``can_manage_accounts_of``), never for their own account, and only an admin for an account that
+    holds province-wide rights (IT staff, admin)."""
+    if not user.is_authenticated or account is None or account.id == user.id:
+        return False
+    if account.is_province_wide:
+        return user.has_role(Role.ADMIN)
+    if user.is_province_wide:
+        return True
+    official = account.official
+    return official is not None and official.unit_id in user.headed_unit_ids
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -55,5 +75,6 @@ TEMPLATE_PREDICATES = {
     "can_view_official": can_view_official,
     "can_edit_officials": can_edit_officials,
     "can_manage_roles": can_manage_roles,
+    "can_manage_account": can_manage_account,
     "Role": Role,
 }

@@ -184,3 +184,7 @@ def audit_log():
         error_out=False,
     )
     return render_template("auth/audit.html", page=page, action=action)
+
+
+# the accounts pages use ``bp``: imported last (their module imports this one)
+from lms.auth import account_views  # noqa: E402, F401

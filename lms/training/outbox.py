@@ -66,3 +66,50 @@ def queue_message(
         ).returning(OutboxMessage.__table__.c.id)
     ).scalar_one_or_none()
     return inserted is not None
+
+
+def queue_messages(session: Session, messages: list[dict], now: datetime | None = None, chunk: int = 1_000) -> int:
+    """Queue many e-mails at once (bulk INSERTs of ``chunk`` rows; ``ON CONFLICT DO NOTHING`` on the
+    ``dedupe_key`` as ``queue_message``): each dict has ``to_email``, ``subject``, ``text_body``,
+    ``kind``, ``dedupe_key`` and optionally ``html_body``. Messages without an address are skipped.
+    Returns how many were given to the database (a repeated key is not counted apart)."""
+    now = now or utcnow()
+    rows = [
+        {
+            "to_email": m["to_email"].strip(),
+            "subject": m["subject"][:255],
+            "text_body": m["text_body"],
+            "html_body": m.get("html_body", ""),
+            "ics": None,
+            "kind": m["kind"],
+            "dedupe_key": m["dedupe_key"][:200],
+            "created_at": now,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "last_error": "",
+            "state": OutboxState.PENDING,
+        }
+        for m in messages
+        if m.get("to_email")
+    ]
+    if not rows:
+        return 0
+    session.flush()
+    statement = _bare_insert_ignore(session)  # the dialect's INSERT ... ON CONFLICT DO NOTHING, executemany
+    for start in range(0, len(rows), chunk):
+        session.execute(statement, rows[start : start + chunk])
+    return len(rows)
+
+
+def _bare_insert_ignore(session: Session):
+    table = OutboxMessage.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return insert(table)  # pragma: no cover - other databases are not supported
