@@ -175,11 +175,12 @@ def accounts_page():
     page = db.paginate(accounts.accounts_query(filters, now), per_page=current_app.config["PER_PAGE"], error_out=False)
     figures = accounts.activation_figures(db.session, now, "unit", unit_ids={unit.id})[-1]
     by_category = accounts.activation_figures(db.session, now, "category", unit_ids={unit.id})
-    heads = accounts.unit_head_ids(db.session, [o.id for o, _u in page.items])
+    heads = accounts.unit_head_ids(db.session, [o.id for o in page.items])
     return render_template(
         "auth/accounts.html",
         unit=unit,
         page=page,
+        users=accounts.accounts_of(db.session, page.items),
         filters=filters,
         args=_filter_args(filters),
         figures=figures,

@@ -337,8 +337,9 @@ def _state_clause(state: str):
 
 
 def accounts_query(filters: AccountFilters, now: datetime) -> Select:
-    """(Official, User | None) rows of active officials, in Vietnamese list order."""
-    stmt = select(Official, User).outerjoin(User, User.official_id == Official.id).where(Official.active.is_(True))
+    """Active officials (joined to their account, for the filters), in Vietnamese list order; their
+    accounts: ``accounts_of``."""
+    stmt = select(Official).outerjoin(User, User.official_id == Official.id).where(Official.active.is_(True))
     if filters.unit_id is not None:
         stmt = stmt.where(Official.unit_id == filters.unit_id)
     if filters.unit_ids is not None:
@@ -356,6 +357,14 @@ def accounts_query(filters: AccountFilters, now: datetime) -> Select:
         not_lately = or_(User.last_login_at.is_(None), User.last_login_at < since)
         stmt = stmt.where(User.active.is_(True), User.password_hash != "", not_lately)
     return stmt.order_by(Official.sort_key, Official.id)
+
+
+def accounts_of(session: Session, officials: Sequence[Official]) -> dict[int, User]:
+    """The accounts of these officials (one query), by official id."""
+    ids = [o.id for o in officials]
+    if not ids:
+        return {}
+    return {u.official_id: u for u in session.scalars(select(User).where(User.official_id.in_(ids)))}
 
 
 def matching_user_ids(session: Session, filters: AccountFilters, now: datetime) -> list[int]:

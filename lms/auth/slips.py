@@ -5,7 +5,9 @@ of birth, then chooses a password (``lms.auth.tokens``)."""
 
 from __future__ import annotations
 
+import atexit
 import functools
+import threading
 from datetime import datetime
 
 import segno
@@ -28,8 +30,11 @@ body {{ font-family: SlipFont; font-size: 9pt; margin: 0; }}
 .unit {{ margin: 0 0 1.5mm 0; color: #333; }}
 .login, .code-label {{ margin: 0.8mm 0; }}
 .code {{ font-family: SlipMono; font-size: 20pt; letter-spacing: 1.5pt; margin: 0.5mm 0 1mm 0; }}
-.qr {{ position: absolute; right: 4mm; top: 15mm; width: 27mm; height: 27mm; }}
-.steps {{ margin: 0; padding-left: 4mm; font-size: 8pt; }}
+.top {{ display: flex; }}
+.left {{ width: 60mm; overflow-wrap: anywhere; }}
+.qr {{ width: 26mm; height: 26mm; margin-left: 2mm; }}
+.steps {{ margin: 1mm 0 0 0; padding-left: 4mm; font-size: 8pt; }}
+.url {{ font-weight: bold; overflow-wrap: anywhere; }}
 .expires {{ font-size: 7.5pt; color: #333; margin: 1mm 0 0 0; }}
 """
 
@@ -60,4 +65,11 @@ def render_slips(slips: list[Slip], *, unit_name: str, activate_url: str, expire
         "auth/slips_pdf.html", items=items, unit_name=unit_name, activate_url=activate_url, expires_at=expires_at
     )
     css, fonts = _stylesheet()
-    return HTML(string=html).write_pdf(stylesheets=[css], font_config=fonts)
+    with _lock:  # FontConfiguration is not documented as thread-safe
+        return HTML(string=html).write_pdf(stylesheets=[css], font_config=fonts)
+
+
+_lock = threading.Lock()
+# FontConfiguration.__del__ removes its temporary font folder; at interpreter shutdown it runs too late
+# ("'NoneType' object is not callable"): drop the cached one while modules are alive
+atexit.register(_stylesheet.cache_clear)
