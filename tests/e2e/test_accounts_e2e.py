@@ -1,0 +1,74 @@
+"""Getting in the first time, in a real browser (issue 14): an official with an activation slip."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from lms.auth.models import Role
+from tests.e2e.helpers import log_in
+from tests.factories import make_official, make_unit, make_user
+
+pytestmark = pytest.mark.e2e
+
+
+def test_official_with_an_activation_slip_enters_code_and_year_and_gets_in(live_server, browser, session):
+    from lms.auth.accounts import provide_accounts
+    from lms.database import utcnow
+
+    unit = make_unit(session, code="X-DAOTRU", name="Xã Đạo Trù")
+    make_user(session, Role.UNIT_HEAD, unit=unit, username="truongxa")
+    person = make_official(session, unit, code="DT-0031", family_name="Lò", middle_name="Thị", given_name="Mai",
+                           email=None, birth_year=1966)  # fmt: skip
+    provide_accounts(session, [person], utcnow())
+    session.commit()
+
+    # the unit head prints the slips of those not yet active
+    head = browser.new_page()
+    log_in(head, live_server, "truongxa")
+    head.get_by_role("link", name="Tài khoản", exact=True).click()
+    expect(head.get_by_role("heading", level=1)).to_contain_text("Xã Đạo Trù")
+    expect(head.locator("#accounts-table")).to_contain_text("Chờ kích hoạt")
+    head.get_by_label("Tình trạng").select_option("pending")
+    head.get_by_role("button", name="Lọc").click()
+    head.get_by_label("Thao tác", exact=True).select_option("slips")
+    head.get_by_label(re.compile("Tất cả 1 người khớp bộ lọc")).check()
+    with head.expect_download() as download:
+        head.get_by_role("button", name="Thực hiện").click()
+    pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert "Lò Thị Mai" in text and "dt-0031" in text
+    code = re.search(r"(?<![A-Z0-9])([A-Z0-9]{4}-[A-Z0-9]{4})", text).group(1)
+
+    # the official, at home, types the code from the slip (in small letters, without the dash)
+    page = browser.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_role("link", name="Có phiếu kích hoạt?").click()
+    page.get_by_label("Mã kích hoạt").fill(code.replace("-", "").lower())
+    page.get_by_label("Năm sinh của bạn").fill("1967")
+    page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.get_by_role("alert")).to_contain_text("Mã kích hoạt hoặc năm sinh không đúng")
+    page.get_by_label("Năm sinh của bạn").fill("1966")
+    page.get_by_role("button", name="Tiếp tục").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Chọn mật khẩu")
+    expect(page.locator("#password-rule")).to_contain_text("ít nhất 8 ký tự")
+    page.get_by_label("Mật khẩu mới", exact=True).fill("12345678")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("12345678")
+    page.get_by_role("button", name="Lưu mật khẩu và đăng nhập").click()
+    expect(page.get_by_role("alert")).to_contain_text("quá phổ biến")
+    page.get_by_label("Mật khẩu mới", exact=True).fill("hoa ban trang 1966")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("hoa ban trang 1966")
+    page.get_by_role("button", name="Lưu mật khẩu và đăng nhập").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Lò Thị Mai")
+
+    # and next time, with the login printed on the slip
+    page.get_by_role("button", name="Đăng xuất").click()
+    log_in(page, live_server, "DT-0031", "hoa ban trang 1966")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Lò Thị Mai")
+    head.get_by_role("link", name="Tài khoản", exact=True).click()
+    expect(head.locator("#accounts-table tr", has_text="Lò Thị Mai")).to_contain_text("Đã kích hoạt")
