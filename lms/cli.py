@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def _print_logins(logins) -> None:
         click.echo(f"  {username:<12} {password:<12} {label}")
 
 
-def _import(path: str, kind: str, yes: bool) -> None:
+def _import(path: str, kind: str, yes: bool, invite: bool = True) -> None:
     from lms.auth.services import audit
     from lms.org import imports
 
@@ -48,7 +49,9 @@ def _import(path: str, kind: str, yes: bool) -> None:
         rows = imports.read_table(path, data)
     except imports.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    run = imports.import_units if kind == "units" else imports.import_officials
+    run = imports.import_units
+    if kind == "officials":
+        run = functools.partial(imports.import_officials, invite=invite)
     where = f"trang “{rows.sheet}”, " if rows.sheet else ""
     click.echo(f"Dòng tiêu đề: {where}dòng {rows.header_row}; {len(rows)} dòng dữ liệu.")
     for column in rows.legacy:
@@ -85,6 +88,8 @@ def _import(path: str, kind: str, yes: bool) -> None:
     click.echo(
         f"Xong: {result.created} mới, {result.updated} cập nhật, {result.unchanged} không đổi ({result.rows} dòng)."
     )
+    if kind == "officials":
+        click.echo(f"Tài khoản mới: {result.new_accounts}; thư mời kích hoạt xếp hàng gửi: {result.invitations}.")
 
 
 _YES = click.option("--yes", is_flag=True, help="Confirm renamed officials and legacy-encoding (TCVN3/VNI) columns.")
@@ -101,9 +106,11 @@ def import_units_command(path: str, yes: bool) -> None:
 @lms_cli.command("import-officials")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @_YES
-def import_officials_command(path: str, yes: bool) -> None:
-    """Import officials from a CSV or XLSX file (all or nothing)."""
-    _import(path, "officials", yes)
+@click.option("--no-invite", is_flag=True, help="Create the accounts without queuing invitation e-mails.")
+def import_officials_command(path: str, yes: bool, no_invite: bool) -> None:
+    """Import officials from a CSV or XLSX file (all or nothing); every active official without an
+    account gets one, and an invitation e-mail when there is an address."""
+    _import(path, "officials", yes, invite=not no_invite)
 
 
 @lms_cli.command("create-admin")

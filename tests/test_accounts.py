@@ -446,3 +446,68 @@ def test_official_form_creates_the_account_and_unit_head_role(client, session):
     assert user is not None and user.state == "invited" and user.headed_unit_ids == {unit.id}
     assert session.scalar(select(func.count()).select_from(RoleAssignment).where(RoleAssignment.user_id == user.id))
     assert [m.to_email for m in outbox(session)] == ["giang.hoang@phutho.gov.vn"]
+
+
+# -- the import file -------------------------------------------------------------------------------
+def _csv(*lines: str) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_import_creates_accounts_grants_head_role_and_moves_it(session):
+    from lms.org import imports
+
+    a, b = make_unit(session, code="SNV"), make_unit(session, code="STP")
+    staff = make_user(session, Role.IT_STAFF)
+    head = "Mã cán bộ,Họ và tên,Email,Mã đơn vị,Năm sinh,Thủ trưởng đơn vị"
+    first = imports.read_table(
+        "ds.csv",
+        _csv(
+            head,
+            "NV-1,Nguyễn Văn An,an@snv.gov.vn,SNV,1970,có",
+            "NV-2,Trần Thị Bình,,SNV,1980,",
+            "NV-3,Lê Chi,,SNV,,chưa rõ",
+        ),
+    )
+    refused = imports.import_officials(session, first, dry_run=True)
+    assert [e.column for e in refused.errors] == ["Thủ trưởng đơn vị"], "neither có nor không (x counts as có, a tick)"
+    table = imports.read_table(
+        "ds.csv", _csv(head, "NV-1,Nguyễn Văn An,an@snv.gov.vn,SNV,1970,có", "NV-2,Trần Thị Bình,,SNV,1980,")
+    )
+    preview = imports.import_officials(session, table, dry_run=True)
+    assert (preview.new_accounts, preview.invitations) == (2, 1)
+    session.rollback()
+    result = imports.import_officials(session, table, actor=staff, ip="10.0.0.9")
+    assert result.written
+    session.commit()
+    an = session.scalar(select(User).where(User.username == "nv-1"))
+    binh = session.scalar(select(User).where(User.username == "nv-2"))
+    assert an.headed_unit_ids == {a.id} and binh.headed_unit_ids == set()
+    assert (an.state, binh.state) == ("invited", "waiting")
+    assert [m.to_email for m in outbox(session)] == ["an@snv.gov.vn"]
+    entry = session.scalars(
+        select(AuditLog).where(AuditLog.action == "role.assign", AuditLog.target.like(f"user:{an.id} %"))
+    ).one()
+    assert entry.actor_id == staff.id and entry.ip == "10.0.0.9"
+    # the next file moves An to STP (the role follows) and makes Bình head of SNV
+    moved = imports.read_table(
+        "ds.csv", _csv(head, "NV-1,Nguyễn Văn An,an@snv.gov.vn,STP,1970,", "NV-2,Trần Thị Bình,,SNV,1980,có")
+    )
+    preview = imports.import_officials(session, moved, dry_run=True)
+    changes = {p.label: {c.column: (c.before, c.after) for c in p.changes} for p in preview.plans}
+    assert changes["NV-2 Trần Thị Bình"]["Thủ trưởng đơn vị"] == ("không", "có")
+    assert preview.new_accounts == 0
+    session.rollback()
+    assert imports.import_officials(session, moved, actor=staff).written
+    session.commit()
+    session.expire_all()
+    assert session.get(User, an.id).headed_unit_ids == {b.id}, "the role moved with the official"
+    assert session.get(User, binh.id).headed_unit_ids == {a.id}
+    assert len(outbox(session)) == 1, "no second invitation"
+    gone = imports.read_table(
+        "ds.csv", _csv(head + ",Đang công tác", "NV-1,Nguyễn Văn An,an@snv.gov.vn,STP,1970,,không")
+    )
+    assert imports.import_officials(session, gone, actor=staff).written
+    session.commit()
+    session.expire_all()
+    user = session.get(User, an.id)
+    assert (user.active, user.disabled_reason, user.headed_unit_ids) == (False, "left", set())

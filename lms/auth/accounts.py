@@ -367,6 +367,14 @@ def accounts_of(session: Session, officials: Sequence[Official]) -> dict[int, Us
     return {u.official_id: u for u in session.scalars(select(User).where(User.official_id.in_(ids)))}
 
 
+def accounts_of_ids(session: Session, official_ids: Sequence[int]) -> dict[int, int]:
+    """official id -> account id, for those of these officials who have an account."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(list(official_ids)):
+        found.update(session.execute(select(User.official_id, User.id).where(User.official_id.in_(chunk))).all())
+    return found
+
+
 def matching_user_ids(session: Session, filters: AccountFilters, now: datetime) -> list[int]:
     stmt = accounts_query(filters, now).with_only_columns(User.id).where(User.id.is_not(None)).order_by(None)
     return list(session.scalars(stmt))

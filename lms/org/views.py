@@ -316,8 +316,10 @@ def _pending_imports() -> PendingUploads:
 
 
 def _run_import(kind: str, table, **options) -> imports.ImportResult:
-    run = imports.import_units if kind == "units" else imports.import_officials
-    return run(db.session, table, **options)
+    if kind == "units":
+        return imports.import_units(db.session, table, **options)
+    actor = current_user._get_current_object()
+    return imports.import_officials(db.session, table, actor=actor, ip=request.remote_addr or "", **options)
 
 
 @bp.route("/import", methods=["GET", "POST"])
