@@ -817,11 +817,13 @@ def import_officials(
         target.level = Level(p["level"]) if p["level"] else _default_level(p["unit"])
         target.birth_year = p["birth_year"]
         target.active = p["active"]
-        save_official(session, target, notify=False)
+        save_official(session, target, notify=False, flush=False)
         saved.append(target)
+        if n % 1_000 == 0:
+            session.flush()  # the ORM inserts a thousand new officials in a few statements
         if progress:
             progress(n)
-    notify_officials_changed(session, saved)  # once for the whole file
+    notify_officials_changed(session, saved)  # once for the whole file (flushes the rest)
     # accounts follow the officials: created for those without one, unit-head roles moved and set
     from lms.database import utcnow
 
