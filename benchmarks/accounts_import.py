@@ -101,7 +101,8 @@ def main() -> None:
             db.session.commit()
             data = officials_csv(args.n)
             base = status("VmRSS")
-            print(f"database: {db.engine.dialect.name}; {args.n} officials, {UNITS} units; file {len(data) / 1e6:.1f} MB")
+            size = len(data) / 1e6
+            print(f"database: {db.engine.dialect.name}; {args.n} officials, {UNITS} units; file {size:.1f} MB")
             print(f"resident before the import: {base / 1024:.0f} MB")
             phases = []
 
