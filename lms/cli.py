@@ -198,3 +198,39 @@ def _load_feature_commands() -> None:
 
 
 _load_feature_commands()
+
+
+accounts_cli = AppGroup("accounts", help="Tài khoản của cán bộ.")
+lms_cli.add_command(accounts_cli)
+
+
+@accounts_cli.command("provide")
+@click.option("--no-invite", is_flag=True, help="Create the accounts without queuing invitation e-mails.")
+def accounts_provide_command(no_invite: bool) -> None:
+    """Create the account of every active official who has none (officials imported before accounts
+    followed them); an invitation e-mail is queued for each one with an address."""
+    from lms.auth.accounts import officials_without_account, provide_accounts
+    from lms.database import utcnow
+
+    report = provide_accounts(db.session, officials_without_account(db.session), utcnow(), invite=not no_invite)
+    db.session.commit()
+    click.echo(f"created={report.created} linked={report.linked} invited={report.invited}")
+
+
+@accounts_cli.command("sync")
+def accounts_sync_command() -> None:
+    """Cron, daily: accounts follow their officials (a unit whose end date has come disables its
+    remaining staff's accounts; reactivated officials get theirs back)."""
+    from sqlalchemy import select
+
+    from lms.auth.accounts import follow_officials
+    from lms.database import utcnow
+    from lms.org.models import Official
+
+    changed = 0
+    ids = list(db.session.scalars(select(Official.id).order_by(Official.id)))
+    for start in range(0, len(ids), 2_000):
+        batch = list(db.session.scalars(select(Official).where(Official.id.in_(ids[start : start + 2_000]))))
+        changed += follow_officials(db.session, batch, utcnow())
+    db.session.commit()
+    click.echo(f"accounts changed={changed}")

@@ -511,3 +511,20 @@ def test_import_creates_accounts_grants_head_role_and_moves_it(session):
     session.expire_all()
     user = session.get(User, an.id)
     assert (user.active, user.disabled_reason, user.headed_unit_ids) == (False, "left", set())
+
+
+def test_cli_provides_missing_accounts_and_daily_sync_disables_staff_of_an_ended_unit(runner, session):
+    from datetime import date
+
+    unit = make_unit(session)
+    people = [make_official(session, unit) for _ in range(3)]
+    session.commit()
+    result = runner.invoke(args=["lms", "accounts", "provide", "--no-invite"])
+    assert result.exit_code == 0 and "created=3" in result.output and "invited=0" in result.output
+    assert outbox(session) == []
+    unit = session.get(type(unit), unit.id)
+    unit.valid_until = date(2020, 1, 1)  # the unit ended (a units file said so) and nobody moved its staff
+    session.commit()
+    result = runner.invoke(args=["lms", "accounts", "sync"])
+    assert result.exit_code == 0 and "changed=3" in result.output
+    assert {account(session, p).state for p in people} == {"disabled"}
