@@ -528,3 +528,17 @@ def test_cli_provides_missing_accounts_and_daily_sync_disables_staff_of_an_ended
     result = runner.invoke(args=["lms", "accounts", "sync"])
     assert result.exit_code == 0 and "changed=3" in result.output
     assert {account(session, p).state for p in people} == {"disabled"}
+
+
+def test_sso_only_province_queues_no_invitation_and_offers_no_local_password(app, client, session):
+    person = make_official(session, email="sso.only@phutho.gov.vn")
+    app.config["LOCAL_PASSWORDS"] = False
+    try:
+        report = provide(session, [person])
+        assert (report.created, report.invited) == (1, 0), "officials log in through the directory"
+        assert outbox(session) == []
+        for url in ("/password/forgot", "/activate", "/password/set/whatever"):
+            r = client.get(url)
+            assert r.status_code == 404 and "tài khoản thư công vụ của tỉnh" in r.text
+    finally:
+        app.config["LOCAL_PASSWORDS"] = True

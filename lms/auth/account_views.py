@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from lms.auth import accounts, services, tokens
@@ -16,7 +16,8 @@ from lms.auth.forms import ForgotPasswordForm, SetPasswordForm, SlipCodeForm
 from lms.auth.models import AccountToken, User
 from lms.auth.passwords import rule_text
 from lms.auth.permissions import can_manage_account, can_manage_accounts_of, require
-from lms.auth.views import _throttle_limits, bp, client_ip
+from lms.auth.signin import client_ip, finish_login
+from lms.auth.views import _throttle_limits, bp
 from lms.database import utcnow
 from lms.extensions import db
 from lms.inputs import db_int
@@ -26,20 +27,21 @@ SLIP_SESSION_KEY = "slip_token"
 SLIP_STEP_SECONDS = 15 * 60  # between the code + year and the chosen password
 
 
-def _log_in(user: User, now: datetime) -> None:
-    """This browser's session after a password was chosen (every other one has just ended)."""
-    logout_user()
-    session.clear()
-    services.start_session(db.session, user, now)
-    user.last_login_at = now
-    db.session.commit()
-    login_user(user)
+def _local_passwords_off():
+    """``LMS_LOCAL_PASSWORDS=0`` (officials log in through the province's directory or provider): the
+    pages that choose a password kept here answer 404 with a message saying how to log in."""
+    if current_app.config.get("LOCAL_PASSWORDS", True):
+        return None
+    message = _("Máy chủ này dùng đăng nhập bằng tài khoản thư công vụ của tỉnh: không cần chọn mật khẩu riêng.")
+    return render_template("error.html", code=404, message=message), 404
 
 
 # -- forgotten password ----------------------------------------------------------------------------
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @public
 def forgot_password():
+    if (off := _local_passwords_off()) is not None:
+        return off
     form = ForgotPasswordForm()
     error, status = None, 200
     if form.validate_on_submit():
@@ -60,6 +62,8 @@ def forgot_password():
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 @public
 def token_password(token: str):
+    if (off := _local_passwords_off()) is not None:
+        return off
     now = utcnow()
     found = tokens.find_link_token(db.session, token, now)
     if found is None:
@@ -77,11 +81,12 @@ def _choose_password(found: AccountToken, now: datetime):
             db.session.rollback()
             error = str(exc)
         else:
-            session.pop(SLIP_SESSION_KEY, None)
-            _log_in(user, now)
+            logout_user()  # whoever was logged in on this browser
+            user.last_login_at = now
+            response = finish_login(user, f"token:{found.purpose.value}", None)  # clears the session
             flash(_("Đã lưu mật khẩu. Từ nay bạn đăng nhập bằng %(login)s và mật khẩu này.", login=user.login_name),
                   "success")  # fmt: skip
-            return redirect(url_for("main.dashboard"))
+            return response
     status = 400 if error or form.errors else 200
     return render_template(
         "auth/set_password.html", form=form, error=error, user=found.user, rule=rule_text(), purpose=found.purpose
@@ -92,6 +97,8 @@ def _choose_password(found: AccountToken, now: datetime):
 @bp.route("/activate", methods=["GET", "POST"])
 @public
 def activate_code():
+    if (off := _local_passwords_off()) is not None:
+        return off
     form = SlipCodeForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args.get("code", "")[:40]
@@ -119,6 +126,8 @@ def activate_code():
 @bp.route("/activate/password", methods=["GET", "POST"])
 @public
 def activate_password():
+    if (off := _local_passwords_off()) is not None:
+        return off
     now = utcnow()
     state = session.get(SLIP_SESSION_KEY) or {}
     found = None
@@ -239,6 +248,9 @@ def accounts_action():
     users = [u for u in _users(ids) if can_manage_account(current_user, u)]
     if not users:
         flash(_("Chưa chọn tài khoản nào (hoặc bạn không quản lý các tài khoản đã chọn)."), "error")
+        return back
+    if action in ("invite", "slips") and not current_app.config.get("LOCAL_PASSWORDS", True):
+        flash(_("Máy chủ này dùng đăng nhập bằng tài khoản thư công vụ của tỉnh: không cần thư mời hay phiếu."), "info")
         return back
     if action == "invite":
         report = tokens.invite_accounts(db.session, [u.id for u in users], now, actor=actor, ip=ip)

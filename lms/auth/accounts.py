@@ -140,7 +140,7 @@ def provide_accounts(
     for chunk in _chunks([r["official_id"] for r in rows]):
         created_ids += session.scalars(select(User.id).where(User.official_id.in_(chunk)))
     report.user_ids = created_ids + [uid for uid, _oid in links]
-    if invite and created_ids:
+    if invite and created_ids and local_passwords():
         report.invited = tokens.invite_accounts(session, created_ids, now, actor=actor, new_accounts=True).invited
     audit(
         session,
@@ -152,6 +152,14 @@ def provide_accounts(
     )
     session.flush()
     return report
+
+
+def local_passwords() -> bool:
+    """Invitations choose a password kept here: none while ``LMS_LOCAL_PASSWORDS=0`` (officials log in
+    through the province's directory or provider, their account found by their address)."""
+    from flask import current_app, has_app_context
+
+    return not has_app_context() or bool(current_app.config.get("LOCAL_PASSWORDS", True))
 
 
 def account_for(session: Session, official: Official) -> User | None:

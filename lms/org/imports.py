@@ -613,6 +613,7 @@ def import_officials(
     go to the audit log."""
     from lms.auth import accounts
 
+    invite = invite and accounts.local_passwords()
     result, numbers, sheet = _start("officials", rows)
     lookups = _lookups()
     today = today or date.today()
