@@ -110,10 +110,16 @@ def start(scenario_id: int):
     return redirect(url_for("practice.workspace", scenario_id=scenario.id))
 
 
-@bp.post("/<int:scenario_id>/restart")
+@bp.route("/<int:scenario_id>/restart", methods=["GET", "POST"])
 @roles_required(Role.OFFICIAL)
 def restart(scenario_id: int):
+    """GET asks first (what is kept, what is lost); POST starts the exercise again."""
     scenario = _scenario(scenario_id)
+    if request.method == "GET":
+        run = _run(scenario)
+        if run is None:
+            abort(404)
+        return render_template("practice/restart.html", scenario=scenario, run=run)
     run = _run(scenario, lock=True)
     if run is None:
         abort(404)

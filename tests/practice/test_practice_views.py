@@ -96,6 +96,18 @@ def test_a_form_error_is_shown_beside_its_field_and_nothing_is_saved(client, ses
     assert run.steps == 0 and run.state["documents"]["giay-moi"]["book"] is None
 
 
+def test_starting_again_asks_first(client, session, qlvb, learner):
+    scenario = qlvb["vao-so-giay-moi-hoa-toc"]
+    _start(client, scenario)
+    client.post(f"/practice/{scenario.id}/do/register", data=REGISTER_GIAY_MOI)
+    page = client.get(f"/practice/{scenario.id}/restart")
+    assert page.status_code == 200 and "(1 bước)" in page.text and "Đồng ý, làm lại từ đầu" in page.text
+    assert _run(session, learner, scenario).steps == 1  # asking changed nothing
+    client.post(f"/practice/{scenario.id}/restart")
+    run = _run(session, learner, scenario)
+    assert run.steps == 0 and run.state["documents"]["giay-moi"]["book"] is None
+
+
 def test_every_step_is_saved_and_shown_after_logging_in_again(client, session, qlvb, learner):
     scenario = qlvb["vao-so-giay-moi-hoa-toc"]
     _start(client, scenario)
