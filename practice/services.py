@@ -38,6 +38,13 @@ def replica_of(scenario: Scenario):
     return REPLICAS[scenario.app.value]
 
 
+def check_labels(scenario: Scenario) -> list[str]:
+    """What will be checked, in words (the checks' labels, never the expected values)."""
+    replica = replica_of(scenario)
+    state = replica.initial_state(scenario.spec["setup"])
+    return [o.label for o in evaluate_checks(state, scenario.spec["checks"], replica.checks)]
+
+
 # -- runs --------------------------------------------------------------------------------------------
 
 

@@ -67,13 +67,14 @@ def index():
     official = _official()
     runs = services.runs_by_scenario(db.session, official.id)
     groups: dict[int, dict] = {}
-    for scenario in services.published_scenarios(db.session):
+    scenarios = services.published_scenarios(db.session)
+    for scenario in scenarios:
         group = groups.setdefault(
             scenario.course_id, {"title": scenario.course_title or Topic(scenario.topic).label, "items": []}
         )
         group["items"].append((scenario, runs.get(scenario.id)))
-    passed = sum(1 for r in runs.values() if r.passed and r.scenario.published)
-    total = sum(len(g["items"]) for g in groups.values())
+    passed = sum(1 for s in scenarios if s.id in runs and runs[s.id].passed)
+    total = len(scenarios)
     return render_template("practice/index.html", groups=list(groups.values()), passed=passed, total=total)
 
 
@@ -87,18 +88,9 @@ def scenario(scenario_id: int):
         "practice/scenario.html",
         scenario=scenario,
         run=run,
-        checks=_check_labels(scenario),
+        checks=services.check_labels(scenario),
         replica_label=scenario.app.label,
     )
-
-
-def _check_labels(scenario: Scenario) -> list[str]:
-    """What will be checked, in words (the labels, never the expected values)."""
-    replica = services.replica_of(scenario)
-    state = services.replica_of(scenario).initial_state(scenario.spec["setup"])
-    from practice.replicas.base import evaluate_checks
-
-    return [o.label for o in evaluate_checks(state, scenario.spec["checks"], replica.checks)]
 
 
 @bp.post("/<int:scenario_id>/start")
