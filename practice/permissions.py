@@ -1,4 +1,4 @@
-"""Who may practise, and who may read whose practice results. Also available in templates.
+"""Who may practise, and who may read whose practice results (``lms.auth.rules``). Also in templates.
 
 A run is always the current official's own: practice URLs carry the scenario, never a run id, and the
 run is looked up by (current official, scenario), so nobody can open another official's run.
@@ -6,27 +6,21 @@ run is looked up by (current official, scenario), so nobody can open another off
 
 from __future__ import annotations
 
+from lms.auth.rules import LEARNER, PROVINCE_WIDE, UNIT_HEAD, head_of_unit
 
-def can_practise(user) -> bool:
-    """Accounts linked to an official practise (their own runs)."""
-    return bool(user.is_authenticated and user.official_id is not None)
-
-
-def can_manage_practice(user) -> bool:
-    """IT staff and admins: scenarios, the per-course requirement, every unit's results."""
-    return bool(user.is_authenticated and user.is_province_wide)
+#: accounts linked to an official practise (their own runs)
+can_practise = LEARNER
+#: IT staff and admins: the scenarios, the per-course requirement, every unit's results
+can_manage_practice = PROVINCE_WIDE
+#: unit heads (their dashboard panel)
+heads_a_unit = UNIT_HEAD
+#: a unit's results (the object is the unit's id): its head, IT staff and admins. A unit that exists
+#: but is not yours is a 403 (its existence is not private).
+UNIT_RESULTS = PROVINCE_WIDE | head_of_unit(lambda unit_id: unit_id)
 
 
 def can_view_unit_practice(user, unit_id: int | None) -> bool:
-    """A unit head sees the practice results of their own unit's staff; IT staff and admins of every
-    unit. A unit that exists but is not yours is a 403 (its existence is not private)."""
-    if not user.is_authenticated or unit_id is None:
-        return False
-    return user.is_province_wide or unit_id in user.headed_unit_ids
-
-
-def heads_a_unit(user) -> bool:
-    return bool(user.is_authenticated and user.headed_unit_ids)
+    return UNIT_RESULTS.allows(user, unit_id)
 
 
 TEMPLATE_PREDICATES = {

@@ -7,12 +7,13 @@ from pathlib import Path
 from lms.extensions import db
 from lms.org.models import Unit
 from practice import services
+from practice.permissions import can_practise, heads_a_unit
 
 
 def panel_data(user) -> dict:
     """The officials' panel (exercises passed, the next one) and the unit heads' panel (their units)."""
     out: dict = {}
-    if user.is_authenticated and user.official_id is not None:
+    if can_practise(user):
         scenarios = services.published_scenarios(db.session)
         runs = services.runs_by_scenario(db.session, user.official_id)
         passed = [s for s in scenarios if s.id in runs and runs[s.id].passed]
@@ -24,7 +25,7 @@ def panel_data(user) -> dict:
             in_progress=in_progress[:3],
             next=(in_progress or todo or [None])[0],
         )
-    if user.is_authenticated and user.headed_unit_ids:
+    if heads_a_unit(user):
         figures = services.unit_figures(db.session, user.headed_unit_ids)
         out["units"] = [(db.session.get(Unit, uid), figures.get(uid)) for uid in sorted(user.headed_unit_ids)]
         out["exercises"] = sum(services.topic_totals(db.session).values())

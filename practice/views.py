@@ -25,7 +25,7 @@ from lms.org.models import Official, Unit
 from lms.topics import Topic
 from practice import services
 from practice.models import Scenario
-from practice.permissions import can_view_unit_practice
+from practice.permissions import can_manage_practice, can_view_unit_practice
 from practice.replicas.base import ActionError, Form, vn_date, vn_moment
 
 bp = Blueprint(
@@ -281,7 +281,7 @@ class Page:
 @bp.get("/my-unit")
 @roles_required(*MANAGERS)
 def my_unit():
-    if current_user.is_province_wide:
+    if can_manage_practice(current_user):
         return redirect(url_for("practice.units"))
     return redirect(url_for("practice.unit", unit_id=min(current_user.headed_unit_ids)))
 
