@@ -1,7 +1,7 @@
 """practice: scenarios, runs (the replica state per official), tries, the per-course requirement
 
 Revision ID: pr4ct1ce0001
-Revises: auths3ss0001
+Revises: acc0unts0001
 Create Date: 2026-12-06 13:45:00
 
 """
@@ -13,7 +13,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = 'pr4ct1ce0001'
-down_revision = 'auths3ss0001'
+down_revision = 'acc0unts0001'
 branch_labels = None
 depends_on = None
 
