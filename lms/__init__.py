@@ -125,22 +125,27 @@ def _install_template_gettext(app: Flask) -> None:
 
 
 @functools.cache
-def _user_load_options() -> tuple:
-    """Loader options built once (building them costs more than the query's own Python work)."""
-    from sqlalchemy.orm import joinedload
+def _user_load_options(light: bool = False) -> tuple:
+    """Loader options built once (building them costs more than the query's own Python work). Light
+    (views marked ``@light_user``): the account alone; its roles are read if a check asks for them."""
+    from sqlalchemy.orm import joinedload, lazyload
 
     from lms.auth.models import User
 
+    if light:
+        return (lazyload(User.roles),)
     return (joinedload(User.roles), joinedload(User.official))
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    from lms.auth.access import wants_light_user
     from lms.auth.services import load_session_user
     from lms.time import utcnow
 
     # one query for the login session, the account, its roles and its official (every page shows the name)
-    user = load_session_user(db.session, user_id, utcnow(), _user_load_options())
+    light = has_request_context() and wants_light_user(current_app, request.endpoint)
+    user = load_session_user(db.session, user_id, utcnow(), _user_load_options(light))
     if user is None or not user.active:
         return None
     if user.is_demo and not current_app.config["DEMO_MODE"]:

@@ -17,8 +17,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
-from lms.auth.access import login_required, roles_required
+from lms.auth.access import light_user, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
@@ -29,7 +30,6 @@ from quizzes.forms import (
     CsrfForm,
 )
 from quizzes.models import (
-    SLOT_ANSWERED,
     Attempt,
     AttemptState,
     Quiz,
@@ -44,6 +44,7 @@ from quizzes.permissions import (
     is_published,
     review_mode_for,
 )
+from quizzes.services import answering
 from quizzes.views.common import bp, current_official, grace_seconds
 
 
@@ -198,33 +199,68 @@ def attempt_page(attempt_id: int, slot_no: int):
 
 @bp.post("/attempts/<int:attempt_id>/autosave")
 @roles_required(Role.OFFICIAL)
+@light_user
 def autosave(attempt_id: int):
-    """JSON autosave of one slot (``slot`` + the question's fields). Says only whether it was saved."""
-    attempt = _load_own_attempt(attempt_id)
-    if not CsrfForm().validate_on_submit():
+    """One answer, saved by the attempt page's script: a JSON object (or a form) with ``slot``, ``v``
+    (the slot's question version, given in the page) and the question's fields (``q<slot>...``).
+    Answers ``{ok, slot, answered}``; 409 ``{closed, message, redirect}`` when the attempt was
+    submitted or its time is up. One SQL statement when all is well (``answering.record_answer``);
+    no template, no ORM object."""
+    form = _answer_fields()
+    if form is None:
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400
-    slot_no = request.form.get("slot", type=db_int)
-    slot = services.get_slot(attempt, slot_no) if slot_no is not None else None
-    if slot is None:
-        return jsonify(ok=False, message=_("Không có câu hỏi này trong bài làm.")), 400
-    now = utcnow()
+    now, grace, official_id = utcnow(), grace_seconds(), current_user.official_id
+    slot_no = _form_int(form, "slot")
+    answered = None
+    if slot_no is not None:
+        version_id = _form_int(form, "v") or answering.slot_version_id(db.session, attempt_id, slot_no)
+        if version_id is not None:
+            answered = answering.record_answer(
+                db.session, attempt_id, official_id, slot_no, version_id, form, now, grace
+            )
+    if answered is not None:
+        db.session.commit()
+        return jsonify(ok=True, slot=slot_no, answered=answered)
+    db.session.rollback()
     try:
-        slot = services.save_answer(db.session, attempt, slot_no, request.form, now, grace_seconds(), slot=slot)
+        if answering.why_not_saved(db.session, attempt_id, official_id, now, grace) is None:
+            abort(404)
+    except PermissionError:
+        abort(403)
     except services.AttemptClosed as exc:
-        db.session.rollback()
         flash(str(exc), "error")  # shown again on the result page the script goes to
         return jsonify(
-            ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt.id)
+            ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt_id)
         ), 409
-    # read before the commit expires them (reading after it would reload the slot and the attempt)
-    body = {
-        "ok": True,
-        "slot": slot.slot_no,
-        "answered": slot.state == SLOT_ANSWERED,
-        "remaining": _remaining(attempt, now),
-    }
-    db.session.commit()
-    return jsonify(body)
+    except services.QuizError as exc:
+        return jsonify(ok=False, message=str(exc)), 400
+    abort(404)
+
+
+def _answer_fields() -> MultiDict | None:
+    """The autosave's fields from a JSON object (values or lists of values) or a form; None when the
+    CSRF token (``X-CSRFToken`` header, or the form's field) does not check out."""
+    if not CsrfForm().validate_on_submit():
+        return None
+    if not request.is_json:
+        return request.form
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return MultiDict()
+    pairs = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                pairs.append((str(name), str(item)))
+    return MultiDict(pairs)
+
+
+def _form_int(form, name: str) -> int | None:
+    value = form.get(name)
+    try:
+        return db_int(value) if value is not None and str(value).isdecimal() else None
+    except ValueError:
+        return None
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")
