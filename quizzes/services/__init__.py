@@ -32,6 +32,7 @@ from quizzes.services.attempts import (
     save_answer,
     slot_prefix,
     slot_states,
+    slots_with_versions,
     start_attempt,
     submit_attempt,
 )
@@ -153,6 +154,7 @@ __all__ = [
     "set_override",
     "slot_prefix",
     "slot_states",
+    "slots_with_versions",
     "start_attempt",
     "statistics_csv",
     "submit_attempt",

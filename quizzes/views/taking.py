@@ -100,7 +100,7 @@ def start(quiz_id: int):
     if not in_progress:  # the attempt in progress had run out of time: graded, and no new one may start
         flash(_("Đã hết giờ làm bài. Bài làm đã được nộp với các câu trả lời đã lưu."), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
-    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1))
+    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1, all=1))
 
 
 _WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request
@@ -124,6 +124,11 @@ def _question_context(attempt: Attempt, slot_no: int) -> dict:
     slot = services.get_slot(attempt, slot_no)
     if slot is None:
         abort(404)
+    return _panel(slot)
+
+
+def _panel(slot) -> dict:
+    """What the page shows of one slot: the question as the official sees it (never the key)."""
     version = slot.question_version
     qtype = version.question.qtype
     view = qtypes.get_type(qtype).public_view(version.config, slot.layout, version.text)
@@ -183,8 +188,16 @@ def attempt_page(attempt_id: int, slot_no: int):
         else:
             target = slot_no
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=target))
-    context = _question_context(attempt, slot_no)
-    states = services.slot_states(db.session, attempt)
+    if request.args.get("all") == "1":  # the whole attempt in one page; the script navigates in it
+        panels = [_panel(slot) for slot in services.slots_with_versions(db.session, attempt)]
+        context = next((p for p in panels if p["slot"].slot_no == slot_no), None)
+        if context is None:
+            abort(404)
+        states = [services.SlotState(p["slot"].slot_no, p["slot"].answered) for p in panels]
+    else:  # one question (without JavaScript: every button posts the form)
+        context = _question_context(attempt, slot_no)
+        panels = [context]
+        states = services.slot_states(db.session, attempt)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
@@ -193,6 +206,7 @@ def attempt_page(attempt_id: int, slot_no: int):
         total=len(states),
         remaining=_remaining(attempt, now),
         form=CsrfForm(),
+        panels=panels,
         **context,
     )
 
