@@ -20,7 +20,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import cli, inputs, mail
+from lms import assets, cli, inputs, mail
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 from lms.features import init_features, nav_for
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
+    assets.init_app(app)  # static URLs with content hashes, long cache lifetimes; gzip for HTML
     init_features(app)
     return app
 

@@ -162,6 +162,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
         # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
         "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
+        # HTML answers at least this long are gzip-compressed (lms/assets.py); 0 = off (a proxy compresses)
+        "GZIP_MIN_BYTES": _count("LMS_GZIP_MIN_BYTES", 1400, "bytes"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
         # passwords kept by the app work for everyone; off (0): only through the directory or the
         # provider, administrators keep their local password as the break-glass door
