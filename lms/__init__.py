@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import assets, cli, inputs, mail
 from lms.config import load_config
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.features import init_features, nav_for
 
 
@@ -46,7 +46,6 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     _install_template_gettext(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -76,6 +75,7 @@ def _register_kernel(app: Flask) -> None:
     from lms.auth.views import bp as auth_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
+    from lms.ratelimit import RateLimitHit  # noqa: F401 - the table of the request limits
 
     for bp in (main_bp, auth_bp, org_bp):
         app.register_blueprint(bp)

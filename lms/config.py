@@ -155,8 +155,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_ENABLED": True,
         # failed logins in 15 minutes before the account, or the client address, waits (lms/auth/services.py)
         "LOGIN_MAX_FAILURES_ACCOUNT": _count("LMS_LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account"),
         "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
