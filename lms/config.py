@@ -76,6 +76,7 @@ PASSTHROUGH = (
     "CERT_STORAGE_DIR",
     "CERT_VERIFY_RATE_LIMIT",
     "COURSE_MEDIA_DIR",
+    "QUIZ_IMPORT_DIR",
     "QUIZ_GRACE_SECONDS",
     "QUIZ_IMPORT_MAX_AGE_HOURS",
     "COMPETENCY_MIN_OFFICIALS",
@@ -178,4 +179,24 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         if os.environ.get(key):
             cfg[key] = os.environ[key]
     cfg.update(overrides)
+    _shared_files(cfg, overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR"))
     return cfg
+
+
+# What the application servers write and read back as files, under ``LMS_SHARED_DIR`` (a directory on a
+# volume every server mounts: NFS, CephFS...) unless set one by one
+SHARED_FOLDERS = (
+    ("CERT_STORAGE_DIR", "certificates"),
+    ("QUIZ_IMPORT_DIR", "quiz-imports"),
+    ("COURSE_MEDIA_DIR", "course_media"),
+)
+
+
+def _shared_files(cfg: dict, shared_dir: str | None) -> None:
+    """With several application servers, a certificate issued (and rendered) on one is downloaded from
+    another, and a question file uploaded to one is confirmed on another: these folders must be one."""
+    if not shared_dir:
+        return
+    cfg["SHARED_DIR"] = shared_dir
+    for key, name in SHARED_FOLDERS:
+        cfg.setdefault(key, str(Path(shared_dir) / name))
