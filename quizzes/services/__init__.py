@@ -88,6 +88,7 @@ from quizzes.services.uploads import (
     purge_import_uploads,
     read_import_upload,
 )
+from quizzes.services.waiting import note_waiting, opens_in, stop_waiting, waiting_count
 
 __all__ = [
     "AttemptClosed",
@@ -155,6 +156,10 @@ __all__ = [
     "slot_prefix",
     "slot_states",
     "slots_with_versions",
+    "note_waiting",
+    "opens_in",
+    "stop_waiting",
+    "waiting_count",
     "start_attempt",
     "statistics_csv",
     "submit_attempt",

@@ -71,7 +71,13 @@ def quiz_intro(quiz_id: int):
         info = services.eligibility(db.session, quiz, current_user.official_id, now, attempts)
         grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
     # IT staff see why officials could not start (archived questions); officials are told at the start
-    shortfalls = services.draw_shortfalls(db.session, quiz) if can_manage_bank(current_user) else []
+    staff = can_manage_bank(current_user)
+    shortfalls = services.draw_shortfalls(db.session, quiz) if staff else []
+    # the waiting room: the quiz opens later; the page opens its start button at the time by itself
+    opens_in = services.opens_in(quiz, now) if info is not None and info.in_progress is None else None
+    if opens_in is not None:
+        services.note_waiting(db.session, quiz.id, current_user.official_id, now)
+        db.session.commit()
     return render_template(
         "quizzes/intro.html",
         quiz=quiz,
@@ -80,7 +86,25 @@ def quiz_intro(quiz_id: int):
         grade=grade,
         form=CsrfForm(),
         shortfalls=shortfalls,
+        opens_in=opens_in,
+        heartbeat=services.waiting.HEARTBEAT_SECONDS,
+        waiting=services.waiting_count(db.session, quiz.id, now) if staff and quiz.open_at else None,
     )
+
+
+@bp.post("/<int:quiz_id>/waiting")
+@roles_required(Role.OFFICIAL)
+@light_user
+def still_waiting(quiz_id: int):
+    """The waiting page says it is still open (now and then); answers the seconds left before the quiz
+    opens, so the page's countdown follows the server's clock."""
+    quiz = load_or_404(Quiz, quiz_id, check=is_published, hidden=True)
+    now = utcnow()
+    opens_in = services.opens_in(quiz, now)
+    if opens_in is not None:
+        services.note_waiting(db.session, quiz.id, current_user.official_id, now)
+        db.session.commit()
+    return jsonify(ok=True, opens_in=opens_in or 0)
 
 
 @bp.post("/<int:quiz_id>/start")
@@ -95,6 +119,7 @@ def start(quiz_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("quizzes.quiz_intro", quiz_id=quiz.id))
+    services.stop_waiting(db.session, quiz.id, attempt.official_id)
     attempt_id, in_progress = attempt.id, attempt.in_progress  # read before the commit expires them
     db.session.commit()
     if not in_progress:  # the attempt in progress had run out of time: graded, and no new one may start
