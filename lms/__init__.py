@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -27,9 +28,10 @@ from lms.features import init_features, nav_for
 
 
 def create_app(config: dict | None = None) -> Flask:
-    # ``INSTANCE_DIR`` (tests, benchmarks) moves the whole instance folder: uploads, course media,
-    # certificates, the generated secret key; otherwise Flask's default (``instance/`` of the checkout)
-    instance_dir = (config or {}).get("INSTANCE_DIR")
+    # ``INSTANCE_DIR`` (tests, benchmarks; ``LMS_INSTANCE_DIR`` in the environment) moves the whole
+    # instance folder: uploads, course media, certificates, the generated secret key; otherwise
+    # Flask's default (``instance/`` of the checkout)
+    instance_dir = (config or {}).get("INSTANCE_DIR") or os.environ.get("LMS_INSTANCE_DIR")
     app = Flask(
         __name__,
         instance_relative_config=True,
