@@ -107,13 +107,19 @@ POOL_VARIABLES = (
 )
 
 
-def _engine_options() -> dict:
+def _engine_options(url: str = "") -> dict:
     """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
-    process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set."""
+    process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set.
+    PostgreSQL: psycopg prepares a statement on the server once a connection has run it
+    ``LMS_DB_PREPARE_THRESHOLD`` times (psycopg's default 5; ``off``: never), so the hot statements
+    (the account, the answer's UPDATE) are parsed and planned once per connection, not per request."""
     options: dict = {"pool_pre_ping": True}
     for env, key in POOL_VARIABLES:
         if os.environ.get(env):
             options[key] = int(os.environ[env])
+    threshold = (os.environ.get("LMS_DB_PREPARE_THRESHOLD") or "").strip().lower()
+    if threshold and url.startswith("postgresql"):
+        options["connect_args"] = {"prepare_threshold": None if threshold == "off" else int(threshold)}
     return options
 
 
@@ -143,7 +149,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LMS_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "IMPORT_MAX_ROWS": int(os.environ.get("LMS_IMPORT_MAX_ROWS", "50000")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, cast, exists, select, update
+from sqlalchemy import bindparam, case, cast, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
+from lms.database import UTCDateTime
 from quizzes import qtypes
 from quizzes.errors import AttemptClosed, QuizError
 from quizzes.models import SLOT_ANSWERED, SLOT_TODO, Attempt, AttemptSlot, AttemptState, Question, QuestionVersion
@@ -88,18 +89,37 @@ def slot_version_id(session: Session, attempt_id: int, slot_no: int) -> int | No
     )
 
 
-def _open_attempt_of(attempt_id: int, official_id: int, now: datetime, grace_seconds: float):
-    cutoff = now - timedelta(seconds=grace_seconds)
-    return exists(
+def _write_statement():
+    """The answer's UPDATE with its checks, built once (building it cost more than running it)."""
+    open_attempt = exists(
         select(Attempt.id)
         .where(
-            Attempt.id == attempt_id,
-            Attempt.official_id == official_id,
+            Attempt.id == bindparam("p_attempt"),
+            Attempt.official_id == bindparam("p_official"),
             Attempt.state == AttemptState.IN_PROGRESS,
-            (Attempt.deadline_at.is_(None)) | (Attempt.deadline_at >= cutoff),
+            (Attempt.deadline_at.is_(None)) | (Attempt.deadline_at >= bindparam("p_cutoff", type_=UTCDateTime)),
         )
         .with_for_update(read=True)
     )
+    unchanged = cast(AttemptSlot.answer, Text).is_not_distinct_from(cast(bindparam("p_stored", type_=Text), Text))
+    return (
+        update(AttemptSlot)
+        .where(
+            AttemptSlot.attempt_id == bindparam("p_attempt"),
+            AttemptSlot.slot_no == bindparam("p_slot"),
+            AttemptSlot.question_version_id == bindparam("p_version"),
+            open_attempt,
+        )
+        .values(
+            answer=bindparam("p_answer", type_=AttemptSlot.answer.type),
+            state=bindparam("p_state"),
+            answered_at=case((unchanged, AttemptSlot.answered_at), else_=bindparam("p_now", type_=UTCDateTime)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+_WRITE = _write_statement()
 
 
 def record_answer(
@@ -121,24 +141,18 @@ def record_answer(
     if key is None:
         return None
     answer = qtypes.get_type(key.qtype).parse(form, f"q{slot_no}", key.config, None)
-    stored = None if answer is None else json.dumps(answer)
-    unchanged = cast(AttemptSlot.answer, Text).is_not_distinct_from(cast(stored, Text))
-    result = session.execute(
-        update(AttemptSlot)
-        .where(
-            AttemptSlot.attempt_id == attempt_id,
-            AttemptSlot.slot_no == slot_no,
-            AttemptSlot.question_version_id == version_id,
-            _open_attempt_of(attempt_id, official_id, now, grace_seconds),
-        )
-        .values(
-            answer=answer,
-            state=SLOT_ANSWERED if answer is not None else SLOT_TODO,
-            answered_at=case((unchanged, AttemptSlot.answered_at), else_=now),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    params = {
+        "p_attempt": attempt_id,
+        "p_official": official_id,
+        "p_slot": slot_no,
+        "p_version": version_id,
+        "p_cutoff": now - timedelta(seconds=grace_seconds),
+        "p_answer": answer,
+        "p_stored": None if answer is None else json.dumps(answer),  # as the JSON column stores it
+        "p_state": SLOT_ANSWERED if answer is not None else SLOT_TODO,
+        "p_now": now,
+    }
+    if session.execute(_WRITE, params).rowcount != 1:
         return None
     return answer is not None
 
