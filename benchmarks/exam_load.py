@@ -16,15 +16,22 @@ a thread per person with ``requests`` cost ~3 ms of client CPU per request, this
 pages are scanned with regular expressions, not ``html.parser``): every official arrives at a
 random moment within ``--window`` seconds (default 60: "all start within the same minute"), logs in
 through the form (``--login form``; scrypt costs ~0.3 s of CPU per login) or with a pre-signed session
-cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then for every
-question: opens the page, thinks ``--think`` seconds (uniform, e.g. ``5-15``), autosaves an answer;
-finally opens the summary, submits and opens the result. Meanwhile ``--viewers`` unit heads and IT
-staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
+cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then
+(``--mode onepage``, the default: what the attempt page's script does) opens the attempt page once
+(every question in it) and for every question thinks ``--think`` seconds (uniform, e.g. ``5-15``) and
+sends its answer as a small JSON POST; or (``--mode pages``: without JavaScript, and the app before the
+one-page attempt) for every question opens its page, thinks, autosaves; finally opens the summary,
+submits and opens the result. ``--assets``: each page's CSS and scripts are fetched as a browser with
+a cache does (kept when the answer says ``immutable``, else revalidated with ``If-None-Match``).
+``--app-root`` serves another checkout's app (the code before a change) on the same data. Meanwhile
+``--viewers`` unit heads and IT staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
 
 Figures: per request kind count, req/s, p50/p95/p99 (ms), errors; the floor (``/healthz`` with the
 same gunicorn, closed loop) and each kind's closed-loop capacity as a ratio to it; the peak number of
 requests in flight; the CPU seconds of the client (this process) and of gunicorn (master and workers,
-from ``/proc``) during the scenario and during the closed loops, per request. Then the checks:
+from ``/proc``) during the scenario and during the closed loops, per request, and on PostgreSQL the
+database server's CPU (the postmaster and its children, when it runs on this machine), with both per
+acknowledged answer. Then the checks:
 every answer the server acknowledged is in the database (the same option for single choice and
 true/false), every submitted attempt is graded, and graded once (``CompetencyRecord.attempts_count``
 of every benchmark official equals its number of graded attempts; one attempt per official).
