@@ -149,11 +149,8 @@ def main() -> int:
         if not r.get_json()["ok"]:
             raise RuntimeError(r.get_json())
 
-    versions = {
-        int(n): int(v)
-        for n, v in re.findall(r'id="panel-(\d+)" data-slot="\d+" data-v="(\d+)"', expect(
-            client.get(f"/quizzes/attempts/{attempt_id}/q/1?all=1"), 200).get_data(as_text=True))
-    }  # fmt: skip
+    one_page = expect(client.get(f"/quizzes/attempts/{attempt_id}/q/1?all=1"), 200).get_data(as_text=True)
+    versions = {int(n): int(v) for n, v in re.findall(r'id="panel-(\d+)" data-slot="\d+" data-v="(\d+)"', one_page)}
 
     def autosave_json(i: int) -> None:
         """The one-page attempt's script: a JSON body with the question version, the token in a header."""

@@ -125,6 +125,9 @@ def clean_tables(app) -> None:
 
 @pytest.fixture
 def app(_app):
+    from quizzes.services.answering import version_keys
+
+    version_keys.clear()  # the tables are emptied between tests: ids of question versions are reused
     ctx = _app.app_context()
     ctx.push()
     try:

@@ -28,8 +28,8 @@ def test_windows_count_and_reset(session):
 
 def test_two_app_servers_share_the_certificate_check_limit(app, tmp_path):
     """Two applications on the same database (two servers): requests to either count together."""
-    other = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING")},
-                        "INSTANCE_DIR": str(tmp_path), "CERT_VERIFY_RATE_LIMIT": "3 per minute"})  # fmt: skip
+    same = {k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING")}
+    other = create_app({**same, "INSTANCE_DIR": str(tmp_path), "CERT_VERIFY_RATE_LIMIT": "3 per minute"})
     app.config["CERT_VERIFY_RATE_LIMIT"] = "3 per minute"
     url = "/verify/2222-2222-2222-2222-2222-2222-2222"
     try:

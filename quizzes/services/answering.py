@@ -44,7 +44,9 @@ class VersionKey:
 
 
 class _VersionCache:
-    """Question version id -> ``VersionKey``, least recently used out first; thread-safe."""
+    """Question version id -> ``VersionKey``, least recently used out first; thread-safe. A version id
+    names the same content for the life of the database; after ``flask lms restore`` (ids handed out
+    again), restart the app, as after any restore."""
 
     def __init__(self, size: int) -> None:
         self.size = size

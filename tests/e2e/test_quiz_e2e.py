@@ -101,7 +101,7 @@ def test_an_answer_after_another_tab_submitted_is_refused_and_the_page_says_so(l
     other.get_by_role("button", name="Nộp bài").click()
     expect(other.locator("#result")).to_contain_text("0 / 2")
 
-    page.get_by_label(_right_text(first)).check()
+    _option(page, 1, _right_text(first)).check()
     expect(page).to_have_url(re.compile(rf"/quizzes/attempts/{attempt.id}$"))
     expect(page.locator(".flash-error")).to_contain_text("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
     expect(page.locator("#result")).to_contain_text("0 / 2")
