@@ -2,7 +2,7 @@
 waiting room (quiz_waiting: who is waiting for a quiz to open)
 
 Revision ID: sca1e0000001
-Revises: acc0unts0001
+Revises: c0mpet000003
 Create Date: 2026-12-06 16:10:00
 
 """
@@ -14,7 +14,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = "sca1e0000001"
-down_revision = "acc0unts0001"
+down_revision = "c0mpet000003"
 branch_labels = None
 depends_on = None
 
