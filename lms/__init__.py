@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _register_models()
     _register_blueprints(app)
+    _init_features(app)
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
@@ -112,6 +113,14 @@ def _register_blueprints(app: Flask) -> None:
         module = optional_import(f"{name}.views")
         if module is not None:
             app.register_blueprint(module.bp)
+
+
+def _init_features(app: Flask) -> None:
+    """Features born in the new layout (issue 13): each package's ``init_app(app)``."""
+    import importlib
+
+    for name in app.config["FEATURES"]:
+        importlib.import_module(name).init_app(app)
 
 
 def select_locale() -> str:

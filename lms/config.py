@@ -158,6 +158,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOCAL_PASSWORDS": _bool(os.environ.get("LMS_LOCAL_PASSWORDS"), True),
         "PROVINCE_NAME": os.environ.get("LMS_PROVINCE_NAME", "Vĩnh Phúc"),
         "PER_PAGE": 25,
+        # feature packages with an ``init_app(app)``, initialised in this order by the app factory
+        "FEATURES": ("adoption",),
         # how long (s) a ranking computed before the last competency write may still be served while
         # a fresh one is computed in the background; 0 = always wait for a fresh one (the tests' default)
         "RANKING_STALE_SECONDS": 0 if testing else float(os.environ.get("RANKING_STALE_SECONDS", "300")),

@@ -1,0 +1,1 @@
+"""Demo step (placeholder while the package is built)."""

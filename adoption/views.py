@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("adoption", __name__, url_prefix="/adoption", template_folder="templates")
