@@ -13,7 +13,7 @@ units' ones), and the page says which; the by-category table always shows every 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import case, func, select
@@ -391,3 +391,47 @@ def rank_in_block(session: Session, month: date, unit_id: int) -> tuple[int, int
     scores = [s for uid, s, _k in rows if kinds[uid] == block]
     mine = next(s for uid, s, _k in rows if uid == unit_id)
     return 1 + sum(1 for s in scores if s > mine), len(scores)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    figures: UnitFigures
+    unit_name: str
+    unit_code: str
+    block: str
+    rank: int = 0
+    block_size: int = 0
+
+
+def unit_table(session: Session, month: date, today: date | None = None) -> tuple[UnitRow, ...]:
+    """Every unit with staff in ``month``, by block, usage score desc, then Vietnamese name; ranks
+    per block, ties shared (1, 2, 2, 4). Cached."""
+    today = today or local_today()
+
+    def compute(s: Session) -> tuple[UnitRow, ...]:
+        from lms.text import vi_sort_key
+
+        rows = s.execute(
+            select(UnitMonth, Unit.name, Unit.code, Unit.kind)
+            .join(Unit, Unit.id == UnitMonth.unit_id)
+            .where(UnitMonth.month == month, UnitMonth.officials > 0)
+        ).all()
+        items = [
+            UnitRow(_unit_figures_of(um, today), name, code, links.block_of(kind)) for um, name, code, kind in rows
+        ]
+        out: list[UnitRow] = []
+        for block in links.blocks():
+            members = sorted(
+                (u for u in items if u.block == block),
+                key=lambda u: (-u.figures.score, vi_sort_key(u.unit_name), u.figures.unit_id),
+            )
+            for position, u in enumerate(members):
+                rank = (
+                    out[-1].rank
+                    if position and u.figures.score == members[position - 1].figures.score
+                    else position + 1
+                )
+                out.append(replace(u, rank=rank, block_size=len(members)))
+        return tuple(out)
+
+    return cache.cached(session, ("units", month, today), compute)

@@ -49,3 +49,61 @@ def certified_topics(session: Session, official_ids, today: date) -> dict[int, s
         ):
             out[oid] = {t for t, until in zip(topics, untils, strict=True) if until is not None and until >= today}
     return out
+
+
+def started(session: Session, official_ids) -> set[int]:
+    """The officials who attempted any quiz (competency's "participated")."""
+    from sqlalchemy import select
+
+    from lms.competency.models import CompetencySummary
+
+    ids = list(official_ids)
+    out: set[int] = set()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        out.update(
+            session.scalars(
+                select(CompetencySummary.official_id).where(
+                    CompetencySummary.official_id.in_(chunk), CompetencySummary.participated > 0
+                )
+            )
+        )
+    return out
+
+
+def competency_of(session: Session, official_id: int, today: date) -> list[tuple[str, str, float | None]]:
+    """(topic, status label, best score) of an official, the four topics in order."""
+    from sqlalchemy import select
+
+    from lms.competency.models import CompetencyRecord, RecordStatus
+    from lms.topics import Topic
+
+    records = {
+        r.topic.value: r
+        for r in session.scalars(select(CompetencyRecord).where(CompetencyRecord.official_id == official_id))
+    }
+    out = []
+    for topic in Topic:
+        record = records.get(topic.value)
+        status = record.status_on(today) if record else RecordStatus.NOT_STARTED
+        out.append((topic.value, status.label, record.best_percent if record else None))
+    return out
+
+
+def topic_label(topic: str) -> str:
+    from lms.topics import Topic
+
+    return Topic(topic).label
+
+
+def trend_chart(series, months, *, title: str, desc: str):
+    from lms.competency.charts import trend_chart as competency_trend_chart
+
+    return competency_trend_chart(series, months, title=title, desc=desc)
+
+
+def report_font_css() -> str:
+    """The @font-face rules of the reports' embedded Vietnamese font (shared with competency's report)."""
+    from lms.competency.exports import font_face_css
+
+    return font_face_css()

@@ -119,6 +119,7 @@ class UsageRow(db.Model):
     last_login_on: Mapped[date | None] = mapped_column(Date)
     messages_sent: Mapped[int | None] = mapped_column(Integer)
 
+    usage_import: Mapped[UsageImport] = relationship()
     official: Mapped[Official | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
 

@@ -31,7 +31,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from adoption import cache
 from adoption.imports import ParsedFile
@@ -152,8 +152,9 @@ def _audit(session, actor, action, target, details, ip) -> None:
 def unmatched_rows(system: System | None = None, month: date | None = None):
     """Rows nobody matched, most recent month first, then as in the file."""
     query = (
-        select(UsageRow, UsageImport)
+        select(UsageRow)
         .join(UsageImport, UsageImport.id == UsageRow.import_id)
+        .options(contains_eager(UsageRow.usage_import))
         .where(UsageRow.official_id.is_(None), UsageRow.unit_id.is_(None), UsageRow.match.is_(None))
         .order_by(UsageImport.month.desc(), UsageImport.system, UsageRow.row_number)
     )

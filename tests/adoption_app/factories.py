@@ -91,3 +91,15 @@ def small_province(session) -> Province:
     p.people["gone"] = make_official(session, p.units["A"], active=False, email="gone@thu.gov.vn", code="CB-GONE")
     session.commit()
     return p
+
+
+def give_certificate(session, official, topic: str, valid_until: date | None = None) -> None:
+    """A valid certificate of ``topic`` in the competency summary (what the staff states read)."""
+    from lms.competency.models import CompetencySummary, cert_until_column
+
+    summary = session.get(CompetencySummary, official.id)
+    if summary is None:
+        summary = CompetencySummary(official_id=official.id, participated=1, n_best=0)
+        session.add(summary)
+    setattr(summary, cert_until_column(topic).key, valid_until or date(2099, 12, 31))
+    session.flush()

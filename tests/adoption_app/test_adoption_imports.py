@@ -78,7 +78,7 @@ def test_unmatched_rows_are_kept_listed_and_a_hand_match_is_remembered(session):
     ]
     outcome = run_import(session, System.EMAIL, OCT, rows, TODAY)
     assert (outcome.matched, outcome.unmatched) == (1, 2)
-    listed = [row.label for row, _imp in session.execute(unmatched_rows(System.EMAIL, OCT))]
+    listed = [row.label for row in session.scalars(unmatched_rows(System.EMAIL, OCT))]
     assert listed == ["b2.cu@hopthu.vn", "vanthu@thu.gov.vn"]
     assert province_indicators(session, OCT, today=TODAY).total.mail_users == 1
 
