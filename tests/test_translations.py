@@ -12,7 +12,7 @@ SKIP = {".venv", "tests", "migrations", "benchmarks", ".git", "instance"}
 def _source_messages() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
-    for package in ("lms", "courses", "quizzes", "certificates"):
+    for package in ("lms", "courses", "quizzes", "certificates", "adoption"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package,
             method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
