@@ -107,3 +107,57 @@ def report_font_css() -> str:
     from lms.competency.exports import font_face_css
 
     return font_face_css()
+
+
+def record_past_session(
+    session: Session, *, title: str, topic: str, kind: str, day: date, place: str, unit_ids, attendee_ids, trainer
+) -> int:
+    """A training session held in the past, with who attended (a province's records of earlier
+    classes): written as it happened, no invitations or e-mails. Returns the session id."""
+    from datetime import datetime, time
+
+    from lms.database import VN_TZ
+    from lms.topics import Topic
+    from lms.training.models import (
+        Participant,
+        ParticipantSource,
+        ParticipantState,
+        SessionKind,
+        SessionTargetUnit,
+        SessionTrainer,
+        TrainingSession,
+    )
+
+    starts = datetime.combine(day, time(8, 0), VN_TZ)
+    ends = datetime.combine(day, time(11, 30), VN_TZ)
+    ts = TrainingSession(
+        topic=Topic(topic),
+        kind=SessionKind(kind),
+        title=title,
+        starts_at=starts,
+        ends_at=ends,
+        place=place,
+        created_by_id=trainer.id if trainer else None,
+        created_at=starts,
+        updated_at=ends,
+    )
+    session.add(ts)
+    session.flush()
+    if trainer is not None:
+        session.add(SessionTrainer(session_id=ts.id, user_id=trainer.id))
+    for unit_id in sorted(set(unit_ids)):
+        session.add(SessionTargetUnit(session_id=ts.id, unit_id=unit_id))
+    for oid in sorted(set(attendee_ids)):
+        session.add(
+            Participant(
+                session_id=ts.id,
+                official_id=oid,
+                state=ParticipantState.ATTENDED,
+                source=ParticipantSource.INVITED,
+                created_at=starts,
+                responded_at=starts,
+                attendance_marked_at=ends,
+            )
+        )
+    session.flush()
+    return ts.id

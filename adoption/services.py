@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, contains_eager
 
 from adoption import cache
@@ -123,7 +123,7 @@ def import_usage(
             }
         )
     if rows:
-        session.execute(insert(UsageRow), rows)
+        session.execute(UsageRow.__table__.insert(), rows)
     not_person = methods.get(MatchMethod.NOT_PERSON.value, 0)
     matched = sum(methods.values()) - not_person
     batch.rows, batch.matched, batch.unmatched = len(rows), matched, len(rows) - matched - not_person
@@ -373,13 +373,17 @@ def usage_score(
     return round(100.0 * sum(parts) / len(parts), 2) if parts else 0.0
 
 
-def rebuild_month(session: Session, month: date, today: date | None = None) -> tuple[int, int]:
+def rebuild_month(
+    session: Session, month: date, today: date | None = None, roster: dict[int, tuple[int, str]] | None = None
+) -> tuple[int, int]:
     """Recompute the month's ``OfficialMonth`` and ``UnitMonth`` rows from its files and forms.
 
-    Returns (officials, units) written. Idempotent; called by every write of usage data."""
+    ``roster`` (official id -> (unit id, category)) replaces the month's roster (history written by
+    the demo); by default it follows the module rules. Returns (officials, units) written.
+    Idempotent; called by every write of usage data."""
     today = today or local_today()
     judged_on = as_of(month, today)
-    roster = _roster(session, month, today)
+    roster = roster if roster is not None else _roster(session, month, today)
     imports = {b.system: b for b in session.scalars(select(UsageImport).where(UsageImport.month == month))}
     reports = {r.unit_id: r for r in session.scalars(select(UnitReport).where(UnitReport.month == month))}
     lines = defaultdict(dict)  # unit id -> {official id: UnitReportOfficial}
@@ -538,9 +542,9 @@ def rebuild_month(session: Session, month: date, today: date | None = None) -> t
     )
     session.execute(delete(UnitMonth).where(UnitMonth.month == month).execution_options(synchronize_session=False))
     if official_rows:
-        session.execute(insert(OfficialMonth), official_rows)
+        session.execute(OfficialMonth.__table__.insert(), official_rows)
     if unit_rows:
-        session.execute(insert(UnitMonth), unit_rows)
+        session.execute(UnitMonth.__table__.insert(), unit_rows)
     session.flush()
     return len(official_rows), len(unit_rows)
 
