@@ -313,7 +313,7 @@ class _World:
         return LOW_PUSH.get(code, 0.0) + KEEN.get(code, 0.0)
 
     def _bonus(self, oid: int, month: date, topic: str) -> float:
-        return sum(1.6 for s in self.sessions if s["topic"] == topic and month > s["month"] and oid in s["attendees"])
+        return sum(0.9 for s in self.sessions if s["topic"] == topic and month > s["month"] and oid in s["attendees"])
 
     def _users(self, roster, month, base, topic, target, eligible=lambda code: True) -> set[int]:
         """Officials above the month's threshold: the threshold puts ``target`` of the roster above it

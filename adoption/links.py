@@ -6,6 +6,7 @@ Ranking blocks come from competency (units are ranked and reported per block eve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -161,3 +162,74 @@ def record_past_session(
         )
     session.flush()
     return ts.id
+
+
+# -- training sessions and course completions (the "did training work?" comparison) ---------------------
+@dataclass(frozen=True)
+class PastSession:
+    id: int
+    title: str
+    topic: str
+    day: date  # local day it started
+    unit_ids: frozenset[int]  # its target units
+    attendee_ids: frozenset[int]
+
+
+def past_sessions(session: Session, today: date, session_id: int | None = None) -> list[PastSession]:
+    """Held (not cancelled) training sessions before ``today`` that took attendance, newest first."""
+    from sqlalchemy import select
+
+    from lms.database import VN_TZ
+    from lms.training.models import Participant, ParticipantState, SessionStatus, TrainingSession
+
+    query = (
+        select(TrainingSession)
+        .where(TrainingSession.status == SessionStatus.SCHEDULED)
+        .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
+    )
+    if session_id is not None:
+        query = query.where(TrainingSession.id == session_id)
+    attended: dict[int, set[int]] = {}
+    for sid, oid in session.execute(
+        select(Participant.session_id, Participant.official_id).where(Participant.state == ParticipantState.ATTENDED)
+    ):
+        attended.setdefault(sid, set()).add(oid)
+    out = []
+    for ts in session.scalars(query):
+        day = ts.starts_at.astimezone(VN_TZ).date()
+        if day >= today or ts.id not in attended:
+            continue
+        out.append(
+            PastSession(ts.id, ts.title, ts.topic.value, day, frozenset(ts.target_unit_ids), frozenset(attended[ts.id]))
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    id: int
+    title: str
+    topic: str
+
+
+def courses(session: Session) -> list[CourseInfo]:
+    from sqlalchemy import select
+
+    from courses.models import Course
+
+    return [CourseInfo(c.id, c.title, c.topic.value) for c in session.scalars(select(Course).order_by(Course.title))]
+
+
+def completions(session: Session, course_id: int) -> dict[int, date]:
+    """official id -> the day they first got the course's certificate (valid or since superseded)."""
+    from sqlalchemy import func, select
+
+    from certificates.models import Certificate, CertificateStatus
+
+    return dict(
+        session.execute(
+            select(Certificate.official_id, func.min(Certificate.issued_on))
+            .where(Certificate.course_id == course_id, Certificate.status != CertificateStatus.REVOKED)
+            .group_by(Certificate.official_id)
+        ).all()
+    )

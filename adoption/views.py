@@ -51,6 +51,7 @@ def _template_helpers(state) -> None:
     env.filters.update({f"adoption_{k}": v for k, v in FILTERS.items()})
     env.filters["adoption_category_label"] = lambda value: Category(value).label
     env.filters["adoption_topic_label"] = links.topic_label
+    env.filters["adoption_month"] = label
     env.globals.update(adoption_panel=_panel_data, adoption_month_label=label, adoption_block_label=links.block_label)
 
 
@@ -448,3 +449,65 @@ def _download(body: bytes, name: str, mimetype: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
+
+
+# -- did training work? ---------------------------------------------------------------------------------
+def _effect_chart(e):
+    from adoption.charts import before_after_chart
+
+    if e.verdict in ("no_measure", "no_before", "no_after"):
+        return None
+    treated = (
+        _("Đơn vị có người dự")
+        if e.measure == "portal"
+        else (_("Đơn vị có người dự") if e.scope == "units" else _("Người dự"))
+    )
+    return before_after_chart(
+        [
+            (treated, e.treated.before_share, e.treated.after_share),
+            (_("Cùng khối, không dự"), e.comparison.before_share, e.comparison.after_share),
+        ],
+        title=_("Tỷ lệ sử dụng trước và sau: %(t)s", t=e.label),
+        desc=_("Cột nhạt: trung bình các tháng trước; cột đậm: các tháng sau. Số liệu ở bảng bên dưới."),
+        before_label=_("Trước tập huấn"),
+        after_label=_("Sau tập huấn"),
+    )
+
+
+@bp.get("/training")
+@roles_required(*STAFF)
+def effects():
+    from adoption.effect import course_effects, session_effects
+
+    return render_template(
+        "adoption/effects.html",
+        sessions=session_effects(db.session),
+        courses=course_effects(db.session),
+        today=local_today(),
+    )
+
+
+@bp.get("/training/sessions/<int:session_id>")
+@roles_required(*STAFF)
+def session_effect(session_id: int):
+    from adoption.effect import session_effect as compute
+
+    today = local_today()
+    found = links.past_sessions(db.session, today, session_id=session_id)
+    if not found:
+        abort(404)
+    scope = "units" if request.args.get("scope") == "units" else "attendees"
+    e = compute(db.session, found[0], scope=scope, today=today)
+    return render_template("adoption/effect.html", e=e, chart=_effect_chart(e), scope=scope, session_id=session_id)
+
+
+@bp.get("/training/courses/<int:course_id>")
+@roles_required(*STAFF)
+def course_effect(course_id: int):
+    from adoption.effect import course_effect as compute
+
+    course = next((c for c in links.courses(db.session) if c.id == course_id), None)
+    if course is None:
+        abort(404)
+    e = compute(db.session, course)
+    return render_template("adoption/effect.html", e=e, chart=_effect_chart(e), scope="attendees", session_id=None)

@@ -21,6 +21,9 @@ EXPECTED: dict[str, object] = {
     "adoption.official": "any",  # object check: themself, their unit head, province-wide staff
     "adoption.report_pdf": STAFF,
     "adoption.report_xlsx": STAFF,
+    "adoption.effects": STAFF,
+    "adoption.session_effect": STAFF,
+    "adoption.course_effect": STAFF,
 }
 
 
