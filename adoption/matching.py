@@ -23,6 +23,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from adoption.imports import fold_key
 from adoption.models import MatchMethod, System, UsageMatch
 from lms.org.models import Official, Unit
 from lms.text import fold, join_name
@@ -39,12 +40,12 @@ class Match:
 def row_key(system: System, values: dict) -> str:
     """What a manual match of this row is remembered under."""
     if system == System.EMAIL:
-        return fold(values.get("mailbox"))[:300]
+        return fold_key(values.get("mailbox"))[:300]
     if system == System.PORTAL:
-        return (fold(values.get("portal")) or "unit:" + fold(values.get("unit")))[:300]
+        return (fold_key(values.get("portal")) or "unit:" + fold(values.get("unit")))[:300]
     for key in ("account", "email"):
         if values.get(key):
-            return fold(values[key])[:300]
+            return fold_key(values[key])[:300]
     if values.get("name"):
         return f"{fold(values['name'])}|{fold(values.get('unit'))}"[:300]
     return "unit:" + fold(values.get("unit"))[:295]
@@ -58,25 +59,15 @@ class Directory:
         self.by_email: dict[str, int] = {}
         self.by_code: dict[str, int] = {}
         local: dict[str, set[int]] = defaultdict(set)
-        self.by_name: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        rows = session.execute(
-            select(
-                Official.id,
-                Official.code,
-                Official.email,
-                Official.family_name,
-                Official.middle_name,
-                Official.given_name,
-                Official.unit_id,
-            ).where(Official.active.is_(True))
-        )
-        for oid, code, email, family, middle, given, unit_id in rows:
+        self._session = session
+        self._by_name: dict[str, list[tuple[int, int]]] | None = None  # built when a row first needs it
+        rows = session.execute(select(Official.id, Official.code, Official.email).where(Official.active.is_(True)))
+        for oid, code, email in rows:
             if email:
                 self.by_email[email.lower()] = oid
                 local[email.split("@")[0].lower()].add(oid)
             if code:
                 self.by_code[code.upper()] = oid
-            self.by_name[fold(join_name(family, middle, given))].append((oid, unit_id))
         self.by_local = {k: next(iter(v)) for k, v in local.items() if len(v) == 1}
         units = session.execute(
             select(Unit.id, Unit.code, Unit.name).where(
@@ -92,6 +83,19 @@ class Directory:
         # longest names first: "huyen tam dao" is tried before a shorter name it contains
         self._names_longest = sorted(self.unit_by_name, key=len, reverse=True)
         self.remembered = {m.key: m for m in session.scalars(select(UsageMatch).where(UsageMatch.system == system))}
+
+    @property
+    def by_name(self) -> dict[str, list[tuple[int, int]]]:
+        """Folded full name -> [(official id, unit id)] of the active officials."""
+        if self._by_name is None:
+            self._by_name = defaultdict(list)
+            for oid, family, middle, given, unit_id in self._session.execute(
+                select(
+                    Official.id, Official.family_name, Official.middle_name, Official.given_name, Official.unit_id
+                ).where(Official.active.is_(True))
+            ):
+                self._by_name[fold(join_name(family, middle, given))].append((oid, unit_id))
+        return self._by_name
 
     # -- units -------------------------------------------------------------------------------------
     def find_unit(self, text: str) -> int | None:

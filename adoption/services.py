@@ -16,7 +16,8 @@ Rules (one place, also explained on the pages):
   but that filled the monthly form takes the form's figures; a unit in neither, in a month with a
   file, is "not found in the export" (nobody uses it); without file or form, "no data".
 * **Roster**: a month counts the officials active when its data arrive (their unit and category as of
-  then); the current and the previous month are refreshed at every rebuild, older months keep
+  then); the current and the previous month are refreshed at every rebuild (imports of e-mail or
+  document data, forms, matches; a portal file changes only the units' rows), older months keep
   theirs (so the units of before the July 2025 reorganisation keep their history).
 * **Usage score** of a unit (0-100): the mean, over the applications the unit has, of the share of
   staff using e-mail, the electronic share of its document flow ((processed + signed) / (received +
@@ -127,7 +128,10 @@ def import_usage(
     not_person = methods.get(MatchMethod.NOT_PERSON.value, 0)
     matched = sum(methods.values()) - not_person
     batch.rows, batch.matched, batch.unmatched = len(rows), matched, len(rows) - matched - not_person
-    rebuild_month(session, month, today)
+    if system == System.PORTAL:
+        rebuild_portals(session, month, today)
+    else:
+        rebuild_month(session, month, today)
     cache.bump(session)
     _audit(
         session,
@@ -227,7 +231,7 @@ def match_by_hand(
     session.expire(row)
     _recount(session, system, months)
     for month in sorted(months):
-        rebuild_month(session, month, today)
+        (rebuild_portals if system == System.PORTAL else rebuild_month)(session, month, today)
     cache.bump(session)
     who = f"official:{official.id}" if official else (f"unit:{unit.id}" if unit else "not_person")
     _audit(session, actor, "adoption.match", f"{system.value}:{row.key}", f"to={who} rows={len(ids)}", ip)
@@ -436,18 +440,7 @@ def rebuild_month(
                     acc[i] += c
     dms_units = set(dms_unit_file)
 
-    # portals, per unit, from the file
-    portal_file: dict[int, list] = {}
-    if System.PORTAL in imports:
-        for uid, articles, last_update in session.execute(
-            select(UsageRow.unit_id, UsageRow.articles, UsageRow.last_update_on).where(
-                UsageRow.import_id == imports[System.PORTAL].id, UsageRow.unit_id.is_not(None)
-            )
-        ):
-            acc = portal_file.setdefault(uid, [0, None])
-            acc[0] += articles or 0
-            if last_update is not None and (acc[1] is None or last_update > acc[1]):
-                acc[1] = last_update
+    portal_file = _portal_file(session, imports)
 
     def source(system: System, unit_id: int, covered: set[int]) -> str | None:
         if system in imports and unit_id in covered:
@@ -503,12 +496,7 @@ def rebuild_month(
         elif d_source == "form":
             r = reports[uid]
             dms = (r.dms_received, r.dms_processed, r.dms_sent, r.dms_signed)
-        has_portal, articles, last_update, p_source = False, None, None, None
-        if uid in portal_file:
-            has_portal, (articles, last_update), p_source = True, portal_file[uid], "file"
-        elif uid in reports and reports[uid].has_portal:
-            r = reports[uid]
-            has_portal, articles, last_update, p_source = True, r.portal_articles, r.portal_last_update, "form"
+        has_portal, articles, last_update, p_source = _portal_of(uid, portal_file, reports)
         score = usage_score(
             entry["officials"],
             entry["mail_users"],
@@ -547,6 +535,65 @@ def rebuild_month(
         session.execute(UnitMonth.__table__.insert(), unit_rows)
     session.flush()
     return len(official_rows), len(unit_rows)
+
+
+def _portal_file(session: Session, imports: dict) -> dict[int, list]:
+    """unit id -> [articles, last update] from the month's portal file."""
+    out: dict[int, list] = {}
+    if System.PORTAL in imports:
+        for uid, articles, last_update in session.execute(
+            select(UsageRow.unit_id, UsageRow.articles, UsageRow.last_update_on).where(
+                UsageRow.import_id == imports[System.PORTAL].id, UsageRow.unit_id.is_not(None)
+            )
+        ):
+            acc = out.setdefault(uid, [0, None])
+            acc[0] += articles or 0
+            if last_update is not None and (acc[1] is None or last_update > acc[1]):
+                acc[1] = last_update
+    return out
+
+
+def _portal_of(uid: int, portal_file: dict, reports: dict) -> tuple[bool, int | None, date | None, str | None]:
+    """(has a portal, articles, last update, source) of a unit: the file wins over the form."""
+    if uid in portal_file:
+        return True, portal_file[uid][0], portal_file[uid][1], "file"
+    report = reports.get(uid)
+    if report is not None and report.has_portal:
+        return True, report.portal_articles, report.portal_last_update, "form"
+    return False, None, None, None
+
+
+def rebuild_portals(session: Session, month: date, today: date | None = None) -> int:
+    """After a change of portal data only: the units' portal figures and scores, the officials'
+    rows untouched (a full ``rebuild_month`` when the month has no rows yet). Returns units written."""
+    today = today or local_today()
+    existing = {u.unit_id: u for u in session.scalars(select(UnitMonth).where(UnitMonth.month == month))}
+    if not existing:
+        return rebuild_month(session, month, today)[1]
+    imports = {b.system: b for b in session.scalars(select(UsageImport).where(UsageImport.month == month))}
+    reports = {r.unit_id: r for r in session.scalars(select(UnitReport).where(UnitReport.month == month))}
+    portal_file = _portal_file(session, imports)
+    judged_on = as_of(month, today)
+    for uid in (set(portal_file) | set(reports)) - set(existing):
+        row = existing[uid] = UnitMonth(month=month, unit_id=uid, officials=0, mail_users=0, dms_users=0)
+        session.add(row)
+    for uid, row in existing.items():
+        row.has_portal, row.portal_articles, row.portal_last_update, row.portal_source = _portal_of(
+            uid, portal_file, reports
+        )
+        dms = None
+        if row.dms_source is not None:
+            dms = (row.dms_received or 0, row.dms_processed or 0, row.dms_sent or 0, row.dms_signed or 0)
+        row.score = usage_score(
+            row.officials,
+            row.mail_users,
+            row.mail_source is not None,
+            dms,
+            row.has_portal,
+            portal_fresh(row.portal_last_update, judged_on),
+        )
+    session.flush()
+    return len(existing)
 
 
 def months_with_data(session: Session) -> list[date]:

@@ -141,3 +141,20 @@ def test_no_data_without_file_or_form(session):
     session.commit()
     t = province_indicators(session, OCT, today=TODAY).total
     assert (t.units, t.dms_no_data, t.officials, t.mail_no_data, t.mail_users) == (4, 4, 11, 11, 0)
+
+
+def test_a_portal_file_alone_updates_the_units_as_a_full_rebuild_would(session, october):
+    """The portal file was imported after the e-mail and document files (the light path)."""
+    from adoption.models import UnitMonth
+    from adoption.services import rebuild_month
+
+    def rows():
+        return sorted(
+            (u.unit_id, u.has_portal, u.portal_articles, u.portal_last_update, u.portal_source, u.score)
+            for u in session.scalars(select(UnitMonth).where(UnitMonth.month == OCT))
+        )
+
+    light = rows()
+    rebuild_month(session, OCT, TODAY)
+    session.flush()
+    assert rows() == light and len(light) == 4
