@@ -56,7 +56,13 @@ def _template_helpers(state) -> None:
 
 
 def _default_excluded() -> tuple[str, ...]:
-    return tuple(current_app.config.get("ADOPTION_EXCLUDE_CATEGORIES") or ())
+    """``ADOPTION_EXCLUDE_CATEGORIES``: categories left out of the officials' figures unless the page
+    asks otherwise (a list, or a comma-separated string from the environment, e.g. ``vien_chuc``)."""
+    value = current_app.config.get("ADOPTION_EXCLUDE_CATEGORIES") or ()
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    valid = {c.value for c in Category}
+    return tuple(sorted({v for v in value if v in valid}))
 
 
 def _chosen_month(available: list[date]) -> date:

@@ -92,6 +92,7 @@ PASSTHROUGH = (
     "OIDC_SCOPES",
     "OIDC_REDIRECT_URI",
     "OIDC_TIMEOUT",
+    "ADOPTION_EXCLUDE_CATEGORIES",  # adoption: categories left out of the officials' usage figures
 )
 
 

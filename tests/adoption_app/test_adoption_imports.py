@@ -141,3 +141,18 @@ def test_a_future_month_is_refused(session):
     small_province(session)
     with pytest.raises(AdoptionError):
         run_import(session, System.EMAIL, date(2026, 12, 1), [{"mailbox": "a1@thu.gov.vn", "last_login": ""}], TODAY)
+
+
+def test_the_command_line_import_and_rebuild(app, session, tmp_path):
+    small_province(session)
+    path = tmp_path / "thu.csv"
+    path.write_bytes(usage_csv(System.EMAIL, [{"mailbox": "a1@thu.gov.vn", "last_login": "05/10/2026"}]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "adoption", "import", "email", "2026-10", str(path)])
+    assert result.exit_code == 0 and "1 ghép được" in result.output
+    bad = tmp_path / "sai.csv"
+    bad.write_bytes(usage_csv(System.EMAIL, [{"mailbox": "a1@thu.gov.vn", "last_login": "hôm qua"}]))
+    result = runner.invoke(args=["lms", "adoption", "import", "email", "2026-10", str(bad)])
+    assert result.exit_code != 0 and "Đăng nhập lần cuối" in result.output
+    result = runner.invoke(args=["lms", "adoption", "rebuild"])
+    assert result.exit_code == 0 and "10/2026: 11 cán bộ" in result.output
