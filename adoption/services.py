@@ -313,10 +313,18 @@ def save_unit_report(
     from lms.database import utcnow
 
     report.submitted_at = utcnow()
-    report.officials = [
-        UnitReportOfficial(official_id=oid, uses_email=oid in data.email_users, uses_dms=oid in data.dms_users)
-        for oid in sorted(staff)
-    ]
+    # lines updated in place: replacing the list would insert the new lines before deleting the old
+    # ones, against the unique (report, official) of a form sent again
+    lines = {line.official_id: line for line in report.officials}
+    for oid, line in lines.items():
+        if oid not in staff:
+            report.officials.remove(line)
+    for oid in sorted(staff):
+        line = lines.get(oid)
+        if line is None:
+            line = UnitReportOfficial(official_id=oid)
+            report.officials.append(line)
+        line.uses_email, line.uses_dms = oid in data.email_users, oid in data.dms_users
     session.flush()
     rebuild_month(session, month, today)
     cache.bump(session)

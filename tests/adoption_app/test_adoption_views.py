@@ -205,3 +205,24 @@ def test_province_page_without_data(client, session):
     r = client.get("/adoption/")
     assert r.status_code == 200 and "chưa có số liệu sử dụng" in _text(r)
     assert date.today()  # the page needs no month parameter
+
+
+def test_a_form_sent_again_replaces_the_first(client, session):
+    """The staff lines are updated in place (a new list would break their unique (report, official))."""
+    p = small_province(session)
+    login_as(client, make_user(session, Role.IT_STAFF))
+    unit = p.units["C"].id
+    form = {
+        "month": LAST_ARG,
+        "dms_received": "5",
+        "dms_processed": "1",
+        "dms_sent": "0",
+        "dms_signed": "0",
+        "email_users": [str(p.people["c1"].id)],
+    }
+    assert client.post(f"/adoption/units/{unit}/report", data=form).status_code == 302
+    form["email_users"] = [str(p.people["c2"].id), str(p.people["c3"].id)]
+    assert client.post(f"/adoption/units/{unit}/report", data=form).status_code == 302
+    report = session.scalar(select(UnitReport))
+    session.refresh(report)
+    assert {line.official_id for line in report.officials if line.uses_email} == {p.people["c2"].id, p.people["c3"].id}
