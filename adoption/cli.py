@@ -61,3 +61,25 @@ def rebuild_command(month: str | None) -> None:
         click.echo(f"{m:%m/%Y}: {officials} cán bộ, {units} đơn vị")
     cache.bump(db.session)
     db.session.commit()
+
+
+@adoption_cli.command("digest")
+@click.option("--month", help="The month reported (2026-11); default: the latest month with data.")
+def digest_command(month: str | None) -> None:
+    """Queue the monthly digest to every unit head (idempotent: a head gets one per unit and month)."""
+    from adoption.digest import queue_digests
+    from adoption.months import parse_month
+    from lms.extensions import db
+
+    chosen = parse_month(month) if month else None
+    if month and chosen is None:
+        raise click.ClickException("--month is like 2026-11.")
+    run = queue_digests(db.session, chosen)
+    db.session.commit()
+    if run.month is None:
+        click.echo("Chưa có số liệu sử dụng: không gửi thư nào.")
+        return
+    click.echo(
+        f"Tháng {run.month:%m/%Y}: {run.queued} thư mới, {run.already} đã gửi trước đây, {run.opted_out} thủ trưởng "
+        f"đã tắt, {run.no_email} chưa có địa chỉ thư, {run.no_figures} đơn vị chưa có số liệu."
+    )

@@ -233,3 +233,46 @@ def completions(session: Session, course_id: int) -> dict[int, date]:
             .group_by(Certificate.official_id)
         ).all()
     )
+
+
+# -- the e-mail outbox ------------------------------------------------------------------------------------
+def queue_mail(
+    session: Session, *, to_email: str, subject: str, text_body: str, html_body: str, kind: str, dedupe_key: str
+) -> bool:
+    """Write one e-mail to the outbox in the caller's transaction; False when the key was queued before."""
+    from lms.training.outbox import queue_message
+
+    return queue_message(
+        session,
+        to_email=to_email,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        kind=kind,
+        dedupe_key=dedupe_key,
+    )
+
+
+def outbox_states(session: Session, keys) -> dict[str, str]:
+    """dedupe key -> the state label of its outbox message (waiting, sent, failed ...)."""
+    from sqlalchemy import select
+
+    from lms.training.models import OutboxMessage
+
+    keys = list(keys)
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        for key, state in session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.state).where(
+                OutboxMessage.dedupe_key.in_(keys[start : start + 500])
+            )
+        ):
+            out[key] = state.label
+    return out
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for e-mails, built without a request (``LMS_BASE_URL``)."""
+    from lms.training.messages import external_url as training_external_url
+
+    return training_external_url(endpoint, **values)

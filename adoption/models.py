@@ -27,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.auth.models import User
 from lms.database import UTCDateTime, utcnow
 from lms.extensions import db
 from lms.org.models import Category, LabelledEnum, Official, Unit, str_enum
@@ -255,6 +256,9 @@ class DigestSent(db.Model):
     to_email: Mapped[str] = mapped_column(String(255))
     dedupe_key: Mapped[str] = mapped_column(String(200))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")
 
 
 class AdoptionVersion(db.Model):

@@ -333,7 +333,11 @@ def unit(unit_id: int):
 
 def _opted_out(unit: Unit):
     """None when the viewer does not head this unit, else whether they turned the digest off."""
-    return None
+    from adoption.digest import is_opted_out
+
+    if unit.id not in current_user.headed_unit_ids:
+        return None
+    return is_opted_out(db.session, current_user.id)
 
 
 @bp.route("/units/<int:unit_id>/report", methods=["GET", "POST"])
@@ -517,3 +521,43 @@ def course_effect(course_id: int):
         abort(404)
     e = compute(db.session, course)
     return render_template("adoption/effect.html", e=e, chart=_effect_chart(e), scope="attendees", session_id=None)
+
+
+# -- the monthly digest to unit heads ---------------------------------------------------------------------
+@bp.post("/digest/subscription")
+@roles_required(Role.UNIT_HEAD)
+def digest_subscription():
+    from adoption.digest import set_subscription
+
+    wanted = request.form.get("wanted") == "1"
+    set_subscription(db.session, current_user, wanted, ip=request.remote_addr or "")
+    db.session.commit()
+    if wanted:
+        flash(_("Đã bật thư tổng hợp hằng tháng."), "success")
+    else:
+        flash(_("Đã tắt thư tổng hợp hằng tháng. Đồng chí có thể bật lại bất cứ lúc nào."), "success")
+    unit_id = min(current_user.headed_unit_ids) if current_user.headed_unit_ids else None
+    return redirect(url_for("adoption.unit", unit_id=unit_id) if unit_id else url_for("main.dashboard"))
+
+
+@bp.get("/digests")
+@roles_required(*STAFF)
+def digests():
+    from adoption.digest import head_assignments, recipient, sent_query
+    from adoption.models import DigestOptOut
+
+    available = ind.trend_months(db.session, limit=600)
+    month = _chosen_month(available)
+    page = db.paginate(sent_query(month), per_page=current_app.config["PER_PAGE"], error_out=False)
+    states = links.outbox_states(db.session, [d.dedupe_key for d in page.items])
+    opted = set(db.session.scalars(select(DigestOptOut.user_id)))
+    heads = head_assignments(db.session, local_today())
+    return render_template(
+        "adoption/digests.html",
+        month=month,
+        page=page,
+        states=states,
+        opted_out=[(u, unit) for u, unit in heads if u.id in opted],
+        no_email=[(u, unit) for u, unit in heads if u.id not in opted and not recipient(u)],
+        month_options=[(m.strftime("%Y-%m"), label(m)) for m in reversed(available)],
+    )

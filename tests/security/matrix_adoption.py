@@ -24,6 +24,8 @@ EXPECTED: dict[str, object] = {
     "adoption.effects": STAFF,
     "adoption.session_effect": STAFF,
     "adoption.course_effect": STAFF,
+    "adoption.digests": STAFF,
+    "adoption.digest_subscription": {"unit_head"},
 }
 
 
