@@ -327,14 +327,16 @@ def main() -> None:
         )
 
         from lms.auth.models import Role
-        from lms.auth.services import assign_role, create_user
+        from lms.auth.services import assign_role, create_user, start_session
+        from lms.database import utcnow
 
         staff = create_user(session, "bench-it", "Bench-pass-123", must_change_password=False)
         assign_role(session, staff, staff, Role.IT_STAFF)
+        login = start_session(session, staff, utcnow())
         session.commit()
         client = app.test_client()
         with client.session_transaction() as sess:
-            sess["_user_id"] = staff.get_id()
+            sess["_user_id"] = login.login_id
             sess["_fresh"] = True
 
         def page():
