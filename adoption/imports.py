@@ -1,7 +1,8 @@
 """Reading the monthly usage exports of the three systems (CSV or XLSX), row by row.
 
-Files are read with the kernel's reader (``lms.org.imports.read_table``: encodings, headers folded
-to keys such as ``van_ban_den``). Each system accepts the column names its export uses (aliases
+Files are read with the kernel's bounded reader (``lms.spreadsheet``: CSV encodings, XLSX limits, row
+numbers as in the file), the header found under title rows, headers folded to keys such as
+``van_ban_den`` (``lms.org.imports.header_key``). Each system accepts the column names its export uses (aliases
 below; ``docs/usage-imports.md`` documents them). Validation is all or nothing: every wrong cell is
 reported by row and column and nothing is written. A row that matches nobody is not an error: it is
 kept and listed for IT staff to match by hand.
@@ -17,8 +18,9 @@ from flask_babel import gettext as _
 
 from adoption.models import System
 from adoption.months import label, parse_month
-from lms.org.imports import ImportFileError, RowError, read_table
-from lms.text import fold
+from lms import spreadsheet, vnlegacy
+from lms.org.imports import ImportFileError, RowError, header_key
+from lms.text import clean_text, fold
 
 __all__ = ["COLUMNS", "ImportFileError", "ParsedRow", "ParsedFile", "RowError", "parse_rows", "read_usage_file"]
 
@@ -32,8 +34,6 @@ class Column:
 
     @property
     def names(self) -> tuple[str, ...]:
-        from lms.org.imports import header_key
-
         return (header_key(self.label), *self.aliases)
 
 
@@ -149,39 +149,101 @@ def parse_day(value: str) -> date | None:
 
 def read_usage_file(system: System, month: date, filename: str, data: bytes, max_rows: int) -> ParsedFile:
     """Read and validate a file; ``ImportFileError`` when the file as a whole cannot be read."""
-    return parse_rows(system, month, read_table(filename, data, max_rows=max_rows))
+    present, rows, header_row = read_columns(system, filename, data, max_rows)
+    return parse_rows(system, month, present, rows, header_row)
 
 
-def _resolve_columns(system: System, header: set[str]) -> dict[str, str]:
-    """column key -> the file's header key (the first alias present)."""
-    found = {}
-    for column in COLUMNS[system]:
-        for name in column.names:
-            if name in header:
-                found[column.key] = name
-                break
-    return found
+def _column_of(system: System, cell) -> str | None:
+    """The column of ``system`` a header cell names (typed in Unicode or in a legacy font encoding)."""
+    names = _names(system)
+    text = spreadsheet.cell_text(cell)
+    key = names.get(header_key(text))
+    if key is None and text and not text.isascii():
+        for encoding in vnlegacy.ENCODINGS:
+            key = key or names.get(header_key(vnlegacy.convert(text, encoding)))
+    return key
 
 
-def parse_rows(system: System, month: date, records: list[dict[str, str]]) -> ParsedFile:
+def _names(system: System) -> dict[str, str]:
+    return {name: c.key for c in COLUMNS[system] for name in c.names}
+
+
+def _clean(value) -> str:
+    """A cell as NFC text; plain ASCII (mailboxes, accounts, numbers) without the Unicode work."""
+    text = spreadsheet.cell_text(value)
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split())
+    return clean_text(text)
+
+
+def read_columns(
+    system: System, filename: str, data: bytes, max_rows: int
+) -> tuple[set[str], list[tuple[int, dict[str, str]]], int]:
+    """(the columns found, [(row number in the file, {column: text})], the header's row number), with the
+    kernel's bounded reader
+    (``lms.spreadsheet``: CSV encodings, XLSX limits, row numbers as in the file). The header is the row
+    among the first ones naming the most of the system's columns (title rows above it are skipped);
+    a text column typed in TCVN3/VNI is converted."""
+    if not data or (len(data) < 4096 and not data.strip()):
+        raise ImportFileError(_("Tệp trống, không có dữ liệu."))
+    try:
+        sheet = spreadsheet.read_sheet(filename, data, max_rows)
+    except spreadsheet.SpreadsheetError as exc:
+        raise ImportFileError(str(exc)) from None
+    if not sheet.rows:
+        raise ImportFileError(_("Tệp trống, không có dữ liệu."))
+    head = sheet.rows[: spreadsheet.TITLE_ROWS + 1]
+    scores = [len({_column_of(system, v) for v in values} - {None}) for _n, values in head]
+    at = max(range(len(head)), key=lambda i: (scores[i], -i)) if max(scores) > 0 else 0
+    keys: list[str | None] = []
+    for cell in sheet.rows[at][1]:
+        key = _column_of(system, cell)
+        keys.append(key if key not in keys else None)  # a second column of the same name: the first counts
+    body = sheet.rows[at + 1 :]
+    if not body:
+        raise ImportFileError(_("Tệp trống: chỉ có dòng tiêu đề, chưa có dòng dữ liệu nào."))
+    if len(body) > max_rows:
+        raise ImportFileError(str(spreadsheet.too_many_rows(max_rows)))
+    columns = {key: i for i, key in enumerate(keys) if key}
+    raw = {key: [values[i] if i < len(values) else None for _n, values in body] for key, i in columns.items()}
+    for key in ("name", "unit"):
+        texts = [v for v in raw.get(key, ()) if isinstance(v, str)]
+        encoding = vnlegacy.detect(texts) if texts else None
+        if encoding:
+            raw[key] = [vnlegacy.convert(v, encoding) if isinstance(v, str) else v for v in raw[key]]
+    cleaned: dict = {}
+
+    def clean(value) -> str:
+        if value is None:
+            return ""
+        if value not in cleaned:
+            cleaned[value] = _clean(value)
+        return cleaned[value]
+
+    rows = [(number, {key: clean(raw[key][i]) for key in columns}) for i, (number, _values) in enumerate(body)]
+    return set(columns), rows, sheet.rows[at][0]
+
+
+def parse_rows(
+    system: System, month: date, present: set[str], rows: list[tuple[int, dict[str, str]]], header_row: int = 1
+) -> ParsedFile:
+    """Validate the rows (``present``: the columns the file has); every wrong cell becomes an error."""
     parsed = ParsedFile(system=system, month=month)
-    header = set(records[0]) if records else set()
-    present = _resolve_columns(system, header)
     columns = {c.key: c for c in COLUMNS[system]}
     missing = [group for group in REQUIRED[system] if not any(k in present for k in group)]
     if missing:
         labels = " / ".join(columns[k].label for group in missing for k in group)
-        parsed.errors.append(RowError(1, labels, _("Thiếu cột bắt buộc.")))
+        parsed.errors.append(RowError(header_row, labels, _("Thiếu cột bắt buộc.")))
         return parsed
     seen: dict[str, int] = {}
-    for number, record in enumerate(records, start=2):
+    for number, record in rows:
         values: dict = {}
 
         def err(key: str, message: str, number=number) -> None:
             parsed.errors.append(RowError(number, columns[key].label, message))
 
-        for key, source in present.items():
-            raw = record.get(source) or ""  # already NFC and trimmed by read_table
+        for key in present:
+            raw = record.get(key) or ""  # NFC and trimmed by read_columns
             column = columns[key]
             try:
                 if column.kind == "int":

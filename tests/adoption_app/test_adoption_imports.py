@@ -156,3 +156,33 @@ def test_the_command_line_import_and_rebuild(app, session, tmp_path):
     assert result.exit_code != 0 and "Đăng nhập lần cuối" in result.output
     result = runner.invoke(args=["lms", "adoption", "rebuild"])
     assert result.exit_code == 0 and "10/2026: 11 cán bộ" in result.output
+
+
+def _windows_1258(text: str) -> bytes:
+    """As Excel writes it: letters with their vowel marks precomposed, the tone as a combining mark."""
+    import unicodedata
+
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append(base + "".join(c for c in parts if c in tones))
+    return "".join(out).encode("cp1258")
+
+
+def test_title_rows_above_the_header_and_a_windows_1258_csv():
+    """Provinces' exports start with a title; Excel on Vietnamese Windows saves CSV in Windows-1258."""
+    text = (
+        "BÁO CÁO SỬ DỤNG THƯ ĐIỆN TỬ CÔNG VỤ\n"
+        "Tháng 10 năm 2026\n"
+        "\n"
+        "Hộp thư,Họ và tên,Đăng nhập lần cuối,Số thư đã gửi\n"
+        "a@b.vn,Trần Thị Bình,05/10/2026,3\n"
+        "c@d.vn,Lê Văn An,,x\n"
+    )
+    parsed = read_usage_file(System.EMAIL, OCT, "thu.csv", _windows_1258(text), 100)
+    assert [r.values["name"] for r in parsed.rows] == ["Trần Thị Bình", "Lê Văn An"]
+    assert [(e.row, e.column) for e in parsed.errors] == [(6, "Số thư đã gửi")]  # the file's own row number
+    missing = read_usage_file(System.EMAIL, OCT, "thu.csv", "Tiêu đề\nHọ và tên,Đơn vị\nAn,SNV\n".encode(), 100)
+    assert [(e.row, e.column) for e in missing.errors] == [(2, "Hộp thư / Đăng nhập lần cuối / Số thư đã gửi")]
