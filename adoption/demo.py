@@ -34,7 +34,7 @@ from adoption import cache, links
 from adoption.models import MatchMethod, System, UsageImport, UsageMatch, UsageRow
 from adoption.months import add_months, local_today, month_end, month_start, months_between
 from adoption.services import rebuild_month
-from lms.demo import DemoContext, register_demo_step
+from lms.demo import DemoContext
 from lms.org.models import Official, Position, Unit, UnitKind
 from lms.org.services import NewUnitSpec, SuccessionRequest, apply_succession, plan_succession
 from lms.text import fold
@@ -135,7 +135,6 @@ def demo_months(today: date) -> list[date]:
     return yearly + months_between(date(2024, 1, 1), last)
 
 
-@register_demo_step("adoption", order=5)
 def build_adoption(ctx: DemoContext) -> None:
     session = ctx.session
     today = local_today()

@@ -141,7 +141,7 @@ def parse_day(value: str) -> date | None:
     head = value.replace("T", " ").split(" ")[0]
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(head, fmt).date()
+            return datetime.strptime(head, fmt).date()  # noqa: DTZ007 - a calendar day, no time of day
         except ValueError:
             continue
     raise ValueError(value)

@@ -377,22 +377,6 @@ def unit_changes(session: Session, month: date, threshold: float = 5.0) -> tuple
     return up, down
 
 
-def rank_in_block(session: Session, month: date, unit_id: int) -> tuple[int, int] | None:
-    """(rank, units in the block) of the unit by usage score in ``month`` (ties share a rank)."""
-    rows = session.execute(
-        select(UnitMonth.unit_id, UnitMonth.score, Unit.kind)
-        .join(Unit, Unit.id == UnitMonth.unit_id)
-        .where(UnitMonth.month == month, UnitMonth.officials > 0)
-    ).all()
-    kinds = {uid: links.block_of(kind) for uid, _s, kind in rows}
-    if unit_id not in kinds:
-        return None
-    block = kinds[unit_id]
-    scores = [s for uid, s, _k in rows if kinds[uid] == block]
-    mine = next(s for uid, s, _k in rows if uid == unit_id)
-    return 1 + sum(1 for s in scores if s > mine), len(scores)
-
-
 @dataclass(frozen=True)
 class UnitRow:
     figures: UnitFigures

@@ -28,25 +28,19 @@ from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import Category, LabelledEnum, Official, Unit, str_enum
+from lms.org.models import Category, Official, Unit
+from lms.time import utcnow
 
 
 class System(LabelledEnum):
     """The three core applications whose usage is measured."""
 
-    DMS = "dms"
-    PORTAL = "portal"
-    EMAIL = "email"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "dms": _l("Phần mềm quản lý văn bản và điều hành"),
-            "portal": _l("Cổng thông tin điện tử thành phần"),
-            "email": _l("Thư điện tử công vụ"),
-        }
+    DMS = "dms", _l("Phần mềm quản lý văn bản và điều hành")
+    PORTAL = "portal", _l("Cổng thông tin điện tử thành phần")
+    EMAIL = "email", _l("Thư điện tử công vụ")
 
     @property
     def short_label(self) -> str:
@@ -54,25 +48,13 @@ class System(LabelledEnum):
 
 
 class MatchMethod(LabelledEnum):
-    EMAIL = "email"
-    ACCOUNT = "account"
-    NAME = "name"
-    UNIT = "unit"
-    REMEMBERED = "remembered"
-    MANUAL = "manual"
-    NOT_PERSON = "not_person"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "email": _l("Theo địa chỉ thư"),
-            "account": _l("Theo tài khoản"),
-            "name": _l("Theo họ tên và đơn vị"),
-            "unit": _l("Theo đơn vị"),
-            "remembered": _l("Theo lần ghép tay trước"),
-            "manual": _l("Ghép tay"),
-            "not_person": _l("Hộp thư/tài khoản chung của cơ quan"),
-        }
+    EMAIL = "email", _l("Theo địa chỉ thư")
+    ACCOUNT = "account", _l("Theo tài khoản")
+    NAME = "name", _l("Theo họ tên và đơn vị")
+    UNIT = "unit", _l("Theo đơn vị")
+    REMEMBERED = "remembered", _l("Theo lần ghép tay trước")
+    MANUAL = "manual", _l("Ghép tay")
+    NOT_PERSON = "not_person", _l("Hộp thư/tài khoản chung của cơ quan")
 
 
 class UsageImport(db.Model):
@@ -123,10 +105,6 @@ class UsageRow(db.Model):
     usage_import: Mapped[UsageImport] = relationship()
     official: Mapped[Official | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
-
-    @property
-    def is_matched(self) -> bool:
-        return self.official_id is not None or self.unit_id is not None or self.match == MatchMethod.NOT_PERSON
 
 
 class UsageMatch(db.Model):

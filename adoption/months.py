@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date
 
-from lms.database import VN_TZ
-
-
-def local_today() -> date:
-    """Today in Vietnam (the server may run in UTC)."""
-    return datetime.now(VN_TZ).date()
+from lms.time import local_today
 
 
 def month_start(day: date) -> date:

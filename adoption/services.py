@@ -49,13 +49,14 @@ from adoption.models import (
     UsageRow,
 )
 from adoption.months import add_months, as_of, local_today, month_start
+from lms.errors import UserError
 from lms.org.models import Official, Unit
 
 PORTAL_FRESH_DAYS = 30
 
 
-class AdoptionError(ValueError):
-    """A user error with a message fit for the page."""
+class AdoptionError(UserError):
+    """A user error of the usage pages, with a message fit for the page."""
 
 
 # -- imports -------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def save_unit_report(
     report.portal_articles = data.portal_articles if data.has_portal else 0
     report.portal_last_update = data.portal_last_update if data.has_portal else None
     report.submitted_by_id = actor.id if actor else None
-    from lms.database import utcnow
+    from lms.time import utcnow
 
     report.submitted_at = utcnow()
     # lines updated in place: replacing the list would insert the new lines before deleting the old

@@ -28,10 +28,11 @@ from adoption.permissions import (
 )
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
 from lms.auth.models import Role
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.org.models import Category, Official, Unit
 from lms.org.services import OfficialFilters, officials_query, units_query
+from lms.views import perform
 
 bp = Blueprint(
     "adoption",
@@ -45,14 +46,14 @@ bp = Blueprint(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@bp.record_once
-def _template_helpers(state) -> None:
-    env = state.app.jinja_env
-    env.filters.update({f"adoption_{k}": v for k, v in FILTERS.items()})
-    env.filters["adoption_category_label"] = lambda value: Category(value).label
-    env.filters["adoption_topic_label"] = links.topic_label
-    env.filters["adoption_month"] = label
-    env.globals.update(adoption_panel=_panel_data, adoption_month_label=label, adoption_block_label=links.block_label)
+def template_filters() -> dict:
+    """The filters of the usage templates (``adoption_*``), added by ``adoption.init_app``."""
+    return {
+        **{f"adoption_{k}": v for k, v in FILTERS.items()},
+        "adoption_category_label": lambda value: Category(value).label,
+        "adoption_topic_label": links.topic_label,
+        "adoption_month": label,
+    }
 
 
 def _default_excluded() -> tuple[str, ...]:
@@ -73,7 +74,8 @@ def _chosen_month(available: list[date]) -> date:
     return available[-1] if available else month_start(local_today())
 
 
-def _panel_data(user) -> dict:
+def panel_data(user) -> dict:
+    """The dashboard panel: the province's latest figures, or the unit's for its head."""
     today = local_today()
     month = ind.latest_month(db.session)
     data: dict = {"month": month}
@@ -159,12 +161,13 @@ def import_usage():
             error = str(exc)
         else:
             if parsed.ok:
-                outcome = services.import_usage(
-                    db.session, parsed, upload.filename, actor=current_user, ip=request.remote_addr or ""
+                done = perform(
+                    lambda: services.import_usage(
+                        db.session, parsed, upload.filename, actor=current_user, ip=request.remote_addr or ""
+                    ),
+                    flash_error=False,
                 )
-                db.session.commit()
-            else:
-                db.session.rollback()
+                outcome, error = done.value, done.message
     refused = error or (parsed is not None and not parsed.ok) or (request.method == "POST" and form.errors)
     recent = db.session.scalars(select(UsageImport).order_by(UsageImport.created_at.desc()).limit(12)).all()
     status = 400 if refused else 200
@@ -210,7 +213,7 @@ def unmatched():
 
 
 def _row_or_404(row_id: int) -> tuple[UsageRow, UsageImport]:
-    row = db.get_or_404(UsageRow, row_id)
+    row = load_or_404(UsageRow, row_id)
     return row, db.session.get(UsageImport, row.import_id)
 
 
@@ -232,8 +235,8 @@ def match_row(row_id: int):
             unit = db.session.get(Unit, _int(choice[5:]))
             if unit is None:
                 abort(404)
-        try:
-            n = services.match_by_hand(
+        done = perform(
+            lambda: services.match_by_hand(
                 db.session,
                 row,
                 official=official,
@@ -241,13 +244,12 @@ def match_row(row_id: int):
                 not_person=not_person,
                 actor=current_user,
                 ip=request.remote_addr or "",
-            )
-        except services.AdoptionError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
-            flash(_("Đã ghép %(n)d dòng. Lần nhập sau, dòng này sẽ được ghép tự động.", n=n), "success")
+            ),
+            flash_error=False,
+        )
+        error = done.message
+        if done.ok:
+            flash(_("Đã ghép %(n)d dòng. Lần nhập sau, dòng này sẽ được ghép tự động.", n=done.value), "success")
             return redirect(
                 url_for("adoption.unmatched", system=batch.system.value, month=batch.month.strftime("%Y-%m"))
             )
@@ -272,12 +274,6 @@ def _int(text: str) -> int:
 
 
 # -- a unit ------------------------------------------------------------------------------------------
-def _load_unit(unit_id: int, check) -> Unit:
-    unit = db.get_or_404(Unit, unit_id)
-    require(check(current_user, unit))
-    return unit
-
-
 @bp.get("/my-unit")
 @roles_required(Role.UNIT_HEAD)
 def my_unit():
@@ -289,7 +285,7 @@ def my_unit():
 @bp.get("/units/<int:unit_id>")
 @roles_required(*MANAGERS)
 def unit(unit_id: int):
-    unit = _load_unit(unit_id, can_view_unit_usage)
+    unit = load_or_404(Unit, unit_id, check=can_view_unit_usage)
     today = local_today()
     history = ind.unit_months(db.session, unit.id, today=today)
     available = [f.month for f in history]
@@ -343,7 +339,7 @@ def _opted_out(unit: Unit):
 @bp.route("/units/<int:unit_id>/report", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def unit_report(unit_id: int):
-    unit = _load_unit(unit_id, can_report_for_unit)
+    unit = load_or_404(Unit, unit_id, check=can_report_for_unit)
     today = local_today()
     month = parse_month(request.values.get("month")) or add_months(month_start(today), -1)
     people = services.unit_staff(db.session, unit.id)
@@ -362,13 +358,14 @@ def unit_report(unit_id: int):
             email_users=_ids("email_users"),
             dms_users=_ids("dms_users"),
         )
-        try:
-            services.save_unit_report(db.session, unit, month, data, actor=current_user, ip=request.remote_addr or "")
-        except services.AdoptionError as exc:
-            db.session.rollback()
-            error = str(exc)
-        else:
-            db.session.commit()
+        done = perform(
+            lambda: services.save_unit_report(
+                db.session, unit, month, data, actor=current_user, ip=request.remote_addr or ""
+            ),
+            flash_error=False,
+        )
+        error = done.message
+        if done.ok:
             flash(_("Đã lưu báo cáo tháng %(m)s của %(u)s.", m=label(month), u=unit.name), "success")
             return redirect(url_for("adoption.unit", unit_id=unit.id, month=month.strftime("%Y-%m")))
     lines = {line.official_id: line for line in existing.officials} if existing else {}
@@ -406,8 +403,7 @@ def _ids(name: str) -> set[int]:
 @bp.get("/officials/<int:official_id>")
 @login_required
 def official(official_id: int):
-    person = db.get_or_404(Official, official_id)
-    require(can_view_official_usage(current_user, person))
+    person = load_or_404(Official, official_id, check=can_view_official_usage)
     today = local_today()
     from adoption.models import OfficialMonth
 
@@ -530,8 +526,7 @@ def digest_subscription():
     from adoption.digest import set_subscription
 
     wanted = request.form.get("wanted") == "1"
-    set_subscription(db.session, current_user, wanted, ip=request.remote_addr or "")
-    db.session.commit()
+    perform(lambda: set_subscription(db.session, current_user, wanted, ip=request.remote_addr or ""))
     if wanted:
         flash(_("Đã bật thư tổng hợp hằng tháng."), "success")
     else:

@@ -328,7 +328,7 @@ def main() -> None:
 
         from lms.auth.models import Role
         from lms.auth.services import assign_role, create_user, start_session
-        from lms.database import utcnow
+        from lms.time import utcnow
 
         staff = create_user(session, "bench-it", "Bench-pass-123", must_change_password=False)
         assign_role(session, staff, staff, Role.IT_STAFF)

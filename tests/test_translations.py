@@ -5,6 +5,8 @@ from pathlib import Path
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
+from lms.config import FEATURES
+
 ROOT = Path(__file__).resolve().parents[1]
 SKIP = {".venv", "tests", "migrations", "benchmarks", ".git", "instance"}
 
@@ -12,7 +14,7 @@ SKIP = {".venv", "tests", "migrations", "benchmarks", ".git", "instance"}
 def _source_messages() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
-    for package in ("lms", "courses", "quizzes", "certificates", "adoption"):
+    for package in ("lms", *FEATURES):  # competency and training too, since they left lms/
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package,
             method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],

@@ -95,7 +95,7 @@ def small_province(session) -> Province:
 
 def give_certificate(session, official, topic: str, valid_until: date | None = None) -> None:
     """A valid certificate of ``topic`` in the competency summary (what the staff states read)."""
-    from lms.competency.models import CompetencySummary, cert_until_column
+    from competency.models import CompetencySummary, cert_until_column
 
     summary = session.get(CompetencySummary, official.id)
     if summary is None:

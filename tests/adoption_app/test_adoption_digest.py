@@ -6,7 +6,7 @@ from adoption.digest import queue_digests
 from adoption.models import DigestSent, System
 from adoption.months import add_months, local_today, month_start
 from lms.auth.models import Role
-from lms.training.models import OutboxMessage
+from lms.mail.models import OutboxMessage
 from tests.adoption_app.factories import give_certificate, run_import, small_province
 from tests.factories import login_as, make_user
 
