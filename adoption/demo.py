@@ -35,11 +35,12 @@ from adoption.models import MatchMethod, System, UsageImport, UsageMatch, UsageR
 from adoption.months import add_months, local_today, month_end, month_start, months_between
 from adoption.services import rebuild_month
 from lms.demo import DemoContext
+from lms.demo_data import REORGANISATION_DAY
 from lms.org.models import Official, Position, Unit, UnitKind
 from lms.org.services import NewUnitSpec, SuccessionRequest, apply_succession, plan_succession
 from lms.text import fold
 
-REORG_DAY = date(2025, 7, 1)
+REORG_DAY = REORGANISATION_DAY
 FIRST_MONTH = date(2014, 12, 1)
 #: (code, name, the 2014 units it continues)
 NEW_COMMUNES = (
