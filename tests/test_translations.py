@@ -14,7 +14,7 @@ SKIP = {".venv", "tests", "migrations", "benchmarks", ".git", "instance"}
 def _source_messages() -> set[str]:
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     found = set()
-    for package in ("lms", *FEATURES):  # competency and training too, since they left lms/
+    for package in ("lms", *FEATURES):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package,
             method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
