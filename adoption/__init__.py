@@ -14,7 +14,7 @@ REQUIRES = ("courses", "certificates", "competency", "training")
 def init_app(app) -> None:
     from sqlalchemy.orm import Session
 
-    from adoption import cli, demo, links, months, permissions, receivers, views
+    from adoption import cache, cli, demo, links, months, permissions, receivers, views
     from lms import events
     from lms.database import listen_once
     from lms.features import add_commands, add_demo_step, add_nav, add_panel, add_template_globals
@@ -35,6 +35,7 @@ def init_app(app) -> None:
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)
     events.officials_changed.connect(receivers.on_officials_changed)
-    # the indicators' cache version is bumped once, when a write that changed officials commits
-    for identifier, listener in receivers.SESSION_LISTENERS:
+    # the indicators' cache version is bumped once, when a write that changed officials commits; a
+    # session's own usage writes stop bypassing the cache when it commits or rolls back
+    for identifier, listener in (*receivers.SESSION_LISTENERS, *cache.SESSION_LISTENERS):
         listen_once(Session, identifier, listener)

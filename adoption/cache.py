@@ -4,7 +4,8 @@
 data, or computes and keeps it. The version is one row (``adoption_version``) that every write of
 usage data bumps in its own transaction (``bump``): every worker process sees the change on its next
 read. A session with uncommitted usage writes neither reads nor fills the cache. Entries older than
-``MAX_AGE_SECONDS`` are recomputed too (unit renames do not bump the version).
+``MAX_AGE_SECONDS`` are recomputed too (unit renames do not bump the version). The session listeners
+are added by ``adoption.init_app``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from adoption.models import AdoptionVersion
@@ -67,12 +68,15 @@ def cached(session: Session, key: Hashable, compute: Callable[[Session], Any]) -
     return value
 
 
-@event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop(DIRTY_KEY, None)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction) -> None:
     if not session.in_transaction():
         session.info.pop(DIRTY_KEY, None)
+
+
+#: added by ``adoption.init_app`` (``lms.database.listen_once``): a session's uncommitted usage writes
+#: stop counting once it commits or rolls back
+SESSION_LISTENERS = (("after_commit", _after_commit), ("after_soft_rollback", _after_rollback))
