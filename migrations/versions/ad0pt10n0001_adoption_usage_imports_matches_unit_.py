@@ -1,7 +1,7 @@
 """adoption: usage imports, matches, unit forms, monthly rows, digests
 
 Revision ID: ad0pt10n0001
-Revises: c0mpet000003
+Revises: sca1e0000001
 Create Date: 2026-12-06 13:37:31.025171
 
 """
@@ -14,7 +14,7 @@ import lms.database
 
 # revision identifiers, used by Alembic.
 revision = "ad0pt10n0001"
-down_revision = "c0mpet000003"
+down_revision = "sca1e0000001"
 branch_labels = None
 depends_on = None
 
