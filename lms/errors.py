@@ -12,6 +12,7 @@ view is a programming error: logged with the request id, and the friendly 500 pa
     ├── QuizError (quizzes)  ── AttemptClosed, QuestionImportError
     ├── CertificateError (certificates)
     ├── TrainingError (training)
+    ├── AdoptionError (adoption)
     └── NotAllowed  (views answer 403)
 """
 
