@@ -330,37 +330,3 @@ EXAMPLES: dict[System, list[list[str]]] = {
 
 def template_rows(system: System) -> tuple[list[str], list[list[str]]]:
     return [c.label for c in COLUMNS[system]], EXAMPLES[system]
-
-
-def template_csv(system: System) -> bytes:
-    import csv
-    import io
-
-    header, rows = template_rows(system)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")
-
-
-def template_xlsx(system: System) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    header, rows = template_rows(system)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Su dung"
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    for col in ws.columns:
-        ws.column_dimensions[col[0].column_letter].width = max(12, len(str(col[0].value)) + 4)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -149,6 +149,8 @@ def to_xlsx(data: ReportData) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from lms.exports import neutralise_workbook
+
     bold = Font(bold=True)
     wb = Workbook()
     ws = wb.active
@@ -201,6 +203,7 @@ def to_xlsx(data: ReportData) -> bytes:
         sheet.column_dimensions["A"].width = 52
         for letter in "BCDEFG":
             sheet.column_dimensions[letter].width = 16
+    neutralise_workbook(wb)  # unit names are data: never a formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

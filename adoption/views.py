@@ -17,7 +17,7 @@ from adoption import indicators as ind
 from adoption import links, report, services, staff
 from adoption.format import FILTERS
 from adoption.forms import UnitReportForm, UsageImportForm
-from adoption.imports import ImportFileError, read_usage_file, template_csv, template_xlsx
+from adoption.imports import ImportFileError, read_usage_file, template_rows
 from adoption.models import System, UnitReport, UsageImport, UsageRow
 from adoption.months import add_months, as_of, label, local_today, month_start, parse_month
 from adoption.permissions import (
@@ -29,6 +29,7 @@ from adoption.permissions import (
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404
+from lms.exports import send_table, spreadsheet_export
 from lms.extensions import db
 from lms.org.models import Category, Official, Unit
 from lms.org.services import OfficialFilters, officials_query, units_query
@@ -176,17 +177,14 @@ def import_usage():
     ), status
 
 
-@bp.get("/import/template/<system>.<ext>")
+@bp.get("/import/template/<any(dms, portal, email):system>.<any(csv, xlsx):ext>")
 @roles_required(*STAFF)
+@spreadsheet_export
 def import_template(system: str, ext: str):
     if system not in System._value2member_map_ or ext not in ("csv", "xlsx"):
         abort(404)
-    name = f"mau-su-dung-{system}.{ext}"
-    if ext == "csv":
-        data, mime = template_csv(System(system)), "text/csv; charset=utf-8"
-    else:
-        data, mime = template_xlsx(System(system)), XLSX
-    return Response(data, mimetype=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    header, rows = template_rows(System(system))
+    return send_table(header, rows, fmt=ext, stem=f"mau-su-dung-{system}", sheet="Su dung")
 
 
 @bp.get("/unmatched")
@@ -444,6 +442,7 @@ def report_pdf():
 
 @bp.get("/report.xlsx")
 @roles_required(*STAFF)
+@spreadsheet_export
 def report_xlsx():
     data = _report_data()
     return _download(report.to_xlsx(data), f"bao-cao-su-dung-{data.month:%Y-%m}.xlsx", XLSX)

@@ -160,6 +160,18 @@ def to_xlsx(
     return buf.getvalue()
 
 
+def neutralise_workbook(workbook) -> None:
+    """For a workbook a feature lays out itself (several sheets, formats): every text cell becomes a
+    string cell, and text that looks like a formula gets Excel's quote prefix, as ``to_xlsx`` does."""
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl takes any text starting with "=" for a formula
+                    if is_formula_like(cell.value):
+                        cell.quotePrefix = True
+
+
 def _sheet_name(name: str) -> str:
     cleaned = "".join(" " if c in "[]:*?/\\" else c for c in name).strip("' ") or "Sheet"
     return cleaned[:31]

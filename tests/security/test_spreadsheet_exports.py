@@ -43,8 +43,9 @@ SHOWS = {
     "competency.unit_staff_export": (OFFICIAL_NAME, OFFICIAL_CODE),
     "competency.ranking_export": (UNIT_NAME, UNIT_CODE),
     "quizzes.quiz_stats_export": (QUESTION_TITLE,),
+    "adoption.report_xlsx": (),  # unit names only when a unit moved: checked for formulas, not for a payload
 }
-FIXED_TEMPLATES = {"org.import_template", "quizzes.import_template"}
+FIXED_TEMPLATES = {"adoption.import_template", "org.import_template", "quizzes.import_template"}
 NUMBER = re.compile(r"^-\d+([.,]\d+)?$")
 SPREADSHEET_TYPES = ("text/csv", XLSX_MIMETYPE, "application/vnd.ms-excel", "text/tab-separated-values")
 
