@@ -38,14 +38,16 @@ def _build(base: str, endpoint: str, values: dict) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def absolute_url(endpoint: str, **values) -> str:
-    """The absolute URL of ``endpoint`` by the rule above."""
+def absolute_url(endpoint: str, *, development_default: bool = True, **values) -> str:
+    """The absolute URL of ``endpoint`` by the rule above. ``development_default=False``: no
+    ``localhost:5000`` guess either (a certificate's QR code is printed once: better rendered later,
+    in a request, than with a guessed address)."""
     base = configured_base_url()
     if base:
         return _build(base, endpoint, values)
     if has_request_context() or current_app.config.get("SERVER_NAME"):
         return url_for(endpoint, _external=True, **values)
-    if current_app.config.get("LMS_ENV") == "production":
+    if current_app.config.get("LMS_ENV") == "production" or not development_default:
         raise BaseUrlMissing(
             "Set LMS_BASE_URL to the address people reach the app by (e.g. https://hoctap.example.gov.vn): "
             "links in e-mails, calendars and certificates made outside a request need it."

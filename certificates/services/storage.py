@@ -37,7 +37,7 @@ def verify_url_for(code: str, settings: CertificateSettings | None = None) -> st
     if settings.public_base_url:  # a configuration given to get_settings() (benchmarks, tests)
         return f"{settings.public_base_url.rstrip('/')}/verify/{code}"
     try:
-        return absolute_url("certificates.verify", code=code)
+        return absolute_url("certificates.verify", code=code, development_default=False)
     except BaseUrlMissing as exc:
         raise CertificateError(str(exc)) from None
 
