@@ -251,19 +251,11 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from lms import formatting
     from lms.auth.permissions import TEMPLATE_PREDICATES
-    from lms.database import to_local
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-
-    @app.template_filter("localtime")
-    def _localtime(value, fmt="%d/%m/%Y %H:%M"):
-        local = to_local(value)
-        return local.strftime(fmt) if local else ""
-
-    @app.template_filter("vndate")
-    def _vndate(value):
-        return value.strftime("%d/%m/%Y") if value else ""
+    formatting.init_app(app)
 
     @app.context_processor
     def _layout_context():

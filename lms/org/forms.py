@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from lms.forms import choices
+from lms.forms import VNDateField, choices
 from lms.inputs import db_int
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Position, UnitKind
 
@@ -52,23 +51,6 @@ class OfficialForm(FlaskForm):
         _l("Năm sinh"), validators=[Optional(), NumberRange(1930, 2015, _l("Năm sinh không hợp lý."))]
     )
     active = BooleanField(_l("Đang công tác"), default=True)
-
-
-class VNDateField(DateField):
-    """A date typed as ngày/tháng/năm (01/07/2025) or sent by a date picker (2025-07-01)."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not " ".join(valuelist).strip():
-            self.data = None  # left empty (or blanks): InputRequired says so
-            self.raw_data = []
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Ngày không đúng dạng. Hãy nhập ngày/tháng/năm, ví dụ 01/07/2025.")) from None
 
 
 class UnitChangeForm(FlaskForm):
