@@ -14,10 +14,11 @@ import pytest
 from flask import render_template_string
 from flask_babel import force_locale
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 from wtforms.validators import InputRequired
-from werkzeug.datastructures import MultiDict
 
+from lms.formatting import format_date, format_datetime, format_decimal, format_percent, format_time
 from lms.forms import (
     ChecklistField,
     DateTextError,
@@ -27,7 +28,6 @@ from lms.forms import (
     parse_date,
     parse_datetime,
 )
-from lms.formatting import format_date, format_datetime, format_decimal, format_percent, format_time
 
 ROOT = Path(__file__).resolve().parent.parent
 
