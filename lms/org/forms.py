@@ -7,12 +7,11 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from lms.forms import VNDateField, choices
+from lms.forms import ChecklistField, VNDateField, choices
 from lms.inputs import db_int
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Position, UnitKind
 
@@ -62,7 +61,7 @@ class UnitChangeForm(FlaskForm):
         default="merge",
         validators=[DataRequired(_l("Hãy chọn loại thay đổi."))],
     )
-    old_ids = SelectMultipleField(_l("Đơn vị cũ"), coerce=db_int, validate_choice=False)
+    old_ids = ChecklistField(_l("Đơn vị cũ"), coerce=db_int, validate_choice=False)
     successor_mode = RadioField(
         _l("Đơn vị mới"),
         choices=choices([("new", _l("Tạo đơn vị mới")), ("existing", _l("Đơn vị đã có"))]),

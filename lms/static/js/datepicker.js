@@ -73,9 +73,13 @@
     wrap.appendChild(input);
     this.button = el("button", {
       type: "button", "class": "secondary datepicker-button", "aria-haspopup": "dialog",
-      "aria-expanded": "false", "aria-controls": this.id,
-      "aria-label": text("openCalendar", "Calendar") + (input.labels && input.labels[0] ? ": " + input.labels[0].textContent.trim() : "")
+      "aria-expanded": "false", "aria-controls": this.id, "aria-label": text("openCalendar", "Calendar")
     }, text("calendarButton", "Lịch"));
+    var label = input.labels && input.labels[0];
+    if (label) {  // which field the button is for: described by the field's label (its name stays short)
+      if (!label.id) { label.id = (input.id || this.id) + "-label"; }
+      this.button.setAttribute("aria-describedby", label.id);
+    }
     wrap.appendChild(this.button);
     this.dialog = el("div", { id: this.id, "class": "datepicker-dialog", role: "dialog", "aria-label": text("calendar", "Calendar") });
     this.dialog.hidden = true;
