@@ -146,6 +146,14 @@ class _TextDateField(Field):
             return " ".join(self.raw_data)
         return self._format(self.data) if self.data else ""
 
+    def validate(self, form, extra_validators=()):
+        # a date that could not be read says why, not "please enter a date" (DataRequired clears the
+        # reading error and puts its own message when ``data`` is None)
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
+
     def process_formdata(self, valuelist):
         if not valuelist:
             return

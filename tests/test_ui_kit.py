@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from lms.formatting import format_date, format_datetime, format_decimal, format_percent, format_time
 from lms.forms import (
@@ -100,7 +100,7 @@ class _Form(FlaskForm):
     class Meta:
         csrf = False
 
-    day = VNDateField("Ngày", validators=[InputRequired("Hãy nhập ngày.")])
+    day = VNDateField("Ngày", validators=[DataRequired("Hãy nhập ngày.")])
     starts = VNDateTimeField("Bắt đầu", validators=[InputRequired("Hãy nhập giờ bắt đầu.")])
     people = ChecklistField("Cán bộ", coerce=int, choices=choices([(1, "Nguyễn Văn An"), (2, "Trần Thị Bình")]))
     agree = BooleanField("Cho phép cán bộ tự đăng ký")
