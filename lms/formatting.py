@@ -11,6 +11,7 @@ Outside a request (a CLI command, a background sender) the locale is the app's d
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from numbers import Real
 
@@ -18,7 +19,7 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
-from flask import Flask, has_app_context
+from flask import Flask, g, has_app_context, has_request_context, request
 
 from lms.database import VN_TZ
 
@@ -29,37 +30,51 @@ MISSING = "—"
 
 
 def current_locale() -> str:
-    """The locale Flask-Babel chose for this request (``vi`` outside one)."""
-    if has_app_context():
-        from flask_babel import get_locale
+    """The reader's locale: the one ``flask_babel.force_locale`` sets (an e-mail in its recipient's
+    language), else the request's (``lms.select_locale``, looked up once per request and kept on the
+    request object: Flask-Babel keeps it on ``g``, which outlives a request in tests and CLI
+    commands), else Vietnamese."""
+    if not has_app_context():
+        return "vi"
+    forced = getattr(getattr(g, "_flask_babel", None), "forced_babel_locale", None)
+    if forced is not None:
+        return str(forced)
+    if not has_request_context():
+        return "vi"
+    req = request._get_current_object()
+    locale = req.__dict__.get("_lms_locale")
+    if locale is None:
+        from flask_babel import get_babel
 
-        locale = get_locale()
-        if locale is not None:
-            return str(locale)
-    return "vi"
+        selector = get_babel().locale_selector
+        locale = req._lms_locale = str((selector() if selector else None) or "vi")
+    return locale
 
 
-def _pattern(digits: int | None, trim: bool) -> str:
+def _pattern(digits: int | None, trim: bool, group: bool = True) -> str:
+    whole = "#,##0" if group else "0"
     if digits is None:
-        return "#,##0.##"
+        return whole + ".##"
     if digits <= 0:
-        return "#,##0"
-    return "#,##0." + ("#" if trim else "0") * digits
+        return whole
+    return whole + "." + ("#" if trim else "0") * digits
 
 
 def _is_number(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
-def format_decimal(value, digits: int | None = None, *, trim: bool = False, locale: str | None = None) -> str:
+def format_decimal(
+    value, digits: int | None = None, *, trim: bool = False, group: bool = True, locale: str | None = None
+) -> str:
     """``value`` with ``digits`` decimals (None: up to two, as needed; ``trim`` drops trailing zeros),
     the locale's decimal and grouping marks: ``format_decimal(85.0, 1)`` is ``85,0`` in Vietnamese.
-    None is a dash."""
+    ``group=False`` for numbers read as they are typed (a quiz's numerical answer, a year). None is a dash."""
     if value is None:
         return MISSING
     if not _is_number(value):
         value = float(value)
-    return _babel_decimal(value, format=_pattern(digits, trim), locale=locale or current_locale())
+    return _babel_decimal(value, format=_pattern(digits, trim, group), locale=locale or current_locale())
 
 
 def format_percent(
@@ -110,6 +125,23 @@ def _strftime_localtime(value, fmt: str | None = None) -> str:
     return _local(value).strftime(fmt)
 
 
+_DOT_DECIMAL = re.compile(r"(?<![\w.,:/-])(\d+)\.(\d+)(?![\w.,:/-])")
+
+
+def localize_numbers(text: str | None, *, locale: str | None = None) -> str:
+    """Free text written by the system (an audit entry's "score=87.50") with its decimal numbers in
+    the reader's marks; addresses, versions and codes (``127.0.0.1``, ``2026.1.3``, ``A-1.5``) stay."""
+    if not text:
+        return ""
+    loc = locale or current_locale()
+
+    def one(match: re.Match) -> str:
+        digits = len(match.group(2))
+        return format_decimal(float(match.group(0)), digits, group=False, locale=loc)
+
+    return _DOT_DECIMAL.sub(one, text)
+
+
 def ui_strings() -> dict[str, str]:
     """What the date picker and the checkbox lists say, in the page's language (``base.html`` puts
     them on a hidden element as ``data-*`` attributes; the scripts carry no text of their own)."""
@@ -144,6 +176,7 @@ FILTERS = {
     "vndatetime": format_datetime,
     "vntime": format_time,
     "localtime": _strftime_localtime,
+    "localize_numbers": localize_numbers,
 }
 
 

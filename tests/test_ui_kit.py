@@ -18,7 +18,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField
 from wtforms.validators import DataRequired, InputRequired
 
-from lms.formatting import format_date, format_datetime, format_decimal, format_percent, format_time
+from lms.formatting import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    format_time,
+    localize_numbers,
+)
 from lms.forms import (
     ChecklistField,
     DateTextError,
@@ -176,6 +183,12 @@ def test_numbers_use_the_locale_marks(app):
             assert format_decimal(1234.5, 1) == "1,234.5"
             assert format_percent(85.0) == "85.0%"
     assert format_decimal(2.5, 1, locale="vi") == "2,5"  # an e-mail in its reader's language
+
+
+def test_numbers_in_system_text_take_the_locale_marks_and_codes_stay(app):
+    text = "score=87.50 ip=127.0.0.1 version 2026.1.3 code A-1.5 at 10:30.5"
+    assert localize_numbers(text, locale="vi") == "score=87,50 ip=127.0.0.1 version 2026.1.3 code A-1.5 at 10:30.5"
+    assert localize_numbers(text, locale="en") == text
 
 
 def test_dates_and_times_are_vietnam_time_dd_mm_yyyy_24_hour_in_both_languages(app):

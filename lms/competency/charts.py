@@ -11,12 +11,14 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
+from lms.formatting import format_decimal
+
 PALETTE = ("#1f5fa8", "#b5471b", "#2e7d32", "#6a3d9a", "#8c6d00", "#00838f", "#ad1457", "#4e5b6e")
 _ids = count(1)
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return format_decimal(value, 1)  # the reader's decimal mark (the PDF report: Vietnamese)
 
 
 def bar_chart(units, *, title: str, desc: str, width: int = 760, bar_height: int = 22, max_label: int = 38) -> Markup:

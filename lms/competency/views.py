@@ -96,12 +96,6 @@ def _template_helpers(state) -> None:
         competency_status_class=STATUS_CLASSES.get,
         competency_block_label=block_label,
     )
-    state.app.add_template_filter(vnum, "vnum")
-
-
-def vnum(value, digits: int = 1) -> str:
-    """A number the Vietnamese way: decimal comma (84,3)."""
-    return f"{value:.{digits}f}".replace(".", ",") if value is not None else "—"
 
 
 def stale_since(*served):
