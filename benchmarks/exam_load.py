@@ -145,10 +145,10 @@ def populate(url: str, n: int, viewers: int) -> dict:
     from courses.models import Enrolment
     from lms import create_app
     from lms.auth.models import LoginSession, Role, RoleAssignment, User
-    from lms.database import utcnow
     from lms.extensions import db
     from lms.org.models import Official, Unit
     from lms.text import fold
+    from lms.time import utcnow
     from quizzes.models import Quiz
 
     app = create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})
@@ -253,12 +253,27 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         SECRET_KEY=SECRET,
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
     )
-    args = [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--worker-connections", "4000", "--timeout", "60",
-            "--log-level", "warning", "wsgi:app"]  # fmt: skip
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    args = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "--config",
+        str(ROOT / "gunicorn.conf.py"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-connections",
+        "4000",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -340,8 +355,9 @@ def client_session(connector: aiohttp.BaseConnector, base: str, cookie: str | No
     jar = aiohttp.CookieJar(unsafe=True)  # unsafe: keep the cookies of an IP address host (127.0.0.1)
     if cookie:
         jar.update_cookies({"session": cookie}, URL(base))
-    return aiohttp.ClientSession(connector=connector, connector_owner=False, cookie_jar=jar,
-                                 timeout=aiohttp.ClientTimeout(total=TIMEOUT))  # fmt: skip
+    return aiohttp.ClientSession(
+        connector=connector, connector_owner=False, cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=TIMEOUT)
+    )
 
 
 class Person:
@@ -355,8 +371,9 @@ class Person:
         self.stats.begin()
         t = time.perf_counter()
         try:
-            async with self.http.request(method, self.base + path, data=body, headers=FORM if body else None,
-                                         allow_redirects=False) as r:  # fmt: skip
+            async with self.http.request(
+                method, self.base + path, data=body, headers=FORM if body else None, allow_redirects=False
+            ) as r:
                 raw = await r.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             self.stats.add(kind, time.perf_counter() - t, type(exc).__name__)
@@ -458,8 +475,9 @@ async def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float
         else:
             person.http.cookie_jar.update_cookies({"session": who["cookie"]}, URL(person.base))
         intro = await person.call("quiz_intro", "GET", f"/quizzes/{quiz_id}")
-        r = await person.call("start", "POST", f"/quizzes/{quiz_id}/start", ok=(302,),
-                              data={"csrf_token": csrf(intro.text)})  # fmt: skip
+        r = await person.call(
+            "start", "POST", f"/quizzes/{quiz_id}/start", ok=(302,), data={"csrf_token": csrf(intro.text)}
+        )
         m = re.search(r"/attempts/(\d+)/q/", r.headers.get("Location", ""))
         if not m:
             raise RuntimeError(f"start did not go to the attempt: {r.headers.get('Location')}")
@@ -472,15 +490,24 @@ async def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float
                 total = int(re.search(r"Câu \d+ / (\d+)", page.text).group(1))
             form, chosen = make_answer(page.text, slot, rng)
             await asyncio.sleep(rng.uniform(think_lo, think_hi))
-            save = await person.call("autosave", "POST", f"/quizzes/attempts/{attempt_id}/autosave",
-                                     data={**form, "slot": slot, "csrf_token": csrf(page.text)})  # fmt: skip
+            save = await person.call(
+                "autosave",
+                "POST",
+                f"/quizzes/attempts/{attempt_id}/autosave",
+                data={**form, "slot": slot, "csrf_token": csrf(page.text)},
+            )
             body = save.json()
             if body.get("ok"):
                 results["saved"].append((attempt_id, slot, bool(body.get("answered")), chosen))
             slot += 1
         summary = await person.call("summary", "GET", f"/quizzes/attempts/{attempt_id}/summary")
-        await person.call("submit", "POST", f"/quizzes/attempts/{attempt_id}/submit", ok=(302,),
-                          data={"csrf_token": csrf(summary.text)})  # fmt: skip
+        await person.call(
+            "submit",
+            "POST",
+            f"/quizzes/attempts/{attempt_id}/submit",
+            ok=(302,),
+            data={"csrf_token": csrf(summary.text)},
+        )
         results["submitted"].append(attempt_id)
         await person.call("result", "GET", f"/quizzes/attempts/{attempt_id}")
     except asyncio.CancelledError:
@@ -493,13 +520,19 @@ async def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float
 async def viewer_flow(person: Person, who: dict, quiz_id: int, done: asyncio.Event) -> None:
     rng = random.Random(who["username"])
     if who["unit_id"]:
-        pages = [("dashboard", "/dashboard"), ("unit_dashboard", "/competency/my-unit"),
-                 ("unit_dashboard", f"/competency/units/{who['unit_id']}"),
-                 ("quiz_results", f"/quizzes/manage/{quiz_id}/results")]  # fmt: skip
+        pages = [
+            ("dashboard", "/dashboard"),
+            ("unit_dashboard", "/competency/my-unit"),
+            ("unit_dashboard", f"/competency/units/{who['unit_id']}"),
+            ("quiz_results", f"/quizzes/manage/{quiz_id}/results"),
+        ]
     else:
-        pages = [("dashboard", "/dashboard"), ("ranking", "/competency/"),
-                 ("quiz_results", f"/quizzes/manage/{quiz_id}/results"),
-                 ("ranking", "/competency/?page=2")]  # fmt: skip
+        pages = [
+            ("dashboard", "/dashboard"),
+            ("ranking", "/competency/"),
+            ("quiz_results", f"/quizzes/manage/{quiz_id}/results"),
+            ("ranking", "/competency/?page=2"),
+        ]
     while not done.is_set():
         kind, path = rng.choice(pages)
         try:
@@ -526,12 +559,15 @@ async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> 
     stats.steady_from = t0 + args.window + 15
     done = asyncio.Event()
     sessions = [client_session(connector, base) for _ in data["learners"]]
-    people = [asyncio.create_task(official_flow(Person(base, stats, stop_at, http), who, data["quiz_id"], args,
-                                                t0, results))
-              for http, who in zip(sessions, data["learners"], strict=True)]  # fmt: skip
+    people = [
+        asyncio.create_task(official_flow(Person(base, stats, stop_at, http), who, data["quiz_id"], args, t0, results))
+        for http, who in zip(sessions, data["learners"], strict=True)
+    ]
     viewer_sessions = [client_session(connector, base, who["cookie"]) for who in data["staff"]]
-    viewers = [asyncio.create_task(viewer_flow(Person(base, stats, stop_at, http), who, data["quiz_id"], done))
-               for http, who in zip(viewer_sessions, data["staff"], strict=True)]  # fmt: skip
+    viewers = [
+        asyncio.create_task(viewer_flow(Person(base, stats, stop_at, http), who, data["quiz_id"], done))
+        for http, who in zip(viewer_sessions, data["staff"], strict=True)
+    ]
     _, late = await asyncio.wait(people, timeout=max(0.1, stop_at - time.monotonic()))
     for task in late:
         task.cancel()
@@ -545,8 +581,9 @@ async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> 
     return t0, wall
 
 
-async def _closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]], cookie: str | None,
-                       seconds: float, concurrency: int) -> dict:  # fmt: skip
+async def _closed_loop(
+    base: str, kind_paths: list[tuple[str, str, dict | None]], cookie: str | None, seconds: float, concurrency: int
+) -> dict:
     out = {}
     connector = new_connector(concurrency)
     for kind, path, data in kind_paths:
@@ -558,9 +595,14 @@ async def _closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]]
             async with client_session(connector, base, cookie) as http:
                 while time.monotonic() < end:
                     try:
-                        async with http.request("GET" if body is None else "POST", base + path, data=body,
-                                                headers=FORM if body else None, allow_redirects=False,
-                                                timeout=aiohttp.ClientTimeout(total=30)) as r:  # fmt: skip
+                        async with http.request(
+                            "GET" if body is None else "POST",
+                            base + path,
+                            data=body,
+                            headers=FORM if body else None,
+                            allow_redirects=False,
+                            timeout=aiohttp.ClientTimeout(total=30),
+                        ) as r:
                             await r.read()
                             ok = r.status < 400
                     except (aiohttp.ClientError, TimeoutError):
@@ -574,8 +616,9 @@ async def _closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]]
     return out
 
 
-def closed_loop(base: str, kind_paths: list[tuple[str, str, dict | None]], cookie: str | None, seconds: float,
-                concurrency: int) -> dict:  # fmt: skip
+def closed_loop(
+    base: str, kind_paths: list[tuple[str, str, dict | None]], cookie: str | None, seconds: float, concurrency: int
+) -> dict:
     """Requests per second with ``concurrency`` clients back to back (capacity, not the scenario)."""
     return asyncio.run(_closed_loop(base, kind_paths, cookie, seconds, concurrency))
 
@@ -616,8 +659,8 @@ def check(url: str, results: dict, topic: str | None) -> dict:
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session
 
+    from competency.models import CompetencyRecord
     from lms import create_app
-    from lms.competency.models import CompetencyRecord
     from quizzes.models import Attempt, AttemptSlot, AttemptState
 
     create_app({"SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url})  # registers every model
@@ -644,8 +687,11 @@ def check(url: str, results: dict, topic: str | None) -> dict:
         attempts = {
             a.id: a for a in s.scalars(select(Attempt).where(Attempt.id.in_(list(results["attempts"].values()) or [0])))
         }
-        ungraded = [i for i in results["submitted"] if attempts[i].state != AttemptState.SUBMITTED
-                    or attempts[i].graded_at is None or attempts[i].score is None]  # fmt: skip
+        ungraded = [
+            i
+            for i in results["submitted"]
+            if attempts[i].state != AttemptState.SUBMITTED or attempts[i].graded_at is None or attempts[i].score is None
+        ]
         if ungraded:
             problems.append(f"{len(ungraded)} submitted attempts not graded")
         officials = list(results["attempts"])
@@ -671,8 +717,11 @@ def check(url: str, results: dict, topic: str | None) -> dict:
         if twice:
             problems.append(f"{twice} graded attempts not counted exactly once in the competency records")
     engine.dispose()
-    return {"answers_checked": len(results["saved"]), "attempts_checked": len(results["submitted"]),
-            "problems": problems}  # fmt: skip
+    return {
+        "answers_checked": len(results["saved"]),
+        "attempts_checked": len(results["submitted"]),
+        "problems": problems,
+    }
 
 
 # --------------------------------------------------------------------------- main
@@ -687,9 +736,13 @@ def main() -> int:
     ap.add_argument("--viewers", type=int, default=6, help="unit heads and IT staff loading dashboards")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
-    ap.add_argument("--connections", type=int, default=0,
-                    help="the client's connection pool: requests in flight at most (default 0: no limit, a socket "
-                         "per request in flight, as from separate browsers)")  # fmt: skip
+    ap.add_argument(
+        "--connections",
+        type=int,
+        default=0,
+        help="the client's connection pool: requests in flight at most (default 0: no limit, a socket "
+        "per request in flight, as from separate browsers)",
+    )
     ap.add_argument("--floor-seconds", type=float, default=5)
     ap.add_argument("--max-seconds", type=float, default=1800, help="hard stop")
     ap.add_argument(
@@ -713,8 +766,15 @@ def main() -> int:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log")
-    report: dict = {"n": args.n, "db": dialect, "workers": args.workers, "threads": args.threads,
-                    "think": args.think, "window": args.window, "login": args.login}  # fmt: skip
+    report: dict = {
+        "n": args.n,
+        "db": dialect,
+        "workers": args.workers,
+        "threads": args.threads,
+        "think": args.think,
+        "window": args.window,
+        "login": args.login,
+    }
     try:
         cpu0, gcpu0 = time.process_time(), group_cpu_seconds(server.pid)
         floor = closed_loop(base, [("healthz", "/healthz", None)], None, args.floor_seconds, 8)["healthz"]["rps"]
@@ -731,15 +791,40 @@ def main() -> int:
         attempt_id = results["attempts"].get(sample["official_id"])
         capacity = {"healthz": {"rps": floor, "errors": 0}}
         if attempt_id:
-            capacity.update(closed_loop(base, [("result", f"/quizzes/attempts/{attempt_id}", None),
-                                               ("quiz_intro", f"/quizzes/{data['quiz_id']}", None),
-                                               ("dashboard", "/dashboard", None)],
-                                        sample["cookie"], args.floor_seconds, 8))  # fmt: skip
-        capacity.update(closed_loop(base, [("unit_dashboard", f"/competency/units/{head['unit_id']}", None)],
-                                    head["cookie"], args.floor_seconds, 8))  # fmt: skip
-        capacity.update(closed_loop(base, [("ranking", "/competency/", None),
-                                           ("quiz_results", f"/quizzes/manage/{data['quiz_id']}/results", None)],
-                                    it["cookie"], args.floor_seconds, 8))  # fmt: skip
+            capacity.update(
+                closed_loop(
+                    base,
+                    [
+                        ("result", f"/quizzes/attempts/{attempt_id}", None),
+                        ("quiz_intro", f"/quizzes/{data['quiz_id']}", None),
+                        ("dashboard", "/dashboard", None),
+                    ],
+                    sample["cookie"],
+                    args.floor_seconds,
+                    8,
+                )
+            )
+        capacity.update(
+            closed_loop(
+                base,
+                [("unit_dashboard", f"/competency/units/{head['unit_id']}", None)],
+                head["cookie"],
+                args.floor_seconds,
+                8,
+            )
+        )
+        capacity.update(
+            closed_loop(
+                base,
+                [
+                    ("ranking", "/competency/", None),
+                    ("quiz_results", f"/quizzes/manage/{data['quiz_id']}/results", None),
+                ],
+                it["cookie"],
+                args.floor_seconds,
+                8,
+            )
+        )
         cpu3, gcpu3 = time.process_time(), group_cpu_seconds(server.pid)
     finally:
         stop(server)
@@ -749,52 +834,96 @@ def main() -> int:
     kinds = {}
     for kind, times in sorted(stats.times.items()):
         errs = sum(stats.errors[kind].values())
-        kinds[kind] = {"count": len(times), "rps": len(times) / wall, "p50": pct(times, 50), "p95": pct(times, 95),
-                       "p99": pct(times, 99), "max": max(times) * 1000, "errors": errs,
-                       "steady_p95": pct(stats.after[kind], 95),
-                       "error_kinds": dict(stats.errors[kind])}  # fmt: skip
+        kinds[kind] = {
+            "count": len(times),
+            "rps": len(times) / wall,
+            "p50": pct(times, 50),
+            "p95": pct(times, 95),
+            "p99": pct(times, 99),
+            "max": max(times) * 1000,
+            "errors": errs,
+            "steady_p95": pct(stats.after[kind], 95),
+            "error_kinds": dict(stats.errors[kind]),
+        }
     floor_count = floor * args.floor_seconds
     cap_count = sum(c["rps"] for k, c in capacity.items() if k != "healthz") * args.floor_seconds
-    cpu = {"client_scenario_s": cpu2 - cpu1, "client_floor_s": cpu1 - cpu0, "client_capacity_s": cpu3 - cpu2,
-           "gunicorn_scenario_s": None if gcpu2 is None else gcpu2 - gcpu1,
-           "gunicorn_floor_s": None if gcpu1 is None else gcpu1 - gcpu0,
-           "gunicorn_capacity_s": None if gcpu3 is None else gcpu3 - gcpu2,
-           "floor_requests": floor_count, "capacity_requests": cap_count}  # fmt: skip
+    cpu = {
+        "client_scenario_s": cpu2 - cpu1,
+        "client_floor_s": cpu1 - cpu0,
+        "client_capacity_s": cpu3 - cpu2,
+        "gunicorn_scenario_s": None if gcpu2 is None else gcpu2 - gcpu1,
+        "gunicorn_floor_s": None if gcpu1 is None else gcpu1 - gcpu0,
+        "gunicorn_capacity_s": None if gcpu3 is None else gcpu3 - gcpu2,
+        "floor_requests": floor_count,
+        "capacity_requests": cap_count,
+    }
     pool = {"limit": args.connections, "peak_in_flight": stats.peak_in_flight, "waited": stats.pool_waits}
     report.update(loadavg_1_5_15=os.getloadavg(), cpus=os.cpu_count(), cpu=cpu, pool=pool)
-    report.update(wall_seconds=wall, floor_rps=floor, kinds=kinds, capacity=capacity, checks=checks,
-                  failed_people=len(results["failed"]), failure_samples=results["failed"][:5])  # fmt: skip
+    report.update(
+        wall_seconds=wall,
+        floor_rps=floor,
+        kinds=kinds,
+        capacity=capacity,
+        checks=checks,
+        failed_people=len(results["failed"]),
+        failure_samples=results["failed"][:5],
+    )
     total = sum(k["count"] for k in kinds.values())
     errors = sum(k["errors"] for k in kinds.values())
     all_times = [t for times in stats.times.values() for t in times]
-    print(f"\nN={args.n} db={dialect} gunicorn --workers {args.workers} --threads {args.threads}  "
-          f"think {args.think[0]:g}-{args.think[1]:g} s  window {args.window:g} s  login={args.login}")  # fmt: skip
+    print(
+        f"\nN={args.n} db={dialect} gunicorn --workers {args.workers} --threads {args.threads}  "
+        f"think {args.think[0]:g}-{args.think[1]:g} s  window {args.window:g} s  login={args.login}"
+    )
     steady = [t for times in stats.after.values() for t in times]
     report.update(p95_all=pct(all_times, 95), p95_after_arrivals=pct(steady, 95))
-    print(f"wall {wall:.1f} s, {total} requests ({total / wall:.1f} req/s), errors {errors}, "
-          f"p95 all {pct(all_times, 95):.0f} ms, after the arrivals {pct(steady, 95):.0f} ms; "
-          f"floor /healthz {floor:.0f} req/s (closed loop, 8 clients); load average at the end "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")  # fmt: skip
-    print(f"{'kind':15} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'errors':>6} "
-          f"{'p95 after arrivals':>18}")  # fmt: skip
+    print(
+        f"wall {wall:.1f} s, {total} requests ({total / wall:.1f} req/s), errors {errors}, "
+        f"p95 all {pct(all_times, 95):.0f} ms, after the arrivals {pct(steady, 95):.0f} ms; "
+        f"floor /healthz {floor:.0f} req/s (closed loop, 8 clients); load average at the end "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'kind':15} {'count':>6} {'req/s':>7} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'errors':>6} "
+        f"{'p95 after arrivals':>18}"
+    )
     for kind, k in kinds.items():
-        print(f"{kind:15} {k['count']:6d} {k['rps']:7.2f} {k['p50']:7.0f} {k['p95']:7.0f} {k['p99']:7.0f} "
-              f"{k['max']:7.0f} {k['errors']:6d} {k['steady_p95']:18.0f}")  # fmt: skip
-    print(f"client pool: limit {args.connections or 'none'}, peak {stats.peak_in_flight} requests in flight, "
-          f"{stats.pool_waits} waited for a free connection")  # fmt: skip
+        print(
+            f"{kind:15} {k['count']:6d} {k['rps']:7.2f} {k['p50']:7.0f} {k['p95']:7.0f} {k['p99']:7.0f} "
+            f"{k['max']:7.0f} {k['errors']:6d} {k['steady_p95']:18.0f}"
+        )
+    print(
+        f"client pool: limit {args.connections or 'none'}, peak {stats.peak_in_flight} requests in flight, "
+        f"{stats.pool_waits} waited for a free connection"
+    )
     per = lambda seconds, count: f"{seconds:.1f} s = {seconds / max(count, 1) * 1000:.2f} ms/request"
-    print(f"CPU, scenario ({total} requests in {wall:.0f} s): client {per(cpu['client_scenario_s'], total)} "
-          f"({cpu['client_scenario_s'] / wall:.0%} of one CPU)"
-          + ("" if gcpu2 is None else f", gunicorn {per(cpu['gunicorn_scenario_s'], total)} "
-             f"({cpu['gunicorn_scenario_s'] / wall:.0%} of one CPU)"))  # fmt: skip
-    print(f"CPU, closed loops ({floor_count + cap_count:.0f} requests): client "
-          f"{per(cpu['client_floor_s'] + cpu['client_capacity_s'], floor_count + cap_count)}"
-          + ("" if gcpu3 is None else ", gunicorn " + per(cpu["gunicorn_floor_s"] + cpu["gunicorn_capacity_s"],
-                                                            floor_count + cap_count)))  # fmt: skip
-    print("capacity (closed loop, 8 clients): " + ", ".join(
-        f"{kind} {c['rps']:.0f} req/s = {c['rps'] / floor:.2f} x floor" for kind, c in capacity.items()))  # fmt: skip
-    print(f"checks: {checks['answers_checked']} acknowledged answers, {checks['attempts_checked']} submitted "
-          f"attempts: {'OK' if not checks['problems'] else '; '.join(checks['problems'])}")  # fmt: skip
+    print(
+        f"CPU, scenario ({total} requests in {wall:.0f} s): client {per(cpu['client_scenario_s'], total)} "
+        f"({cpu['client_scenario_s'] / wall:.0%} of one CPU)"
+        + (
+            ""
+            if gcpu2 is None
+            else f", gunicorn {per(cpu['gunicorn_scenario_s'], total)} "
+            f"({cpu['gunicorn_scenario_s'] / wall:.0%} of one CPU)"
+        )
+    )
+    print(
+        f"CPU, closed loops ({floor_count + cap_count:.0f} requests): client "
+        f"{per(cpu['client_floor_s'] + cpu['client_capacity_s'], floor_count + cap_count)}"
+        + (
+            ""
+            if gcpu3 is None
+            else ", gunicorn " + per(cpu["gunicorn_floor_s"] + cpu["gunicorn_capacity_s"], floor_count + cap_count)
+        )
+    )
+    print(
+        "capacity (closed loop, 8 clients): "
+        + ", ".join(f"{kind} {c['rps']:.0f} req/s = {c['rps'] / floor:.2f} x floor" for kind, c in capacity.items())
+    )
+    print(
+        f"checks: {checks['answers_checked']} acknowledged answers, {checks['attempts_checked']} submitted "
+        f"attempts: {'OK' if not checks['problems'] else '; '.join(checks['problems'])}"
+    )
     if results["failed"]:
         print(f"{len(results['failed'])} simulated officials stopped early, e.g. {results['failed'][:3]}")
         print(f"error samples: {stats.samples[:5]}")

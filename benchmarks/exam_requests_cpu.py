@@ -104,8 +104,17 @@ def main() -> int:
         db.session.remove()
     client = app.test_client()
     page = expect(client.get("/login"), 200)
-    expect(client.post("/login", data={"login": who["username"], "password": exam_load.PASSWORD,
-                                       "csrf_token": exam_load.csrf(page.get_data(as_text=True))}), 302)  # fmt: skip
+    expect(
+        client.post(
+            "/login",
+            data={
+                "login": who["username"],
+                "password": exam_load.PASSWORD,
+                "csrf_token": exam_load.csrf(page.get_data(as_text=True)),
+            },
+        ),
+        302,
+    )
 
     intro = expect(client.get(f"/quizzes/{quiz_id}"), 200).get_data(as_text=True)
     token = exam_load.csrf(intro)  # one CSRF token per session
@@ -136,8 +145,7 @@ def main() -> int:
         else:
             filled.add((attempt, slot))
             form = answers[slot]
-        r = expect(client.post(f"/quizzes/attempts/{attempt}/autosave", data=form,
-                               headers=fetch_headers), 200)  # fmt: skip
+        r = expect(client.post(f"/quizzes/attempts/{attempt}/autosave", data=form, headers=fetch_headers), 200)
         if not r.get_json()["ok"]:
             raise RuntimeError(r.get_json())
 
@@ -232,8 +240,10 @@ def main() -> int:
             once_queries[kind],
         )
 
-    print(f"median of {args.n} runs (start/submit/result: {args.attempts} attempts), SQLite, test client, "
-          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")  # fmt: skip
+    print(
+        f"median of {args.n} runs (start/submit/result: {args.attempts} attempts), SQLite, test client, "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
+    )
     print(f"{'request':42} {'CPU ms':>8} {'wall ms':>8} {'SQL':>4}")
     for kind, (cpu, wall, sql) in results.items():
         print(f"{kind:42} {cpu:8.2f} {wall:8.2f} {sql:4d}")

@@ -36,9 +36,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = [
-    "Mã cán bộ", "Họ", "Tên đệm", "Tên", "Họ và tên", "Email", "Điện thoại", "Mã đơn vị",
-    "Chức vụ", "Phân loại", "Cấp", "Năm sinh", "Đang công tác",
-]  # fmt: skip
+    "Mã cán bộ",
+    "Họ",
+    "Tên đệm",
+    "Tên",
+    "Họ và tên",
+    "Email",
+    "Điện thoại",
+    "Mã đơn vị",
+    "Chức vụ",
+    "Phân loại",
+    "Cấp",
+    "Năm sinh",
+    "Đang công tác",
+]
 
 _CT = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
@@ -117,9 +128,20 @@ def compact_xlsx(n: int) -> bytes:
 def varied_rows(n: int):
     for i in range(n):
         yield [
-            f"VP-{i:07d}", "Nguyễn", "Văn", f"An {i}", "", f"an{i}@vinhphuc.gov.vn", f"09{i:08d}", "STTTT",
-            "Chuyên viên", "Công chức", "Cấp tỉnh", str(1960 + i % 40), "có",
-        ]  # fmt: skip
+            f"VP-{i:07d}",
+            "Nguyễn",
+            "Văn",
+            f"An {i}",
+            "",
+            f"an{i}@vinhphuc.gov.vn",
+            f"09{i:08d}",
+            "STTTT",
+            "Chuyên viên",
+            "Công chức",
+            "Cấp tỉnh",
+            str(1960 + i % 40),
+            "có",
+        ]
 
 
 def varied_xlsx(n: int) -> bytes:

@@ -1,6 +1,6 @@
 """Unit ranking timings on bench data, against the floor of one hand-written GROUP BY.
 
-    FLASK_APP=wsgi.py DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/flask lms bench-data \
+    DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/bench_data.py \
         --units 35 --officials 30000 --attempts 1000000
     DATABASE_URL=sqlite:////tmp/bench.db .venv/bin/python benchmarks/rankings.py [-n 20]
 
@@ -71,16 +71,16 @@ def main() -> None:
 
     from sqlalchemy import func, select, text
 
+    from competency import cache, rankings
+    from competency.models import CompetencyRecord
+    from competency.rankings import RankingFilters, rank_units
+    from competency.records import mark_dirty
     from lms import create_app
     from lms.auth.models import Role, User
     from lms.auth.services import assign_role, create_user, start_session
-    from lms.competency import cache, rankings
-    from lms.competency.models import CompetencyRecord
-    from lms.competency.rankings import RankingFilters, rank_units
-    from lms.competency.records import mark_dirty
-    from lms.database import utcnow
     from lms.extensions import db
     from lms.org.models import Official
+    from lms.time import utcnow
 
     app = create_app({"WTF_CSRF_ENABLED": False, "SERVER_NAME": "localhost"})
     with app.app_context():

@@ -44,11 +44,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from lms.time import VN_TZ
+
 __all__ = ["OB_CONTEXT", "VC_CONTEXT", "open_badge_credential"]
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh has no DST
 _ACHIEVEMENT_NAMESPACE = uuid.UUID("6f1c3a52-8e0b-5d4a-9c61-2b7f0e4d9a13")
 
 

@@ -6,14 +6,13 @@ import os
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 from tqdm import tqdm
 
-from lms.cli import lms_cli
+from courses import api as courses_api
 from lms.extensions import db
+from lms.time import local_today
 
 certificates_cli = AppGroup("certificates", help="Chứng nhận: tạo tệp PDF hàng loạt, nhắc hạn.")
-lms_cli.add_command(certificates_cli)
 
 
 @certificates_cli.command("render")
@@ -25,7 +24,6 @@ lms_cli.add_command(certificates_cli)
 def render_command(unit_code, course_slug, everything, workers, force) -> None:
     """Render the missing or outdated PDFs of valid certificates, in parallel."""
     from certificates import services
-    from courses.models import Course
 
     if not (unit_code or course_slug or everything):
         raise click.UsageError("Give --unit CODE, --course SLUG or --all.")
@@ -36,7 +34,7 @@ def render_command(unit_code, course_slug, everything, workers, force) -> None:
             raise click.ClickException(f"Unknown unit {unit_code}")
         unit_id = unit.id
     if course_slug:
-        course = db.session.scalars(select(Course).where(Course.slug == course_slug)).first()
+        course = courses_api.get_course_by_slug(db.session, course_slug)
         if course is None:
             raise click.ClickException(f"Unknown course {course_slug}")
         course_id = course.id
@@ -80,6 +78,6 @@ def remind_command(days: int) -> None:
     """Queue expiry reminders (shown on the officials' dashboards); running it twice adds nothing."""
     from certificates import services
 
-    created = services.queue_expiry_reminders(db.session, services.local_today(), days)
+    created = services.queue_expiry_reminders(db.session, local_today(), days)
     db.session.commit()
     click.echo(f"Queued {len(created)} reminder(s) (expiring within {days} days).")

@@ -9,20 +9,20 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from certificates import services
-from courses.models import Course
-from lms.demo import DemoContext, register_demo_step
+from courses import api as courses_api
+from lms.demo import DemoContext
 from lms.org.models import Official
+from lms.time import local_today
 
 
-@register_demo_step("certificates", order=30)
 def build_certificates(ctx: DemoContext) -> None:
     session = ctx.session
-    courses = list(session.scalars(select(Course).order_by(Course.slug)))
+    courses = courses_api.list_courses(session, order_by="slug")
     if not courses:
         return
     # PDFs are rendered on first download (no public URL is known while the demo is built).
     settings = dataclasses.replace(services.get_settings(), render_on_issue=False)
-    today = services.local_today()
+    today = local_today()
     rng = random.Random(ctx.seed + 30)
     issued = 0
     learner = ctx.accounts.get("canbo")

@@ -28,12 +28,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import str_enum
 from lms.extensions import db
-from lms.org.models import Official, Unit, str_enum
+from lms.org.models import Official, Unit
+from lms.time import utcnow
 
 if TYPE_CHECKING:
-    from courses.models import Course
+    from courses.api import Course
 
 
 class CertificateStatus(enum.StrEnum):
@@ -143,7 +145,7 @@ class CertificateSequence(db.Model):
 
 
 class CertificateReminder(db.Model):
-    """A reminder shown on the holder's dashboard (and, later, e-mailed) before a certificate expires."""
+    """A reminder shown on the holder's dashboard (and e-mailed) before a certificate expires."""
 
     __tablename__ = "certificate_reminder"
     __table_args__ = (UniqueConstraint("certificate_id", "kind", name="uq_certificate_reminder_kind"),)
@@ -154,6 +156,6 @@ class CertificateReminder(db.Model):
     due_on: Mapped[date] = mapped_column(Date)  # the expiry day the reminder is about
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # e-mail hook (training work)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # handed to the outbox (certificates/mail.py)
 
     certificate: Mapped[Certificate] = relationship(back_populates="reminders")

@@ -22,27 +22,26 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from certificates import services
 from certificates.badges import open_badge_credential
 from certificates.forms import BatchForm, ManualIssueForm, ReissueForm, RevokeForm, UploadForm
 from certificates.models import Certificate, CertificateReminder
 from certificates.permissions import (
-    TEMPLATE_PREDICATES,
-    can_manage_certificates,
     can_view_certificate,
     has_certificates_page,
 )
-from courses.models import Course
+from courses import api as courses_api
+from courses.api import Course
 from lms.auth.access import STAFF, login_required, public, roles_required
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404
 from lms.extensions import db, limiter
 from lms.forms import choices
 from lms.inputs import db_int, db_ints
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
 from lms.text import slugify
+from lms.time import local_today
+from lms.views import perform
 
 bp = Blueprint(
     "certificates",
@@ -65,50 +64,30 @@ STATE_LABELS = {
 }
 STATE_CLASSES = {"valid": "ok", "expired": "warn", "revoked": "bad", "superseded": "warn"}
 
-register_nav(_l("Chứng nhận của tôi"), "certificates.mine", has_certificates_page, order=40)
-register_nav(_l("Quản lý chứng nhận"), "certificates.manage", can_manage_certificates, order=60)
-register_panel("certificates/_panel.html", has_certificates_page, order=30)
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS[state])
 
 
-@bp.record_once
-def _template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(
-        TEMPLATE_PREDICATES,
-        certificate_panel=_panel_data,
-        certificate_state_label=lambda s: str(STATE_LABELS[s]),
-        certificate_state_class=STATE_CLASSES.get,
-    )
-
-
-def _panel_data(user) -> dict:
+def panel_data(user) -> dict:
     if not has_certificates_page(user):
-        return {"certificates": [], "reminders": [], "today": services.local_today()}
+        return {"certificates": [], "reminders": [], "today": local_today()}
     certs = services.certificates_of(db.session, user.official_id)
     return {
         "certificates": certs[:5],
         "more": len(certs) > 5,
         "reminders": services.pending_reminders(db.session, user.official_id),
-        "today": services.local_today(),
+        "today": local_today(),
     }
 
 
-def course_url(course: Course) -> str | None:
-    """A link to the course page for a re-take, if the courses package has one."""
-    for endpoint in ("courses.course", "courses.detail", "courses.course_detail", "courses.show"):
-        if endpoint not in current_app.view_functions:
-            continue
-        for kwargs in ({"slug": course.slug}, {"course_id": course.id}):
-            try:
-                return url_for(endpoint, **kwargs)
-            except BuildError:
-                continue
-    return None
+def course_url(course: Course) -> str:
+    """The course's page, for a re-take."""
+    return url_for("courses.course", slug=course.slug)
 
 
 def _load(cert_id: int) -> Certificate:
-    cert = db.get_or_404(Certificate, cert_id)
-    require(can_view_certificate(current_user, cert))
-    return cert
+    return load_or_404(Certificate, cert_id, check=can_view_certificate)
 
 
 # -- the holder ------------------------------------------------------------------------------------
@@ -121,7 +100,7 @@ def mine():
         "certificates/mine.html",
         certificates=certs,
         reminders=reminders,
-        today=services.local_today(),
+        today=local_today(),
         course_url=course_url,
     )
 
@@ -186,7 +165,7 @@ def _filters() -> services.CertificateFilters:
 @roles_required(*STAFF)
 def manage():
     filters = _filters()
-    today = services.local_today()
+    today = local_today()
     page = db.paginate(
         services.certificates_query(filters, today), per_page=current_app.config["PER_PAGE"], error_out=False
     )
@@ -196,7 +175,7 @@ def manage():
         filters=filters,
         args={"unit": filters.unit_id or "", "course": filters.course_id or "", "state": filters.state, "q": filters.q},
         units=db.session.scalars(select(Unit).order_by(Unit.name)).all(),
-        courses=db.session.scalars(select(Course).order_by(Course.title)).all(),
+        courses=courses_api.list_courses(db.session),
         states=STATE_LABELS,
         today=today,
         batch_form=BatchForm(),
@@ -207,19 +186,19 @@ def manage():
 @roles_required(*STAFF)
 def issue():
     form = ManualIssueForm()
-    form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title)))
+    form.course_id.choices = choices((c.id, c.title) for c in courses_api.list_courses(db.session))
     if request.method == "GET" and form.issued_on.data is None:
-        form.issued_on.data = services.local_today()
+        form.issued_on.data = local_today()
     error = None
     if form.validate_on_submit():
         code = form.official_code.data.strip().upper()
         official = db.session.scalars(select(Official).where(Official.code == code)).first()
-        course = db.session.get(Course, form.course_id.data)
+        course = courses_api.get_course(db.session, form.course_id.data)
         if official is None:
             form.official_code.errors = [*form.official_code.errors, _("Không có cán bộ nào mang mã %(c)s.", c=code)]
         else:
-            try:
-                cert = services.issue_manual(
+            outcome = perform(
+                lambda: services.issue_manual(
                     db.session,
                     current_user,
                     official,
@@ -227,12 +206,12 @@ def issue():
                     form.score_percent.data,
                     form.issued_on.data,
                     note=form.note.data or "",
-                )
-            except services.CertificateError as exc:
-                db.session.rollback()
-                error = str(exc)
-            else:
-                db.session.commit()
+                ),
+                flash_error=False,
+            )
+            error = outcome.message
+            if outcome.ok:
+                cert = outcome.value
                 flash(_("Đã cấp chứng nhận %(s)s cho %(n)s.", s=cert.serial, n=cert.holder_name), "success")
                 return redirect(url_for("certificates.detail", cert_id=cert.id))
     return render_template("certificates/issue.html", form=form, error=error)
@@ -241,12 +220,12 @@ def issue():
 @bp.get("/certificates/manage/<int:cert_id>")
 @roles_required(*STAFF)
 def detail(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     return _render_detail(cert)
 
 
 def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status=200):
-    today = services.local_today()
+    today = local_today()
     revisions = db.session.scalars(
         select(Certificate).where(Certificate.serial == cert.serial).order_by(Certificate.revision)
     ).all()
@@ -274,16 +253,15 @@ def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status
 @bp.post("/certificates/manage/<int:cert_id>/revoke")
 @roles_required(*STAFF)
 def revoke(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     form = RevokeForm()
     if not form.validate_on_submit():
         return _render_detail(cert, revoke_form=form, status=400)
-    try:
-        services.revoke_certificate(db.session, current_user, cert, form.reason.data)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        return _render_detail(cert, revoke_form=form, error=str(exc), status=400)
-    db.session.commit()
+    outcome = perform(
+        lambda: services.revoke_certificate(db.session, current_user, cert, form.reason.data), flash_error=False
+    )
+    if not outcome.ok:
+        return _render_detail(cert, revoke_form=form, error=outcome.message, status=400)
     flash(_("Đã thu hồi chứng nhận %(s)s.", s=cert.serial), "success")
     return redirect(url_for("certificates.detail", cert_id=cert.id))
 
@@ -291,17 +269,18 @@ def revoke(cert_id: int):
 @bp.post("/certificates/manage/<int:cert_id>/reissue")
 @roles_required(*STAFF)
 def reissue(cert_id: int):
-    cert = db.get_or_404(Certificate, cert_id)
+    cert = load_or_404(Certificate, cert_id)
     form = ReissueForm()
     if not form.validate_on_submit():
         return _render_detail(cert, reissue_form=form, status=400)
     corrections = {k: getattr(form, k).data for k in services.REISSUE_FIELDS}
-    try:
-        new = services.reissue_certificate(db.session, current_user, cert, form.reason.data, corrections)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        return _render_detail(cert, reissue_form=form, error=str(exc), status=400)
-    db.session.commit()
+    outcome = perform(
+        lambda: services.reissue_certificate(db.session, current_user, cert, form.reason.data, corrections),
+        flash_error=False,
+    )
+    if not outcome.ok:
+        return _render_detail(cert, reissue_form=form, error=outcome.message, status=400)
+    new = outcome.value
     flash(_("Đã cấp lại chứng nhận %(s)s (lần %(r)d).", s=new.serial, r=new.revision), "success")
     return redirect(url_for("certificates.detail", cert_id=new.id))
 
@@ -318,13 +297,10 @@ def batch():
     if not form.validate_on_submit():
         flash(_("Cần chọn thao tác và ghi rõ lý do."), "error")
         return redirect(_safe(back))
-    try:
-        result = services.batch_action(db.session, current_user, form.action.data, ids, form.reason.data)
-    except services.CertificateError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    outcome = perform(lambda: services.batch_action(db.session, current_user, form.action.data, ids, form.reason.data))
+    if not outcome.ok:
         return redirect(_safe(back))
-    db.session.commit()
+    result = outcome.value
     flash(_("Đã xử lý %(n)d chứng nhận; bỏ qua %(k)d.", n=len(result.done), k=len(result.skipped)), "success")
     for cert_id, why in result.skipped[:20]:
         flash(_("Bỏ qua chứng nhận #%(i)d: %(w)s", i=cert_id, w=why), "error")
@@ -348,7 +324,7 @@ def export_zip():
     if request.args.get("unit"):
         unit = services.unit_by_code(db.session, request.args["unit"]) or abort(404)
     if request.args.get("course"):
-        course = db.session.scalars(select(Course).where(Course.slug == request.args["course"])).first() or abort(404)
+        course = courses_api.get_course_by_slug(db.session, request.args["course"]) or abort(404)
     if unit is None and course is None:
         flash(_("Hãy chọn một đơn vị hoặc một khóa học để tải về."), "error")
         return redirect(url_for("certificates.manage"))
@@ -358,7 +334,7 @@ def export_zip():
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_STORED) as archive:
         for cert in services.valid_certificates_for_export(
             db.session,
-            services.local_today(),
+            local_today(),
             unit_id=unit.id if unit else None,
             course_id=course.id if course else None,
         ):
@@ -381,7 +357,7 @@ def _find(code: str):
 
 
 def _prepare_public(cert: Certificate) -> dict:
-    today = services.local_today()
+    today = local_today()
     if cert.pdf_sha256 is None and cert.state_on(today) in ("valid", "expired"):
         services.ensure_pdf(db.session, cert)
         db.session.commit()

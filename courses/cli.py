@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from courses.loader import CourseContentError, load_all, load_course_dir
-from lms.cli import lms_cli
 from lms.extensions import db
 
 
@@ -17,7 +17,8 @@ def media_root() -> Path:
     return Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
 
 
-@lms_cli.command("import-course")
+@click.command("import-course")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
 def import_course_command(path: str) -> None:
     """Create or update a course from a folder (course.md + NN-slug.md lessons + img/).

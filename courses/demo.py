@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from courses.loader import load_all
 from courses.models import EnrolmentSource
-from courses.services import assign_course, enrol, local_today, mark_lesson_done
-from lms.demo import DemoContext, register_demo_step
+from courses.services import assign_course, enrol, mark_lesson_done
+from lms.demo import DemoContext
 from lms.org.models import Official
+from lms.time import local_today
 
 
-@register_demo_step("courses", order=10)
 def build_courses(ctx: DemoContext) -> None:
     session = ctx.session
     courses = load_all(session)

@@ -33,10 +33,32 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}\.svg$")
 
 ALLOWED_TAGS = {
-    "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li",
-    "table", "thead", "tbody", "tr", "th", "td", "a", "img",
-    "strong", "em", "code", "pre", "blockquote",
-}  # fmt: skip
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "p",
+    "br",
+    "hr",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "a",
+    "img",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "blockquote",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 

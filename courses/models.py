@@ -8,20 +8,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import Category, LabelledEnum, Level, Official, Unit, str_enum
+from lms.org.models import Category, Level, Official, Unit
 from lms.text import fold
+from lms.time import utcnow
 from lms.topics import Topic
 
 
 class EnrolmentSource(LabelledEnum):
-    SELF = "self"
-    ASSIGNED = "assigned"
-
-    @classmethod
-    def _labels(cls):
-        return {"self": _l("Tự đăng ký"), "assigned": _l("Được giao")}
+    SELF = "self", _l("Tự đăng ký")
+    ASSIGNED = "assigned", _l("Được giao")
 
 
 class Course(db.Model):

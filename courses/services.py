@@ -17,28 +17,22 @@ from sqlalchemy.orm import Session
 
 from courses.loader import render_markdown
 from courses.models import Course, CourseAssignment, Enrolment, EnrolmentSource, Lesson, LessonProgress
-from courses.permissions import can_assign_to_unit, can_assign_with_subunits
+from courses.permissions import can_assign_to_unit, can_assign_with_subunits, can_see_assignment
 from lms import events
-from lms.database import to_local, utcnow
+from lms.errors import NotAllowed, UserError
 from lms.org.models import Category, Level, Official, Unit
+from lms.org.services import SuccessionImpact
 from lms.text import fold
+from lms.time import local_today, utcnow
 from lms.topics import Topic
 
 
-class CourseError(ValueError):
-    """A user mistake, shown in the page (Vietnamese message)."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class CourseError(UserError):
+    """A course, enrolment or assignment mistake, shown in the page (Vietnamese message)."""
 
 
-class AssignmentForbidden(CourseError):
+class AssignmentForbidden(CourseError, NotAllowed):
     """The actor may not assign to that group (a unit head outside their unit): the view answers 403."""
-
-
-def local_today() -> date:
-    return to_local(utcnow()).date()
 
 
 # -- catalog -----------------------------------------------------------------------------------------
@@ -292,6 +286,11 @@ def check_completion(
     return True
 
 
+def on_course_requirement_met(session, official_id, course_id, source, now=None, **_kw) -> None:
+    """Receiver of ``lms.events.course_requirement_met`` (a final quiz passed): complete the course if it now is."""
+    check_completion(session, official_id, course_id, source=source, now=now)
+
+
 # -- assignment --------------------------------------------------------------------------------------
 def unit_subtree_ids(session: Session, unit_id: int, today: date | None = None) -> set[int]:
     """``unit_id`` and every unit below it (``Unit.parent_id``) that is active on ``today``."""
@@ -515,9 +514,33 @@ def enrol_in_open_assignments(session: Session, officials: Iterable[Official], t
     return newly
 
 
-@events.officials_changed.connect
-def _on_officials_changed(session, officials=(), **_kw):
+def on_officials_changed(session, officials=(), **_kw) -> None:
+    """Receiver of ``lms.events.officials_changed``: enrol them in the open assignments they now match."""
     enrol_in_open_assignments(session, officials)
+
+
+def on_units_changing(session, unit_ids=(), today=None, **_kw):
+    """Receiver of ``lms.events.units_changing``: the open assignments aimed at the old units (they do
+    not follow a merger: the preview says so)."""
+    assignments = session.scalars(
+        select(CourseAssignment)
+        .where(CourseAssignment.unit_id.in_(list(unit_ids)), CourseAssignment.due_on >= (today or local_today()))
+        .order_by(CourseAssignment.due_on, CourseAssignment.id)
+    ).all()
+    return SuccessionImpact(
+        title=_("Đợt giao khóa học còn hạn"),
+        intro=_(
+            "Các đợt giao khóa học dưới đây nhắm vào đơn vị cũ. Chúng không tự chuyển sang đơn vị mới: người đã "
+            "được giao vẫn giữ khóa học, nhưng người về đơn vị mới sau này sẽ không được giao. Nếu cần, hãy giao "
+            "lại khóa học cho đơn vị mới."
+        ),
+        none=_("Không có đợt giao khóa học nào còn hạn cho đơn vị cũ."),
+        items=tuple(
+            _("%(c)s, giao cho %(u)s, hạn %(d)s", c=a.course.title, u=a.unit.name, d=a.due_on.strftime("%d/%m/%Y"))
+            for a in assignments
+        ),
+        key=("course_assignments", *(a.id for a in assignments)),
+    )
 
 
 def _chunks(items: list, size: int):
@@ -526,11 +549,11 @@ def _chunks(items: list, size: int):
 
 
 def assignments_query(actor) -> Select:
-    """Assignments the actor may see: all for province-wide staff, their unit's for a unit head."""
-    stmt = select(CourseAssignment)
-    if not actor.is_province_wide:
-        stmt = stmt.where(CourseAssignment.unit_id.in_(actor.headed_unit_ids or {-1}))
-    return stmt.order_by(CourseAssignment.created_at.desc(), CourseAssignment.id.desc())
+    """Assignments the actor may see (``can_see_assignment``): all for province-wide staff, their unit's
+    for a unit head."""
+    return can_see_assignment.scope(actor, select(CourseAssignment)).order_by(
+        CourseAssignment.created_at.desc(), CourseAssignment.id.desc()
+    )
 
 
 # -- dashboard -----------------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,7 +19,6 @@ from courses.forms import AssignForm, CourseForm, LessonForm, split_codes, split
 from courses.loader import IMAGE_NAME, content_root, render_markdown
 from courses.models import Course, Enrolment, Lesson
 from courses.permissions import (
-    TEMPLATE_PREDICATES,
     can_assign_to_unit,
     can_author_courses,
     can_learn,
@@ -29,13 +27,15 @@ from courses.permissions import (
 )
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
 from lms.auth.models import Role
-from lms.auth.permissions import require
+from lms.auth.permissions import load_or_404, require
+from lms.auth.rules import PROVINCE_WIDE
 from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
-from lms.main.panels import register_nav, register_panel
 from lms.org.models import Official, Unit
+from lms.time import local_today
 from lms.topics import Topic
+from lms.views import perform
 
 bp = Blueprint(
     "courses",
@@ -46,19 +46,9 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-register_nav(_l("Khóa học"), "courses.catalog", lambda u: u.is_authenticated, order=10)
-register_nav(_l("Giao khóa học"), "courses.assignments", lambda u: u.is_province_wide or bool(u.headed_unit_ids), 11)
-register_nav(_l("Soạn khóa học"), "courses.manage", lambda u: u.is_province_wide, order=12)
-register_panel("courses/_dashboard_panel.html", predicate=lambda u: u.official_id is not None, order=10)
 
-
-@bp.record_once
-def _template_helpers(state) -> None:
-    state.app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-    state.app.jinja_env.globals["courses_dashboard"] = _dashboard_for
-
-
-def _dashboard_for(user) -> dict:
+def panel_data(user) -> dict:
+    """The dashboard panel (``courses/_panel.html``): the official's courses, overdue first."""
     if user.official_id is None:
         return {"items": [], "total": 0}
     return services.dashboard_data(db.session, user.official_id)
@@ -108,14 +98,14 @@ def catalog():
         topics=Topic.choices(),
         progress=progress,
         enrolments=enrolments,
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
 @bp.get("/mine")
 @roles_required(Role.OFFICIAL)
 def my_courses():
-    today = services.local_today()
+    today = local_today()
     page = db.paginate(
         services.my_enrolments_query(current_user.official_id, today), per_page=_per_page(), error_out=False
     )
@@ -146,7 +136,7 @@ def course(slug: str):
         progress=progress,
         next_lesson=next_lesson,
         status=status,
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
@@ -207,15 +197,15 @@ def mark_done(slug: str, lesson_slug: str):
     lesson = _lesson_or_404(course, lesson_slug)
     before = services.get_enrolment(db.session, current_user.official_id, course.id)
     was_completed = before is not None and before.completed_at is not None
-    try:
+
+    def done_now() -> bool:  # did this lesson complete the course?
         enrolment = services.mark_lesson_done(db.session, current_user.official_id, lesson)
-    except services.CourseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        return enrolment.completed_at is not None and not was_completed
+
+    outcome = perform(done_now)
+    if not outcome.ok:
         return redirect(url_for("courses.lesson", slug=course.slug, lesson_slug=lesson.slug))
-    completed_now = enrolment.completed_at is not None and not was_completed
-    db.session.commit()
-    if completed_now:
+    if outcome.value:
         flash(_("Chúc mừng! Bạn đã hoàn thành khóa học “%(t)s”.", t=course.title), "success")
     else:
         flash(_("Đã ghi nhận: bạn đã học xong bài “%(t)s”.", t=lesson.title), "success")
@@ -249,7 +239,7 @@ def img(slug: str, name: str):
 @roles_required(*MANAGERS)
 def assignments():
     user = current_user
-    province = user.is_province_wide
+    province = PROVINCE_WIDE(user)
     form = AssignForm()
     form.course_id.choices = choices((c.id, c.title) for c in db.session.scalars(services.catalog_query()))
     if province:
@@ -272,9 +262,9 @@ def assignments():
         require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
     error = None
     if form.validate_on_submit():
-        course = db.get_or_404(Course, form.course_id.data)
-        try:
-            assignment = services.assign_course(
+        course = load_or_404(Course, form.course_id.data)
+        outcome = perform(
+            lambda: services.assign_course(
                 db.session,
                 user,
                 course,
@@ -285,23 +275,14 @@ def assignments():
                 level=form.level_value(),
                 official_ids=form.chosen_officials(),
                 note=form.note.data or "",
-            )
-        except services.AssignmentForbidden:
-            db.session.rollback()
-            abort(403)
-        except services.CourseError as exc:
-            db.session.rollback()
-            target = getattr(form, exc.field, None) if exc.field else None
-            if target is not None:
-                target.errors = [*target.errors, str(exc)]
-            else:
-                error = str(exc)
-        else:
-            db.session.commit()
-            flash(
-                _("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=assignment.enrolled_count), "success"
-            )
+            ),
+            flash_error=False,
+        )
+        if outcome.ok:
+            count = outcome.value.enrolled_count
+            flash(_("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=count), "success")
             return redirect(url_for("courses.assignments"))
+        error = outcome.show_on(form)
     page = db.paginate(services.assignments_query(user), per_page=_per_page(), error_out=False)
     status = 400 if request.method == "POST" else 200
     return render_template("courses/assignments.html", form=form, page=page, error=error, province=province), status
@@ -319,7 +300,7 @@ def manage():
 @bp.get("/manage/<int:course_id>")
 @roles_required(*STAFF)
 def manage_course(course_id: int):
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     return render_template("courses/manage_course.html", course=course)
 
 
@@ -327,7 +308,7 @@ def manage_course(course_id: int):
 @bp.route("/manage/<int:course_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_course(course_id: int | None):
-    course = db.get_or_404(Course, course_id) if course_id else None
+    course = load_or_404(Course, course_id) if course_id else None
     form = CourseForm(obj=course)
     if request.method == "GET" and course is not None:
         form.topic.data = course.topic.value
@@ -348,15 +329,11 @@ def edit_course(course_id: int | None):
             target.validity_months = form.validity_months.data
             target.intro_md = form.intro_md.data or ""
             target.published = form.published.data
-            try:
-                services.save_course(db.session, target)
-            except services.CourseError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "title").errors.append(str(exc))
-            else:
-                db.session.commit()
+            outcome = perform(lambda: services.save_course(db.session, target), flash_error=False)
+            if outcome.ok:
                 flash(_("Đã lưu khóa học “%(t)s”.", t=target.title), "success")
                 return redirect(url_for("courses.manage_course", course_id=target.id))
+            outcome.show_on(form, default_field="title")
     status = 400 if request.method == "POST" and form.errors else 200
     return render_template("courses/edit_course.html", form=form, course=course, preview=preview), status
 
@@ -365,8 +342,8 @@ def edit_course(course_id: int | None):
 @bp.route("/manage/<int:course_id>/lessons/<int:lesson_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_lesson(course_id: int, lesson_id: int | None):
-    course = db.get_or_404(Course, course_id)
-    lesson = db.get_or_404(Lesson, lesson_id) if lesson_id else None
+    course = load_or_404(Course, course_id)
+    lesson = load_or_404(Lesson, lesson_id) if lesson_id else None
     if lesson is not None and lesson.course_id != course.id:
         abort(404)
     form = LessonForm(obj=lesson)
@@ -389,15 +366,11 @@ def edit_lesson(course_id: int, lesson_id: int | None):
             if form.version_note.data:
                 target.version_note = form.version_note.data.strip()
             target.published = form.published.data
-            try:
-                services.save_lesson(db.session, course, target)
-            except services.CourseError as exc:
-                db.session.rollback()
-                getattr(form, exc.field or "title").errors.append(str(exc))
-            else:
-                db.session.commit()
+            outcome = perform(lambda: services.save_lesson(db.session, course, target), flash_error=False)
+            if outcome.ok:
                 flash(_("Đã lưu bài “%(t)s”.", t=target.title), "success")
                 return redirect(url_for("courses.manage_course", course_id=course.id))
+            outcome.show_on(form, default_field="title")
     status = 400 if request.method == "POST" and form.errors else 200
     return (
         render_template("courses/edit_lesson.html", form=form, course=course, lesson=lesson, preview=preview),
@@ -409,13 +382,13 @@ def edit_lesson(course_id: int, lesson_id: int | None):
 @roles_required(*STAFF)
 def preview(course_id: int):
     """The server-sanitized HTML of the posted Markdown (used by ``courses/static/preview.js``)."""
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     text = request.form.get("body_md") or request.form.get("intro_md") or ""
     return Response(render_markdown(text[:100000], course.slug), mimetype="text/html")
 
 
 def _lesson_of(course_id: int, lesson_id: int) -> Lesson:
-    lesson = db.get_or_404(Lesson, lesson_id)
+    lesson = load_or_404(Lesson, lesson_id)
     if lesson.course_id != course_id:
         abort(404)
     return lesson
@@ -453,7 +426,7 @@ def publish_lesson(course_id: int, lesson_id: int):
 @bp.post("/manage/<int:course_id>/publish")
 @roles_required(*STAFF)
 def publish_course(course_id: int):
-    course = db.get_or_404(Course, course_id)
+    course = load_or_404(Course, course_id)
     choice = request.form.get("published")
     if choice not in ("0", "1"):
         abort(400)

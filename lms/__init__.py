@@ -1,6 +1,9 @@
-"""The e-learning and competency platform for provincial e-government.
+"""The e-learning and competency platform for provincial e-government: the kernel.
 
-``create_app`` is the only entry point; importing this package has no side effects.
+``create_app`` is the only entry point; importing this package has no side effects. The kernel
+(this package: configuration, database, accounts and roles, units and officials, e-mail, the
+layout) imports no feature; the features (``FEATURES`` in ``lms/config.py``) plug in through their
+``init_app(app)`` (``lms/features.py``).
 """
 
 from __future__ import annotations
@@ -17,20 +20,10 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import inputs
+from lms import cli, inputs, mail
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-BLUEPRINT_PACKAGES = (
-    "lms.main",
-    "lms.auth",
-    "lms.org",
-    "courses",
-    "quizzes",
-    "certificates",
-    "lms.competency",
-    "lms.training",
-)
+from lms.features import init_features, nav_for
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -59,15 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.session_protection = "basic"
     inputs.init_app(app)  # bounded <int:...> before any route is added; JSON bodies checked first
 
-    _register_models()
-    _register_blueprints(app)
+    _register_kernel(app)
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
-
-    from lms.cli import lms_cli
-
-    app.cli.add_command(lms_cli)
+    init_features(app)
     return app
 
 
@@ -81,37 +70,16 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
-def optional_import(name: str):
-    """Import a feature module, or return None when that feature is not installed yet."""
-    import importlib
+def _register_kernel(app: Flask) -> None:
+    """The kernel's own pages, commands and the outbox sender (their models come with them)."""
+    from lms.auth.views import bp as auth_bp
+    from lms.main.views import bp as main_bp
+    from lms.org.views import bp as org_bp
 
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None
-        raise
-
-
-def _register_models() -> None:
-    # import every model module so metadata (create_all, Alembic) is complete
-    for name in (
-        "lms.org.models",
-        "lms.auth.models",
-        "courses.models",
-        "quizzes.models",
-        "certificates.models",
-        "lms.competency.models",
-        "lms.training.models",
-    ):
-        optional_import(name)
-
-
-def _register_blueprints(app: Flask) -> None:
-    for name in BLUEPRINT_PACKAGES:
-        module = optional_import(f"{name}.views")
-        if module is not None:
-            app.register_blueprint(module.bp)
+    for bp in (main_bp, auth_bp, org_bp):
+        app.register_blueprint(bp)
+    cli.init_app(app)
+    mail.init_app(app)
 
 
 def select_locale() -> str:
@@ -169,7 +137,7 @@ def _user_load_options() -> tuple:
 @login_manager.user_loader
 def _load_user(user_id: str):
     from lms.auth.services import load_session_user
-    from lms.database import utcnow
+    from lms.time import utcnow
 
     # one query for the login session, the account, its roles and its official (every page shows the name)
     user = load_session_user(db.session, user_id, utcnow(), _user_load_options())
@@ -264,8 +232,6 @@ def _register_template_helpers(app: Flask) -> None:
             prefs = current_user.preferences or {}
         else:
             prefs = session.get("prefs", {})
-        from lms.main.panels import nav_for
-
         return {
             "nav_items": lambda: nav_for(current_user) if current_user.is_authenticated else [],
             "font_size": prefs.get("font_size", "normal"),

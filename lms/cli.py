@@ -1,8 +1,10 @@
-"""``flask lms ...`` commands."""
+"""``flask lms ...``: the kernel's commands; features add theirs in ``init_app`` (``lms.features.add_commands``).
+
+Each app gets a group of its own (``init_app``), so an app built with fewer ``FEATURES`` has fewer commands.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -10,11 +12,22 @@ from flask.cli import AppGroup
 from tqdm import tqdm
 
 from lms.extensions import db
+from lms.mail.cli import mail_cli
+from lms.time import local_today
 
-lms_cli = AppGroup("lms", help="Lệnh quản trị nền tảng học tập.")
+HELP = "Lệnh quản trị nền tảng học tập."
+kernel_commands = AppGroup("lms", help=HELP)  # the kernel's commands, copied into each app's group
+kernel_commands.add_command(mail_cli)
 
 
-@lms_cli.command("demo")
+def init_app(app) -> None:
+    group = AppGroup("lms", help=HELP)
+    for command in kernel_commands.commands.values():
+        group.add_command(command)
+    app.cli.add_command(group)
+
+
+@kernel_commands.command("demo")
 @click.option("--seed", default=2014, show_default=True, help="Seed of the deterministic demo data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
 def demo_command(seed: int, if_empty: bool) -> None:
@@ -90,7 +103,7 @@ def _import(path: str, kind: str, yes: bool) -> None:
 _YES = click.option("--yes", is_flag=True, help="Confirm renamed officials and legacy-encoding (TCVN3/VNI) columns.")
 
 
-@lms_cli.command("import-units")
+@kernel_commands.command("import-units")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @_YES
 def import_units_command(path: str, yes: bool) -> None:
@@ -98,7 +111,7 @@ def import_units_command(path: str, yes: bool) -> None:
     _import(path, "units", yes)
 
 
-@lms_cli.command("import-officials")
+@kernel_commands.command("import-officials")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @_YES
 def import_officials_command(path: str, yes: bool) -> None:
@@ -106,24 +119,24 @@ def import_officials_command(path: str, yes: bool) -> None:
     _import(path, "officials", yes)
 
 
-@lms_cli.command("create-admin")
+@kernel_commands.command("create-admin")
 @click.argument("username")
 @click.password_option()
 def create_admin_command(username: str, password: str) -> None:
     """Create an administrator account (must change the password at first login)."""
     from lms.auth.models import Role
-    from lms.auth.services import ServiceError, assign_role, create_user
+    from lms.auth.services import AuthError, assign_role, create_user
 
     try:
         user = create_user(db.session, username, password, must_change_password=True)
-    except ServiceError as exc:
+    except AuthError as exc:
         raise click.ClickException(str(exc)) from None
     assign_role(db.session, user, user, Role.ADMIN)
     db.session.commit()
     click.echo(f"Created admin {user.username}.")
 
 
-@lms_cli.command("merge-units")
+@kernel_commands.command("merge-units")
 @click.argument("successor_code")
 @click.argument("predecessor_codes", nargs=-1, required=True)
 @click.option("--name", help="Name of the successor when it is new.")
@@ -146,14 +159,14 @@ def merge_units_command(successor_code, predecessor_codes, name, kind, effective
             raise click.ClickException("--name is required for a new unit")
         new = Unit(code=successor_code, name=name, kind=UnitKind(kind))
     try:
-        record_succession(db.session, olds, new, effective_on.date() if effective_on else date.today())
+        record_succession(db.session, olds, new, effective_on.date() if effective_on else local_today())
     except OrgError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Recorded: {', '.join(predecessor_codes)} -> {new.code}")
 
 
-@lms_cli.command("backup")
+@kernel_commands.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:
     """Back up the whole database to PATH (SQLite online backup, or pg_dump -Fc)."""
@@ -166,7 +179,7 @@ def backup_command(path: str) -> None:
     click.echo(f"Backup written to {path} ({Path(path).stat().st_size} bytes).")
 
 
-@lms_cli.command("restore")
+@kernel_commands.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: str, yes: bool) -> None:
@@ -181,13 +194,3 @@ def restore_command(path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Restored.")
-
-
-def _load_feature_commands() -> None:
-    from lms import optional_import
-
-    for name in ("courses.cli", "quizzes.cli", "certificates.cli", "lms.competency.cli", "lms.training.cli"):
-        optional_import(name)
-
-
-_load_feature_commands()

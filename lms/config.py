@@ -49,6 +49,10 @@ def _secret_key(env: str, instance_path: Path) -> str:
     return key
 
 
+# The feature packages, in order: each one's init_app(app) is called by create_app (lms/features.py).
+# A feature comes after the features it uses (its REQUIRES).
+FEATURES = ("courses", "quizzes", "certificates", "competency", "training")
+
 # Settings that feature packages read from ``app.config`` with their own defaults; the environment
 # sets them when present (documented in README.md, "Configuration").
 PASSTHROUGH = (
@@ -95,12 +99,18 @@ PASSTHROUGH = (
 )
 
 
+POOL_VARIABLES = (
+    ("LMS_DB_POOL_SIZE", "pool_size"),
+    ("LMS_DB_MAX_OVERFLOW", "max_overflow"),
+    ("LMS_DB_POOL_TIMEOUT", "pool_timeout"),
+)
+
+
 def _engine_options() -> dict:
     """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
     process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set."""
     options: dict = {"pool_pre_ping": True}
-    for env, key in (("LMS_DB_POOL_SIZE", "pool_size"), ("LMS_DB_MAX_OVERFLOW", "max_overflow"),
-                     ("LMS_DB_POOL_TIMEOUT", "pool_timeout")):  # fmt: skip
+    for env, key in POOL_VARIABLES:
         if os.environ.get(env):
             options[key] = int(os.environ[env])
     return options
@@ -160,15 +170,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "PER_PAGE": 25,
         # how long (s) a ranking computed before the last competency write may still be served while
         # a fresh one is computed in the background; 0 = always wait for a fresh one (the tests' default)
+        "FEATURES": FEATURES,
         "RANKING_STALE_SECONDS": 0 if testing else float(os.environ.get("RANKING_STALE_SECONDS", "300")),
         "TESTING": testing,
     }
     for key in PASSTHROUGH:
         if os.environ.get(key):
             cfg[key] = os.environ[key]
-    pool_env = (("pool_size", "LMS_DB_POOL_SIZE"), ("max_overflow", "LMS_DB_MAX_OVERFLOW"))
-    pool = {k: int(os.environ[v]) for k, v in pool_env if os.environ.get(v)}
-    if pool and not url.startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {**cfg["SQLALCHEMY_ENGINE_OPTIONS"], **pool}
     cfg.update(overrides)
     return cfg

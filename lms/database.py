@@ -1,19 +1,12 @@
-"""Database helpers: UTC timestamps, SQLite pragmas, timestamps shown in Vietnam time."""
+"""Database helpers: the UTC timestamp column type and SQLite's pragmas (times in Vietnam: ``lms.time``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
-
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -35,8 +28,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def to_local(value: datetime | None) -> datetime | None:
-    return value.astimezone(VN_TZ) if value is not None else None
+def listen_once(target, identifier: str, fn) -> None:
+    """``sqlalchemy.event.listen``, doing nothing when ``fn`` already listens (``init_app`` may run
+    once per app, and the targets are classes shared by every app of the process)."""
+    if not event.contains(target, identifier, fn):
+        event.listen(target, identifier, fn)
 
 
 @event.listens_for(Engine, "connect")

@@ -1,6 +1,7 @@
 """The demo province: units, officials and one account per role, then each feature's demo steps.
 
-Feature packages add their own steps with ``register_demo_step`` (courses, quizzes, history...).
+Feature packages add their own steps in ``init_app`` with ``lms.features.add_demo_step`` (courses,
+quizzes, history...).
 Everything is deterministic for a given seed.
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from lms import demo_data
 from lms.auth.models import Role, User
 from lms.auth.services import assign_role, create_user
+from lms.features import demo_steps
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import save_official, save_unit
 
@@ -29,34 +31,13 @@ class DemoContext:
     accounts: dict[str, User] = field(default_factory=dict)
 
 
-_STEPS: list[tuple[int, str, Callable[[DemoContext], None]]] = []
-
-
-def register_demo_step(name: str, order: int = 50):
-    def decorator(fn: Callable[[DemoContext], None]):
-        if name not in [n for _, n, _ in _STEPS]:
-            _STEPS.append((order, name, fn))
-            _STEPS.sort(key=lambda s: s[0])
-        return fn
-
-    return decorator
-
-
 def database_is_empty(session: Session) -> bool:
     return (session.scalar(select(func.count()).select_from(Unit)) or 0) == 0
 
 
-def _load_feature_steps() -> None:
-    from lms import optional_import
-
-    for name in ("courses.demo", "quizzes.demo", "certificates.demo", "lms.competency.demo", "lms.training.demo"):
-        optional_import(name)
-
-
 def build_demo(session: Session, seed: int = 2014, echo: Callable[[str], None] = print) -> DemoContext:
     ctx = DemoContext(session=session, seed=seed, echo=echo)
-    _load_feature_steps()
-    for _order, name, step in [(0, "org", build_org), *_STEPS]:
+    for _order, name, step in [(0, "org", build_org), *demo_steps()]:
         echo(f"  - {name}")
         step(ctx)
         session.flush()

@@ -21,7 +21,7 @@ from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
 from flask import Flask, g, has_app_context, has_request_context, request
 
-from lms.database import VN_TZ
+from lms.time import VN_TZ
 
 DATE_PATTERN = "dd/MM/yyyy"
 TIME_PATTERN = "HH:mm"

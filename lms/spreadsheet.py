@@ -125,23 +125,11 @@ def _unknown_encoding(utf8_only: bool = False) -> SpreadsheetError:
     )
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
-    """``(text, encoding)`` of a whole text file, as ``read_csv`` decodes it.
-
-    Not yet NFC: the caller normalises each value (``lms.text.clean_text``), after checking it for a
-    legacy font encoding, whose bytes must not be composed first (TCVN3's ``ị`` is Windows-1258's
-    combining tilde)."""
-    for codec, name in _encodings(data):
-        try:
-            return data.decode(codec), name
-        except UnicodeDecodeError:
-            continue
-    raise _unknown_encoding()
-
-
 def read_csv(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS, utf8_only: bool = False) -> Sheet:
     """The records of a CSV file, decoded as they are read (the whole text never sits in memory at once);
-    values as typed, not yet NFC (see ``decode_text``)."""
+    values as typed, not yet NFC: the caller normalises each value (``lms.text.clean_text``) after
+    checking it for a legacy font encoding, whose bytes must not be composed first (TCVN3's ``ị`` is
+    Windows-1258's combining tilde)."""
     for codec, name in _encodings(data, utf8_only):
         stream = io.TextIOWrapper(io.BytesIO(data), encoding=codec, newline="")
         try:
@@ -149,11 +137,6 @@ def read_csv(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS, utf8_on
         except UnicodeDecodeError:
             continue
     raise _unknown_encoding(utf8_only)
-
-
-def read_csv_text(text: str, max_rows: int, max_columns: int = MAX_COLUMNS, encoding: str | None = None) -> Sheet:
-    """Records of an already decoded CSV."""
-    return _read_csv_lines(io.StringIO(text, newline=""), max_rows, max_columns, encoding)
 
 
 def _read_csv_lines(lines: io.TextIOBase, max_rows: int, max_columns: int, encoding: str | None) -> Sheet:

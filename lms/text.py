@@ -110,13 +110,9 @@ _BREVE, _CIRCUMFLEX, _HORN = "\u0306", "\u0302", "\u031b"
 # The Vietnamese alphabet, with the loanword letters f j w z in their usual
 # Latin places. Each entry is (base letter, letter-forming mark or "").
 _ALPHABET = [
-    ("a", ""), ("a", _BREVE), ("a", _CIRCUMFLEX), ("b", ""), ("c", ""),
-    ("d", ""), ("đ", ""), ("e", ""), ("e", _CIRCUMFLEX), ("f", ""), ("g", ""),
-    ("h", ""), ("i", ""), ("j", ""), ("k", ""), ("l", ""), ("m", ""),
-    ("n", ""), ("o", ""), ("o", _CIRCUMFLEX), ("o", _HORN), ("p", ""),
-    ("q", ""), ("r", ""), ("s", ""), ("t", ""), ("u", ""), ("u", _HORN),
-    ("v", ""), ("w", ""), ("x", ""), ("y", ""), ("z", ""),
-]  # fmt: skip
+    (unicodedata.normalize("NFD", letter)[0], unicodedata.normalize("NFD", letter)[1:])
+    for letter in "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+]
 _LETTER_WEIGHT = {entry: 2000 + i for i, entry in enumerate(_ALPHABET)}
 _LETTER_MARKS = {_BREVE, _CIRCUMFLEX, _HORN}
 

@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from lms.org.models import LabelledEnum
+from lms.enums import LabelledEnum
 
 
 class Topic(LabelledEnum):
-    QLVB = "qlvb"
-    PORTAL = "portal"
-    EMAIL = "email"
-    SECURITY = "security"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "qlvb": _l("Phần mềm quản lý văn bản và điều hành"),
-            "portal": _l("Cổng thông tin điện tử thành phần"),
-            "email": _l("Thư điện tử công vụ"),
-            "security": _l("An toàn thông tin"),
-        }
-
-    @property
-    def iu_code(self) -> str | None:
-        """Module of Thông tư 03/2014/TT-BTTTT the topic maps to, where one fits."""
-        return {"qlvb": "IU03", "portal": "IU13", "email": "IU06", "security": "IU14"}[self.value]
+    QLVB = "qlvb", _l("Phần mềm quản lý văn bản và điều hành")
+    PORTAL = "portal", _l("Cổng thông tin điện tử thành phần")
+    EMAIL = "email", _l("Thư điện tử công vụ")
+    SECURITY = "security", _l("An toàn thông tin")
 
     @property
     def code(self) -> str:

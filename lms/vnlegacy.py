@@ -57,10 +57,28 @@ _TCVN3_VOWELS = {
 _TCVN3_OTHERS = {0xAE: "đ", 0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ"}
 # VN1 of the same standard: toned capitals in places VN3 leaves free, and the five tone marks alone
 _TCVN1_CAPITALS = {
-    0xAF: "Ằ", 0xBA: "Ẳ", 0xBF: "Ẵ", 0xC0: "Ắ", 0xC1: "Ầ", 0xC2: "Ẩ", 0xC3: "Ẫ", 0xC4: "Ấ", 0xC5: "Ề",
-    0xCD: "Ể", 0xD9: "Ễ", 0xDA: "Ế", 0xDB: "Ồ", 0xE0: "Ổ", 0xF0: "Ỗ", 0xFF: "Ố",
-    0xB0: "\u0300", 0xB1: "\u0309", 0xB2: "\u0303", 0xB3: "\u0301", 0xB4: "\u0323",
-}  # fmt: skip
+    0xAF: "Ằ",
+    0xBA: "Ẳ",
+    0xBF: "Ẵ",
+    0xC0: "Ắ",
+    0xC1: "Ầ",
+    0xC2: "Ẩ",
+    0xC3: "Ẫ",
+    0xC4: "Ấ",
+    0xC5: "Ề",
+    0xCD: "Ể",
+    0xD9: "Ễ",
+    0xDA: "Ế",
+    0xDB: "Ồ",
+    0xE0: "Ổ",
+    0xF0: "Ỗ",
+    0xFF: "Ố",
+    0xB0: "\u0300",
+    0xB1: "\u0309",
+    0xB2: "\u0303",
+    0xB3: "\u0301",
+    0xB4: "\u0323",
+}
 
 
 def _tcvn3_bytes() -> dict[int, str]:
@@ -91,20 +109,40 @@ _TCVN3 = _byte_views(_tcvn3_bytes())
 # -- VNI -------------------------------------------------------------------------------------------
 # the character after a vowel, for its marks: (added letter mark, tone index)
 _VNI_MARKS = {
-    "ù": ("", 4), "ø": ("", 1), "û": ("", 2), "õ": ("", 3), "ï": ("", 5),
-    "â": ("\u0302", 0), "á": ("\u0302", 4), "à": ("\u0302", 1), "å": ("\u0302", 2), "ã": ("\u0302", 3),
+    "ù": ("", 4),
+    "ø": ("", 1),
+    "û": ("", 2),
+    "õ": ("", 3),
+    "ï": ("", 5),
+    "â": ("\u0302", 0),
+    "á": ("\u0302", 4),
+    "à": ("\u0302", 1),
+    "å": ("\u0302", 2),
+    "ã": ("\u0302", 3),
     "ä": ("\u0302", 5),
-    "ê": ("\u0306", 0), "é": ("\u0306", 4), "è": ("\u0306", 1), "ú": ("\u0306", 2), "ü": ("\u0306", 3),
+    "ê": ("\u0306", 0),
+    "é": ("\u0306", 4),
+    "è": ("\u0306", 1),
+    "ú": ("\u0306", 2),
+    "ü": ("\u0306", 3),
     "ë": ("\u0306", 5),
-}  # fmt: skip
+}
 _VNI_MARKS.update({k.upper(): v for k, v in list(_VNI_MARKS.items())})
 # which marks each base takes: a takes ^ and ˘, e and o take ^, the others a tone only
 _VNI_BASES = {"a": ("", "\u0302", "\u0306"), "e": ("", "\u0302"), "o": ("", "\u0302"), "u": ("",), "y": ("",)}
 _VNI_BASES.update({"ơ": ("",), "ư": ("",)})
 # characters that are a letter by themselves
 _VNI_LETTERS = {
-    "ô": "ơ", "ö": "ư", "ñ": "đ", "í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ",
-}  # fmt: skip
+    "ô": "ơ",
+    "ö": "ư",
+    "ñ": "đ",
+    "í": "í",
+    "ì": "ì",
+    "æ": "ỉ",
+    "ó": "ĩ",
+    "ò": "ị",
+    "î": "ỵ",
+}
 _VNI_LETTERS.update({k.upper(): v.upper() for k, v in list(_VNI_LETTERS.items())})
 
 

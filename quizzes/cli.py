@@ -7,14 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
-from lms.cli import lms_cli
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 from lms.topics import Topic
 
 
-@lms_cli.command("close-overdue-attempts")
+@click.command("close-overdue-attempts")
+@with_appcontext
 def close_overdue_attempts_command() -> None:
     """Nộp và chấm các bài làm đã quá giờ (với câu trả lời đã lưu)."""
     from flask import current_app
@@ -27,7 +28,8 @@ def close_overdue_attempts_command() -> None:
     click.echo(f"Đã nộp {count} bài làm quá giờ.")
 
 
-@lms_cli.command("import-questions")
+@click.command("import-questions")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--topic", required=True, type=click.Choice([t.value for t in Topic]), help="Topic of the questions.")
 @click.option("--skip-unsupported", is_flag=True, help="Skip question types we do not support (essay, description).")
@@ -70,7 +72,8 @@ def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> N
     )
 
 
-@lms_cli.command("purge-quiz-imports")
+@click.command("purge-quiz-imports")
+@with_appcontext
 @click.option(
     "--hours",
     type=click.FloatRange(min=0, min_open=True),

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from lms.database import utcnow
-from lms.demo import DemoContext, register_demo_step
+from courses import api as courses_api
+from lms.demo import DemoContext
+from lms.time import utcnow
 from lms.topics import Topic
 from quizzes import gift, services
 from quizzes.models import GradingMethod, QuestionCategory, Quiz, ReviewMode
@@ -18,7 +19,6 @@ BANKS = Path(__file__).resolve().parent / "banks"
 FINAL_QUESTIONS = 20
 
 
-@register_demo_step("quizzes", order=20)
 def build_quizzes(ctx: DemoContext) -> None:
     session = ctx.session
     now = utcnow()
@@ -33,10 +33,8 @@ def build_quizzes(ctx: DemoContext) -> None:
         total += services.import_questions(session, result.questions, topic, now).created
     ctx.echo(f"    {total} questions in the bank")
 
-    from courses.models import Course
-
     quizzes = []
-    for course in session.scalars(select(Course).order_by(Course.id)):
+    for course in courses_api.list_courses(session, order_by="id"):
         categories = list(
             session.scalars(
                 select(QuestionCategory).where(QuestionCategory.topic == course.topic).order_by(QuestionCategory.path)
@@ -82,12 +80,10 @@ def _canbo_attempts(ctx: DemoContext, quizzes: list[Quiz], now) -> None:
     user = ctx.accounts.get("canbo")
     if user is None or user.official is None or not quizzes:
         return
-    from courses.services import enrol
-
     session = ctx.session
     rng = random.Random(ctx.seed + 20)
     quiz = quizzes[0]
-    enrol(session, user.official_id, quiz.course_id)
+    courses_api.enrol(session, user.official_id, quiz.course_id)
     for days_ago, skill in ((6, 0.45), (3, 0.8)):
         started = now - timedelta(days=days_ago, minutes=40)
         attempt = services.start_attempt(session, quiz, user.official, started, seed=rng.randrange(2**31 - 1))

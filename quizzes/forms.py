@@ -63,12 +63,15 @@ class QuizSettingsForm(FlaskForm):
     course_id = SelectField(_l("Khóa học"), validators=[Optional()])
     topic = SelectField(_l("Chủ đề"), validators=[Optional()])
     is_final = BooleanField(_l("Bài kiểm tra cuối khóa (đạt thì hoàn thành khóa học)"))
-    time_limit_minutes = IntegerField(_l("Thời gian làm bài (phút, để trống = không giới hạn)"),
-                                      validators=[Optional(), NumberRange(1, 600)])  # fmt: skip
-    attempts_allowed = IntegerField(_l("Số lần làm bài (0 = không giới hạn)"), default=0,
-                                    validators=[NumberRange(0, 100)])  # fmt: skip
-    delay_minutes = IntegerField(_l("Thời gian chờ giữa hai lần làm (phút)"), default=0,
-                                 validators=[NumberRange(0, 100000)])  # fmt: skip
+    time_limit_minutes = IntegerField(
+        _l("Thời gian làm bài (phút, để trống = không giới hạn)"), validators=[Optional(), NumberRange(1, 600)]
+    )
+    attempts_allowed = IntegerField(
+        _l("Số lần làm bài (0 = không giới hạn)"), default=0, validators=[NumberRange(0, 100)]
+    )
+    delay_minutes = IntegerField(
+        _l("Thời gian chờ giữa hai lần làm (phút)"), default=0, validators=[NumberRange(0, 100000)]
+    )
     pass_percent = FloatField(_l("Điểm đạt (%)"), default=70, validators=[NumberRange(0, 100)])
     grading_method = SelectField(_l("Cách tính điểm khi làm nhiều lần"))
     review_mode = SelectField(_l("Sau khi nộp bài, người học được xem"))

@@ -55,11 +55,38 @@ FORMATS = ("moodle", "html", "plain", "markdown")
 BLANK = "_____"
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "s", "span",
-    "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"colspan", "rowspan"},
-                      "th": {"colspan", "rowspan", "scope"}}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "em",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
 
 
 @dataclass
@@ -159,8 +186,7 @@ def render_text(text: str, fmt: str = "moodle") -> str:
 
 # --------------------------------------------------------------------------- escapes
 
-_ESCAPES = {":": "\ue101", "#": "\ue102", "=": "\ue103", "{": "\ue104", "}": "\ue105", "~": "\ue106",
-            "n": "\ue107"}  # fmt: skip
+_ESCAPES = {":": "\ue101", "#": "\ue102", "=": "\ue103", "{": "\ue104", "}": "\ue105", "~": "\ue106", "n": "\ue107"}
 _BACKSLASH = "\ue100"
 _UNESCAPE = {v: ("\n" if k == "n" else k) for k, v in _ESCAPES.items()} | {_BACKSLASH: "\\"}
 _SENTINEL = "\ue1ff"
@@ -434,8 +460,10 @@ def finish_question(question: QuestionData) -> list[str]:
     """Assign option ids and validate; returns the type's errors (Vietnamese)."""
     config = question.config
     if question.qtype == "matching":
-        pending = [p.pop("answer") if isinstance(p.get("answer"), str) and "id" not in p else None
-                   for p in config.get("pairs", [])]  # fmt: skip
+        pending = [
+            p.pop("answer") if isinstance(p.get("answer"), str) and "id" not in p else None
+            for p in config.get("pairs", [])
+        ]
         qtypes.assign_ids("matching", config, question.title + "\x1f" + question.text)
         ids = {a["text"]: a["id"] for a in config.get("answers", [])}
         for pair, answer in zip(config.get("pairs", []), pending, strict=True):
@@ -663,9 +691,17 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     if missing_word:
         config["text_before"], config["text_after"] = text_before, text_after
     question = QuestionData(
-        qtype=qtype, title=title, text=question_text, category=category, config=config,
-        general_feedback=general_feedback, difficulty=difficulty, tags=tags, idnumber=idnumber, line=line,
-    )  # fmt: skip
+        qtype=qtype,
+        title=title,
+        text=question_text,
+        category=category,
+        config=config,
+        general_feedback=general_feedback,
+        difficulty=difficulty,
+        tags=tags,
+        idnumber=idnumber,
+        line=line,
+    )
     try:
         _apply_options(question, options)
     except _GiftError as exc:
@@ -722,8 +758,12 @@ def _answers_out(question: QuestionData) -> list[str]:
         lines.append(line)
     elif qtype == "shortanswer":
         for answer in config.get("answers", []):
-            lines.append("=" + _percent(float(answer.get("fraction", 1))) + _plain_out(answer.get("text", ""))
-                         + _feedback_out(answer.get("feedback", "")))  # fmt: skip
+            lines.append(
+                "="
+                + _percent(float(answer.get("fraction", 1)))
+                + _plain_out(answer.get("text", ""))
+                + _feedback_out(answer.get("feedback", ""))
+            )
     elif qtype == "numerical":
         lines.append("#")
         for answer in config.get("answers", []):
@@ -731,8 +771,9 @@ def _answers_out(question: QuestionData) -> list[str]:
                 value = f"{_format_number(answer['min'])}..{_format_number(answer['max'])}"
             else:
                 value = f"{_format_number(answer['value'])}:{_format_number(answer.get('tolerance', 0))}"
-            lines.append("=" + _percent(float(answer.get("fraction", 1))) + value
-                         + _feedback_out(answer.get("feedback", "")))  # fmt: skip
+            lines.append(
+                "=" + _percent(float(answer.get("fraction", 1))) + value + _feedback_out(answer.get("feedback", ""))
+            )
         if config.get("other_feedback"):
             lines.append("~#" + _text_out(config["other_feedback"]))
     elif qtype == "matching":

@@ -26,54 +26,31 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import LabelledEnum, Official, str_enum
+from lms.org.models import Official
+from lms.time import utcnow
 from lms.topics import Topic
 
 
 class GradingMethod(LabelledEnum):
-    HIGHEST = "highest"
-    LAST = "last"
-    AVERAGE = "average"
-    FIRST = "first"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "highest": _l("Lần cao nhất"),
-            "last": _l("Lần cuối cùng"),
-            "average": _l("Trung bình các lần"),
-            "first": _l("Lần đầu tiên"),
-        }
+    HIGHEST = "highest", _l("Lần cao nhất")
+    LAST = "last", _l("Lần cuối cùng")
+    AVERAGE = "average", _l("Trung bình các lần")
+    FIRST = "first", _l("Lần đầu tiên")
 
 
 class ReviewMode(LabelledEnum):
-    SCORE = "score"
-    RIGHTWRONG = "rightwrong"
-    FULL = "full"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "score": _l("Chỉ xem điểm"),
-            "rightwrong": _l("Điểm và câu đúng/sai"),
-            "full": _l("Đầy đủ: đáp án đúng và giải thích"),
-        }
+    SCORE = "score", _l("Chỉ xem điểm")
+    RIGHTWRONG = "rightwrong", _l("Điểm và câu đúng/sai")
+    FULL = "full", _l("Đầy đủ: đáp án đúng và giải thích")
 
 
 class AttemptState(LabelledEnum):
-    IN_PROGRESS = "in_progress"
-    SUBMITTED = "submitted"
-    ABANDONED = "abandoned"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "in_progress": _l("Đang làm"),
-            "submitted": _l("Đã nộp"),
-            "abandoned": _l("Bỏ dở"),
-        }
+    IN_PROGRESS = "in_progress", _l("Đang làm")
+    SUBMITTED = "submitted", _l("Đã nộp")
+    ABANDONED = "abandoned", _l("Bỏ dở")
 
 
 # slot states: "todo", "answered" while in progress; a qtypes Grade state once graded

@@ -249,10 +249,6 @@ def _layout_order(ids: list[str], layout: Any, key: str = "order") -> list[str]:
     return order + [i for i in ids if i not in seen]
 
 
-def _fmt_percent(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
-
-
 def _seeded_numbers(count: int, seed: str, taken: set[int]) -> list[int]:
     free = [n for n in range(1, count + len(taken) + 1) if n not in taken][:count]
     rng = random.Random(int.from_bytes(hashlib.sha256(seed.encode("utf-8")).digest()[:8], "big"))

@@ -39,38 +39,67 @@ COLUMNS = (
     + ["general_feedback", "default_mark", "difficulty", "tags"]
 )
 TYPE_ALIASES = {
-    "single": "single", "mot-lua-chon": "single",
-    "multi": "multi", "nhieu-lua-chon": "multi",
-    "truefalse": "truefalse", "dung-sai": "truefalse",
-    "shortanswer": "shortanswer", "tra-loi-ngan": "shortanswer",
-    "numerical": "numerical", "so": "numerical",
-    "matching": "matching", "ghep-doi": "matching",
-    "ordering": "ordering", "sap-xep": "ordering",
-}  # fmt: skip
+    "single": "single",
+    "mot-lua-chon": "single",
+    "multi": "multi",
+    "nhieu-lua-chon": "multi",
+    "truefalse": "truefalse",
+    "dung-sai": "truefalse",
+    "shortanswer": "shortanswer",
+    "tra-loi-ngan": "shortanswer",
+    "numerical": "numerical",
+    "so": "numerical",
+    "matching": "matching",
+    "ghep-doi": "matching",
+    "ordering": "ordering",
+    "sap-xep": "ordering",
+}
 TRUE_WORDS = {"true", "t", "đúng", "dung", "1", "x", "yes", "có"}
 FALSE_WORDS = {"false", "f", "sai", "0", "no", "không"}
 
 EXAMPLES = [
     {
-        "type": "single", "category": "email/co-so-phap-ly", "title": "EMAIL-01-01",
-        "question": "Hộp thư công vụ dùng tên miền nào?", "option_1": ".gov.vn", "option_2": "gmail.com",
-        "option_3": "yahoo.com", "correct": "1", "feedback_1": "Đúng.", "feedback_2": "Hộp thư cá nhân.",
-        "general_feedback": "Căn cứ: Công văn 5598/VPCP-TTĐT.", "default_mark": "1", "difficulty": "easy",
+        "type": "single",
+        "category": "email/co-so-phap-ly",
+        "title": "EMAIL-01-01",
+        "question": "Hộp thư công vụ dùng tên miền nào?",
+        "option_1": ".gov.vn",
+        "option_2": "gmail.com",
+        "option_3": "yahoo.com",
+        "correct": "1",
+        "feedback_1": "Đúng.",
+        "feedback_2": "Hộp thư cá nhân.",
+        "general_feedback": "Căn cứ: Công văn 5598/VPCP-TTĐT.",
+        "default_mark": "1",
+        "difficulty": "easy",
         "tags": "IU06, EMAIL-01",
     },
     {
-        "type": "multi", "category": "security/mat-khau", "title": "SECURITY-02-01",
-        "question": "Những mật khẩu nào đủ mạnh?", "option_1": "Tr@ng#An-2026!",
+        "type": "multi",
+        "category": "security/mat-khau",
+        "title": "SECURITY-02-01",
+        "question": "Những mật khẩu nào đủ mạnh?",
+        "option_1": "Tr@ng#An-2026!",
         "option_2": "Xanh.La.Cay.2026",
-        "option_3": "123456", "option_4": "matkhau", "correct": "1,2", "weights": "50,50,-50,-50",
-        "difficulty": "medium", "tags": "IU14",
+        "option_3": "123456",
+        "option_4": "matkhau",
+        "correct": "1,2",
+        "weights": "50,50,-50,-50",
+        "difficulty": "medium",
+        "tags": "IU14",
     },
     {
-        "type": "ordering", "category": "qlvb/van-ban-den", "title": "QLVB-03-01",
-        "question": "Sắp xếp các bước xử lý văn bản đến.", "option_1": "Tiếp nhận", "option_2": "Đăng ký",
-        "option_3": "Trình, chuyển giao", "option_4": "Giải quyết, theo dõi", "difficulty": "hard",
+        "type": "ordering",
+        "category": "qlvb/van-ban-den",
+        "title": "QLVB-03-01",
+        "question": "Sắp xếp các bước xử lý văn bản đến.",
+        "option_1": "Tiếp nhận",
+        "option_2": "Đăng ký",
+        "option_3": "Trình, chuyển giao",
+        "option_4": "Giải quyết, theo dõi",
+        "difficulty": "hard",
     },
-]  # fmt: skip
+]
 
 
 class _RowError(Exception):

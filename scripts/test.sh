@@ -10,6 +10,8 @@ unset DATABASE_URL
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+echo "== dead code"
+.venv/bin/python scripts/dead_code.py
 echo "== tests on SQLite"
 .venv/bin/pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"
 echo "== tests on PostgreSQL"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 
+from courses.loader import render_markdown
+from courses.models import Course, Lesson
 from lms.auth.models import Role, User
 from lms.auth.services import assign_role, create_user, start_session
-from lms.database import utcnow
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import save_official, save_unit
+from lms.time import utcnow
+from lms.topics import Topic
 
 _seq = itertools.count(1)
 PASSWORD = "Secret-pass-123"
@@ -59,6 +62,46 @@ def make_user(session, role: Role = Role.OFFICIAL, unit: Unit | None = None, *, 
         assign_role(session, user, user, role, unit if role == Role.UNIT_HEAD else None)
     session.commit()
     return user
+
+
+def make_course(session, topic: Topic = Topic.EMAIL, *, lessons: int = 0, **overrides) -> Course:
+    """A published course of ``topic`` with ``lessons`` published lessons; its certificates are valid
+    24 months unless ``validity_months`` says otherwise (None: they never expire)."""
+    n = next(_seq)
+    values = {
+        "slug": f"khoa-thu-{n}",
+        "topic": topic,
+        "title": f"Khóa học thử {n}",
+        "summary": "Tóm tắt khóa học thử",
+        "published": True,
+        "competency": ["IU06"],
+        "validity_months": 24,
+        "lessons": [],
+    }
+    values.update(overrides)
+    course = Course(**values)
+    course.refresh_derived()
+    session.add(course)
+    for i in range(1, lessons + 1):
+        body = f"## Mục {i}\n\nNội dung bài {i}."
+        course.lessons.append(
+            Lesson(
+                slug=f"bai-{i}",
+                position=i,
+                title=f"Bài {i}",
+                minutes=10,
+                objectives=[],
+                competency=[],
+                body_md=body,
+                body_html=render_markdown(body, course.slug),
+                published=True,
+            )
+        )
+    session.flush()
+    if values["validity_months"] is None:  # an explicit None would otherwise take the column default
+        course.validity_months = None
+        session.flush()
+    return course
 
 
 def login_as(client, user: User) -> None:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from lms.auth import services
 from lms.auth.models import AuditLog, Role
-from lms.database import utcnow
+from lms.time import utcnow
 from tests.factories import PASSWORD, login_as, make_unit, make_user
 
 
@@ -144,7 +144,7 @@ def test_unit_head_role_needs_a_unit(session):
     user = make_user(session, Role.IT_STAFF)
     try:
         services.assign_role(session, admin, user, Role.UNIT_HEAD, None)
-    except services.ServiceError as exc:
+    except services.AuthError as exc:
         assert "đơn vị" in str(exc)
     else:
         raise AssertionError("a unit head without a unit was accepted")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.auth import services
 from lms.auth.models import AuditLog, LoginSession
-from lms.database import utcnow
+from lms.time import utcnow
 from tests.factories import PASSWORD, login_as, make_user
 
 

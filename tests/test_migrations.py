@@ -28,8 +28,9 @@ def test_include_subunits_migration_keeps_assignments(app, session):
     from sqlalchemy import inspect, select
 
     from courses.models import CourseAssignment
-    from courses.services import assign_course, local_today
+    from courses.services import assign_course
     from lms.auth.models import Role
+    from lms.time import local_today
     from tests.courses.factories import make_course
     from tests.factories import make_official, make_unit, make_user
 
@@ -55,8 +56,8 @@ def test_summary_migration_fills_the_summaries_from_existing_records(app, sessio
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import select
 
-    from lms.competency.models import CompetencySummary
-    from lms.competency.records import rebuild_summaries
+    from competency.models import CompetencySummary
+    from competency.records import rebuild_summaries
     from lms.topics import Topic
     from tests.competency.factories import certify, graded_attempt, topic_setup
     from tests.factories import make_official
@@ -89,7 +90,7 @@ def test_summary_migration_fills_the_summaries_from_existing_records(app, sessio
 
 
 def columns_index(name: str) -> int:
-    from lms.competency.models import CompetencySummary
+    from competency.models import CompetencySummary
 
     return [c.name for c in CompetencySummary.__table__.columns].index(name)
 

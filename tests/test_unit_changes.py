@@ -276,7 +276,7 @@ def test_filter_narrows_the_old_unit_checkboxes_and_keeps_default_date(client, s
     # a unit ticked before filtering stays listed
     r = client.post(f"{URL}?q=minh+quang", data=merge_form(p, action="preview"))
     assert f'id="old-{p["a"].id}" value="{p["a"].id}" checked' in r.text
-    from lms.competency.records import local_today
+    from lms.time import local_today
 
     assert f'value="{local_today().strftime("%d/%m/%Y")}"' in client.get(URL).text  # shown day first
 
@@ -306,8 +306,8 @@ def test_officials_and_unit_heads_may_not_record_changes(client, session, provin
 
 
 def test_merged_staff_count_in_the_new_units_ranking_entry(client, session, province):
-    from lms.competency.rankings import RankingFilters, rank_units
-    from lms.competency.records import local_today
+    from competency.rankings import RankingFilters, rank_units
+    from lms.time import local_today
     from lms.topics import Topic
     from tests.competency.factories import graded_attempt, topic_setup
 

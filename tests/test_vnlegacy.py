@@ -98,9 +98,21 @@ def test_vni_names():
 
 @pytest.mark.parametrize(
     "word,ok",
-    [("Nguyễn", True), ("nghiêng", True), ("giữa", True), ("quyết", True), ("Khuê", True), ("Hoàng", True),
-     ("NguyÔn", False), ("V¨n", False), ("Nguyeãn", False), ("Vaên", False), ("hòaa", False), ("Smith", False)],
-)  # fmt: skip
+    [
+        ("Nguyễn", True),
+        ("nghiêng", True),
+        ("giữa", True),
+        ("quyết", True),
+        ("Khuê", True),
+        ("Hoàng", True),
+        ("NguyÔn", False),
+        ("V¨n", False),
+        ("Nguyeãn", False),
+        ("Vaên", False),
+        ("hòaa", False),
+        ("Smith", False),
+    ],
+)
 def test_vietnamese_syllables(word, ok):
     assert is_vietnamese_word(word) is ok
 

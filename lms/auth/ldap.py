@@ -34,9 +34,16 @@ log = logging.getLogger(__name__)
 DEFAULT_USER_FILTER = "(&(objectClass=inetOrgPerson)(|(uid={login})(mail={login})))"
 # bind results that say the directory could not decide, rather than "wrong password"
 _DIRECTORY_TROUBLE = {
-    "busy", "unavailable", "operationsError", "other", "confidentialityRequired", "strongerAuthRequired",
-    "timeLimitExceeded", "adminLimitExceeded", "unwillingToPerform",
-}  # fmt: skip
+    "busy",
+    "unavailable",
+    "operationsError",
+    "other",
+    "confidentialityRequired",
+    "strongerAuthRequired",
+    "timeLimitExceeded",
+    "adminLimitExceeded",
+    "unwillingToPerform",
+}
 
 
 class DirectoryUnavailable(Exception):

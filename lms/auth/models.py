@@ -12,9 +12,11 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
-from lms.org.models import LabelledEnum, Official, Unit, str_enum
+from lms.org.models import Official, Unit
+from lms.time import utcnow
 
 PROVINCE_SCOPE = "province"
 
@@ -50,41 +52,35 @@ class Role(LabelledEnum):
     add a scope: a unit head is tied to one unit; IT staff and admins act province-wide.
     """
 
-    OFFICIAL = "official"
-    UNIT_HEAD = "unit_head"
-    IT_STAFF = "it_staff"
-    ADMIN = "admin"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "official": _l("Cán bộ (người học)"),
-            "unit_head": _l("Thủ trưởng đơn vị"),
-            "it_staff": _l("Cán bộ Sở Thông tin và Truyền thông (CNTT)"),
-            "admin": _l("Quản trị hệ thống"),
-        }
-
-    @property
-    def description(self) -> str:
-        return str(
-            {
-                "official": _l(
-                    "Học các khóa học, làm bài kiểm tra, xem kết quả và chứng nhận của chính mình. "
-                    "Không xem được kết quả của người khác."
-                ),
-                "unit_head": _l(
-                    "Xem kết quả học tập của cán bộ trong đơn vị mình (và chỉ đơn vị mình), giao khóa học "
-                    "cho cán bộ của đơn vị, cử cán bộ đi tập huấn."
-                ),
-                "it_staff": _l(
-                    "Xem mọi đơn vị, soạn khóa học và ngân hàng câu hỏi, xếp hạng đơn vị, lên lịch tập huấn, "
-                    "nhập danh sách đơn vị và cán bộ, cấp và thu hồi chứng nhận."
-                ),
-                "admin": _l(
-                    "Quản lý tài khoản và phân quyền, xem nhật ký thay đổi quyền. Có mọi quyền của cán bộ CNTT."
-                ),
-            }[self.value]
-        )
+    OFFICIAL = (
+        "official",
+        _l("Cán bộ (người học)"),
+        _l(
+            "Học các khóa học, làm bài kiểm tra, xem kết quả và chứng nhận của chính mình. "
+            "Không xem được kết quả của người khác."
+        ),
+    )
+    UNIT_HEAD = (
+        "unit_head",
+        _l("Thủ trưởng đơn vị"),
+        _l(
+            "Xem kết quả học tập của cán bộ trong đơn vị mình (và chỉ đơn vị mình), giao khóa học "
+            "cho cán bộ của đơn vị, cử cán bộ đi tập huấn."
+        ),
+    )
+    IT_STAFF = (
+        "it_staff",
+        _l("Cán bộ Sở Thông tin và Truyền thông (CNTT)"),
+        _l(
+            "Xem mọi đơn vị, soạn khóa học và ngân hàng câu hỏi, xếp hạng đơn vị, lên lịch tập huấn, "
+            "nhập danh sách đơn vị và cán bộ, cấp và thu hồi chứng nhận."
+        ),
+    )
+    ADMIN = (
+        "admin",
+        _l("Quản trị hệ thống"),
+        _l("Quản lý tài khoản và phân quyền, xem nhật ký thay đổi quyền. Có mọi quyền của cán bộ CNTT."),
+    )
 
 
 class User(UserMixin, db.Model):

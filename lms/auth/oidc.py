@@ -141,8 +141,10 @@ def finish(settings: ProviderSettings, args) -> dict:
     ``LoginRejected`` or ``ProviderUnavailable``."""
     client = _client(settings)
     if args.get("error"):
-        raise LoginRejected(f"provider answered {args.get('error')}: {args.get('error_description')}",
-                            cancelled=args.get("error") == "access_denied")  # fmt: skip
+        raise LoginRejected(
+            f"provider answered {args.get('error')}: {args.get('error_description')}",
+            cancelled=args.get("error") == "access_denied",
+        )
     if not _state_fresh(args.get("state")):  # Authlib alone would accept an expired one once
         raise LoginRejected("state: not issued to this browser, already used, or expired")
     _metadata(client, settings)

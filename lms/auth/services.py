@@ -21,9 +21,10 @@ from lms.auth.models import (
     dummy_password_hash,
     verify_password,
 )
-from lms.database import utcnow
+from lms.errors import UserError
 from lms.org.models import Unit
 from lms.text import clean_text
+from lms.time import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -31,15 +32,15 @@ FAILURE_WINDOW = timedelta(minutes=15)
 SESSION_MAX_AGE = timedelta(days=30)
 
 
-class ServiceError(ValueError):
-    """A user error with a message fit for the page."""
+class AuthError(UserError):
+    """A login, password or role mistake, with a message fit for the page."""
 
 
-class Throttled(ServiceError):
+class Throttled(AuthError):
     """Too many failed logins for this account or address."""
 
 
-class DirectoryDown(ServiceError):
+class DirectoryDown(AuthError):
     """The directory could not check the password (and no password kept here was right)."""
 
 
@@ -143,7 +144,7 @@ def authenticate(
     directory: Callable[[str, str], User | None] | None = None,
     local_passwords: bool = True,
 ) -> User:
-    """Return the user or raise ``ServiceError`` with a message for the login page.
+    """Return the user or raise ``AuthError`` with a message for the login page.
 
     Every attempt is first written (and committed) as a failure, then the failures are counted
     including it: parallel attempts, in any worker, each see at least the ones committed before
@@ -200,7 +201,7 @@ def authenticate(
         raise DirectoryDown(
             _("Không kết nối được máy chủ thư công vụ để kiểm tra mật khẩu. Vui lòng thử lại sau ít phút.")
         )
-    raise ServiceError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
+    raise AuthError(_("Tên đăng nhập hoặc mật khẩu không đúng. Vui lòng kiểm tra và thử lại."))
 
 
 def _is_admin(session: Session, user: User | None) -> bool:
@@ -279,20 +280,20 @@ def open_sessions(session: Session, user: User, now: datetime) -> int:
 
 def validate_new_password(user: User, new_password: str, confirm: str) -> None:
     if new_password != confirm:
-        raise ServiceError(_("Hai lần nhập mật khẩu mới không giống nhau."))
+        raise AuthError(_("Hai lần nhập mật khẩu mới không giống nhau."))
     if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(_("Mật khẩu mới cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
+        raise AuthError(_("Mật khẩu mới cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
     if new_password.lower() in {user.username.lower(), (user.email or "").lower()}:
-        raise ServiceError(_("Mật khẩu mới không được trùng với tên đăng nhập."))
+        raise AuthError(_("Mật khẩu mới không được trùng với tên đăng nhập."))
     if user.check_password(new_password):
-        raise ServiceError(_("Mật khẩu mới phải khác mật khẩu cũ."))
+        raise AuthError(_("Mật khẩu mới phải khác mật khẩu cũ."))
 
 
 def change_password(session: Session, user: User, current: str, new: str, confirm: str, ip: str = "") -> None:
     """Set a new password and end every login session of the account (whoever knew the old password
     is logged out); the caller starts a new one for the browser that changed it."""
     if not user.check_password(current):
-        raise ServiceError(_("Mật khẩu hiện tại không đúng."))
+        raise AuthError(_("Mật khẩu hiện tại không đúng."))
     validate_new_password(user, new, confirm)
     user.set_password(new)
     user.must_change_password = False
@@ -301,10 +302,6 @@ def change_password(session: Session, user: User, current: str, new: str, confir
 
 
 # -- roles -----------------------------------------------------------------------------------------
-def role_assignments(session: Session, user: User) -> list[RoleAssignment]:
-    return list(user.roles)
-
-
 def assign_role(
     session: Session, actor: User, user: User, role: Role, unit: Unit | None = None, ip: str = ""
 ) -> RoleAssignment | None:
@@ -314,7 +311,7 @@ def assign_role(
     removes the elevated roles held in that scope (learning needs no assignment).
     """
     if role == Role.UNIT_HEAD and unit is None:
-        raise ServiceError(_("Hãy chọn đơn vị mà người này làm thủ trưởng."))
+        raise AuthError(_("Hãy chọn đơn vị mà người này làm thủ trưởng."))
     if role in (Role.IT_STAFF, Role.ADMIN):
         unit = None
     scope = RoleAssignment.scope_for(unit.id if unit else None)
@@ -374,9 +371,9 @@ def create_user(
 ) -> User:
     username = clean_text(username).lower()
     if not username:
-        raise ServiceError(_("Tên đăng nhập không được để trống."))
+        raise AuthError(_("Tên đăng nhập không được để trống."))
     if session.scalar(select(User.id).where(func.lower(User.username) == username)):
-        raise ServiceError(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
+        raise AuthError(_("Tên đăng nhập %(u)s đã có người dùng.", u=username))
     user = User(
         username=username,
         email=(clean_text(email).lower() or None) if email else None,

@@ -15,8 +15,8 @@ from lms.auth.access import safe_next_url
 from lms.auth.ldap import DirectorySettings
 from lms.auth.models import User
 from lms.auth.oidc import ProviderSettings
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth import ldap
 from lms.auth.models import User
-from lms.auth.services import ServiceError, audit
+from lms.auth.services import AuthError, audit
 from lms.org.models import Official
 from lms.text import clean_text
 
@@ -29,7 +29,7 @@ from lms.text import clean_text
 NO_LOCAL_PASSWORD_PREFIX = "!sso-only:"
 
 
-class NoSuchOfficial(ServiceError):
+class NoSuchOfficial(AuthError):
     """A proven address that no official (nor staff account) in the system has."""
 
 
@@ -55,11 +55,11 @@ def _free_username(session: Session, official: Official, email: str) -> str:
 
 def account_for_email(session: Session, email: str, now: datetime, *, source: str, ip: str = "") -> User:
     """The account that logs in for the proven address ``email`` (created for its official when
-    there is none), or ``ServiceError`` with a message for the login page. ``source`` ("ldap",
+    there is none), or ``AuthError`` with a message for the login page. ``source`` ("ldap",
     "oidc") goes into the audit log."""
     email = normalized_email(email)
     if not email:
-        raise ServiceError(_("Máy chủ thư công vụ không cho biết địa chỉ thư của bạn."))
+        raise AuthError(_("Máy chủ thư công vụ không cho biết địa chỉ thư của bạn."))
     official = session.scalar(select(Official).where(func.lower(Official.email) == email))
     if official is None:
         user = session.scalar(select(User).where(func.lower(User.email) == email, User.official_id.is_(None)))
@@ -73,7 +73,7 @@ def account_for_email(session: Session, email: str, now: datetime, *, source: st
             )
     else:
         if not official.active:
-            raise ServiceError(
+            raise AuthError(
                 _("Hồ sơ cán bộ của bạn đã ngừng hoạt động trên hệ thống học tập. Vui lòng liên hệ bộ phận CNTT.")
             )
         user = session.scalar(select(User).where(User.official_id == official.id))
@@ -91,8 +91,8 @@ def account_for_email(session: Session, email: str, now: datetime, *, source: st
     return user
 
 
-def _disabled() -> ServiceError:
-    return ServiceError(_("Tài khoản của bạn đang bị khóa. Vui lòng liên hệ bộ phận CNTT."))
+def _disabled() -> AuthError:
+    return AuthError(_("Tài khoản của bạn đang bị khóa. Vui lòng liên hệ bộ phận CNTT."))
 
 
 def _link_or_create(session: Session, official: Official, email: str, *, source: str, ip: str) -> User:
@@ -103,7 +103,7 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
         if same_address.official_id == official.id:  # made meanwhile by a parallel first login
             return same_address
         if same_address.official_id is not None:  # the address belongs to another official's account
-            raise ServiceError(
+            raise AuthError(
                 _(
                     "Địa chỉ thư %(email)s đang gắn với một tài khoản khác. Vui lòng liên hệ bộ phận CNTT.",
                     email=email,
@@ -113,8 +113,14 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
             raise _disabled()
         same_address.official = official
         session.flush()
-        audit(session, same_address, "account.link", target=f"user:{same_address.id}",
-              details=f"official={official.id} by {source} e-mail", ip=ip)  # fmt: skip
+        audit(
+            session,
+            same_address,
+            "account.link",
+            target=f"user:{same_address.id}",
+            details=f"official={official.id} by {source} e-mail",
+            ip=ip,
+        )
         return same_address
     user = User(
         username=_free_username(session, official, email),
@@ -133,8 +139,14 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
         if existing is None:
             raise
         return existing
-    audit(session, user, "account.create", target=f"user:{user.id} {user.username}",
-          details=f"official={official.id} at first {source} login", ip=ip)  # fmt: skip
+    audit(
+        session,
+        user,
+        "account.create",
+        target=f"user:{user.id} {user.username}",
+        details=f"official={official.id} at first {source} login",
+        ip=ip,
+    )
     return user
 
 
@@ -142,13 +154,13 @@ def directory_login(
     session: Session, settings: ldap.DirectorySettings, login: str, password: str, now: datetime, ip: str = ""
 ) -> User | None:
     """The account of the person whose password the directory accepts for ``login``; None for an
-    unknown login or a wrong password; ``ldap.DirectoryUnavailable`` or ``ServiceError`` (no address
+    unknown login or a wrong password; ``ldap.DirectoryUnavailable`` or ``AuthError`` (no address
     in the directory, nobody here with that address ...) otherwise."""
     person = ldap.check_password(settings, login, password)
     if person is None:
         return None
     if not person.email:
-        raise ServiceError(
+        raise AuthError(
             _(
                 "Tài khoản thư công vụ của bạn chưa có địa chỉ thư trong danh bạ của tỉnh, nên hệ thống "
                 "học tập chưa biết bạn là ai. Vui lòng liên hệ bộ phận công nghệ thông tin của tỉnh."

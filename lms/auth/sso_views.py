@@ -15,11 +15,11 @@ from flask_babel import gettext as _
 from lms.auth import oidc, sso
 from lms.auth.access import public, safe_next_url
 from lms.auth.ldap import DirectorySettings
-from lms.auth.services import ServiceError
+from lms.auth.services import AuthError
 from lms.auth.signin import client_ip, finish_login
 from lms.config import ConfigError
-from lms.database import utcnow
 from lms.extensions import db
+from lms.time import utcnow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
@@ -104,7 +104,7 @@ def oidc_callback():
         )
     try:
         user = sso.account_for_email(db.session, email, utcnow(), source="oidc", ip=client_ip())
-    except ServiceError as exc:
+    except AuthError as exc:
         db.session.rollback()
         return _back_to_login(str(exc))
     next_url = session.pop(NEXT_KEY, None)

@@ -9,14 +9,15 @@ from lms.auth import ldap, services, sso
 from lms.auth.access import login_required, public, roles_required
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
+from lms.auth.permissions import load_or_404
 from lms.auth.signin import client_ip, finish_login, login_options
 from lms.auth.sso_views import bp as sso_bp
-from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.text import fold
+from lms.time import utcnow
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("auth", __name__, template_folder="templates")
 bp.register_blueprint(sso_bp)  # login through the province's OpenID Connect provider (auth.sso.*)
 
 
@@ -48,10 +49,16 @@ def login():
 
         try:
             user = services.authenticate(
-                db.session, form.login.data, form.password.data, ip, now, _throttle_limits(),
-                directory=directory if settings else None, local_passwords=current_app.config["LOCAL_PASSWORDS"],
-            )  # fmt: skip
-        except services.ServiceError as exc:
+                db.session,
+                form.login.data,
+                form.password.data,
+                ip,
+                now,
+                _throttle_limits(),
+                directory=directory if settings else None,
+                local_passwords=current_app.config["LOCAL_PASSWORDS"],
+            )
+        except services.AuthError as exc:
             db.session.commit()  # keep the failure count
             error = str(exc)
             status = 429 if isinstance(exc, services.Throttled) else 401
@@ -86,8 +93,9 @@ def logout_everywhere():
     """Every browser and device of this account, this one included (offered on the password page)."""
     user = current_user._get_current_object()
     ended = services.end_all_sessions(db.session, user)
-    services.audit(db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}",
-                   ip=client_ip())  # fmt: skip
+    services.audit(
+        db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}", ip=client_ip()
+    )
     db.session.commit()
     logout_user()
     session.clear()
@@ -104,7 +112,7 @@ def change_password():
         user = current_user._get_current_object()
         try:
             services.change_password(db.session, user, form.current.data, form.new.data, form.confirm.data, client_ip())
-        except services.ServiceError as exc:
+        except services.AuthError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -135,7 +143,7 @@ def users():
 @bp.route("/admin/users/<int:user_id>/role", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def assign_role(user_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     units = db.session.scalars(select(Unit).order_by(Unit.name)).all()
     form = RoleForm(units)
     error = None
@@ -146,7 +154,7 @@ def assign_role(user_id: int):
             unit = user.official.unit
         try:
             services.assign_role(db.session, current_user, user, role, unit, ip=client_ip())
-        except services.ServiceError as exc:
+        except services.AuthError as exc:
             db.session.rollback()
             error = str(exc)
         else:
@@ -161,7 +169,7 @@ def assign_role(user_id: int):
 @bp.post("/admin/users/<int:user_id>/roles/<int:assignment_id>/revoke")
 @roles_required(Role.ADMIN)
 def revoke_role(user_id: int, assignment_id: int):
-    user = db.get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     assignment = next((a for a in user.roles if a.id == assignment_id), None)
     if assignment is None:
         return render_template("error.html", code=404, message=_("Không tìm thấy vai trò này.")), 404

@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from lms.auth.access import login_required, public, safe_next_url
 from lms.extensions import db
+from lms.features import panels_for
 
-bp = Blueprint("main", __name__)
+bp = Blueprint("main", __name__, template_folder="templates")
 
 FONT_SIZES = ("normal", "large", "xlarge")
 
@@ -25,14 +26,8 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    return render_template("main/dashboard.html", panels=dashboard_panels(current_user))
-
-
-def dashboard_panels(user) -> list[str]:
-    """Names of the dashboard panels each feature package contributes, by role."""
-    from lms.main.panels import panels_for
-
-    return panels_for(user)
+    """The panels the features contribute (``lms.features.add_panel``), those this user may see."""
+    return render_template("main/dashboard.html", panels=panels_for(current_user))
 
 
 @bp.post("/preferences")

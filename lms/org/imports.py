@@ -38,19 +38,21 @@ from lms import spreadsheet, vnlegacy
 from lms.org.models import Category, Level, Official, Position, Unit, UnitKind
 from lms.org.services import (
     EXAMPLE_CODE_PREFIX,
+    OrgError,
     notify_officials_changed,
     save_official,
     save_unit,
     staff_below,
 )
 from lms.text import clean_text, fold, join_name, split_full_name
+from lms.time import local_today
 
 MAX_ROWS_DEFAULT = 50_000
 MAX_COLUMNS = 60  # cells read per row (an HR sheet has 10 to 40 columns)
 CONFIRMATIONS = ("renames", "legacy")  # what a file may need the user to confirm
 
 
-class ImportFileError(ValueError):
+class ImportFileError(OrgError):
     """The file as a whole cannot be read (encoding, format, size, empty)."""
 
 
@@ -288,7 +290,7 @@ def _parse_date(value) -> date | None:
     text = text.split(" ")[0] if re.fullmatch(r"\S+ 0?0:00(:00)?", text) else text
     for fmt in _DATE_FORMATS:
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar day, no time of day
         except ValueError:
             continue
     raise ValueError(text)
@@ -334,7 +336,7 @@ def _phone(value) -> tuple[str, str | None]:
                 "Excel đã đổi số điện thoại “%(v)s” sang dạng số mũ, các chữ số cuối đã mất. Hãy định dạng cột "
                 "là Văn bản (Text) rồi gõ lại số.",
                 v=text,
-            )  # fmt: skip
+            )
         )
     if text.isdecimal() and not text.startswith(("0", "84")):
         if len(text) in (9, 10):
@@ -600,7 +602,7 @@ def import_officials(
 ) -> ImportResult:
     result, numbers, sheet = _start("officials", rows)
     lookups = _lookups()
-    today = today or date.today()
+    today = today or local_today()
     header = set(rows[0]) if rows else set()
     missing = []
     if "ma_don_vi" not in header:

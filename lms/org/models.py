@@ -2,100 +2,45 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import UTCDateTime, utcnow
+from lms.database import UTCDateTime
+from lms.enums import LabelledEnum, str_enum
 from lms.extensions import db
 from lms.text import clean_text, fold, join_name
-
-
-def str_enum(enum_cls):
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        validate_strings=True,
-        length=24,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return str(self._labels()[self.value])
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
-
-    @classmethod
-    def _labels(cls) -> dict:  # pragma: no cover - overridden
-        raise NotImplementedError
+from lms.time import utcnow
 
 
 class UnitKind(LabelledEnum):
-    SO_BAN_NGANH = "so_ban_nganh"
-    HUYEN = "huyen"
-    XA = "xa"
-    SU_NGHIEP = "su_nghiep"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "so_ban_nganh": _l("Sở, ban, ngành"),
-            "huyen": _l("Huyện, thị xã, thành phố"),
-            "xa": _l("Xã, phường, thị trấn"),
-            "su_nghiep": _l("Đơn vị sự nghiệp"),
-        }
+    SO_BAN_NGANH = "so_ban_nganh", _l("Sở, ban, ngành")
+    HUYEN = "huyen", _l("Huyện, thị xã, thành phố")
+    XA = "xa", _l("Xã, phường, thị trấn")
+    SU_NGHIEP = "su_nghiep", _l("Đơn vị sự nghiệp")
 
 
 class Position(LabelledEnum):
-    LEADER = "leader"
-    SPECIALIST = "specialist"
-    CLERK = "clerk"
-    PORTAL_EDITOR = "portal_editor"
-    IT_OFFICER = "it_officer"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "leader": _l("Lãnh đạo"),
-            "specialist": _l("Chuyên viên"),
-            "clerk": _l("Văn thư"),
-            "portal_editor": _l("Biên tập viên cổng thông tin"),
-            "it_officer": _l("Cán bộ phụ trách CNTT"),
-        }
+    LEADER = "leader", _l("Lãnh đạo")
+    SPECIALIST = "specialist", _l("Chuyên viên")
+    CLERK = "clerk", _l("Văn thư")
+    PORTAL_EDITOR = "portal_editor", _l("Biên tập viên cổng thông tin")
+    IT_OFFICER = "it_officer", _l("Cán bộ phụ trách CNTT")
 
 
 class Category(LabelledEnum):
-    CAN_BO = "can_bo"
-    CONG_CHUC = "cong_chuc"
-    VIEN_CHUC = "vien_chuc"
-    HOP_DONG = "hop_dong"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            "can_bo": _l("Cán bộ"),
-            "cong_chuc": _l("Công chức"),
-            "vien_chuc": _l("Viên chức"),
-            "hop_dong": _l("Hợp đồng"),
-        }
+    CAN_BO = "can_bo", _l("Cán bộ")
+    CONG_CHUC = "cong_chuc", _l("Công chức")
+    VIEN_CHUC = "vien_chuc", _l("Viên chức")
+    HOP_DONG = "hop_dong", _l("Hợp đồng")
 
 
 class Level(LabelledEnum):
-    TINH = "tinh"
-    HUYEN = "huyen"
-    XA = "xa"
-
-    @classmethod
-    def _labels(cls):
-        return {"tinh": _l("Cấp tỉnh"), "huyen": _l("Cấp huyện"), "xa": _l("Cấp xã")}
+    TINH = "tinh", _l("Cấp tỉnh")
+    HUYEN = "huyen", _l("Cấp huyện")
+    XA = "xa", _l("Cấp xã")
 
 
 class Unit(db.Model):

@@ -10,15 +10,17 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lms import events
+from lms.errors import UserError
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Official, Position, Unit, UnitKind, UnitSuccession
 from lms.text import clean_text, fold
+from lms.time import local_today
 
 # codes of the downloadable templates' example rows: no unit or official may have one
 EXAMPLE_CODE_PREFIX = "VIDU-"
 
 
-class OrgError(ValueError):
-    """A user error with a message fit for the page."""
+class OrgError(UserError):
+    """A unit or official mistake, with a message fit for the page."""
 
 
 def _refuse_example_code(code: str | None) -> None:
@@ -275,6 +277,19 @@ class SuccessionInvalid(OrgError):
         self.errors = errors
 
 
+@dataclass(frozen=True)
+class SuccessionImpact:
+    """What a merger, split or rename touches of one feature's data, for the preview (a receiver of
+    ``lms.events.units_changing`` returns one): a heading, the items (or ``none`` when there are
+    none, with ``intro`` before them) and ``key`` (their ids: a confirmation must match the preview)."""
+
+    title: str
+    intro: str
+    none: str
+    items: tuple[str, ...]
+    key: tuple
+
+
 @dataclass
 class SuccessionPlan:
     """What a change will do, computed without writing anything (the preview)."""
@@ -286,7 +301,7 @@ class SuccessionPlan:
     ending: list[Unit]
     staff: dict[int, int]  # active officials per old unit
     heads: list  # unit-head RoleAssignments on the old units
-    assignments: list  # open course assignments aimed at the old units
+    impacts: list[SuccessionImpact]  # what the features say the change touches of theirs
     children: list[Unit]  # active sub-units placed under the successor
     successor_move: tuple[Unit, Unit | None] | None = None  # (its parent that ends, where it goes instead)
 
@@ -322,7 +337,7 @@ class SuccessionPlan:
             r.end_old,
             tuple(sorted(self.staff.items())),
             tuple(sorted(a.id for a in self.heads)),
-            tuple(sorted(a.id for a in self.assignments)),
+            tuple(impact.key for impact in self.impacts),
             tuple(sorted(c.id for c in self.children)),
             tuple(u.id if u else None for u in self.successor_move) if self.successor_move else None,
         )
@@ -444,7 +459,6 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
     if errors:
         raise SuccessionInvalid(errors)
 
-    from lms import optional_import
     from lms.auth.models import Role, RoleAssignment
 
     heads = list(
@@ -454,21 +468,7 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
             .order_by(RoleAssignment.unit_id, RoleAssignment.id)
         )
     )
-    assignments = []
-    courses = optional_import("courses.models")
-    if courses is not None:
-        from datetime import datetime
-
-        from lms.database import VN_TZ
-
-        today = datetime.now(VN_TZ).date()
-        assignments = list(
-            session.scalars(
-                select(courses.CourseAssignment)
-                .where(courses.CourseAssignment.unit_id.in_(old_ids), courses.CourseAssignment.due_on >= today)
-                .order_by(courses.CourseAssignment.due_on, courses.CourseAssignment.id)
-            )
-        )
+    answers = events.units_changing.send(session, unit_ids=sorted(old_ids), today=local_today())
     return SuccessionPlan(
         request=req,
         olds=olds,
@@ -477,7 +477,7 @@ def plan_succession(session: Session, req: SuccessionRequest) -> SuccessionPlan:
         ending=olds if ends else [],
         staff=staff_counts(session, list(old_ids)),
         heads=heads,
-        assignments=assignments,
+        impacts=[impact for _receiver, impact in answers if impact is not None],
         children=children,
         successor_move=successor_move,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
-from lms.auth.permissions import can_view_official, can_view_unit, require
+from lms.auth.permissions import can_view_official, can_view_unit, load_or_404
 from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
@@ -32,9 +32,10 @@ from lms.org.services import (
     units_query,
 )
 from lms.text import split_full_name
+from lms.time import local_today
 from lms.uploads import PendingUploads
 
-bp = Blueprint("org", __name__, url_prefix="/org")
+bp = Blueprint("org", __name__, url_prefix="/org", template_folder="templates")
 
 # a history row shows both units: loaded with the rows, not one lookup per row
 _SUCCESSION_UNITS = (joinedload(UnitSuccession.predecessor), joinedload(UnitSuccession.successor))
@@ -72,11 +73,7 @@ UNIT_CHOICES_SHOWN = 200  # checkboxes of old units listed at once; a text filte
 @roles_required(*STAFF)
 def unit_changes():
     """Merger, split, rename: the form -> a preview (nothing written) -> confirm (one transaction)."""
-    from datetime import datetime
-
-    from lms.database import VN_TZ
-
-    today = datetime.now(VN_TZ).date()
+    today = local_today()
     q = request.args.get("q", "").strip()[:200]
     form = UnitChangeForm()
     if request.method == "GET":
@@ -184,8 +181,7 @@ def _succession_request(form: UnitChangeForm) -> SuccessionRequest:
 @bp.get("/units/<int:unit_id>")
 @roles_required(Role.UNIT_HEAD, *STAFF)
 def unit_detail(unit_id: int):
-    unit = db.get_or_404(Unit, unit_id)
-    require(can_view_unit(current_user, unit))
+    unit = load_or_404(Unit, unit_id, check=can_view_unit)
     filters = _filters_from_args()
     filters.unit_id = unit.id
     page = db.paginate(officials_query(filters), per_page=current_app.config["PER_PAGE"], error_out=False)
@@ -230,8 +226,7 @@ def officials():
 @bp.get("/officials/<int:official_id>")
 @login_required
 def official_detail(official_id: int):
-    official = db.get_or_404(Official, official_id)
-    require(can_view_official(current_user, official))
+    official = load_or_404(Official, official_id, check=can_view_official)
     return render_template("org/official_detail.html", official=official)
 
 
@@ -239,7 +234,7 @@ def official_detail(official_id: int):
 @bp.route("/officials/<int:official_id>/edit", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def edit_official(official_id: int | None):
-    official = db.get_or_404(Official, official_id) if official_id else None
+    official = load_or_404(Official, official_id) if official_id else None
     form = OfficialForm(obj=official)
     form.unit_id.choices = choices(
         (u.id, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.name))

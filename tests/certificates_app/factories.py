@@ -6,30 +6,10 @@ import itertools
 from datetime import date
 
 from certificates import services
-from courses.models import Course
-from lms.topics import Topic
-from tests.factories import make_official
+from lms.time import local_today
+from tests.factories import make_course, make_official
 
 _seq = itertools.count(1)
-
-
-def make_course(session, **overrides) -> Course:
-    n = next(_seq)
-    values = {
-        "slug": f"khoa-hoc-{n}",
-        "title": f"An toàn thông tin cơ bản {n}",
-        "topic": Topic.SECURITY,
-        "validity_months": 24,
-        "published": True,
-    }
-    values.update(overrides)
-    course = Course(**values)
-    session.add(course)
-    session.flush()
-    if values["validity_months"] is None:  # an explicit None would otherwise take the column default
-        course.validity_months = None
-        session.flush()
-    return course
 
 
 def make_certificate(session, official=None, course=None, *, score=85, issued_on=None, source=None, **kw):
@@ -41,7 +21,7 @@ def make_certificate(session, official=None, course=None, *, score=85, issued_on
         course,
         score,
         source or f"test:{next(_seq)}",
-        issued_on or services.local_today(),
+        issued_on or local_today(),
         **kw,
     )
     session.commit()  # the PDF is rendered after the commit

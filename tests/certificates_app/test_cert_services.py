@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from certificates import services
 from certificates.codes import is_valid_serial, parse_serial
 from certificates.models import Certificate, CertificateReminder, CertificateStatus
+from certificates.services import storage
 from lms.auth.models import AuditLog, Role
 from lms.events import certificate_changed, course_completed
 from lms.extensions import db
@@ -255,19 +256,9 @@ def test_reminders_are_idempotent_and_skip_renewed(session):
     make_certificate(session, b, course, issued_on=date(2025, 3, 20))
     make_certificate(session, b, course, issued_on=date(2026, 3, 21), source="renewed")  # b renewed already
     make_certificate(session, issued_on=date(2025, 8, 1))  # far from expiry
-    got = []
-    from certificates.services import reminder_queued
-
-    def hook(sender, reminder, **kw):
-        got.append(reminder.certificate_id)
-
-    reminder_queued.connect(hook)
-    try:
-        created = services.queue_expiry_reminders(session, date(2026, 3, 1), 30)
-        again = services.queue_expiry_reminders(session, date(2026, 3, 2), 30)
-    finally:
-        reminder_queued.disconnect(hook)
-    assert [r.certificate_id for r in created] == [expiring.id] == got
+    created = services.queue_expiry_reminders(session, date(2026, 3, 1), 30)
+    again = services.queue_expiry_reminders(session, date(2026, 3, 2), 30)
+    assert [r.certificate_id for r in created] == [expiring.id]
     assert again == []
     assert created[0].kind == "expiring-30d" and created[0].due_on == date(2026, 3, 20)
     assert [r.id for r in services.pending_reminders(session, a.id)] == [created[0].id]
@@ -301,7 +292,7 @@ def test_pdf_is_stored_once_and_rerendered_on_template_change(session, monkeypat
     path.unlink()
     services.ensure_pdf(session, cert)
     assert path.is_file()
-    monkeypatch.setattr(services, "TEMPLATE_VERSION", "next")
+    monkeypatch.setattr(storage, "TEMPLATE_VERSION", "next")  # what needs_render compares with
     first_sha = cert.pdf_sha256
     services.ensure_pdf(session, cert)
     assert cert.pdf_template_version == "next"

@@ -13,6 +13,7 @@ from flask import url_for
 from certificates import services
 from certificates.models import CertificateStatus
 from lms.auth.models import Role
+from lms.time import local_today
 from tests.certificates_app.factories import make_certificate, make_course, pdf_text
 from tests.factories import login_as, make_official, make_unit, make_user
 
@@ -91,7 +92,7 @@ def test_my_certificates_page_shows_expiry_and_retake(client, session):
 def test_dashboard_panel_lists_certificates_and_reminders(client, session):
     user = make_user(session, Role.OFFICIAL)
     cert = make_certificate(session, official=user.official, course=make_course(session, validity_months=1))
-    services.queue_expiry_reminders(session, services.local_today(), 40)
+    services.queue_expiry_reminders(session, local_today(), 40)
     session.commit()
     login_as(client, user)
     html = client.get("/dashboard").get_data(as_text=True)
@@ -156,10 +157,27 @@ def test_verify_json(client, session):
     assert data["serial"] == cert.serial and data["holder_name"] == cert.holder_name
     assert data["pdf_sha256"] == cert.pdf_sha256 and data["score_percent"] == 85.0
     assert set(data) == {
-        "found", "state", "serial", "revision", "holder_name", "unit_name", "course_title", "score_percent",
-        "issued_on", "expires_on", "issuer_parent", "issuer_name", "signer_title", "signer_name", "place",
-        "revoked_on", "superseded_by", "pdf_sha256", "verification_code", "verify_url",
-    }  # fmt: skip
+        "found",
+        "state",
+        "serial",
+        "revision",
+        "holder_name",
+        "unit_name",
+        "course_title",
+        "score_percent",
+        "issued_on",
+        "expires_on",
+        "issuer_parent",
+        "issuer_name",
+        "signer_title",
+        "signer_name",
+        "place",
+        "revoked_on",
+        "superseded_by",
+        "pdf_sha256",
+        "verification_code",
+        "verify_url",
+    }
     r = client.get("/verify/NOPE.json")
     assert r.status_code == 404 and r.get_json()["found"] is False
 

@@ -1,6 +1,6 @@
 import pytest
 
-from lms.competency import cache, rankings
+from competency import cache, rankings
 
 
 @pytest.fixture(autouse=True)

@@ -10,25 +10,21 @@ from courses.models import Course
 from lms import events
 from lms.topics import Topic
 from quizzes.models import Attempt, AttemptState, Quiz
+from tests.factories import make_course
 
 _seq = itertools.count(1)
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 20)
 
 
-def make_course(session, topic: Topic = Topic.EMAIL, **overrides) -> Course:
-    n = next(_seq)
-    values = {"slug": f"kh-{topic.value}-{n}", "title": f"Khóa {topic.value} {n}", "topic": topic, "published": True}
-    values.update(overrides)
-    course = Course(**values)
-    session.add(course)
-    session.flush()
-    return course
-
-
 def make_final_quiz(session, course: Course, **overrides) -> Quiz:
-    values = {"title": f"Kiểm tra cuối khóa {course.slug}", "course_id": course.id, "is_final": True,
-              "published": True, "pass_percent": 70.0}  # fmt: skip
+    values = {
+        "title": f"Kiểm tra cuối khóa {course.slug}",
+        "course_id": course.id,
+        "is_final": True,
+        "published": True,
+        "pass_percent": 70.0,
+    }
     values.update(overrides)
     quiz = Quiz(**values)
     session.add(quiz)
@@ -46,9 +42,7 @@ def topic_setup(session) -> dict[Topic, tuple[Course, Quiz]]:
 
 def graded_attempt(session, quiz: Quiz, official, percent: float, at: datetime = NOW) -> Attempt:
     """A submitted, graded attempt (no questions), announced like ``submit_attempt`` does."""
-    number = (
-        session.query(Attempt).filter_by(quiz_id=quiz.id, official_id=official.id).count() + 1  # noqa: SQL test helper
-    )
+    number = session.query(Attempt).filter_by(quiz_id=quiz.id, official_id=official.id).count() + 1
     attempt = Attempt(
         quiz_id=quiz.id,
         official_id=official.id,

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.pool import NullPool
 
+from competency import cache
+from competency.models import CompetencyCacheVersion
+from competency.rankings import rank_units
 from lms import create_app
-from lms.competency import cache, records
-from lms.competency.models import CompetencyCacheVersion
-from lms.competency.rankings import rank_units
 from lms.extensions import db
 from lms.org.models import Official
 from tests.competency.factories import TODAY, graded_attempt, topic_setup
@@ -40,7 +40,7 @@ def test_write_through_a_second_app_is_seen_by_the_first(app, session, two_units
     """Two ``create_app()`` on one database; the process-local counter is pinned, so only the shared
     version can tell the first app that the second one wrote."""
     a, b, person = two_units
-    monkeypatch.setattr(records, "bump_version", lambda: None)
+    monkeypatch.setattr(cache, "bump_version", lambda: None)
     assert officials_by_unit(session) == {"Sở Trước": 1, "Sở Sau": 1}
     (before,) = cache._CACHE.values()
 

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from lms.competency.demo import build_history
-from lms.competency.models import CompetencyRecord, UnitSnapshot
-from lms.competency.rankings import rank_units
-from lms.competency.records import apply_attempt, refresh_certificate_part
+from competency.demo import build_history
+from competency.models import CompetencyRecord, UnitSnapshot
+from competency.rankings import rank_units
+from competency.records import apply_attempt, refresh_certificate_part
 from lms.demo import DemoContext, build_org
 from lms.org.models import Unit
 from lms.topics import Topic

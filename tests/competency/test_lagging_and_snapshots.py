@@ -3,10 +3,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.competency.lagging import LaggingOfficial, lagging_officials, lagging_units
-from lms.competency.models import UnitSnapshot
-from lms.competency.rankings import RankingFilters, rank_units
-from lms.competency.snapshots import take_snapshot, trend
+from competency.lagging import LaggingOfficial, lagging_officials, lagging_units
+from competency.models import UnitSnapshot
+from competency.rankings import RankingFilters, rank_units
+from competency.snapshots import take_snapshot, trend
 from lms.topics import Topic
 from tests.competency.factories import TODAY, certify, graded_attempt, topic_setup
 from tests.factories import make_official, make_unit

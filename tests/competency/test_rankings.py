@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from lms.competency.breakdown import breakdown, breakdowns
-from lms.competency.index import Weights, competency_index
-from lms.competency.rankings import RankingFilters, rank_units
+from competency.breakdown import breakdown, breakdowns
+from competency.index import Weights, competency_index
+from competency.rankings import RankingFilters, rank_units
 from lms.org.models import Category, UnitKind
 from lms.topics import Topic
 from tests.competency.factories import NOW, TODAY, certify, graded_attempt, topic_setup
@@ -193,7 +193,7 @@ def test_breakdowns_add_up_to_the_unit_figures(session):
 
 
 def _figures(session, filters, today, use_summaries):
-    from lms.competency.rankings import ranking_query
+    from competency.rankings import ranking_query
 
     query, topics = ranking_query(filters, today, use_summaries=use_summaries)
     return {
@@ -226,7 +226,7 @@ def test_ranking_through_summaries_equals_ranking_from_records(session):
             category=rng.choice(list(Category)),
             level=rng.choice(list(Level)),
             birth_year=rng.randint(1962, 2001),
-        )  # fmt: skip
+        )
         for _ in range(40)
     ]
     for person in people:

@@ -4,8 +4,9 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from certificates.services import revoke_certificate
-from lms.competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
-from lms.competency.records import compute_records, local_today, recompute_records
+from competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
+from competency.records import compute_records, recompute_records
+from lms.time import local_today
 from lms.topics import Topic
 from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
 from tests.factories import make_official, make_unit
@@ -38,9 +39,14 @@ def summaries_from_records(session) -> dict:
     for r in session.scalars(select(CompetencyRecord)):
         row = out.setdefault(
             r.official_id,
-            {"official_id": r.official_id, "participated": 0, "n_best": 0, "sum_best": None,
-             **{f"cert_until_{t.value}": None for t in Topic}},
-        )  # fmt: skip
+            {
+                "official_id": r.official_id,
+                "participated": 0,
+                "n_best": 0,
+                "sum_best": None,
+                **{f"cert_until_{t.value}": None for t in Topic},
+            },
+        )
         row["participated"] = max(row["participated"], 1 if r.attempts_count else 0)
         if r.best_percent is not None:
             row["n_best"] += 1
@@ -151,16 +157,23 @@ def test_summary_follows_records_written_directly_and_deleted(session):
     """Any ORM write of a record (not only the receivers) keeps the summary; deleting an official's
     last record removes their summary row."""
     person = make_official(session)
-    record = CompetencyRecord(official_id=person.id, topic=Topic.PORTAL, status="cert_valid", attempts_count=2,
-                              best_percent=81.5, cert_expires_on=date(2027, 3, 1))  # fmt: skip
+    record = CompetencyRecord(
+        official_id=person.id,
+        topic=Topic.PORTAL,
+        status="cert_valid",
+        attempts_count=2,
+        best_percent=81.5,
+        cert_expires_on=date(2027, 3, 1),
+    )
     session.add(record)
     session.flush()
     (row,) = summaries(session).values()
     assert (row["participated"], row["n_best"], row["sum_best"]) == (1, 1, 81.5)
     assert row["cert_until_portal"] == date(2027, 3, 1) and row["cert_until_email"] is None
     record.status, record.cert_expires_on = "cert_valid", None  # a certificate without expiry
-    session.add(CompetencyRecord(official_id=person.id, topic=Topic.EMAIL, status="passed", attempts_count=1,
-                                 best_percent=70.0))  # fmt: skip
+    session.add(
+        CompetencyRecord(official_id=person.id, topic=Topic.EMAIL, status="passed", attempts_count=1, best_percent=70.0)
+    )
     session.flush()
     (row,) = summaries(session).values()
     assert (row["n_best"], row["sum_best"], row["cert_until_portal"]) == (2, 151.5, NO_EXPIRY)
@@ -171,6 +184,6 @@ def test_summary_follows_records_written_directly_and_deleted(session):
 
 
 def test_every_topic_has_a_summary_column():
-    from lms.competency.models import cert_until_column
+    from competency.models import cert_until_column
 
     assert [cert_until_column(t.value).key for t in Topic] == [f"cert_until_{t.value}" for t in Topic]

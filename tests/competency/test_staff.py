@@ -5,9 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from competency import staff
+from competency.models import CompetencyRecord
 from lms.auth.models import Role
-from lms.competency import staff
-from lms.competency.models import CompetencyRecord
 from lms.org.models import Official
 from lms.topics import Topic
 from tests.competency.factories import TODAY
@@ -31,8 +31,13 @@ def reference_rows(session, unit_id: int, today: date, expiring_days: int = 60) 
         cells = []
         for t in Topic:
             r = records.get((o.id, t.value))
-            cells.append((r.status_on(today).value if r else "not_started", r.best_percent if r else None,
-                          r.cert_expires_on if r else None))  # fmt: skip
+            cells.append(
+                (
+                    r.status_on(today).value if r else "not_started",
+                    r.best_percent if r else None,
+                    r.cert_expires_on if r else None,
+                )
+            )
         statuses = [c[0] for c in cells]
         if all(s == "not_started" for s in statuses):
             overall = "not_started"
@@ -78,8 +83,10 @@ def crowd(session):
     unit = make_unit(session, name="Sở Đông Người")
     other = make_unit(session, name="Sở Bên Cạnh")
     names = ["An", "Bình", "Ánh", "Bảo", "Châu"]
-    people = [make_official(session, unit, family_name="Lê", middle_name="Văn", given_name=rng.choice(names),
-                            birth_year=1990) for _ in range(60)]  # fmt: skip
+    people = [
+        make_official(session, unit, family_name="Lê", middle_name="Văn", given_name=rng.choice(names), birth_year=1990)
+        for _ in range(60)
+    ]
     people.append(make_official(session, unit, active=False))
     outsider = make_official(session, other)
     statuses = ["not_started", "in_progress", "passed", "cert_valid", "cert_expired"]
@@ -107,8 +114,16 @@ def crowd(session):
     done = make_official(session, unit, given_name="Xong")
     for t, status in zip(Topic, ["passed", "cert_valid", "cert_valid", "passed"], strict=True):
         expires = TODAY + timedelta(days=400) if status == "cert_valid" else None
-        session.add(CompetencyRecord(official_id=done.id, topic=t, status=status, best_percent=90.0,
-                                     attempts_count=1, cert_expires_on=expires))  # fmt: skip
+        session.add(
+            CompetencyRecord(
+                official_id=done.id,
+                topic=t,
+                status=status,
+                best_percent=90.0,
+                attempts_count=1,
+                cert_expires_on=expires,
+            )
+        )
     session.commit()
     return unit
 
@@ -124,8 +139,10 @@ def test_sql_staff_table_equals_the_rules(session, crowd, show, sort, desc):
         assert [(c.status, c.best_percent, c.cert_expires_on) for c in row.cells] == ref["cells"]
         assert (row.overall, row.certified, row.expiring) == (ref["overall"], ref["certified"], ref["expiring"])
         assert row.avg_best == pytest.approx(ref["avg_best"])
-    pages = [staff.staff_page(session, crowd.id, show=show, sort=sort, desc=desc, page=n, per_page=7, today=TODAY)
-             for n in range(1, 12)]  # fmt: skip
+    pages = [
+        staff.staff_page(session, crowd.id, show=show, sort=sort, desc=desc, page=n, per_page=7, today=TODAY)
+        for n in range(1, 12)
+    ]
     assert [r.official_id for p in pages[: -(-len(expected) // 7) or 1] for r in p.rows] == [
         r["official_id"] for r in expected
     ]

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from competency import cache
+from competency.breakdown import breakdowns_served
+from competency.rankings import ranking_served
 from lms.auth.models import Role
-from lms.competency import cache
-from lms.competency.breakdown import breakdowns_served
-from lms.competency.rankings import ranking_served
-from lms.database import to_local
+from lms.time import to_local
 from lms.topics import Topic
 from tests.competency.factories import TODAY, graded_attempt, topic_setup
 from tests.factories import login_as, make_official, make_unit, make_user
@@ -158,14 +158,14 @@ def test_a_failing_background_recompute_is_logged_and_the_stale_value_kept(
     session, world, stale_on, caplog, monkeypatch
 ):
     # the migrations' ``fileConfig`` (run by the test set-up) disabled the loggers that existed then
-    monkeypatch.setattr(logging.getLogger("lms.competency.cache"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("competency.cache"), "disabled", False)
     assert cache.cached(session, "k", lambda s: "old").value == "old"
     _written(session, world)
 
     def broken(s):
         raise RuntimeError("boom")
 
-    with caplog.at_level(logging.ERROR, logger="lms.competency.cache"):
+    with caplog.at_level(logging.ERROR, logger="competency.cache"):
         assert cache.cached(session, "k", broken).value == "old"  # never raised into the request
         assert cache.wait_for_refreshes()
     assert "background recompute" in caplog.text and "boom" in caplog.text

@@ -11,7 +11,7 @@ import threading
 
 from sqlalchemy import select
 
-from lms.competency.models import CompetencyRecord, CompetencySummary
+from competency.models import CompetencyRecord, CompetencySummary
 from lms.extensions import db
 from lms.topics import Topic
 from tests.factories import make_official
@@ -30,9 +30,10 @@ def test_concurrent_record_writes_of_one_official_both_reach_the_summary(app, se
             with app.app_context():
                 barrier.wait()
                 db.session.add(
-                    CompetencyRecord(official_id=person_id, topic=topic, status="passed", attempts_count=1,
-                                     best_percent=score)
-                )  # fmt: skip
+                    CompetencyRecord(
+                        official_id=person_id, topic=topic, status="passed", attempts_count=1, best_percent=score
+                    )
+                )
                 db.session.commit()
                 db.session.remove()
         except Exception as exc:  # noqa: BLE001 - reported below

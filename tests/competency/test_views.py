@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from competency.snapshots import take_snapshot
 from lms.auth.models import Role
-from lms.competency.snapshots import take_snapshot
 from lms.topics import Topic
 from tests.certificates_app.factories import pdf_text
 from tests.competency.factories import certify, graded_attempt, topic_setup

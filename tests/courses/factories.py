@@ -1,48 +1,13 @@
-"""Builders for courses tests: ``make_course(session, lessons=3, **overrides)``."""
+"""Builders for courses tests: ``make_course`` (three lessons by default) and ``write_course`` (a folder on disk)."""
 
 from __future__ import annotations
 
-import itertools
+import functools
 
-from courses.loader import render_markdown
-from courses.models import Course, Lesson
-from lms.topics import Topic
+from tests import factories
 
-_seq = itertools.count(1)
-
-
-def make_course(session, lessons: int = 3, **overrides) -> Course:
-    n = next(_seq)
-    values = {
-        "slug": f"khoa-thu-{n}",
-        "topic": Topic.EMAIL,
-        "title": f"Khóa học thử {n}",
-        "summary": "Tóm tắt khóa học thử",
-        "published": True,
-        "competency": ["IU06"],
-        "lessons": [],
-    }
-    values.update(overrides)
-    course = Course(**values)
-    course.refresh_derived()
-    session.add(course)
-    for i in range(1, lessons + 1):
-        body = f"## Mục {i}\n\nNội dung bài {i}."
-        course.lessons.append(
-            Lesson(
-                slug=f"bai-{i}",
-                position=i,
-                title=f"Bài {i}",
-                minutes=10,
-                objectives=[],
-                competency=[],
-                body_md=body,
-                body_html=render_markdown(body, course.slug),
-                published=True,
-            )
-        )
-    session.flush()
-    return course
+#: The courses tests' course has three lessons unless told otherwise.
+make_course = functools.partial(factories.make_course, lessons=3)
 
 
 def write_course(root, slug: str = "thu", lessons: int = 2, topic: str = "email") -> None:

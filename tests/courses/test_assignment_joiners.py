@@ -15,6 +15,7 @@ from lms.auth.models import Role
 from lms.org import imports
 from lms.org.models import Category, Level, Official, Unit
 from lms.org.services import record_succession, save_official
+from lms.time import local_today
 from tests.courses.factories import make_course
 from tests.factories import login_as, make_official, make_unit, make_user
 
@@ -26,7 +27,7 @@ DUE = TODAY + timedelta(days=30)
 @pytest.fixture(autouse=True)
 def frozen_today():
     with time_machine.travel("2026-06-01 10:00+07:00", tick=False):
-        assert services.local_today() == TODAY
+        assert local_today() == TODAY
         yield
 
 
@@ -336,11 +337,11 @@ def test_enrolling_many_officials_takes_the_same_few_statements_as_a_few(session
         statements.append(1)
 
     def run(n: int) -> int:
-        events.officials_changed.disconnect(services._on_officials_changed)
+        events.officials_changed.disconnect(services.on_officials_changed)
         try:
             people = [make_official(session, (commune, hamlet)[i % 2]) for i in range(n)]
         finally:
-            events.officials_changed.connect(services._on_officials_changed)
+            events.officials_changed.connect(services.on_officials_changed)
         statements.clear()
         event.listen(session.get_bind(), "before_cursor_execute", count_statements)
         try:

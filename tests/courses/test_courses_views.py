@@ -10,6 +10,7 @@ from courses import services
 from courses.loader import content_root, load_course_dir
 from courses.models import Course, Enrolment, Lesson
 from lms.auth.models import Role
+from lms.time import local_today
 from tests.courses.factories import make_course
 from tests.factories import login_as, make_official, make_unit, make_user
 
@@ -83,7 +84,7 @@ def test_unit_head_assignment_page_refuses_another_unit(client, session):
     make_official(session, other)
     session.commit()
     login_as(client, head)
-    due = (services.local_today() + timedelta(days=20)).isoformat()
+    due = (local_today() + timedelta(days=20)).isoformat()
     r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": other.id, "due_on": due})
     assert r.status_code == 403
     r = client.post("/courses/assignments", data={"course_id": course.id, "due_on": due})  # whole province
@@ -127,7 +128,7 @@ def test_assignment_form_explains_mistakes(client, session):
     login_as(client, make_user(session, Role.IT_STAFF))
     r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": 0, "due_on": ""})
     assert r.status_code == 400 and "Vui lòng chọn hạn hoàn thành" in r.get_data(as_text=True)
-    past = (services.local_today() - timedelta(days=1)).isoformat()
+    past = (local_today() - timedelta(days=1)).isoformat()
     r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": 0, "due_on": past})
     assert r.status_code == 400 and "Hạn hoàn thành phải từ hôm nay trở đi" in r.get_data(as_text=True)
     r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": 0, "due_on": "12/31/2026"})

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.e2e
 def test_official_logs_in_with_the_official_email_account(live_server, page, session, use_provider, oidc_provider):  # noqa: F811
     oidc_provider.clients["hoc-tap-chinh-quyen"].redirect_uris.append(f"{live_server}/login/oidc/callback")
     unit = make_unit(session, name="Sở Nội vụ")
-    make_official(session, unit, family_name="Nguyễn", middle_name="Thị Thủy", given_name="Hằng",
-                  email="thuyhang@vinhphuc.gov.vn")  # fmt: skip
+    make_official(
+        session, unit, family_name="Nguyễn", middle_name="Thị Thủy", given_name="Hằng", email="thuyhang@vinhphuc.gov.vn"
+    )
     session.commit()
     page.goto(f"{live_server}/login")
     page.get_by_role("link", name="Đăng nhập bằng tài khoản thư công vụ").click()

@@ -135,8 +135,8 @@ def session_cookie(user) -> str:
 
     from lms.auth.models import User
     from lms.auth.services import start_session
-    from lms.database import utcnow
     from lms.extensions import db
+    from lms.time import utcnow
 
     with Session(db.engine) as own:  # its own transaction: the caller's objects are not expired
         login_id = start_session(own, own.get(User, user.id), utcnow()).login_id

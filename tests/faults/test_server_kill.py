@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import select
 
-from lms.competency.models import CompetencyRecord
+from competency.models import CompetencyRecord
 from lms.extensions import db
 from lms.topics import Topic
 from quizzes.models import Attempt, AttemptSlot, AttemptState

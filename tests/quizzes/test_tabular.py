@@ -9,22 +9,47 @@ from quizzes.gift import export_gift, parse_gift
 from quizzes.tabular import COLUMNS, parse_rows, read_csv, read_xlsx, template_csv, template_xlsx
 
 ROWS = [
-    {"type": "single", "question": "Thủ đô?", "option_1": "Hà Nội", "option_2": "Huế", "correct": "1",
-     "feedback_1": "Đúng", "difficulty": "easy", "tags": "IU06, EMAIL-01", "category": "a/b", "title": "T1"},
-    {"type": "multi", "question": "Chọn", "option_1": "A", "option_2": "B", "option_3": "C",
-     "correct": "1,3"},
-    {"type": "multi", "question": "Chọn", "option_1": "A", "option_2": "B", "option_3": "C", "option_4": "D",
-     "weights": "50,50,-50,-50"},
+    {
+        "type": "single",
+        "question": "Thủ đô?",
+        "option_1": "Hà Nội",
+        "option_2": "Huế",
+        "correct": "1",
+        "feedback_1": "Đúng",
+        "difficulty": "easy",
+        "tags": "IU06, EMAIL-01",
+        "category": "a/b",
+        "title": "T1",
+    },
+    {"type": "multi", "question": "Chọn", "option_1": "A", "option_2": "B", "option_3": "C", "correct": "1,3"},
+    {
+        "type": "multi",
+        "question": "Chọn",
+        "option_1": "A",
+        "option_2": "B",
+        "option_3": "C",
+        "option_4": "D",
+        "weights": "50,50,-50,-50",
+    },
     {"type": "Đúng/Sai".replace("/", "-"), "question": "Trời xanh", "correct": "Đúng", "feedback_1": "Giỏi"},
-    {"type": "shortanswer", "question": "Viết tắt?", "option_1": "CNTT", "option_2": "công nghệ*",
-     "weights": "100,50"},
-    {"type": "numerical", "question": "Pi?", "option_1": "3,14:0,01", "option_2": "3..3,3",
-     "weights": "100,50"},
-    {"type": "matching", "question": "Ghép", "option_1": "Canada -> Ottawa", "option_2": "Ý -> Rome",
-     "option_3": "-> Chat"},
-    {"type": "ordering", "question": "Thứ tự", "option_1": "Một", "option_2": "Hai", "option_3": "Ba",
-     "default_mark": "2"},
-]  # fmt: skip
+    {"type": "shortanswer", "question": "Viết tắt?", "option_1": "CNTT", "option_2": "công nghệ*", "weights": "100,50"},
+    {"type": "numerical", "question": "Pi?", "option_1": "3,14:0,01", "option_2": "3..3,3", "weights": "100,50"},
+    {
+        "type": "matching",
+        "question": "Ghép",
+        "option_1": "Canada -> Ottawa",
+        "option_2": "Ý -> Rome",
+        "option_3": "-> Chat",
+    },
+    {
+        "type": "ordering",
+        "question": "Thứ tự",
+        "option_1": "Một",
+        "option_2": "Hai",
+        "option_3": "Ba",
+        "default_mark": "2",
+    },
+]
 
 
 def test_every_type_imports():

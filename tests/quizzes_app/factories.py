@@ -33,8 +33,9 @@ def question(
     return QuestionData(**values)
 
 
-def make_bank(session, topic: Topic = Topic.EMAIL, per_category: dict[str, int] | None = None,
-              qtypes: list[str] | None = None) -> dict[str, QuestionCategory]:  # fmt: skip
+def make_bank(
+    session, topic: Topic = Topic.EMAIL, per_category: dict[str, int] | None = None, qtypes: list[str] | None = None
+) -> dict[str, QuestionCategory]:
     """Questions in categories ``{path: count}``; types cycle through ``qtypes`` (default: single)."""
     per_category = per_category or {f"{topic.value}/chung": 5}
     kinds = itertools.cycle(qtypes or ["single"])
@@ -44,8 +45,9 @@ def make_bank(session, topic: Topic = Topic.EMAIL, per_category: dict[str, int] 
     return {path: session.query(QuestionCategory).filter_by(path=path).one() for path in per_category}
 
 
-def make_quiz(session, categories: dict[str, QuestionCategory] | None = None, counts: dict[str, int] | None = None,
-              **overrides) -> Quiz:  # fmt: skip
+def make_quiz(
+    session, categories: dict[str, QuestionCategory] | None = None, counts: dict[str, int] | None = None, **overrides
+) -> Quiz:
     """A published quiz drawing ``counts[path]`` (default: all) questions from each category."""
     if categories is None:
         categories = make_bank(session)

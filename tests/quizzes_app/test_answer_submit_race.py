@@ -25,9 +25,9 @@ import threading
 import time
 
 from lms.auth.models import Role
-from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Official
+from lms.time import utcnow
 from quizzes import qtypes, services
 from quizzes.models import Attempt, AttemptState, Quiz
 from tests.factories import login_as, make_user
@@ -127,8 +127,10 @@ def _storm(clients, attempt_id: int, options: dict[int, list[str]], by_timeout: 
             time.sleep(delay)
             if by_timeout:  # the countdown at zero: saves this question's answer, then submits
                 option = options[TIMEOUT_SLOT][0]
-                r = client.post(f"/quizzes/attempts/{attempt_id}/q/{TIMEOUT_SLOT}",
-                                data={f"q{TIMEOUT_SLOT}": option, "go": "timeout"})  # fmt: skip
+                r = client.post(
+                    f"/quizzes/attempts/{attempt_id}/q/{TIMEOUT_SLOT}",
+                    data={f"q{TIMEOUT_SLOT}": option, "go": "timeout"},
+                )
                 out["timeout_answer"] = option
             else:
                 r = client.post(f"/quizzes/attempts/{attempt_id}/submit")
@@ -175,6 +177,8 @@ def test_answer_writes_racing_a_submit_never_change_the_graded_attempt(app, sess
         refused_rounds += result["refused"] > 0
         acked_rounds += any(result["acked"].values())
 
-    print(f"{ROUNDS} rounds: {len({f.split(':')[0] for f in failures})} with a changed grade; writes refused in "
-          f"{refused_rounds} rounds, acknowledged in {acked_rounds}")  # fmt: skip
+    print(
+        f"{ROUNDS} rounds: {len({f.split(':')[0] for f in failures})} with a changed grade; writes refused in "
+        f"{refused_rounds} rounds, acknowledged in {acked_rounds}"
+    )
     assert failures == [], "\n".join(failures)

@@ -266,8 +266,9 @@ def _graded_by_another_request(app, attempt_id: int, now) -> None:
 
 
 @pytest.mark.parametrize("attempts_allowed", [2, 1])
-def test_start_after_another_request_graded_the_overdue_attempt_does_not_recurse(app, session, learner,
-                                                                                 attempts_allowed):  # fmt: skip
+def test_start_after_another_request_graded_the_overdue_attempt_does_not_recurse(
+    app, session, learner, attempts_allowed
+):
     """This request read the attempt while it was in progress; another graded it before this one's
     submit: the submit finds nothing to do and the attempt still looks in progress here. The start
     reads the attempts again once (it called itself before, until RecursionError)."""

@@ -41,8 +41,11 @@ def _counts(summary) -> tuple[int, int, int]:
 
 def vietnamese_export(texts: list[str]) -> str:
     """A Moodle export whose questions are all named after their category (as some teachers do)."""
-    out = ["// question: 0  name: Switch category to $course$/top/Mặc định cho Tin học/Chương 1",
-           "$CATEGORY: $course$/top/Mặc định cho Tin học/Chương 1", ""]  # fmt: skip
+    out = [
+        "// question: 0  name: Switch category to $course$/top/Mặc định cho Tin học/Chương 1",
+        "$CATEGORY: $course$/top/Mặc định cho Tin học/Chương 1",
+        "",
+    ]
     for number, text in enumerate(texts, start=1):
         out += [
             f"// question: {200 + number}  name: Chương 1",

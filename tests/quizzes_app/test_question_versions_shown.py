@@ -30,8 +30,9 @@ def _answer_right_and_submit(client, attempt) -> str:
 def test_an_edited_question_shows_its_new_text_and_old_attempts_keep_theirs(client, session):
     user = make_user(session, Role.OFFICIAL)
     official = session.get(Official, user.official_id)
-    quiz = make_quiz(session, make_bank(session, per_category={"email/chung": 1}), attempts_allowed=0,
-                     review_mode=ReviewMode.FULL)  # fmt: skip
+    quiz = make_quiz(
+        session, make_bank(session, per_category={"email/chung": 1}), attempts_allowed=0, review_mode=ReviewMode.FULL
+    )
     question = session.scalars(select(Question)).one()
     with time_machine.travel(NOW, tick=False):
         first = make_attempt(session, quiz, official)

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from lms import events
 from lms.auth.models import Role
-from lms.database import utcnow
 from lms.extensions import db
 from lms.org.models import Official
+from lms.time import utcnow
 from quizzes.models import Attempt, AttemptState
 from tests.factories import login_as, make_user
 from tests.quizzes_app.factories import make_attempt, make_quiz

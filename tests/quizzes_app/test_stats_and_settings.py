@@ -42,10 +42,18 @@ def test_staff_create_quiz_set_draws_and_override(client, session):
     login_as(client, make_user(session, Role.IT_STAFF))
     r = client.post(
         "/quizzes/manage/new",
-        data={"title": "Kiểm tra cuối khóa", "attempts_allowed": "3", "delay_minutes": "0", "pass_percent": "70",
-              "grading_method": "highest", "review_mode": "full", "time_limit_minutes": "30", "published": "y",
-              "topic": "email"},
-    )  # fmt: skip
+        data={
+            "title": "Kiểm tra cuối khóa",
+            "attempts_allowed": "3",
+            "delay_minutes": "0",
+            "pass_percent": "70",
+            "grading_method": "highest",
+            "review_mode": "full",
+            "time_limit_minutes": "30",
+            "published": "y",
+            "topic": "email",
+        },
+    )
     assert r.status_code == 302
     quiz = session.query(Quiz).one()
     data = {f"count-{c.id}": "5" for c in cats.values()}

@@ -286,6 +286,6 @@ def test_gift_question_text_and_feedback_are_sanitized(app, session, payload):
 
 
 def _now():
-    from lms.database import utcnow
+    from lms.time import utcnow
 
     return utcnow()

@@ -54,17 +54,34 @@ def _attr(name: str, value: str) -> str:
 
 def directory_ldif(people=PEOPLE_IN_DIRECTORY) -> str:
     entries = [
-        [f"dn: {BASE_DN}", "objectClass: dcObject", "objectClass: organization", "dc: vinhphuc",
-         _attr("o", "Ủy ban nhân dân tỉnh Vĩnh Phúc")],
+        [
+            f"dn: {BASE_DN}",
+            "objectClass: dcObject",
+            "objectClass: organization",
+            "dc: vinhphuc",
+            _attr("o", "Ủy ban nhân dân tỉnh Vĩnh Phúc"),
+        ],
         [f"dn: {PEOPLE}", "objectClass: organizationalUnit", "ou: people"],
         [f"dn: ou=services,{BASE_DN}", "objectClass: organizationalUnit", "ou: services"],
-        [f"dn: {BIND_DN}", "objectClass: organizationalRole", "objectClass: simpleSecurityObject", "cn: lms-doc",
-         f"userPassword: {BIND_PASSWORD}"],
-    ]  # fmt: skip
+        [
+            f"dn: {BIND_DN}",
+            "objectClass: organizationalRole",
+            "objectClass: simpleSecurityObject",
+            "cn: lms-doc",
+            f"userPassword: {BIND_PASSWORD}",
+        ],
+    ]
     for p in people:
         family, *rest = p.name.split()
-        entry = [f"dn: {p.dn}", "objectClass: inetOrgPerson", f"uid: {p.uid}", _attr("cn", p.name),
-                 _attr("sn", family), _attr("givenName", rest[-1]), _attr("userPassword", p.password)]  # fmt: skip
+        entry = [
+            f"dn: {p.dn}",
+            "objectClass: inetOrgPerson",
+            f"uid: {p.uid}",
+            _attr("cn", p.name),
+            _attr("sn", family),
+            _attr("givenName", rest[-1]),
+            _attr("userPassword", p.password),
+        ]
         if p.mail:
             entry.append(f"mail: {p.mail}")
         entries.append(entry)

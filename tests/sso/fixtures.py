@@ -46,9 +46,14 @@ def use_directory(app, slapd, test_ca, monkeypatch):
             monkeypatch.setitem(app.config, key, value)
 
     configure(
-        LDAP_URL=slapd.starttls_url, LDAP_STARTTLS="1", LDAP_BASE_DN=BASE_DN, LDAP_BIND_DN=BIND_DN,
-        LDAP_BIND_PASSWORD=BIND_PASSWORD, LDAP_CA_FILE=str(test_ca.ca_file), LDAP_TIMEOUT="3",
-    )  # fmt: skip
+        LDAP_URL=slapd.starttls_url,
+        LDAP_STARTTLS="1",
+        LDAP_BASE_DN=BASE_DN,
+        LDAP_BIND_DN=BIND_DN,
+        LDAP_BIND_PASSWORD=BIND_PASSWORD,
+        LDAP_CA_FILE=str(test_ca.ca_file),
+        LDAP_TIMEOUT="3",
+    )
     return configure
 
 

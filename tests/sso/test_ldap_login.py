@@ -249,10 +249,17 @@ def test_local_passwords_off_leaves_the_directory_and_the_admins_break_glass(cli
 )
 def test_unusable_directory_settings_stop_the_app_at_start(tmp_path, changes, problem):
     config = {
-        "TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "LDAP_URL": "ldap://ldap.example", "LDAP_STARTTLS": "1", "LDAP_BASE_DN": BASE_DN, "LDAP_BIND_DN": BIND_DN,
-        "LDAP_BIND_PASSWORD": BIND_PASSWORD, **changes,
-    }  # fmt: skip
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "INSTANCE_DIR": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "LDAP_URL": "ldap://ldap.example",
+        "LDAP_STARTTLS": "1",
+        "LDAP_BASE_DN": BASE_DN,
+        "LDAP_BIND_DN": BIND_DN,
+        "LDAP_BIND_PASSWORD": BIND_PASSWORD,
+        **changes,
+    }
     with pytest.raises(ConfigError, match="Login settings: .*" + problem.replace("{", r"\{").replace("}", r"\}")):
         create_app(config)
 

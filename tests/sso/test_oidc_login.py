@@ -53,8 +53,9 @@ def test_button_shown_only_when_a_provider_is_configured(client, app, use_provid
 
 
 def test_provider_login_with_pkce_state_and_nonce(client, session, use_provider, oidc_provider):
-    official = official_with(session, "thuyhang@vinhphuc.gov.vn", family_name="Nguyễn", middle_name="Thị Thủy",
-                             given_name="Hằng")  # fmt: skip
+    official = official_with(
+        session, "thuyhang@vinhphuc.gov.vn", family_name="Nguyễn", middle_name="Thị Thủy", given_name="Hằng"
+    )
     authorize_url = start(client)
     sent = query(authorize_url)
     assert authorize_url.startswith(f"{oidc_provider.issuer}/authorize?")
@@ -193,8 +194,13 @@ def test_local_passwords_off_with_a_provider_only(client, session, use_provider)
 )
 def test_unusable_provider_settings_stop_the_app_at_start(tmp_path, changes, problem):
     config = {
-        "TESTING": True, "SECRET_KEY": "x", "INSTANCE_DIR": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "OIDC_ISSUER": "https://sso.vinhphuc.gov.vn", "OIDC_CLIENT_ID": CLIENT_ID, **changes,
-    }  # fmt: skip
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "INSTANCE_DIR": str(tmp_path),
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "OIDC_ISSUER": "https://sso.vinhphuc.gov.vn",
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        **changes,
+    }
     with pytest.raises(ConfigError, match=problem):
         create_app(config)

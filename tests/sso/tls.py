@@ -49,7 +49,7 @@ def make_ca(folder: Path, common_name: str = "CA thử nghiệm") -> TestCA:
                 decipher_only=False,
             ),
             critical=True,
-        )  # fmt: skip
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )

@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from lms.training.mailer import SmtpConfig
+from lms.mail.sender import SmtpConfig
 
 
 class RecordingHandler:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from lms.database import utcnow
+from lms.time import utcnow
 from lms.topics import Topic
-from lms.training import services
-from lms.training.models import SessionKind
+from training import services
+from training.models import SessionKind
 
 _seq = itertools.count(1)
 
@@ -27,6 +27,8 @@ def make_session(session, *, starts_in=timedelta(days=2), hours=3, actor=None, *
         "capacity": 10,
     }
     values.update(overrides)
-    ts, _warnings = services.create_session(session, services.SessionInput(**values), actor)
+    training_session, _warnings = services.create_training_session(
+        session, services.TrainingSessionInput(**values), actor
+    )
     session.flush()
-    return ts
+    return training_session

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from lms.database import utcnow
 from lms.extensions import db
-from lms.training import services
-from lms.training.models import OutboxMessage, Participant, ParticipantState, TrainingSession
+from lms.mail.models import OutboxMessage
+from lms.time import utcnow
 from tests.factories import make_official
 from tests.training.factories import make_session
+from training import services
+from training.models import Participant, ParticipantState, TrainingSession
 
 
 def _run_in_threads(app, fn, items):
@@ -40,21 +41,21 @@ def _run_in_threads(app, fn, items):
 
 
 def test_concurrent_self_registrations_never_overbook(app, session):
-    ts = make_session(session, capacity=5, open_registration=True)
+    training_session = make_session(session, capacity=5, open_registration=True)
     people = [make_official(session) for _ in range(16)]
     session.commit()
-    ts_id, ids = ts.id, [o.id for o in people]
+    training_session_id, ids = training_session.id, [o.id for o in people]
 
     def register(official_id):
         from lms.org.models import Official
 
         services.register_self(
-            db.session, db.session.get(TrainingSession, ts_id), db.session.get(Official, official_id)
+            db.session, db.session.get(TrainingSession, training_session_id), db.session.get(Official, official_id)
         )
 
     _run_in_threads(app, register, ids)
     session.expire_all()
-    rows = session.scalars(select(Participant).where(Participant.session_id == ts_id)).all()
+    rows = session.scalars(select(Participant).where(Participant.session_id == training_session_id)).all()
     assert len(rows) == 16
     assert sum(p.state == ParticipantState.REGISTERED for p in rows) == 5
     assert sum(p.state == ParticipantState.WAITLISTED for p in rows) == 11
@@ -62,17 +63,17 @@ def test_concurrent_self_registrations_never_overbook(app, session):
 
 
 def test_concurrent_withdrawals_promote_each_waitlisted_person_once(app, session):
-    ts = make_session(session, capacity=4, open_registration=True)
+    training_session = make_session(session, capacity=4, open_registration=True)
     people = [make_official(session) for _ in range(10)]
     now = utcnow()
     for i, o in enumerate(people):
-        services.register_self(session, ts, o, now=now + timedelta(seconds=i))
+        services.register_self(session, training_session, o, now=now + timedelta(seconds=i))
     session.commit()
-    ts_id = ts.id
+    training_session_id = training_session.id
     leaving = [o.id for o in people[:4]]
 
     def withdraw(official_id):
-        p = services.get_participant(db.session, ts_id, official_id)
+        p = services.get_participant(db.session, training_session_id, official_id)
         services.withdraw(db.session, p)
 
     _run_in_threads(app, withdraw, leaving)

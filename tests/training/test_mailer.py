@@ -9,13 +9,14 @@ from icalendar import Calendar
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from lms.database import utcnow
 from lms.extensions import db
-from lms.training import mailer, services
-from lms.training.models import OutboxMessage, OutboxState
-from lms.training.outbox import queue_message
+from lms.mail import sender
+from lms.mail.models import OutboxMessage, OutboxState
+from lms.mail.outbox import queue_message
+from lms.time import local_today, utcnow
 from tests.factories import make_official
 from tests.training.factories import make_session
+from training import services
 
 
 def factory():
@@ -28,16 +29,16 @@ def states(session):
 
 
 def _invite_one(session):
-    ts = make_session(session, title="Tập huấn thư điện tử công vụ")
+    training_session = make_session(session, title="Tập huấn thư điện tử công vụ")
     official = make_official(session, family_name="Đặng", middle_name="Thị", given_name="Ánh")
-    services.invite(session, ts, official_ids=[official.id])
+    services.invite(session, training_session, official_ids=[official.id])
     session.commit()
-    return ts, official
+    return training_session, official
 
 
 def test_invitation_delivered_with_vietnamese_subject_html_and_ics(session, smtp_server):
-    ts, official = _invite_one(session)
-    report = mailer.send_pending(factory(), utcnow(), smtp_server.config)
+    training_session, official = _invite_one(session)
+    report = sender.send_pending(factory(), utcnow(), smtp_server.config)
     assert report.sent == 1
     (msg,) = smtp_server.messages
     assert msg["To"] == official.email
@@ -48,10 +49,10 @@ def test_invitation_delivered_with_vietnamese_subject_html_and_ics(session, smtp
     assert ics_part.get_param("method") == "REQUEST"
     cal = Calendar.from_ical(ics_part.get_content())
     (event,) = cal.walk("VEVENT")
-    assert str(event["UID"]) == f"training-session-{ts.id}@lms.egov.local"
+    assert str(event["UID"]) == f"training-session-{training_session.id}@lms.egov.local"
     assert states(session) == [(OutboxState.SENT, 1)]
     # a second run sends nothing again
-    assert mailer.send_pending(factory(), utcnow(), smtp_server.config).sent == 0
+    assert sender.send_pending(factory(), utcnow(), smtp_server.config).sent == 0
     assert len(smtp_server.messages) == 1
 
 
@@ -59,14 +60,14 @@ def test_temporary_refusal_is_retried_with_backoff(session, smtp_server):
     _invite_one(session)
     smtp_server.handler.refuse = ["451 4.3.0 try again later"]
     now = utcnow()
-    report = mailer.send_pending(factory(), now, smtp_server.config)
+    report = sender.send_pending(factory(), now, smtp_server.config)
     assert report.retried == 1 and smtp_server.messages == []
     msg = session.scalars(select(OutboxMessage)).one()
     assert msg.state == OutboxState.PENDING and msg.attempts == 1 and "451" in msg.last_error
-    assert msg.next_attempt_at == now + mailer.backoff(1)
+    assert msg.next_attempt_at == now + sender.backoff(1)
     # not due yet: nothing happens
-    assert mailer.send_pending(factory(), now + timedelta(seconds=30), smtp_server.config).sent == 0
-    report = mailer.send_pending(factory(), now + timedelta(minutes=1, seconds=1), smtp_server.config)
+    assert sender.send_pending(factory(), now + timedelta(seconds=30), smtp_server.config).sent == 0
+    report = sender.send_pending(factory(), now + timedelta(minutes=1, seconds=1), smtp_server.config)
     assert report.sent == 1 and len(smtp_server.messages) == 1
     assert states(session) == [(OutboxState.SENT, 2)]
 
@@ -77,7 +78,7 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(session, smtp_server):
     now = utcnow()
     delays = []
     for _ in range(3):
-        mailer.send_pending(factory(), now, smtp_server.config, max_attempts=3)
+        sender.send_pending(factory(), now, smtp_server.config, max_attempts=3)
         session.expire_all()
         msg = session.scalars(select(OutboxMessage)).one()
         if msg.state == OutboxState.PENDING:
@@ -87,32 +88,38 @@ def test_backoff_doubles_and_gives_up_after_max_attempts(session, smtp_server):
     assert states(session) == [(OutboxState.FAILED, 3)]
     # IT staff: retry now
     smtp_server.handler.refuse = []
-    assert mailer.retry_now(session, msg.id, now)
+    assert sender.retry_now(session, msg.id, now)
     session.commit()
-    assert mailer.send_pending(factory(), now, smtp_server.config).sent == 1
+    assert sender.send_pending(factory(), now, smtp_server.config).sent == 1
 
 
 def test_permanent_refusal_fails_at_once(session, smtp_server):
     _invite_one(session)
     smtp_server.handler.refuse = ["550 mailbox unavailable"]
-    report = mailer.send_pending(factory(), utcnow(), smtp_server.config)
+    report = sender.send_pending(factory(), utcnow(), smtp_server.config)
     assert report.failed == 1
     assert states(session) == [(OutboxState.FAILED, 1)]
 
 
 def test_smtp_down_messages_stay_pending_then_go_once(session, smtp_down):
     for i in range(3):
-        queue_message(session, to_email=f"a{i}@example.gov.vn", subject="Thử", text_body="Nội dung", kind="test",
-                      dedupe_key=f"k{i}")  # fmt: skip
+        queue_message(
+            session,
+            to_email=f"a{i}@example.gov.vn",
+            subject="Thử",
+            text_body="Nội dung",
+            kind="test",
+            dedupe_key=f"k{i}",
+        )
     session.commit()
     now = utcnow()
     for minute in range(3):
-        report = mailer.send_pending(factory(), now + timedelta(minutes=minute), smtp_down.config)
+        report = sender.send_pending(factory(), now + timedelta(minutes=minute), smtp_down.config)
         assert report.sent == 0 and report.smtp_error
     assert states(session) == [(OutboxState.PENDING, 0)] * 3
     smtp_down.start()
-    assert mailer.send_pending(factory(), now + timedelta(minutes=5), smtp_down.config).sent == 3
-    assert mailer.send_pending(factory(), now + timedelta(minutes=6), smtp_down.config).sent == 0
+    assert sender.send_pending(factory(), now + timedelta(minutes=5), smtp_down.config).sent == 3
+    assert sender.send_pending(factory(), now + timedelta(minutes=6), smtp_down.config).sent == 0
     assert sorted(m["To"] for m in smtp_down.messages) == [
         "a0@example.gov.vn",
         "a1@example.gov.vn",
@@ -122,8 +129,14 @@ def test_smtp_down_messages_stay_pending_then_go_once(session, smtp_down):
 
 def test_two_senders_never_send_a_message_twice(session, smtp_server):
     for i in range(30):
-        queue_message(session, to_email=f"p{i}@example.gov.vn", subject=f"Thư {i}", text_body="x", kind="test",
-                      dedupe_key=f"two:{i}")  # fmt: skip
+        queue_message(
+            session,
+            to_email=f"p{i}@example.gov.vn",
+            subject=f"Thư {i}",
+            text_body="x",
+            kind="test",
+            dedupe_key=f"two:{i}",
+        )
     session.commit()
     now = utcnow()
     barrier = threading.Barrier(2)
@@ -132,7 +145,7 @@ def test_two_senders_never_send_a_message_twice(session, smtp_server):
 
     def run():
         barrier.wait()
-        reports.append(mailer.send_pending(make_session, now, smtp_server.config))
+        reports.append(sender.send_pending(make_session, now, smtp_server.config))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
@@ -151,25 +164,26 @@ def test_stuck_sending_message_goes_back_to_pending(session, smtp_server):
     then = utcnow() - timedelta(hours=1)
     msg.state, msg.claimed_at, msg.attempts = OutboxState.SENDING, then, 1
     session.commit()
-    report = mailer.send_pending(factory(), utcnow(), smtp_server.config)
+    report = sender.send_pending(factory(), utcnow(), smtp_server.config)
     assert report.released == 1 and report.sent == 1
     assert len(smtp_server.messages) == 1
 
 
 def test_same_dedupe_key_is_queued_once(session):
     assert queue_message(session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t", dedupe_key="same")
-    assert not queue_message(session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t",
-                             dedupe_key="same")  # fmt: skip
+    assert not queue_message(
+        session, to_email="x@example.gov.vn", subject="a", text_body="b", kind="t", dedupe_key="same"
+    )
     assert not queue_message(session, to_email=None, subject="a", text_body="b", kind="t", dedupe_key="none")
     assert session.scalars(select(OutboxMessage)).all().__len__() == 1
 
 
 def test_cancellation_email_carries_cancel_ics_with_higher_sequence(session, smtp_server):
-    ts, official = _invite_one(session)
-    mailer.send_pending(factory(), utcnow(), smtp_server.config)
-    services.cancel_session(session, ts, None, reason="Lý do")
+    training_session, official = _invite_one(session)
+    sender.send_pending(factory(), utcnow(), smtp_server.config)
+    services.cancel_training_session(session, training_session, None, reason="Lý do")
     session.commit()
-    mailer.send_pending(factory(), utcnow(), smtp_server.config)
+    sender.send_pending(factory(), utcnow(), smtp_server.config)
     invite, cancel = smtp_server.messages
     parts = [next(p for p in m.iter_attachments() if p.get_content_type() == "text/calendar") for m in (invite, cancel)]
     events = [Calendar.from_ical(p.get_content()).walk("VEVENT")[0] for p in parts]
@@ -190,8 +204,8 @@ def test_mail_send_cli_delivers_certificate_reminders(app, session, smtp_server,
     try:
         official = make_official(session)
         course = make_course(session, validity_months=1, title="An toàn thông tin")
-        cert = certify(session, official, course, issued_on=services.local_today() - timedelta(days=20))
-        reminders = cert_services.queue_expiry_reminders(session, services.local_today(), days=30)
+        cert = certify(session, official, course, issued_on=local_today() - timedelta(days=20))
+        reminders = cert_services.queue_expiry_reminders(session, local_today(), days=30)
         assert [r.certificate_id for r in reminders] == [cert.id]
         session.commit()
         for _ in range(2):

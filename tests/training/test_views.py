@@ -7,13 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lms.auth.models import Role
-from lms.database import to_local, utcnow
+from lms.mail.models import OutboxMessage
+from lms.mail.outbox import queue_message
+from lms.time import to_local, utcnow
 from lms.topics import Topic
-from lms.training import services
-from lms.training.models import OutboxMessage, Participant, ParticipantState, SessionKind, TrainingSession
-from lms.training.outbox import queue_message
 from tests.factories import login_as, make_official, make_unit, make_user
 from tests.training.factories import make_session
+from training import services
+from training.models import Participant, ParticipantState, SessionKind, TrainingSession
 
 
 def _local(dt):
@@ -26,14 +27,22 @@ def test_it_staff_create_session_in_local_time(client, session):
     assert client.get("/training/new").status_code == 200
     r = client.post(
         "/training/new",
-        data={"title": "Tập huấn  thư điện tử", "topic": "email", "kind": "classroom", "course_id": "",
-              "starts_at": "2030-03-02T08:00", "ends_at": "2030-03-02T11:30", "place": "Hội trường",
-              "capacity": "20", "trainer_ids": [str(staff.id)]},
-    )  # fmt: skip
+        data={
+            "title": "Tập huấn  thư điện tử",
+            "topic": "email",
+            "kind": "classroom",
+            "course_id": "",
+            "starts_at": "2030-03-02T08:00",
+            "ends_at": "2030-03-02T11:30",
+            "place": "Hội trường",
+            "capacity": "20",
+            "trainer_ids": [str(staff.id)],
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)
-    ts = session.scalars(select(TrainingSession)).one()
-    assert ts.title == "Tập huấn thư điện tử"
-    assert ts.starts_at.isoformat() == "2030-03-02T01:00:00+00:00"  # 08:00 in Vietnam
+    training_session = session.scalars(select(TrainingSession)).one()
+    assert training_session.title == "Tập huấn thư điện tử"
+    assert training_session.starts_at.isoformat() == "2030-03-02T01:00:00+00:00"  # 08:00 in Vietnam
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "08:00" in html and "11:30" in html
 
@@ -42,29 +51,42 @@ def test_create_refuses_end_before_start(client, session):
     login_as(client, make_user(session, Role.IT_STAFF))
     r = client.post(
         "/training/new",
-        data={"title": "Sai giờ", "topic": "email", "kind": "classroom", "starts_at": "2030-03-02T08:00",
-              "ends_at": "2030-03-02T07:00", "place": "P1"},
-    )  # fmt: skip
+        data={
+            "title": "Sai giờ",
+            "topic": "email",
+            "kind": "classroom",
+            "starts_at": "2030-03-02T08:00",
+            "ends_at": "2030-03-02T07:00",
+            "place": "P1",
+        },
+    )
     assert r.status_code == 200 and "Giờ kết thúc phải sau giờ bắt đầu." in r.get_data(as_text=True)
     assert session.scalars(select(TrainingSession)).all() == []
 
 
 def test_copy_and_cancel_pages(client, session):
     staff = make_user(session, Role.IT_STAFF)
-    ts = make_session(session, open_registration=True)
+    training_session = make_session(session, open_registration=True)
     o = make_official(session)
-    services.register_self(session, ts, o)
+    services.register_self(session, training_session, o)
     session.commit()
     login_as(client, staff)
-    assert client.get(f"/training/{ts.id}/copy").status_code == 200
+    assert client.get(f"/training/{training_session.id}/copy").status_code == 200
     r = client.post(
-        f"/training/{ts.id}/copy",
-        data={"title": ts.title, "topic": "email", "kind": "classroom", "place": ts.place, "capacity": "10",
-              "starts_at": _local(ts.starts_at + timedelta(days=7)), "ends_at": _local(ts.ends_at + timedelta(days=7))},
-    )  # fmt: skip
+        f"/training/{training_session.id}/copy",
+        data={
+            "title": training_session.title,
+            "topic": "email",
+            "kind": "classroom",
+            "place": training_session.place,
+            "capacity": "10",
+            "starts_at": _local(training_session.starts_at + timedelta(days=7)),
+            "ends_at": _local(training_session.ends_at + timedelta(days=7)),
+        },
+    )
     assert r.status_code == 302
     assert len(session.scalars(select(TrainingSession)).all()) == 2
-    r = client.post(f"/training/{ts.id}/cancel", data={"reason": "Mưa bão"}, follow_redirects=True)
+    r = client.post(f"/training/{training_session.id}/cancel", data={"reason": "Mưa bão"}, follow_redirects=True)
     assert "Đã hủy buổi tập huấn và báo cho 1 người." in r.get_data(as_text=True)
     assert session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "cancelled")).one().to_email == o.email
 
@@ -77,17 +99,18 @@ def test_targeting_proposes_lagging_units_and_officials_sorted_by_need(client, s
     never, failing = make_official(session, weak, given_name="Chưa"), make_official(session, weak, given_name="Trượt")
     quiz = make_final_quiz(session, make_course(session, Topic.EMAIL))
     graded_attempt(session, quiz, failing, 40.0)
-    ts = make_session(session, topic=Topic.EMAIL, kind=SessionKind.ONSITE, target_unit_ids=[weak.id])
+    training_session = make_session(session, topic=Topic.EMAIL, kind=SessionKind.ONSITE, target_unit_ids=[weak.id])
     session.commit()
-    proposal = services.propose_targets(session, ts)
-    assert proposal.available
+    proposal = services.propose_targets(session, training_session)
     assert [u.unit_id for u in proposal.units] == [weak.id]
     assert [o.official_id for o in proposal.officials] == [never.id, failing.id]  # need 100, then failing
     login_as(client, staff)
-    html = client.get(f"/training/{ts.id}/targeting").get_data(as_text=True)
+    html = client.get(f"/training/{training_session.id}/targeting").get_data(as_text=True)
     assert "Xã Yếu" in html and html.index(never.full_name) < html.index(failing.full_name)
-    r = client.post(f"/training/{ts.id}/targeting", data={"official_id": [str(never.id), str(failing.id)],
-                                                         "unit_id": [str(weak.id)]})  # fmt: skip
+    r = client.post(
+        f"/training/{training_session.id}/targeting",
+        data={"official_id": [str(never.id), str(failing.id)], "unit_id": [str(weak.id)]},
+    )
     assert r.status_code == 302
     assert {p.official_id for p in session.scalars(select(Participant))} == {never.id, failing.id}
 
@@ -96,48 +119,66 @@ def test_unit_head_cannot_nominate_other_units_staff(client, session):
     unit_x, unit_y = make_unit(session), make_unit(session)
     head = make_user(session, Role.UNIT_HEAD, unit=unit_x)
     mine, theirs = make_official(session, unit_x), make_official(session, unit_y)
-    ts = make_session(session, kind=SessionKind.ONSITE, target_unit_ids=[unit_x.id])
+    training_session = make_session(session, kind=SessionKind.ONSITE, target_unit_ids=[unit_x.id])
     elsewhere = make_session(session, kind=SessionKind.ONSITE, target_unit_ids=[unit_y.id])
     session.commit()
     login_as(client, head)
-    page = client.get(f"/training/{ts.id}/nominate").get_data(as_text=True)
+    page = client.get(f"/training/{training_session.id}/nominate").get_data(as_text=True)
     assert mine.full_name in page and theirs.full_name not in page
-    assert client.post(f"/training/{ts.id}/nominate", data={"official_id": [str(theirs.id)]}).status_code == 403
     assert (
-        client.post(f"/training/{ts.id}/nominate", data={"official_id": [str(mine.id), str(theirs.id)]}).status_code
+        client.post(f"/training/{training_session.id}/nominate", data={"official_id": [str(theirs.id)]}).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/training/{training_session.id}/nominate", data={"official_id": [str(mine.id), str(theirs.id)]}
+        ).status_code
         == 403
     )
     assert session.scalars(select(Participant)).all() == []
     assert client.get(f"/training/{elsewhere.id}/nominate").status_code == 403  # not their unit's session
-    assert client.post(f"/training/{ts.id}/nominate", data={"official_id": [str(mine.id)]}).status_code == 302
+    assert (
+        client.post(f"/training/{training_session.id}/nominate", data={"official_id": [str(mine.id)]}).status_code
+        == 302
+    )
     assert session.scalars(select(Participant)).one().official_id == mine.id
     html = client.get("/training/unit").get_data(as_text=True)
-    assert ts.title in html and elsewhere.title not in html
+    assert training_session.title in html and elsewhere.title not in html
 
 
 def test_official_cannot_mark_attendance(client, session):
     trainer = make_user(session, Role.IT_STAFF)
     learner = make_user(session, Role.OFFICIAL)
-    ts = make_session(session, open_registration=True, trainer_ids=[trainer.id])
-    services.register_self(session, ts, learner.official)
-    ts.starts_at = utcnow() - timedelta(hours=1)
+    training_session = make_session(session, open_registration=True, trainer_ids=[trainer.id])
+    services.register_self(session, training_session, learner.official)
+    training_session.starts_at = utcnow() - timedelta(hours=1)
     session.commit()
     login_as(client, learner)
-    assert client.get(f"/training/{ts.id}/attendance").status_code == 403
-    assert client.post(f"/training/{ts.id}/attendance", data={"present": [str(learner.official_id)]}).status_code == 403
+    assert client.get(f"/training/{training_session.id}/attendance").status_code == 403
+    assert (
+        client.post(
+            f"/training/{training_session.id}/attendance", data={"present": [str(learner.official_id)]}
+        ).status_code
+        == 403
+    )
     login_as(client, trainer)
-    page = client.get(f"/training/{ts.id}/attendance").get_data(as_text=True)
+    page = client.get(f"/training/{training_session.id}/attendance").get_data(as_text=True)
     assert learner.official.full_name in page
-    assert client.post(f"/training/{ts.id}/attendance", data={"present": [str(learner.official_id)]}).status_code == 302
+    assert (
+        client.post(
+            f"/training/{training_session.id}/attendance", data={"present": [str(learner.official_id)]}
+        ).status_code
+        == 302
+    )
     session.expire_all()
     assert session.scalars(select(Participant)).one().state == ParticipantState.ATTENDED
 
 
 def test_official_accepts_from_dashboard_and_sees_waiting_position(client, session):
     learner = make_user(session, Role.OFFICIAL)
-    ts = make_session(session, capacity=1, title="Buổi đã đầy")
+    training_session = make_session(session, capacity=1, title="Buổi đã đầy")
     invite_only = make_session(session, starts_in=timedelta(days=4), title="Buổi được mời")
-    services.invite(session, ts, official_ids=[make_official(session).id, learner.official_id])
+    services.invite(session, training_session, official_ids=[make_official(session).id, learner.official_id])
     first = session.scalars(select(Participant).where(Participant.official_id != learner.official_id)).one()
     services.respond(session, first, accept=True)
     services.invite(session, invite_only, official_ids=[learner.official_id])
@@ -145,7 +186,11 @@ def test_official_accepts_from_dashboard_and_sees_waiting_position(client, sessi
     login_as(client, learner)
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Buổi đã đầy" in html and "Buổi được mời" in html and "Nhận lời" in html
-    r = client.post(f"/training/{ts.id}/respond", data={"answer": "accept", "next": "dashboard"}, follow_redirects=True)
+    r = client.post(
+        f"/training/{training_session.id}/respond",
+        data={"answer": "accept", "next": "dashboard"},
+        follow_redirects=True,
+    )
     assert "vị trí 1 trong danh sách chờ" in r.get_data(as_text=True)
     r = client.post(f"/training/{invite_only.id}/respond", data={"answer": "accept"}, follow_redirects=True)
     assert "Đã xác nhận chỗ tham dự" in r.get_data(as_text=True)
@@ -153,10 +198,10 @@ def test_official_accepts_from_dashboard_and_sees_waiting_position(client, sessi
 
 def test_official_cannot_see_unrelated_session(client, session):
     learner = make_user(session, Role.OFFICIAL)
-    ts = make_session(session)
+    training_session = make_session(session)
     session.commit()
     login_as(client, learner)
-    assert client.get(f"/training/{ts.id}").status_code == 403
+    assert client.get(f"/training/{training_session.id}").status_code == 403
     assert client.get("/training/999999").status_code == 404
 
 
@@ -175,9 +220,15 @@ def test_outbox_page_shows_errors_and_retries(client, session):
 
 def test_pages_render(client, session):
     staff = make_user(session, Role.IT_STAFF)
-    ts = make_session(session, open_registration=True)
+    training_session = make_session(session, open_registration=True)
     session.commit()
     login_as(client, staff)
-    for url in ("/training/", f"/training/{ts.id}", f"/training/{ts.id}/edit", "/training/outbox",
-                "/training/unit", "/training/calendar-feed"):  # fmt: skip
+    for url in (
+        "/training/",
+        f"/training/{training_session.id}",
+        f"/training/{training_session.id}/edit",
+        "/training/outbox",
+        "/training/unit",
+        "/training/calendar-feed",
+    ):
         assert client.get(url).status_code == 200, url

@@ -1,0 +1,28 @@
+"""What other features may use of certificates: everything else in the package is private.
+
+Acting: ``issue_certificate`` (with ``get_settings`` to change how, e.g. no PDF while building the
+demo). Reading: ``certificates_of`` (model objects, for reading only) and ``valid_status_certificates()``
+for read-only aggregate queries (competency's records). Certificates listens to
+``lms.events.course_completed`` (it issues) and tells the others with ``certificate_changed``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from certificates.models import Certificate, CertificateStatus
+from certificates.services import certificates_of, get_settings, issue_certificate
+
+__all__ = ["certificates_of", "get_settings", "issue_certificate", "valid_status_certificates"]
+
+
+def valid_status_certificates(official_ids=None) -> Select:
+    """Current certificates (status valid: neither revoked nor superseded; possibly expired), of
+    ``official_ids`` when given: ``official_id, course_id, certificate_id, expires_on``. Use it as
+    ``.subquery()``."""
+    query = select(
+        Certificate.official_id, Certificate.course_id, Certificate.id.label("certificate_id"), Certificate.expires_on
+    ).where(Certificate.status == CertificateStatus.VALID)
+    if official_ids is not None:
+        query = query.where(Certificate.official_id.in_(list(official_ids)))
+    return query

@@ -1,0 +1,131 @@
+"""Certificate use cases, one module per topic: ``settings`` (what is printed), ``serials``,
+``queries``, ``issuing`` (issue, revoke, re-issue, the completion receiver), ``reminders``,
+``verification`` (the public pages) and ``storage`` (PDFs: render, store, batch render).
+
+Plain functions over a session: they flush, never commit. This face hands the names on, so callers
+write ``services.issue_certificate(...)``.
+"""
+
+from certificates.codes import parse_serial
+from certificates.errors import CertificateError
+from certificates.services.issuing import (
+    REISSUE_FIELDS,
+    BatchResult,
+    add_months,
+    batch_action,
+    expiry_for,
+    issue_certificate,
+    issue_manual,
+    on_course_completed,
+    reissue_certificate,
+    revoke_certificate,
+)
+from certificates.services.queries import (
+    CertificateFilters,
+    by_source,
+    certificates_of,
+    certificates_query,
+    current_revision,
+    current_valid_certificate,
+    unit_by_code,
+    valid_certificates_for_export,
+)
+from certificates.services.reminders import (
+    mark_reminder_seen,
+    pending_reminders,
+    queue_expiry_reminders,
+)
+from certificates.services.serials import (
+    allocate_serial,
+    ensure_sequence_row,
+    lock_holder,
+    next_sequence_number,
+)
+from certificates.services.settings import (
+    DEFAULTS,
+    CertificateSettings,
+    get_settings,
+)
+from certificates.services.storage import (
+    RenderStats,
+    count_selection,
+    ensure_pdf,
+    forget_queued,
+    needs_render,
+    record_render,
+    render_after_commit,
+    render_data,
+    render_missing,
+    render_queued,
+    render_selection_ids,
+    storage_path,
+    verify_url_for,
+    write_pdf,
+)
+from certificates.services.verification import (
+    GENERIC_CONTENT_TYPES,
+    PDF_CONTENT_TYPES,
+    PDF_HEADER,
+    PDF_HEADER_WINDOW,
+    compare_pdf,
+    find_by_code,
+    find_by_serial_and_name,
+    public_record,
+    upload_problem,
+)
+
+__all__ = [
+    "BatchResult",
+    "CertificateError",
+    "CertificateFilters",
+    "CertificateSettings",
+    "DEFAULTS",
+    "GENERIC_CONTENT_TYPES",
+    "PDF_CONTENT_TYPES",
+    "PDF_HEADER",
+    "PDF_HEADER_WINDOW",
+    "REISSUE_FIELDS",
+    "RenderStats",
+    "add_months",
+    "allocate_serial",
+    "batch_action",
+    "by_source",
+    "certificates_of",
+    "certificates_query",
+    "compare_pdf",
+    "count_selection",
+    "current_revision",
+    "current_valid_certificate",
+    "ensure_pdf",
+    "ensure_sequence_row",
+    "expiry_for",
+    "find_by_code",
+    "find_by_serial_and_name",
+    "forget_queued",
+    "get_settings",
+    "issue_certificate",
+    "issue_manual",
+    "lock_holder",
+    "mark_reminder_seen",
+    "needs_render",
+    "next_sequence_number",
+    "on_course_completed",
+    "parse_serial",
+    "pending_reminders",
+    "public_record",
+    "queue_expiry_reminders",
+    "record_render",
+    "reissue_certificate",
+    "render_after_commit",
+    "render_data",
+    "render_missing",
+    "render_queued",
+    "render_selection_ids",
+    "revoke_certificate",
+    "storage_path",
+    "unit_by_code",
+    "upload_problem",
+    "valid_certificates_for_export",
+    "verify_url_for",
+    "write_pdf",
+]

@@ -1,0 +1,67 @@
+"""What other features may use of courses: everything else in the package is private.
+
+``Course``: the model class, for type annotations and ORM relationships (objects come from the
+functions below, and are written only through them).
+Reading: ``get_course``, ``get_course_by_slug``, ``list_courses`` (model objects, for reading only),
+``enrolled_course_ids``, ``enrolment_pairs``, and ``course_topics()`` for joins in read-only queries.
+Acting: ``enrol``, ``add_enrolment`` (a past enrolment, for the demo's history).
+Completion: another feature adds a requirement with ``register_completion_requirement`` (quizzes:
+"the final quiz is passed"), and tells courses that one was met with the signal
+``lms.events.course_requirement_met``; courses answers with ``lms.events.course_completed``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from courses.models import Course, Enrolment, EnrolmentSource
+from courses.services import RequirementResult, enrol, get_course_by_slug, register_completion_requirement
+
+__all__ = [
+    "Course",
+    "EnrolmentSource",
+    "RequirementResult",
+    "add_enrolment",
+    "course_topics",
+    "enrol",
+    "enrolled_course_ids",
+    "enrolment_pairs",
+    "get_course",
+    "get_course_by_slug",
+    "list_courses",
+    "register_completion_requirement",
+]
+
+_ORDERS = {"title": (Course.title, Course.id), "slug": (Course.slug,), "id": (Course.id,)}
+
+
+def get_course(session: Session, course_id: int | None) -> Course | None:
+    return session.get(Course, course_id) if course_id is not None else None
+
+
+def list_courses(session: Session, order_by: str = "title") -> list[Course]:
+    """Every course, drafts included (``order_by``: "title", "slug" or "id")."""
+    return list(session.scalars(select(Course).order_by(*_ORDERS[order_by])))
+
+
+def enrolled_course_ids(session: Session, official_id: int) -> set[int]:
+    return set(session.scalars(select(Enrolment.course_id).where(Enrolment.official_id == official_id)))
+
+
+def enrolment_pairs(session: Session) -> set[tuple[int, int]]:
+    """Every (official id, course id) enrolled."""
+    return {(o, c) for o, c in session.execute(select(Enrolment.official_id, Enrolment.course_id))}
+
+
+def add_enrolment(session: Session, official_id: int, course_id: int, enrolled_at: datetime) -> None:
+    """Record a self-enrolment made at ``enrolled_at`` (the demo's history), without the checks of
+    ``enrol``: the caller knows the official is not enrolled yet."""
+    session.add(Enrolment(official_id=official_id, course_id=course_id, enrolled_at=enrolled_at))
+
+
+def course_topics() -> Select:
+    """``(course_id, topic)`` of every course, to join in a read-only query (``.subquery()``)."""
+    return select(Course.id.label("course_id"), Course.topic.label("topic"))

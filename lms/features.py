@@ -1,0 +1,108 @@
+"""How a feature package plugs into the app.
+
+``create_app`` reads ``FEATURES`` from the configuration (``lms/config.py``) and calls each
+feature's ``init_app(app)``, in that order. A feature package declares the features it uses
+(``REQUIRES``); they must come before it in ``FEATURES``. Importing a feature package does nothing:
+everything it adds to the app, it adds in ``init_app``, with these calls:
+
+    app.register_blueprint(views.bp)                    its pages (blueprint name = package name)
+    add_commands(app, *commands)                        ``flask lms ...`` commands and groups
+    add_nav(app, label, endpoint, visible, order)       a link of the top navigation
+    add_panel(app, template, visible, order)            a fragment of the dashboard
+    add_demo_step(app, name, step, order)               a step of ``flask lms demo``
+    add_template_globals(app, **values)                 predicates and helpers for templates
+    lms.events.<signal>.connect(receiver)               what it does when another package acts
+
+``visible(user)`` decides who sees a link or a panel; ``order`` places it among the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app, url_for
+
+from lms.config import ConfigError
+
+EXTENSION = "lms.features"
+
+
+@dataclass
+class Registry:
+    """What the features added to one app (``app.extensions["lms.features"]``)."""
+
+    features: list[str] = field(default_factory=list)
+    nav: list[tuple[int, object, str, Callable]] = field(default_factory=list)
+    panels: list[tuple[int, str, Callable]] = field(default_factory=list)
+    demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
+
+
+def registry(app: Flask | None = None) -> Registry:
+    app = app or current_app
+    return app.extensions.setdefault(EXTENSION, Registry())
+
+
+def init_features(app: Flask) -> None:
+    """Import each ``FEATURES`` package and call its ``init_app(app)``, checking ``REQUIRES`` first."""
+    names = list(app.config["FEATURES"])
+    for position, name in enumerate(names):
+        package = importlib.import_module(name)
+        for needed in getattr(package, "REQUIRES", ()):
+            if needed not in names[:position]:
+                raise ConfigError(f"FEATURES: {name} needs {needed}, listed before it")
+        package.init_app(app)
+        registry(app).features.append(name)
+
+
+def add_nav(app: Flask, label, endpoint: str, visible: Callable, order: int = 50) -> None:
+    """A top navigation link (``label`` may be lazily translated) shown to users for whom ``visible(user)``."""
+    entries = registry(app).nav
+    if endpoint not in [e for _o, _l, e, _v in entries]:
+        entries.append((order, label, endpoint, visible))
+        entries.sort(key=lambda n: n[0])
+
+
+def add_panel(app: Flask, template: str, visible: Callable, order: int = 50) -> None:
+    """A dashboard fragment (``<package>/_panel*.html``) included for users for whom ``visible(user)``."""
+    panels = registry(app).panels
+    if template not in [t for _o, t, _v in panels]:
+        panels.append((order, template, visible))
+        panels.sort(key=lambda p: p[0])
+
+
+def add_demo_step(app: Flask, name: str, step: Callable, order: int = 50) -> None:
+    """``step(ctx)`` builds the feature's part of the demo province (``lms.demo.DemoContext``)."""
+    steps = registry(app).demo_steps
+    if name not in [n for _o, n, _s in steps]:
+        steps.append((order, name, step))
+        steps.sort(key=lambda s: s[0])
+
+
+def add_commands(app: Flask, *commands) -> None:
+    """Click commands or groups under ``flask lms``."""
+    group = app.cli.commands["lms"]  # made by lms.cli.init_app, before the features
+    for command in commands:
+        group.add_command(command)
+
+
+def add_template_globals(app: Flask, **values) -> None:
+    """Names for every template; a name already taken by another package is a programming error."""
+    for name, value in values.items():
+        if app.jinja_env.globals.get(name, value) is not value:
+            raise RuntimeError(f"template global {name!r} is registered twice")
+    app.jinja_env.globals.update(values)
+
+
+def nav_for(user) -> list[dict]:
+    entries = registry().nav
+    return [{"label": label, "url": url_for(endpoint)} for _o, label, endpoint, visible in entries if visible(user)]
+
+
+def panels_for(user) -> list[str]:
+    return [template for _o, template, visible in registry().panels if visible(user)]
+
+
+def demo_steps() -> list[tuple[int, str, Callable]]:
+    return list(registry().demo_steps)

@@ -1,1 +1,0 @@
-"""Training scheduling: sessions, invitations and registrations, attendance, calendar, e-mail outbox."""
