@@ -20,6 +20,8 @@ from wtforms import Field, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
+from lms.errors import UserError
+
 
 def choices(pairs) -> list[SelectChoice]:
     """``[(value, label), ...]`` as WTForms choice objects (tuples are deprecated in WTForms 3.3)."""
@@ -38,8 +40,9 @@ DATE_EXAMPLE = "31/12/2026"
 TIME_EXAMPLE = "14:30"
 
 
-class DateTextError(ValueError):
-    """A date or time that could not be read; ``str()`` is the message for the person who typed it."""
+class DateTextError(UserError, ValueError):
+    """A date or time that could not be read; ``str()`` is the message for the person who typed it
+    (a ``ValueError`` too: WTForms turns it into the field's error)."""
 
 
 def parse_date(text: str) -> date:
