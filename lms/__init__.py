@@ -72,12 +72,15 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_kernel(app: Flask) -> None:
     """The kernel's own pages, commands and the outbox sender (their models come with them)."""
+    from lms import events
+    from lms.auth import accounts
     from lms.auth.views import bp as auth_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
 
     for bp in (main_bp, auth_bp, org_bp):
         app.register_blueprint(bp)
+    events.officials_changed.connect(accounts.on_officials_changed)  # accounts follow their officials
     cli.init_app(app)
     mail.init_app(app)
 

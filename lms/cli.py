@@ -5,6 +5,7 @@ Each app gets a group of its own (``init_app``), so an app built with fewer ``FE
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ from tqdm import tqdm
 
 from lms.extensions import db
 from lms.mail.cli import mail_cli
-from lms.time import local_today
+from lms.time import local_today, utcnow
 
 HELP = "Lệnh quản trị nền tảng học tập."
 kernel_commands = AppGroup("lms", help=HELP)  # the kernel's commands, copied into each app's group
@@ -52,7 +53,7 @@ def _print_logins(logins) -> None:
         click.echo(f"  {username:<12} {password:<12} {label}")
 
 
-def _import(path: str, kind: str, yes: bool) -> None:
+def _import(path: str, kind: str, yes: bool, invite: bool = True) -> None:
     from lms.auth.services import audit
     from lms.org import imports
 
@@ -61,7 +62,9 @@ def _import(path: str, kind: str, yes: bool) -> None:
         rows = imports.read_table(path, data)
     except imports.ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    run = imports.import_units if kind == "units" else imports.import_officials
+    run = imports.import_units
+    if kind == "officials":
+        run = functools.partial(imports.import_officials, invite=invite)
     where = f"trang “{rows.sheet}”, " if rows.sheet else ""
     click.echo(f"Dòng tiêu đề: {where}dòng {rows.header_row}; {len(rows)} dòng dữ liệu.")
     for column in rows.legacy:
@@ -98,6 +101,8 @@ def _import(path: str, kind: str, yes: bool) -> None:
     click.echo(
         f"Xong: {result.created} mới, {result.updated} cập nhật, {result.unchanged} không đổi ({result.rows} dòng)."
     )
+    if kind == "officials":
+        click.echo(f"Tài khoản mới: {result.new_accounts}; thư mời kích hoạt xếp hàng gửi: {result.invitations}.")
 
 
 _YES = click.option("--yes", is_flag=True, help="Confirm renamed officials and legacy-encoding (TCVN3/VNI) columns.")
@@ -114,9 +119,11 @@ def import_units_command(path: str, yes: bool) -> None:
 @kernel_commands.command("import-officials")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @_YES
-def import_officials_command(path: str, yes: bool) -> None:
-    """Import officials from a CSV or XLSX file (all or nothing)."""
-    _import(path, "officials", yes)
+@click.option("--no-invite", is_flag=True, help="Create the accounts without queuing invitation e-mails.")
+def import_officials_command(path: str, yes: bool, no_invite: bool) -> None:
+    """Import officials from a CSV or XLSX file (all or nothing); every active official without an
+    account gets one, and an invitation e-mail when there is an address."""
+    _import(path, "officials", yes, invite=not no_invite)
 
 
 @kernel_commands.command("create-admin")
@@ -194,3 +201,37 @@ def restore_command(path: str, yes: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("Restored.")
+
+
+accounts_cli = AppGroup("accounts", help="Tài khoản của cán bộ.")
+kernel_commands.add_command(accounts_cli)
+
+
+@accounts_cli.command("provide")
+@click.option("--no-invite", is_flag=True, help="Create the accounts without queuing invitation e-mails.")
+def accounts_provide_command(no_invite: bool) -> None:
+    """Create the account of every active official who has none (officials imported before accounts
+    followed them); an invitation e-mail is queued for each one with an address."""
+    from lms.auth.accounts import officials_without_account, provide_accounts
+
+    report = provide_accounts(db.session, officials_without_account(db.session), utcnow(), invite=not no_invite)
+    db.session.commit()
+    click.echo(f"created={report.created} linked={report.linked} invited={report.invited}")
+
+
+@accounts_cli.command("sync")
+def accounts_sync_command() -> None:
+    """Cron, daily: accounts follow their officials (a unit whose end date has come disables its
+    remaining staff's accounts; reactivated officials get theirs back)."""
+    from sqlalchemy import select
+
+    from lms.auth.accounts import follow_officials
+    from lms.org.models import Official
+
+    changed = 0
+    ids = list(db.session.scalars(select(Official.id).order_by(Official.id)))
+    for start in range(0, len(ids), 2_000):
+        batch = list(db.session.scalars(select(Official).where(Official.id.in_(ids[start : start + 2_000]))))
+        changed += follow_officials(db.session, batch, utcnow())
+    db.session.commit()
+    click.echo(f"accounts changed={changed}")

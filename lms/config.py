@@ -160,6 +160,9 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # failed logins in 15 minutes before the account, or the client address, waits (lms/auth/services.py)
         "LOGIN_MAX_FAILURES_ACCOUNT": _count("LMS_LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account"),
         "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
+        # accounts of officials: an invitation link lasts this many hours, an activation slip's code this many days
+        "INVITE_HOURS": _count("LMS_INVITE_HOURS", 72, "hours an invitation link lasts") or 72,
+        "SLIP_DAYS": _count("LMS_SLIP_DAYS", 30, "days an activation slip's code lasts") or 30,
         # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
         "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),

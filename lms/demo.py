@@ -1,4 +1,5 @@
-"""The demo province: units, officials and one account per role, then each feature's demo steps.
+"""The demo province: units, officials and one account per role, then each feature's demo steps,
+then an account for every official (last: the features' steps give data to officials without one).
 
 Feature packages add their own steps in ``init_app`` with ``lms.features.add_demo_step`` (courses,
 quizzes, history...).
@@ -37,7 +38,7 @@ def database_is_empty(session: Session) -> bool:
 
 def build_demo(session: Session, seed: int = 2014, echo: Callable[[str], None] = print) -> DemoContext:
     ctx = DemoContext(session=session, seed=seed, echo=echo)
-    for _order, name, step in [(0, "org", build_org), *demo_steps()]:
+    for _order, name, step in [(0, "org", build_org), *demo_steps(), (99, "accounts", build_accounts)]:
         echo(f"  - {name}")
         step(ctx)
         session.flush()
@@ -73,6 +74,55 @@ def build_org(ctx: DemoContext) -> None:
             unit = units[spec["unit_code"]] if role == Role.UNIT_HEAD else None
             assign_role(session, user, user, role, unit)
         ctx.accounts[spec["username"]] = user
+
+
+def build_accounts(ctx: DemoContext) -> None:
+    """Every demo official gets an account (login = the official code, password ``DEMO_PASSWORD``,
+    demo accounts: off when ``LMS_DEMO`` is off), so the accounts page shows a province in the
+    middle of its roll-out (last, after the features' steps, which give their data to officials without an
+    account, the demo logins' officials excepted): most activated (and most of those used lately), some waiting for
+    activation or invited, a few disabled. One password hash for all (hashing 900 would take minutes)."""
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from lms.auth.accounts import provide_accounts
+    from lms.auth.models import hash_password
+    from lms.time import utcnow
+
+    session, rng, now = ctx.session, random.Random(ctx.seed + 14), utcnow()
+    people = list(session.scalars(select(Official).where(Official.active.is_(True)).order_by(Official.id)))
+    report = provide_accounts(session, people, now, invite=False, is_demo=True)
+    shared_hash = hash_password(DEMO_PASSWORD)
+    activated = invited = disabled = 0
+    for user_id in report.user_ids:
+        draw = rng.random()
+        values: dict = {}
+        if draw < 0.72:
+            created = now - timedelta(days=rng.randint(40, 400))
+            values = {"password_hash": shared_hash, "activated_at": created, "created_at": created}
+            if rng.random() < 0.75:
+                values["last_login_at"] = now - timedelta(days=rng.randint(0, 29), minutes=rng.randint(0, 600))
+            elif rng.random() < 0.7:
+                values["last_login_at"] = now - timedelta(days=rng.randint(31, 200))
+            activated += 1
+        elif draw < 0.88:
+            values = {"invited_at": now - timedelta(days=rng.randint(1, 20))}
+            invited += 1
+        elif draw > 0.97:
+            values = {
+                "active": False,
+                "disabled_at": now - timedelta(days=rng.randint(1, 60)),
+                "disabled_reason": "manual",
+            }
+            disabled += 1
+        if values:
+            session.execute(update(User).where(User.id == user_id).values(**values))
+    ctx.echo(
+        f"    {report.created} official accounts: {activated} activated, {invited} invited, {disabled} disabled, "
+        f"{report.created - activated - invited - disabled} waiting"
+    )
 
 
 def _official(person: dict, units: dict[str, Unit]) -> Official:

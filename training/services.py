@@ -78,6 +78,46 @@ class InviteResult:
     already: int = 0
     units: list[Unit] = field(default_factory=list)
     warnings: list[ConflictWarning] = field(default_factory=list)
+    emails: int = 0  # e-mails queued: invited officials with an address, and unit heads
+    heads: int = 0  # unit heads told their unit is invited
+
+
+@dataclass
+class UnitReach:
+    """Who an invitation to a unit reaches: its unit heads (their accounts), or, when it has none
+    and ``direct`` is chosen, its officials themselves."""
+
+    unit: Unit
+    heads: list[User]
+    head_emails: int
+    staff: int  # active officials of the unit not yet in the session
+    staff_emails: int
+    direct: bool = False
+
+
+@dataclass
+class InvitePlan:
+    """What ``invite`` will do, said before confirming (nothing written)."""
+
+    officials: list[Official]  # invited one by one (chosen, and the staff of units invited directly)
+    units: list[UnitReach]
+    already: int  # chosen officials already in the session
+
+    @property
+    def headless(self) -> list[UnitReach]:
+        return [u for u in self.units if not u.heads]
+
+    @property
+    def people(self) -> int:
+        return len(self.officials) + sum(len(u.heads) for u in self.units)
+
+    @property
+    def emails(self) -> int:
+        return sum(1 for o in self.officials if o.email) + sum(u.head_emails for u in self.units)
+
+    @property
+    def without_email(self) -> int:
+        return sum(1 for o in self.officials if not o.email)
 
 
 # -- sessions ----------------------------------------------------------------------------------------
@@ -399,19 +439,87 @@ def nominate(
 
 
 # -- invitations and targeting ---------------------------------------------------------------------------
+def _head_email(head: User) -> str | None:
+    return head.email or (head.official.email if head.official else None)
+
+
+def _unit_staff(session: Session, unit_ids: Iterable[int]) -> list[Official]:
+    ids = sorted(set(unit_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Official).where(Official.unit_id.in_(ids), Official.active.is_(True)).order_by(Official.id)
+        )
+    )
+
+
+def plan_invite(
+    session: Session,
+    training_session: TrainingSession,
+    *,
+    official_ids: Iterable[int] = (),
+    unit_ids: Iterable[int] = (),
+    direct_unit_ids: Iterable[int] = (),
+) -> InvitePlan:
+    """Who an invitation will reach: the officials chosen, each unit's heads (a unit without a
+    unit-head account reaches nobody unless its officials are invited directly: ``direct_unit_ids``),
+    and how many e-mails go out. Writes nothing."""
+    existing = set(
+        session.scalars(select(Participant.official_id).where(Participant.session_id == training_session.id))
+    )
+    chosen = sorted(set(official_ids))
+    units = list(session.scalars(select(Unit).where(Unit.id.in_(sorted(set(unit_ids)))).order_by(Unit.name)))
+    direct = {u.id for u in units} & set(direct_unit_ids)
+    officials = {
+        o.id: o
+        for o in session.scalars(select(Official).where(Official.id.in_(chosen), Official.active.is_(True)))
+        if o.id not in existing
+    }
+    staff_by_unit: dict[int, list[Official]] = {}
+    for o in _unit_staff(session, [u.id for u in units]):
+        if o.id not in existing:
+            staff_by_unit.setdefault(o.unit_id, []).append(o)
+    reach = []
+    for unit in units:
+        heads = unit_heads(session, unit.id)
+        staff = staff_by_unit.get(unit.id, [])
+        reach.append(
+            UnitReach(
+                unit=unit,
+                heads=heads,
+                head_emails=sum(1 for h in heads if _head_email(h)),
+                staff=len(staff),
+                staff_emails=sum(1 for o in staff if o.email),
+                direct=unit.id in direct,
+            )
+        )
+        if unit.id in direct:
+            officials.update({o.id: o for o in staff})
+    return InvitePlan(
+        officials=sorted(officials.values(), key=lambda o: (o.sort_key, o.id)),
+        units=reach,
+        already=len(set(chosen) & existing),
+    )
+
+
 def invite(
     session: Session,
     training_session: TrainingSession,
     *,
     official_ids: Iterable[int] = (),
     unit_ids: Iterable[int] = (),
+    direct_unit_ids: Iterable[int] = (),
     actor: User | None = None,
     now: datetime | None = None,
 ) -> InviteResult:
-    """Invite officials (e-mail + .ics REQUEST) and target units (their heads are asked to nominate), at once."""
+    """Invite officials (e-mail + .ics REQUEST) and target units (their heads are asked to nominate), at once;
+    the active officials of ``direct_unit_ids`` (among ``unit_ids``: units without a unit-head account)
+    are invited themselves."""
     now = now or utcnow()
     _require_open(training_session, now)
-    official_ids = sorted(set(official_ids))
+    direct = set(unit_ids) & set(direct_unit_ids)
+    official_ids = sorted(set(official_ids) | {o.id for o in _unit_staff(session, direct)})
     result = InviteResult(warnings=detect_conflicts(session, training_session, official_ids))
     existing = set(
         session.scalars(select(Participant.official_id).where(Participant.session_id == training_session.id))
@@ -430,7 +538,7 @@ def invite(
         p.created_at = now
         session.add(p)
         session.flush()
-        messages.invitation(session, p, now=now)
+        result.emails += messages.invitation(session, p, now=now)
         result.invited.append(p)
     for unit in session.scalars(select(Unit).where(Unit.id.in_(sorted(set(unit_ids))))).all():
         if unit.id not in training_session.target_unit_ids:
@@ -438,7 +546,8 @@ def invite(
         session.flush()
         result.units.append(unit)
         for head in unit_heads(session, unit.id):
-            messages.unit_targeted(session, training_session, unit, head, now=now)
+            result.heads += 1
+            result.emails += messages.unit_targeted(session, training_session, unit, head, now=now)
     return result
 
 

@@ -360,19 +360,39 @@ def targeting(session_id: int):
     if request.method == "POST" and form.validate_on_submit():
         official_ids = db_ints(request.form.getlist("official_id"))
         unit_ids = db_ints(request.form.getlist("unit_id"))
+        direct_ids = db_ints(request.form.getlist("direct_unit_id"))
+        if request.form.get("action") != "confirm":  # first say whom it reaches (units without a head...)
+            plan = services.plan_invite(
+                db.session, training_session, official_ids=official_ids, unit_ids=unit_ids, direct_unit_ids=direct_ids
+            )
+            return render_template(
+                "training/targeting_confirm.html",
+                training_session=training_session,
+                plan=plan,
+                form=form,
+                official_ids=official_ids,
+            )
         outcome = perform(
             lambda: services.invite(
-                db.session, training_session, official_ids=official_ids, unit_ids=unit_ids, actor=current_user
+                db.session,
+                training_session,
+                official_ids=official_ids,
+                unit_ids=unit_ids,
+                direct_unit_ids=direct_ids,
+                actor=current_user,
             )
         )
         if outcome.ok:
             result = outcome.value
             flash(
                 _(
-                    "Đã mời %(n)d cán bộ và %(u)d đơn vị (%(a)d người đã có trong danh sách).",
+                    "Đã mời %(n)d cán bộ và %(u)d đơn vị (%(h)d thủ trưởng được báo; %(a)d người đã có trong danh "
+                    "sách); %(e)d thư điện tử đã xếp hàng gửi.",
                     n=len(result.invited),
                     u=len(result.units),
+                    h=result.heads,
                     a=result.already,
+                    e=result.emails,
                 ),
                 "success",
             )

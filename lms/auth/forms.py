@@ -46,3 +46,37 @@ class RoleForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.role.choices = choices((r.value, r.label) for r in Role)
         self.unit_id.choices = choices([("", "—")] + [(u.id, f"{u.name} ({u.code})") for u in units])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = StringField(
+        _l("Địa chỉ thư điện tử công vụ của bạn"),
+        validators=[DataRequired(_l("Vui lòng nhập địa chỉ thư điện tử.")), Length(max=255)],
+        render_kw={"autocomplete": "email", "autofocus": True, "inputmode": "email"},
+    )
+
+
+class SetPasswordForm(FlaskForm):
+    new = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới.")), Length(max=200)],
+        render_kw={"autocomplete": "new-password", "autofocus": True},
+    )
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[DataRequired(_l("Vui lòng nhập lại mật khẩu mới."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SlipCodeForm(FlaskForm):
+    code = StringField(
+        _l("Mã kích hoạt (8 ký tự, trên phiếu)"),
+        validators=[DataRequired(_l("Vui lòng nhập mã kích hoạt.")), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    birth_year = StringField(
+        _l("Năm sinh của bạn (ví dụ 1975)"),
+        validators=[DataRequired(_l("Vui lòng nhập năm sinh.")), Length(max=8)],
+        render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
+    )

@@ -98,8 +98,16 @@ class User(UserMixin, db.Model):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     preferences: Mapped[dict] = mapped_column(JSON, default=dict)
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # accounts made for officials wait for activation: no password (``password_hash`` is ""), until the
+    # official chooses one through an invitation link or an activation slip (``activated_at``)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last invitation or slip
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # why ``active`` is off: "left" (the official left: reactivating the official brings it back) or
+    # "manual" (a unit head, IT staff or an admin turned it off)
+    disabled_reason: Mapped[str | None] = mapped_column(String(16))
 
     official: Mapped[Official | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -139,7 +147,23 @@ class User(UserMixin, db.Model):
         self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return verify_password(self.password_hash, password)
+        return bool(self.password_hash) and verify_password(self.password_hash, password)
+
+    @property
+    def login_name(self) -> str:
+        """What the official types to log in: the e-mail address when there is one, else the login
+        (the official code for accounts made from the officials' list)."""
+        return self.email or self.username
+
+    @property
+    def state(self) -> str:
+        """``disabled``, ``active`` (a password is set), ``invited`` (an invitation or slip is out) or
+        ``waiting`` (for activation: nothing sent yet)."""
+        if not self.active:
+            return "disabled"
+        if self.password_hash:
+            return "active"
+        return "invited" if self.invited_at is not None else "waiting"
 
     # -- roles -----------------------------------------------------------------------------------
     def has_role(self, role: Role) -> bool:
@@ -189,6 +213,38 @@ class LoginSession(db.Model):
     @property
     def login_id(self) -> str:
         return f"{self.user_id}:{self.token}"
+
+
+class TokenPurpose(LabelledEnum):
+    # an e-mailed link to choose a first password (``LMS_INVITE_HOURS``)
+    INVITE = "invite", _l("Thư mời kích hoạt")
+    # "forgotten password": an e-mailed link, one hour
+    RESET = "reset", _l("Liên kết đặt lại mật khẩu")
+    # a short code printed on an activation slip, with the year of birth (``LMS_SLIP_DAYS``)
+    SLIP = "slip", _l("Phiếu kích hoạt")
+
+
+class AccountToken(db.Model):
+    """A one-time secret that lets a person choose a password: only its SHA-256 is stored, so a copy
+    of the database opens no account. Used once (``used_at``, set by an UPDATE that checks it is still
+    unset), voided by a newer one of the same purpose, useless after ``expires_at``."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.used_at is None and self.voided_at is None and now < self.expires_at
 
 
 class RoleAssignment(db.Model):

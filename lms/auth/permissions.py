@@ -11,7 +11,7 @@ from flask import abort
 from flask_login import current_user
 
 from lms.auth.models import Role
-from lms.auth.rules import PROVINCE_WIDE, Rule, head_of_unit, own
+from lms.auth.rules import PROVINCE_WIDE, Rule, head_of_unit, holds_province_wide_rights, own
 from lms.extensions import db
 from lms.org.models import Official, Unit
 
@@ -34,6 +34,26 @@ can_view_official = official_data(lambda o: o.id, lambda o: o.unit_id, Official.
 can_manage_roles = Rule(lambda user, _obj: user.has_role(Role.ADMIN))
 
 
+#: The accounts of a unit's officials (see them, invite them, print their activation slips, turn them
+#: off and on): IT staff and admins everywhere, a unit head for the unit they head.
+can_manage_accounts_of = can_view_unit
+
+
+def _manages_account(user, account) -> bool:
+    if account is None or account.id == user.id:  # never one's own account
+        return False
+    if holds_province_wide_rights(account):  # IT staff, admins: only an admin
+        return can_manage_roles(user)
+    official = account.official
+    return PROVINCE_WIDE(user) or (official is not None and official.unit_id in user.headed_unit_ids)
+
+
+#: Turn an account off or on, invite it, print its slip: whoever manages the accounts of its
+#: official's unit (``can_manage_accounts_of``), never for their own account, and only an admin for
+#: an account that holds province-wide rights.
+can_manage_account = Rule(_manages_account)
+
+
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
@@ -54,5 +74,6 @@ TEMPLATE_PREDICATES = {
     "can_view_official": can_view_official,
     "can_edit_officials": can_edit_officials,
     "can_manage_roles": can_manage_roles,
+    "can_manage_account": can_manage_account,
     "Role": Role,
 }

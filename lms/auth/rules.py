@@ -80,6 +80,14 @@ PROVINCE_WIDE = Rule(
     check=lambda user, _obj: user.is_province_wide,
     condition=lambda user: _TRUE if user.is_province_wide else _FALSE,
 )
+
+
+def holds_province_wide_rights(account) -> bool:
+    """Whether an account (the object of a rule, switched off or not) holds IT staff or admin rights:
+    for rules about managing accounts; ``PROVINCE_WIDE`` asks it of the user acting."""
+    return account.is_province_wide
+
+
 #: Accounts linked to an official record (officials, unit heads too): they learn, take quizzes, hold
 #: certificates and have results of their own.
 LEARNER = Rule(lambda user, _obj: user.official_id is not None)

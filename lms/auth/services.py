@@ -21,12 +21,13 @@ from lms.auth.models import (
     dummy_password_hash,
     verify_password,
 )
+from lms.auth.passwords import MIN_LENGTH, PasswordRefused, check_password_rule
 from lms.errors import UserError
 from lms.org.models import Unit
 from lms.text import clean_text
 from lms.time import utcnow
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = MIN_LENGTH
 FAILURE_WINDOW = timedelta(minutes=15)
 # a login session older than this ends (and its row is removed at a later login)
 SESSION_MAX_AGE = timedelta(days=30)
@@ -164,8 +165,9 @@ def authenticate(
     key = account_key(user, login)
     # read before the commit below (which expires the account): from here on, a known and an unknown
     # login run the same statements and one password check each
-    password_hash = user.password_hash if user is not None else dummy_password_hash()
-    active = user is not None and user.active
+    # an account still waiting for activation has no password: checked against the dummy too
+    password_hash = user.password_hash if user is not None and user.password_hash else dummy_password_hash()
+    active = user is not None and user.active and bool(user.password_hash)
     # the ids are read before the commit: a parallel success may delete the rows
     attempt_ids = record_failure(session, key, ip, now)
     session.commit()
@@ -279,12 +281,12 @@ def open_sessions(session: Session, user: User, now: datetime) -> int:
 
 
 def validate_new_password(user: User, new_password: str, confirm: str) -> None:
-    if new_password != confirm:
-        raise AuthError(_("Hai lần nhập mật khẩu mới không giống nhau."))
-    if len(new_password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(_("Mật khẩu mới cần ít nhất %(n)d ký tự.", n=MIN_PASSWORD_LENGTH))
-    if new_password.lower() in {user.username.lower(), (user.email or "").lower()}:
-        raise AuthError(_("Mật khẩu mới không được trùng với tên đăng nhập."))
+    """The rule of ``lms.auth.passwords`` (length, not a common password, not the login), and not the
+    password the account has now."""
+    try:
+        check_password_rule(new_password, confirm, avoid=(user.username, user.email))
+    except PasswordRefused as exc:
+        raise AuthError(str(exc)) from None
     if user.check_password(new_password):
         raise AuthError(_("Mật khẩu mới phải khác mật khẩu cũ."))
 
@@ -303,7 +305,7 @@ def change_password(session: Session, user: User, current: str, new: str, confir
 
 # -- roles -----------------------------------------------------------------------------------------
 def assign_role(
-    session: Session, actor: User, user: User, role: Role, unit: Unit | None = None, ip: str = ""
+    session: Session, actor: User | None, user: User, role: Role, unit: Unit | None = None, ip: str = ""
 ) -> RoleAssignment | None:
     """Give ``user`` the role in its scope (a unit for unit heads, else the province).
 
@@ -324,11 +326,13 @@ def assign_role(
         result = None
     elif existing is not None:
         existing.role = role
-        existing.granted_by_id = actor.id
+        existing.granted_by_id = actor.id if actor else None
         existing.granted_at = utcnow()
         result = existing
     else:
-        result = RoleAssignment(role=role, unit_id=unit.id if unit else None, scope=scope, granted_by_id=actor.id)
+        result = RoleAssignment(
+            role=role, unit_id=unit.id if unit else None, scope=scope, granted_by_id=actor.id if actor else None
+        )
         user.roles.append(result)
     end_all_sessions(session, user)  # a change of rights ends the account's open sessions
     audit(
@@ -343,7 +347,7 @@ def assign_role(
     return result
 
 
-def revoke_role(session: Session, actor: User, assignment: RoleAssignment, ip: str = "") -> None:
+def revoke_role(session: Session, actor: User | None, assignment: RoleAssignment, ip: str = "") -> None:
     user = assignment.user
     user.roles.remove(assignment)
     end_all_sessions(session, user)  # a change of rights ends the account's open sessions

@@ -19,6 +19,15 @@ from lms.extensions import db
 from lms.time import utcnow
 
 
+def throttle_limits() -> services.ThrottleLimits:
+    """Failed logins allowed in 15 minutes per account and per client address (configuration)."""
+    cfg = current_app.config
+    return services.ThrottleLimits(
+        per_account=int(cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 5)),
+        per_ip=int(cfg.get("LOGIN_MAX_FAILURES_IP", 30)),
+    )
+
+
 @dataclass(frozen=True)
 class LoginOptions:
     provider: bool  # the "official e-mail account" button (OpenID Connect)

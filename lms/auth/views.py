@@ -1,32 +1,21 @@
 """Login, logout, password change, role assignment and the audit log."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
-from lms.auth import ldap, services, sso
+from lms.auth import account_views, ldap, services, sso  # noqa: F401 (account_views: its routes on bp)
 from lms.auth.access import login_required, public, roles_required
+from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
 from lms.auth.permissions import load_or_404
-from lms.auth.signin import client_ip, finish_login, login_options
-from lms.auth.sso_views import bp as sso_bp
+from lms.auth.signin import client_ip, finish_login, login_options, throttle_limits
 from lms.extensions import db
 from lms.org.models import Official, Unit
 from lms.text import fold
 from lms.time import utcnow
-
-bp = Blueprint("auth", __name__, template_folder="templates")
-bp.register_blueprint(sso_bp)  # login through the province's OpenID Connect provider (auth.sso.*)
-
-
-def _throttle_limits() -> services.ThrottleLimits:
-    cfg = current_app.config
-    return services.ThrottleLimits(
-        per_account=int(cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 5)),
-        per_ip=int(cfg.get("LOGIN_MAX_FAILURES_IP", 30)),
-    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -54,7 +43,7 @@ def login():
                 form.password.data,
                 ip,
                 now,
-                _throttle_limits(),
+                throttle_limits(),
                 directory=directory if settings else None,
                 local_passwords=current_app.config["LOCAL_PASSWORDS"],
             )

@@ -15,18 +15,37 @@ from lms.mail.models import OutboxMessage, OutboxState
 from lms.time import utcnow
 
 
-def _insert_ignore(session: Session, values: dict):
+def _insert_ignore(session: Session):
+    """The dialect's ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`` into the outbox (no values:
+    one row with ``.values``, many as executemany)."""
     table = OutboxMessage.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return insert(table).values(**values)  # pragma: no cover - other databases are not supported
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return insert(table)  # pragma: no cover - other databases are not supported
+
+
+def _row(m: dict, now: datetime) -> dict:
+    return {
+        "to_email": m["to_email"].strip(),
+        "subject": m["subject"][:255],
+        "text_body": m["text_body"],
+        "html_body": m.get("html_body", ""),
+        "ics": m.get("ics"),
+        "kind": m["kind"],
+        "dedupe_key": m["dedupe_key"][:200],
+        "created_at": now,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "state": OutboxState.PENDING,
+    }
 
 
 def queue_message(
@@ -46,23 +65,32 @@ def queue_message(
         return False
     now = now or utcnow()
     session.flush()
+    message = {
+        "to_email": to_email,
+        "subject": subject,
+        "text_body": text_body,
+        "html_body": html_body,
+        "ics": ics,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+    }
     inserted = session.execute(
-        _insert_ignore(
-            session,
-            {
-                "to_email": to_email.strip(),
-                "subject": subject[:255],
-                "text_body": text_body,
-                "html_body": html_body,
-                "ics": ics,
-                "kind": kind,
-                "dedupe_key": dedupe_key[:200],
-                "created_at": now,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "last_error": "",
-                "state": OutboxState.PENDING,
-            },
-        ).returning(OutboxMessage.__table__.c.id)
+        _insert_ignore(session).values(**_row(message, now)).returning(OutboxMessage.__table__.c.id)
     ).scalar_one_or_none()
     return inserted is not None
+
+
+def queue_messages(session: Session, messages: list[dict], now: datetime | None = None, chunk: int = 1_000) -> int:
+    """Queue many e-mails at once (bulk INSERTs of ``chunk`` rows; ``ON CONFLICT DO NOTHING`` on the
+    ``dedupe_key`` as ``queue_message``): each dict has ``to_email``, ``subject``, ``text_body``,
+    ``kind``, ``dedupe_key`` and optionally ``html_body``. Messages without an address are skipped.
+    Returns how many were given to the database (a repeated key is not counted apart)."""
+    now = now or utcnow()
+    rows = [_row(m, now) for m in messages if m.get("to_email")]
+    if not rows:
+        return 0
+    session.flush()
+    statement = _insert_ignore(session)
+    for start in range(0, len(rows), chunk):
+        session.execute(statement, rows[start : start + chunk])
+    return len(rows)

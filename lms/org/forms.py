@@ -50,6 +50,9 @@ class OfficialForm(FlaskForm):
         _l("Năm sinh"), validators=[Optional(), NumberRange(1930, 2015, _l("Năm sinh không hợp lý."))]
     )
     active = BooleanField(_l("Đang công tác"), default=True)
+    unit_head = BooleanField(
+        _l("Là thủ trưởng đơn vị (xem kết quả học tập và quản lý tài khoản của cán bộ đơn vị mình)")
+    )
 
 
 class UnitChangeForm(FlaskForm):

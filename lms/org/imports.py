@@ -95,6 +95,8 @@ OFFICIAL_COLUMNS_SPEC = (
     Column("nam_sinh", "Năm sinh", ()),
     Column("ngay_sinh", "Ngày sinh", ("ngay_thang_nam_sinh",), in_template=False),
     Column("dang_cong_tac", "Đang công tác", ("con_cong_tac", "trang_thai")),
+    # "có": the official's account gets the unit-head role for their unit; "không": the role ends; empty: unchanged
+    Column("thu_truong", "Thủ trưởng đơn vị", ("thu_truong_don_vi", "la_thu_truong", "truong_don_vi")),
 )
 UNIT_COLUMNS = [c.key for c in UNIT_COLUMNS_SPEC if c.in_template]
 UNIT_COLUMN_LABELS = {c.key: c.label for c in UNIT_COLUMNS_SPEC}
@@ -388,6 +390,9 @@ class ImportResult:
     encoding: str | None = None
     legacy: list[LegacyColumn] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    # officials: accounts that writing the file creates, and invitation e-mails it queues (lms.auth.accounts)
+    new_accounts: int = 0
+    invitations: int = 0
 
     @property
     def ok(self) -> bool:
@@ -599,7 +604,18 @@ def import_officials(
     confirm: Iterable[str] = (),
     dry_run: bool = False,
     expect_digest: str | None = None,
+    actor=None,
+    ip: str = "",
+    invite: bool = True,
 ) -> ImportResult:
+    """Officials from ``rows`` (see the module's docstring). Writing also gives every active official
+    without an account one (``lms.auth.accounts.provide_accounts``: no password, an invitation e-mail
+    queued when ``invite`` and there is an address), moves the unit-head role of an official who
+    changes unit, and grants or ends it as the "Thủ trưởng đơn vị" column says; ``actor`` and ``ip``
+    go to the audit log."""
+    from lms.auth import accounts
+
+    invite = invite and accounts.local_passwords()
     result, numbers, sheet = _start("officials", rows)
     lookups = _lookups()
     today = today or local_today()
@@ -694,6 +710,9 @@ def import_officials(
         active = _truthy(_text(row.get("dang_cong_tac")))
         if active is None:
             err("dang_cong_tac", _("Ghi “có” hoặc “không”."))
+        head = _truthy(_text(row.get("thu_truong"))) if _text(row.get("thu_truong")) else None
+        if _text(row.get("thu_truong")) and head is None:
+            err("thu_truong", _("Ghi “có” (là thủ trưởng đơn vị), “không”, hoặc để trống."))
         try:
             phone, warning = _phone(row.get("dien_thoai"))
         except ValueError as exc:
@@ -714,6 +733,7 @@ def import_officials(
                 unit=unit,
                 birth_year=birth_year,
                 active=active,
+                head=head,
                 **values,
             )
         )
@@ -721,6 +741,10 @@ def import_officials(
     # match existing officials: code first, then e-mail; an e-mail owned by another person is an error
     by_code = _officials_by(session, Official.code, list(seen_codes))
     by_email = _officials_by(session, Official.email, list(seen_emails))
+    known_ids = sorted({o.id for o in by_code.values()} | {o.id for o in by_email.values()})
+    with_account = set(accounts.accounts_of_ids(session, known_ids))
+    heads = accounts.unit_head_ids(session, known_ids)
+    head_label = OFFICIAL_COLUMN_LABELS["thu_truong"]
     plan = []
     for p in parsed:
         i = p["row"]
@@ -743,8 +767,12 @@ def import_officials(
             result.plans.append(RowPlan(i, "refused", label))
             continue
         plan.append((target, p))
+        if p["active"] and (target is None or target.id not in with_account):
+            result.new_accounts += 1
+            result.invitations += bool(invite and (p["email"] or (target.email if target else None)))
         if target is None:
-            result.plans.append(RowPlan(i, "new", label))
+            p["head_change"] = bool(p["head"])
+            result.plans.append(RowPlan(i, "new", label, _diff([(head_label, False, True)]) if p["head"] else []))
             result.created += 1
             continue
         level = Level(p["level"]) if p["level"] else _default_level(p["unit"])
@@ -760,8 +788,10 @@ def import_officials(
                 (OFFICIAL_COLUMN_LABELS["cap"], target.level, level),
                 (OFFICIAL_COLUMN_LABELS["nam_sinh"], target.birth_year, p["birth_year"]),
                 (OFFICIAL_COLUMN_LABELS["dang_cong_tac"], target.active, p["active"]),
+                (head_label, target.id in heads, target.id in heads if p["head"] is None else p["head"]),
             ]
         )
+        p["head_change"] = p["head"] is not None and p["head"] != (target.id in heads)
         row_plan = RowPlan(i, "updated" if changes else "unchanged", label, changes)
         result.plans.append(row_plan)
         if changes:
@@ -774,10 +804,12 @@ def import_officials(
         result.needs.append("renames")
     if not _finish(result, confirm, expect_digest) or dry_run:
         return result
-    saved = []
+    saved, moves = [], []
     for n, (target, p) in enumerate(plan, start=1):
         if target is None:
             target = Official()
+        else:
+            moves.append((target, target.unit_id))
         target.code = p["code"] or target.code
         target.family_name, target.middle_name, target.given_name = p["family"], p["middle"], p["given"]
         target.email = p["email"] or target.email
@@ -788,11 +820,21 @@ def import_officials(
         target.level = Level(p["level"]) if p["level"] else _default_level(p["unit"])
         target.birth_year = p["birth_year"]
         target.active = p["active"]
-        save_official(session, target, notify=False)
+        save_official(session, target, notify=False, flush=False)
         saved.append(target)
+        if n % 1_000 == 0:
+            session.flush()  # the ORM inserts a thousand new officials in a few statements
         if progress:
             progress(n)
-    notify_officials_changed(session, saved)  # once for the whole file
+    notify_officials_changed(session, saved)  # once for the whole file (flushes the rest)
+    # accounts follow the officials: created for those without one, unit-head roles moved and set
+    from lms.time import utcnow
+
+    accounts.provide_accounts(session, saved, utcnow(), invite=invite, actor=actor, ip=ip)
+    accounts.follow_unit_moves(session, moves, actor, ip)
+    for target, p in zip(saved, [p for _t, p in plan], strict=True):
+        if p.get("head_change"):
+            accounts.set_unit_head(session, actor, target, bool(p["head"]), ip)
     result.written = True
     return result
 
@@ -855,6 +897,7 @@ OFFICIAL_EXAMPLES = [
         "Cấp tỉnh",
         "1975",
         "có",
+        "không",
     ],
     [
         "VIDU-000002",
@@ -869,6 +912,7 @@ OFFICIAL_EXAMPLES = [
         "Công chức",
         "Cấp huyện",
         "1968",
+        "có",
         "có",
     ],
 ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import can_view_official, can_view_unit, load_or_404
+from lms.errors import UserError
 from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int
@@ -240,6 +241,9 @@ def edit_official(official_id: int | None):
         (u.id, f"{u.name} ({u.code})") for u in db.session.scalars(select(Unit).order_by(Unit.name))
     )
     if request.method == "GET" and official is not None:
+        from lms.auth.accounts import unit_head_ids
+
+        form.unit_head.data = official.id in unit_head_ids(db.session, [official.id])
         form.full_name.data = official.full_name
         form.split_manually.data = split_full_name(official.full_name) != (
             official.family_name,
@@ -249,6 +253,7 @@ def edit_official(official_id: int | None):
     error = None
     if form.validate_on_submit():
         target = official or Official()
+        old_unit_id = target.unit_id
         if form.split_manually.data and form.given_name.data:
             family, middle, given = form.family_name.data or "", form.middle_name.data or "", form.given_name.data
         else:
@@ -267,8 +272,9 @@ def edit_official(official_id: int | None):
         target.active = form.active.data
         try:
             save_official(db.session, target)
+            _account_follows(target, old_unit_id, bool(form.unit_head.data))
             db.session.commit()
-        except OrgError as exc:
+        except UserError as exc:  # the unit's rules (OrgError) or the account's (AuthError)
             db.session.rollback()
             error = str(exc)
         except Exception as exc:  # unique e-mail/code
@@ -284,6 +290,18 @@ def edit_official(official_id: int | None):
     return render_template("org/edit_official.html", form=form, official=official, error=error)
 
 
+def _account_follows(official: Official, old_unit_id: int | None, unit_head: bool) -> None:
+    """The official's account: created if missing (an invitation when there is an e-mail address), the
+    unit-head role moved with the official and set as the form says (``lms.auth.accounts``)."""
+    from lms.auth import accounts
+    from lms.time import utcnow
+
+    actor, ip = current_user._get_current_object(), request.remote_addr or ""
+    accounts.provide_accounts(db.session, [official], utcnow(), actor=actor, ip=ip)
+    accounts.follow_unit_moves(db.session, [(official, old_unit_id)], actor, ip)
+    accounts.set_unit_head(db.session, actor, official, unit_head, ip)
+
+
 IMPORT_DIR_NAME = "org-imports"  # under the instance folder: files between preview and confirmation
 IMPORT_MAX_AGE_HOURS = 24
 
@@ -293,8 +311,10 @@ def _pending_imports() -> PendingUploads:
 
 
 def _run_import(kind: str, table, **options) -> imports.ImportResult:
-    run = imports.import_units if kind == "units" else imports.import_officials
-    return run(db.session, table, **options)
+    if kind == "units":
+        return imports.import_units(db.session, table, **options)
+    actor = current_user._get_current_object()
+    return imports.import_officials(db.session, table, actor=actor, ip=request.remote_addr or "", **options)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -39,6 +39,8 @@ def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, s
     expect(page.locator("#lagging-units").get_by_text("Xã Đạo Trù")).to_be_visible()
     page.locator("#lagging-officials").get_by_label(name).check()
     page.get_by_role("button", name="Gửi lời mời").click()
+    expect(page.locator("#invite-reach")).to_contain_text("1 cán bộ được mời trực tiếp")  # said before confirming
+    page.get_by_role("button", name="Xác nhận gửi lời mời").click()
     expect(page.locator(".flash-success")).to_contain_text("Đã mời 1 cán bộ và 1 đơn vị")
     page.get_by_role("button", name="Đăng xuất").click()
 

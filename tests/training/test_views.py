@@ -107,10 +107,11 @@ def test_targeting_proposes_lagging_units_and_officials_sorted_by_need(client, s
     login_as(client, staff)
     html = client.get(f"/training/{training_session.id}/targeting").get_data(as_text=True)
     assert "Xã Yếu" in html and html.index(never.full_name) < html.index(failing.full_name)
-    r = client.post(
-        f"/training/{training_session.id}/targeting",
-        data={"official_id": [str(never.id), str(failing.id)], "unit_id": [str(weak.id)]},
-    )
+    chosen = {"official_id": [str(never.id), str(failing.id)], "unit_id": [str(weak.id)]}
+    preview = client.post(f"/training/{training_session.id}/targeting", data=chosen)
+    assert preview.status_code == 200 and "Xã Yếu" in preview.text, "first says whom it reaches"
+    assert session.scalars(select(Participant)).all() == []
+    r = client.post(f"/training/{training_session.id}/targeting", data={**chosen, "action": "confirm"})
     assert r.status_code == 302
     assert {p.official_id for p in session.scalars(select(Participant))} == {never.id, failing.id}
 
@@ -232,3 +233,37 @@ def test_pages_render(client, session):
         "/training/calendar-feed",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_inviting_units_without_a_head_account_warns_and_offers_their_officials(client, session):
+    """Issue 14: inviting the three weakest units reported "Đã mời 0 cán bộ và 3 đơn vị" and sent nothing,
+    because none had a unit-head account."""
+    staff = make_user(session, Role.IT_STAFF)
+    headless = [make_unit(session, name=f"Xã Không Thủ Trưởng {i}") for i in range(2)]
+    led = make_unit(session, name="Xã Có Thủ Trưởng")
+    head = make_user(session, Role.UNIT_HEAD, unit=led)
+    staff_a = [make_official(session, headless[0]) for _ in range(3)] + [
+        make_official(session, headless[0], email=None)
+    ]
+    make_official(session, headless[1])
+    training_session = make_session(session)
+    session.commit()
+    login_as(client, staff)
+    units = {"unit_id": [str(u.id) for u in [*headless, led]]}
+    page = client.post(f"/training/{training_session.id}/targeting", data=units).text
+    assert "chưa có tài khoản thủ trưởng" in page
+    assert "Xã Không Thủ Trưởng 0: mời thẳng 4 cán bộ của đơn vị (3 người có thư điện tử)" in page
+    assert "Lời mời sẽ đến 1 người: 0 cán bộ được mời trực tiếp và 1 thủ trưởng đơn vị; 1 thư điện tử" in page
+    direct = {**units, "direct_unit_id": [str(headless[0].id)]}
+    page = client.post(f"/training/{training_session.id}/targeting", data=direct).text
+    assert "Lời mời sẽ đến 5 người: 4 cán bộ được mời trực tiếp và 1 thủ trưởng đơn vị; 4 thư điện tử" in page
+    assert "1 cán bộ không có thư điện tử" in page
+    r = client.post(
+        f"/training/{training_session.id}/targeting", data={**direct, "action": "confirm"}, follow_redirects=True
+    )
+    assert "Đã mời 4 cán bộ và 3 đơn vị (1 thủ trưởng được báo" in r.text and "4 thư điện tử" in r.text
+    session.rollback()
+    assert {p.official_id for p in session.scalars(select(Participant))} == {o.id for o in staff_a}
+    kinds = sorted(m.kind for m in session.scalars(select(OutboxMessage)))
+    assert kinds.count("unit-invitation") == 1 and len(kinds) == 4
+    assert head.official.email in {m.to_email for m in session.scalars(select(OutboxMessage))}
