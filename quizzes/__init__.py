@@ -4,6 +4,7 @@ A course's final quiz is one of its completion requirements. Other features use 
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 REQUIRES = ("courses",)
 
@@ -14,7 +15,7 @@ def init_app(app) -> None:
     from quizzes import cli, demo, permissions, services, views
 
     app.register_blueprint(views.bp)
-    add_nav(app, _l("Bài kiểm tra"), "quizzes.my_quizzes", permissions.can_take_quizzes, order=30)
+    add_nav(app, lazy_pgettext("menu", "Bài kiểm tra"), "quizzes.my_quizzes", permissions.can_take_quizzes, order=30)
     add_nav(app, _l("Ngân hàng câu hỏi"), "quizzes.bank", permissions.can_manage_bank, order=40)
     add_panel(app, "quizzes/_panel.html", permissions.can_take_quizzes, order=30)
     add_template_globals(app, **permissions.TEMPLATE_PREDICATES, quizzes_panel=views.panel_data)

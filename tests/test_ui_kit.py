@@ -254,3 +254,25 @@ def test_readme_says_how_to_choose_the_port_and_start_sh_honours_it():
     assert "PORT=8080 bash scripts/start.sh" in readme and "HOST=0.0.0.0" in readme
     start = (ROOT / "scripts/start.sh").read_text()
     assert "HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}" in start and '--bind "$HOST:$PORT"' in start
+
+
+# --- the menu in English ---------------------------------------------------------------------------
+
+
+def test_the_menu_names_pages_in_the_plural_in_english_and_table_headings_stay_singular(app, session):
+    """The menu links to lists ("Courses", "Units"); the same Vietnamese word heads a column of one
+    value each ("Unit"), so the menu's words carry the context "menu" in the catalog."""
+    from lms.auth.models import Role
+    from tests.factories import login_as, make_user
+
+    user = make_user(session, Role.IT_STAFF)
+    session.commit()
+    client = app.test_client()
+    login_as(client, user)
+    page = client.get("/dashboard?lang=en").text
+    nav = page[page.index('class="main-nav"') : page.index("</nav>")]
+    links = re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+    assert {"Courses", "Units", "Officials"} <= set(links), links
+    assert not {"Course", "Quiz", "Unit", "Official"} & set(links), links
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string('{{ _("Đơn vị") }}/{{ pgettext("menu", "Đơn vị") }}') == "Unit/Units"
