@@ -25,6 +25,7 @@ def init_app(app) -> None:
         app,
         **permissions.TEMPLATE_PREDICATES,
         certificates_panel=views.panel_data,
+        certificate_for_course=views.certificate_for_course,
         certificate_state_label=views.state_label,
         certificate_state_class=views.STATE_CLASSES.get,
     )

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, select
@@ -193,13 +194,21 @@ def mark_lesson_done(session: Session, official_id: int, lesson: Lesson, now: da
 class RequirementResult:
     """What one completion requirement says for (official, course).
 
-    ``source`` identifies what satisfied it (e.g. ``"attempt:123"``), ``score_percent`` the score.
+    ``source`` identifies what satisfied it (e.g. ``"attempt:123"``), ``score_percent`` the score;
+    ``endpoint`` and ``endpoint_args`` (pairs) the page where the official meets it (the final quiz),
+    so the course page can link there.
     """
 
     satisfied: bool
     label: str
     score_percent: float | None = None
     source: str | None = None
+    endpoint: str | None = None
+    endpoint_args: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def link_args(self) -> dict[str, Any]:
+        return dict(self.endpoint_args)
 
 
 Requirement = Callable[[Session, int, Course], RequirementResult | bool | None]
