@@ -89,7 +89,9 @@ def steps_left(session: Session, official_id: int, course_id: int | None) -> Cou
     if course is None:
         return None
     enrolment = services.get_enrolment(session, official_id, course.id)
-    progress = services.course_progress(session, official_id, course)
-    following = None if progress.finished_lessons else services.next_lesson(session, official_id, course)
+    lessons = course.published_lessons
+    done = services.done_lesson_ids(session, official_id, course.id)
+    progress = Progress(sum(1 for lesson in lessons if lesson.id in done), len(lessons))
+    following = services.pick_next_lesson(lessons, done, enrolment)
     completed = enrolment is not None and enrolment.completed_at is not None
     return CourseSteps(course, progress, following, completed)

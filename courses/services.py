@@ -156,9 +156,12 @@ def course_progress(session: Session, official_id: int, course: Course) -> Progr
 def next_lesson(session: Session, official_id: int, course: Course) -> Lesson | None:
     """Where "continue" leads: the first unfinished published lesson after the last one opened or
     finished, else the first unfinished one; ``None`` when every lesson is done."""
-    lessons = course.published_lessons
     done = done_lesson_ids(session, official_id, course.id)
-    enrolment = get_enrolment(session, official_id, course.id)
+    return pick_next_lesson(course.published_lessons, done, get_enrolment(session, official_id, course.id))
+
+
+def pick_next_lesson(lessons: list[Lesson], done: set[int], enrolment: Enrolment | None) -> Lesson | None:
+    """``next_lesson`` over what the caller has read already."""
     start = 0
     if enrolment is not None and enrolment.last_lesson_id is not None:
         for i, lesson in enumerate(lessons):
