@@ -143,3 +143,17 @@ def test_dashboard_panels(client, world):
         r = get(client, world["users"][name], "/dashboard")
         assert r.status_code == 200
     assert "Xếp hạng đơn vị" in r.get_data(as_text=True)
+
+
+def test_an_unchanged_rank_says_so_in_words(app):
+    """Before: a bare "=" after "Hạng trong khối"."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    macro = '{% from "competency/_status.html" import change %}{{ change(u) }}'
+    with app.test_request_context("/"):
+        same = render_template_string(macro, u=SimpleNamespace(rank_change=0))
+        up = render_template_string(macro, u=SimpleNamespace(rank_change=2))
+    assert same == '<span class="rank-same">= không đổi</span>'
+    assert "▲ 2" in up
