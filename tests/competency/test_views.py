@@ -157,3 +157,19 @@ def test_an_unchanged_rank_says_so_in_words(app):
         up = render_template_string(macro, u=SimpleNamespace(rank_change=2))
     assert same == '<span class="rank-same">= không đổi</span>'
     assert "▲ 2" in up
+
+
+def test_a_unit_head_sees_the_ranking_of_their_block_from_the_dashboard(client, world):
+    """Before: the dashboard showed "Hạng 1/2" but the ranking answered 403 to a unit head."""
+    head = world["users"]["head_x"]
+    dashboard = get(client, head, "/dashboard").text
+    assert 'href="/competency/my-block"' in dashboard
+    r = client.get("/competency/my-block")
+    assert r.status_code == 200
+    page = r.text
+    assert "Sở Xây dựng" in page and "Sở Y tế" in page  # both units of the block, with their figures
+    assert re.search(r'id="my-rank">Đơn vị Sở Xây dựng đứng hạng \d/2 trong khối', page)
+    assert f"/competency/units/{world['y'].id}" not in page  # no drill-down into another unit
+    assert "ranking.xlsx" not in page and client.get("/competency/").status_code == 403
+    unit_page = client.get(f"/competency/units/{world['x'].id}").text
+    assert 'href="/competency/my-block"' in unit_page
