@@ -74,13 +74,16 @@ def _register_kernel(app: Flask) -> None:
     """The kernel's own pages, commands and the outbox sender (their models come with them)."""
     from lms import events
     from lms.auth import accounts
+    from lms.auth.views import AUDIT_LABELS
     from lms.auth.views import bp as auth_bp
+    from lms.features import add_audit_labels
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
 
     for bp in (main_bp, auth_bp, org_bp):
         app.register_blueprint(bp)
     events.officials_changed.connect(accounts.on_officials_changed)  # accounts follow their officials
+    add_audit_labels(app, AUDIT_LABELS)
     cli.init_app(app)
     mail.init_app(app)
 
@@ -224,8 +227,9 @@ def _register_errors(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from lms import formatting
     from lms.auth.permissions import TEMPLATE_PREDICATES
+    from lms.features import audit_action_label
 
-    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES, audit_action_label=audit_action_label)
     formatting.init_app(app)
 
     @app.context_processor

@@ -1,6 +1,8 @@
 """Numbers read the reader's way on every page: a decimal comma in Vietnamese ("85,5%"), a point in
-English ("85.5%"). Every page each role can open is rendered in both languages (the crawl of the
-accessibility audit) with a graded attempt and a certificate whose scores have decimals."""
+English ("85.5%"); and no internal code (``not_started``, ``it_staff``) is shown where a label belongs.
+Every page each role can open is rendered in both languages (the crawl of the accessibility audit)
+with a graded attempt and a certificate whose scores have decimals. Text marked ``translate="no"``
+(a course version, the audit log's technical details) is not read."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from tests.crawl import ROLES, crawl, crawl_world
 # "85.5", "5.0", "0.25" -- not "1.234" (Vietnamese thousands), not "127.0.0.1", not "v1.2.3"
 DOT_DECIMAL = re.compile(r"(?<![\d.,])\d+\.\d{1,2}(?![\d.,])")
 COMMA_DECIMAL = re.compile(r"(?<![\d.,])\d+,\d{1,2}(?![\d.,])")
+# a snake_case word (an enum value or a role code), not inside an address, a file name or an e-mail
+SNAKE_CASE = re.compile(r"(?<![\w./@-])[a-z]+(?:_[a-z0-9]+)+(?![\w./@-])")
 
 
 class VisibleText(HTMLParser):
@@ -77,10 +81,12 @@ def test_the_visible_text_reader_skips_scripts_attributes_and_hidden_parts():
     )
     assert visible_text(html) == "Điểm 85,5% 4.5 Phiên bản"
     assert DOT_DECIMAL.findall("85.5% 5.0 1.234 127.0.0.1 0.25") == ["85.5", "5.0", "0.25"]
+    codes = "Trạng thái not_started, a.b_c@x.vn, bao_cao.xlsx, it_staff"
+    assert SNAKE_CASE.findall(codes) == ["not_started", "it_staff"]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_shows_a_dot_decimal_in_vietnamese_and_english_keeps_the_point(app, session, role):
+def test_no_page_shows_a_dot_decimal_in_vietnamese_nor_an_internal_code(app, session, role):
     world = crawl_world(session)
     _with_decimals(session, world)
     problems, pages = [], 0
@@ -89,6 +95,7 @@ def test_no_page_shows_a_dot_decimal_in_vietnamese_and_english_keeps_the_point(a
         for url, response in crawl(app, world, role, query=f"lang={lang}"):
             pages += 1
             text = visible_text(response.text)
+            problems += [f"{url} ({lang}): code {m}" for m in SNAKE_CASE.findall(text)]
             if lang == "vi":
                 problems += [f"{url} (vi): {m}" for m in DOT_DECIMAL.findall(text)]
                 seen["vi"].update(COMMA_DECIMAL.findall(text))
