@@ -35,6 +35,7 @@ from quizzes.forms import (
     ImportForm,
 )
 from quizzes.models import (
+    DIFFICULTY_LABELS,
     Question,
 )
 from quizzes.views.common import bp, question_categories
@@ -74,6 +75,8 @@ def bank():
         categories=question_categories(topic or None),
         counts=counts,
         qtypes=qtypes.QUESTION_TYPES,
+        difficulty_labels=DIFFICULTY_LABELS,
+        plain_text=qtypes.plain_text,
         archive_form=ArchiveForm(formdata=None, next=request.full_path),
     )
 
@@ -96,6 +99,7 @@ def question_detail(question_id: int):
         q=qtype.public_view(version.config, layout, version.text),
         qtype=question.qtype,
         label=qtype.label,
+        difficulty=DIFFICULTY_LABELS.get(question.difficulty, question.difficulty),
         right_answer=qtype.describe_right_answer(version.config),
         prefix="preview",
         archive_form=ArchiveForm(formdata=None),
