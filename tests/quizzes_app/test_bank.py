@@ -168,7 +168,8 @@ def test_csv_upload_errors_name_row_and_column(client, session, staff):
     )
     page = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert "<td>3</td>" in page and "<td>4</td>" in page and "<td>type</td>" in page
+    # the column by its heading in the template ("Loại"), not its code ("type")
+    assert "<td>3</td>" in page and "<td>4</td>" in page and "<td>Loại</td>" in page
     assert _count(session, Question) == 0
 
 
