@@ -6,7 +6,7 @@ Other features use ``competency.api`` only.
 
 from flask_babel import lazy_gettext as _l
 
-REQUIRES = ("courses", "quizzes", "certificates")
+REQUIRES = ("courses", "quizzes", "certificates", "practice")
 
 
 def init_app(app) -> None:
@@ -37,6 +37,7 @@ def init_app(app) -> None:
     add_demo_step(app, "history", demo.build_history, order=60)
     events.attempt_graded.connect(records.on_attempt_graded)
     events.certificate_changed.connect(records.on_certificate_changed)
+    events.practice_passed.connect(records.on_practice_passed)
     # the rankings cache is invalidated when a write commits; records and summaries flush together
     for identifier, listener in cache.SESSION_LISTENERS:
         listen_once(Session, identifier, listener)

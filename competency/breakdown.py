@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from competency import cache
 from competency.rankings import (
+    TOPICS,
     RankingFilters,
     age_bounds,
     age_group_label,
+    exercises_in_scope,
     figures_from_row,
     figures_query,
     settings,
@@ -41,6 +43,7 @@ class BreakdownRow:
     coverage_mean: float
     avg_best: float | None
     index: float
+    practice: float = 0.0
 
 
 def _age_case(today: date):
@@ -101,17 +104,20 @@ def breakdowns_served(
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, _min, _top = settings()
+    exercises = exercises_in_scope(session, (filters.topic,) if filters.topic else TOPICS)
 
     def compute(s: Session) -> dict[str, tuple[BreakdownRow, ...]]:
-        return _compute(s, filters, unit_id, today, dimensions, weights, max_points)
+        return _compute(s, filters, unit_id, today, dimensions, weights, max_points, exercises)
 
-    key = ("breakdowns", filters, unit_id, today, tuple(dimensions), weights, max_points)
+    key = ("breakdowns", filters, unit_id, today, tuple(dimensions), weights, max_points, exercises)
     served = cache.cached(session, key, compute)
     labelled = {d: [replace(r, label=_label(d, r.key)) for r in rows] for d, rows in served.value.items()}
     return replace(served, value=labelled)
 
 
-def _compute(session, filters, unit_id, today, dimensions, weights, max_points) -> dict[str, tuple[BreakdownRow, ...]]:
+def _compute(
+    session, filters, unit_id, today, dimensions, weights, max_points, exercises=0
+) -> dict[str, tuple[BreakdownRow, ...]]:
     """The rows without labels (they depend on the request's language): the sums of the finer
     groups of one GROUP BY over the dimensions."""
     columns = {
@@ -120,7 +126,7 @@ def _compute(session, filters, unit_id, today, dimensions, weights, max_points) 
         "age_group": _age_case(today).label("age_group"),
     }
     query, topics = figures_query(filters, today, *(columns[d] for d in dimensions), unit_id=unit_id)
-    sums = ("officials", "participants", "n_best", "sum_best", *(f"cov_{t}" for t in topics))
+    sums = ("officials", "participants", "n_best", "sum_best", "practice_passed", *(f"cov_{t}" for t in topics))
     totals: dict[str, dict[str, dict]] = {d: {} for d in dimensions}
     for row in session.execute(query):
         for d in dimensions:
@@ -134,7 +140,7 @@ def _compute(session, filters, unit_id, today, dimensions, weights, max_points) 
         rows = []
         for key, acc in totals[d].items():
             acc["avg_best"] = float(acc["sum_best"]) / float(acc["n_best"]) if acc["n_best"] else None  # PG: Decimal
-            fig = figures_from_row(SimpleNamespace(**acc), topics, weights, max_points)
+            fig = figures_from_row(SimpleNamespace(**acc), topics, weights, max_points, exercises)
             rows.append(
                 BreakdownRow(
                     dimension=d,
@@ -147,6 +153,7 @@ def _compute(session, filters, unit_id, today, dimensions, weights, max_points) 
                     coverage_mean=fig["coverage_mean"],
                     avg_best=fig["avg_best"],
                     index=fig["index"],
+                    practice=fig["practice"],
                 )
             )
         order = {

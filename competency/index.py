@@ -1,14 +1,18 @@
 """The unit competency index (0-100) and its plain-Vietnamese explanation.
 
-    index = 100 x (w_coverage x coverage + w_score x avg_best / 100 + w_participation x participation)
+    index = 100 x (w_coverage x coverage + w_score x avg_best / 100 + w_participation x participation
+                   + w_practice x practice)
 
 * coverage: mean over the topics in scope (the four, or the filtered one) of the share of the
   unit's active officials holding a valid certificate of the topic (0-1);
 * avg_best: mean best final-test score (0-100) over the (official, topic) pairs that have one;
-* participation: share of the unit's active officials who attempted any quiz (0-1).
+* participation: share of the unit's active officials who attempted any quiz (0-1);
+* practice (the practical component): the practice exercises in scope passed by the unit's active
+  officials, as a share of what all of them could pass (officials x published exercises; 0-1).
 
-Default weights 0.60 / 0.25 / 0.15 (config ``COMPETENCY_WEIGHTS``); they are normalised to sum 1,
-so the index stays 0-100 whatever is configured. Points out of ``COMPETENCY_MAX_POINTS`` (default
+Default weights 0.60 / 0.25 / 0.15 / 0 (config ``COMPETENCY_WEIGHTS``, environment
+``LMS_COMPETENCY_WEIGHTS``: the practical component counts once IT staff give it a weight); they are
+normalised to sum 1, so the index stays 0-100 whatever is configured. Points out of ``COMPETENCY_MAX_POINTS`` (default
 100) are the same figure on the report's scale, as in the provinces' DTI-style rankings.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_WEIGHTS = {"coverage": 0.60, "score": 0.25, "participation": 0.15}
+DEFAULT_WEIGHTS = {"coverage": 0.60, "score": 0.25, "participation": 0.15, "practice": 0.0}
 DEFAULT_MAX_POINTS = 100.0
 DEFAULT_MIN_OFFICIALS = 5
 
@@ -26,6 +30,7 @@ class Weights:
     coverage: float = 0.60
     score: float = 0.25
     participation: float = 0.15
+    practice: float = 0.0
 
     @classmethod
     def from_config(cls, config=None) -> Weights:
@@ -38,7 +43,7 @@ class Weights:
         total = sum(float(v) for v in raw.values())
         if total <= 0:
             raise ValueError("COMPETENCY_WEIGHTS must have a positive sum")
-        return cls(*(float(raw[k]) / total for k in ("coverage", "score", "participation")))
+        return cls(*(float(raw[k]) / total for k in ("coverage", "score", "participation", "practice")))
 
 
 def config_value(key: str, default):
@@ -47,10 +52,16 @@ def config_value(key: str, default):
     return current_app.config.get(key, default) if has_app_context() else default
 
 
-def competency_index(coverage: float, avg_best: float | None, participation: float, weights: Weights) -> float:
-    """The unit competency index, 0-100 (unrounded). ``avg_best`` is 0-100; None counts as 0."""
+def competency_index(
+    coverage: float, avg_best: float | None, participation: float, weights: Weights, practice: float = 0.0
+) -> float:
+    """The unit competency index, 0-100 (unrounded). ``avg_best`` is 0-100; None counts as 0;
+    ``practice`` is the share of practice exercises passed (0-1)."""
     return 100.0 * (
-        weights.coverage * coverage + weights.score * (avg_best or 0.0) / 100.0 + weights.participation * participation
+        weights.coverage * coverage
+        + weights.score * (avg_best or 0.0) / 100.0
+        + weights.participation * participation
+        + weights.practice * practice
     )
 
 
@@ -71,6 +82,17 @@ def explanation(weights: Weights, max_points: float = DEFAULT_MAX_POINTS, min_of
             c=pct(weights.coverage),
             s=pct(weights.score),
             p=pct(weights.participation),
+        ),
+        *(
+            [
+                _(
+                    "Phần thực hành (chiếm %(x)s): số bài thực hành trên phần mềm cán bộ của đơn vị đã làm đạt, "
+                    "so với số bài mọi cán bộ có thể làm.",
+                    x=pct(weights.practice),
+                )
+            ]
+            if weights.practice
+            else []
         ),
         _(
             "Tỷ lệ có chứng nhận được tính riêng cho từng chủ đề (quản lý văn bản, cổng thông tin, thư "

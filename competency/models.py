@@ -50,6 +50,7 @@ class CompetencyRecord(db.Model):
             "cert_expires_on",
             "attempts_count",
             "best_percent",
+            "practice_passed",
         ),
     )
 
@@ -62,6 +63,8 @@ class CompetencyRecord(db.Model):
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id", ondelete="SET NULL"))
     cert_expires_on: Mapped[date | None] = mapped_column(Date)
+    #: practice exercises of the topic the official has passed (``practice.api``; the practical component)
+    practice_passed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     official: Mapped[Official] = relationship()
@@ -89,7 +92,8 @@ class CompetencySummary(db.Model):
     (``participated``); the count and sum of the best final scores over the topics (``n_best``,
     ``sum_best``); per topic, the last day its certificate is valid (``cert_until_<topic>``: the
     expiry, ``NO_EXPIRY`` for a certificate without one, NULL when there is no valid certificate), so
-    "valid on day D" is ``cert_until_<topic> >= D`` whatever D is.
+    "valid on day D" is ``cert_until_<topic> >= D`` whatever D is; the practice exercises passed over
+    the topics (``practice_passed``).
     """
 
     __tablename__ = "competency_summary"
@@ -104,6 +108,7 @@ class CompetencySummary(db.Model):
     cert_until_portal: Mapped[date | None] = mapped_column(Date)
     cert_until_email: Mapped[date | None] = mapped_column(Date)
     cert_until_security: Mapped[date | None] = mapped_column(Date)
+    practice_passed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 NO_EXPIRY = date(9999, 12, 31)

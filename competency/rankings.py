@@ -33,6 +33,7 @@ from lms.org.models import Official, Unit, UnitKind
 from lms.text import vi_sort_key
 from lms.time import local_today
 from lms.topics import Topic
+from practice import api as practice_api
 
 BLOCKS = ("so", "huyen", "xa")
 _BLOCK_OF_KIND = {
@@ -174,6 +175,7 @@ class RankedUnit:
     prev_rank: int | None = None
     rank_change: int | None = None  # positive = moved up
     components: tuple[tuple[str, float, float], ...] = field(default=())  # (name, points, max)
+    practice: float = 0.0  # 0..1: practice exercises passed / (officials x exercises in scope)
 
     @property
     def coverage_map(self) -> dict[str, float]:
@@ -248,6 +250,7 @@ def per_official(filters: RankingFilters, today: date, topics: tuple[str, ...], 
                     else_=0,
                 )
             ).label("cert_bits"),
+            func.sum(CompetencyRecord.practice_passed).label("practice"),
         )
         .where(*record_conditions(filters))
         .where(
@@ -267,11 +270,13 @@ def _has_bit(bits, topic: str):
     return case((bits.op("&")(TOPIC_BITS[topic]) != 0, 1), else_=0)
 
 
-def figure_columns(part, n_best, sum_best, covered: dict[str, object]):
+def figure_columns(part, n_best, sum_best, covered: dict[str, object], practice):
     """Outer aggregate columns shared by the ranking and the breakdowns, over one row per official:
     ``part`` 0/1, ``n_best`` and ``sum_best`` of their best scores, ``covered[topic]`` 1 when they hold
-    a valid certificate of it (each NULL for an official without records)."""
+    a valid certificate of it, ``practice`` the practice exercises they passed (each NULL for an
+    official without records)."""
     return [
+        func.coalesce(func.sum(practice), 0).label("practice_passed"),
         func.count(Official.id).label("officials"),
         func.coalesce(func.sum(part), 0).label("participants"),
         (func.sum(sum_best) / func.nullif(func.sum(n_best), 0)).label("avg_best"),
@@ -294,12 +299,12 @@ def figures_query(
     if use_summaries and not record_conditions(filters):
         s = CompetencySummary
         covered = {t: case((cert_until_column(t) >= today, 1), else_=0) for t in topics}
-        columns = figure_columns(s.participated, s.n_best, s.sum_best, covered)
+        columns = figure_columns(s.participated, s.n_best, s.sum_best, covered, s.practice_passed)
         source, on = CompetencySummary, CompetencySummary.official_id == Official.id
     else:
         per = per_official(filters, today, topics, unit_id)
         covered = {t: _has_bit(per.c.cert_bits, t) for t in topics}
-        columns = figure_columns(per.c.part, per.c.n_best, per.c.sum_best, covered)
+        columns = figure_columns(per.c.part, per.c.n_best, per.c.sum_best, covered, per.c.practice)
         source, on = per, per.c.oid == Official.id
     query = (
         select(*group_cols, *columns)
@@ -326,19 +331,48 @@ def settings() -> tuple[Weights, float, int, int]:
     )
 
 
-def figures_from_row(row, topics, weights: Weights, max_points: float) -> dict:
+def exercises_in_scope(session: Session, topics) -> int:
+    """The published practice exercises of the topics (the denominator of the practical component)."""
+    totals = practice_api.exercise_totals(session)
+    return sum(totals.get(t, 0) for t in topics)
+
+
+def figures_from_row(row, topics, weights: Weights, max_points: float, exercises: int = 0) -> dict:
     officials = int(row.officials or 0)
     coverage = tuple((t, (int(getattr(row, f"cov_{t}") or 0) / officials) if officials else 0.0) for t in topics)
     coverage_mean = sum(v for _, v in coverage) / len(coverage) if coverage else 0.0
     participants = int(row.participants or 0)
     participation = participants / officials if officials else 0.0
     avg_best = float(row.avg_best) if row.avg_best is not None else None
-    return _figures(officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points)
+    passed = int(row.practice_passed or 0)
+    practice = min(1.0, passed / (officials * exercises)) if officials and exercises else 0.0
+    return _figures(
+        officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points, practice
+    )
 
 
-def _figures(officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points) -> dict:
-    index = round(competency_index(coverage_mean, avg_best, participation, weights), 2)
+def _figures(
+    officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points, practice=0.0
+) -> dict:
+    index = round(competency_index(coverage_mean, avg_best, participation, weights, practice), 2)
     scale = max_points / 100.0
+    components = [
+        (
+            "coverage",
+            round(100 * weights.coverage * coverage_mean * scale, 2),
+            round(100 * weights.coverage * scale, 2),
+        ),
+        ("score", round(weights.score * (avg_best or 0) * scale, 2), round(100 * weights.score * scale, 2)),
+        (
+            "participation",
+            round(100 * weights.participation * participation * scale, 2),
+            round(100 * weights.participation * scale, 2),
+        ),
+    ]
+    if weights.practice:
+        components.append(
+            ("practice", round(100 * weights.practice * practice * scale, 2), round(100 * weights.practice * scale, 2))
+        )
     return {
         "officials": officials,
         "participants": participants,
@@ -350,19 +384,8 @@ def _figures(officials, participants, participation, coverage, coverage_mean, av
         "points": round(index * scale, 2),
         "max_points": max_points,
         "percent": index,
-        "components": (
-            (
-                "coverage",
-                round(100 * weights.coverage * coverage_mean * scale, 2),
-                round(100 * weights.coverage * scale, 2),
-            ),
-            ("score", round(weights.score * (avg_best or 0) * scale, 2), round(100 * weights.score * scale, 2)),
-            (
-                "participation",
-                round(100 * weights.participation * participation * scale, 2),
-                round(100 * weights.participation * scale, 2),
-            ),
-        ),
+        "components": tuple(components),
+        "practice": practice,
     }
 
 
@@ -383,14 +406,16 @@ def ranking_served(session: Session, filters: RankingFilters | None = None, toda
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, min_officials, top_n = settings()
+    exercises = exercises_in_scope(session, (filters.topic,) if filters.topic else TOPICS)
 
     def compute(s: Session) -> tuple[RankedUnit, ...]:
-        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n))
+        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n, exercises))
 
-    return cache.cached(session, ("ranking", filters, today, weights, max_points, min_officials, top_n), compute)
+    key = ("ranking", filters, today, weights, max_points, min_officials, top_n, exercises)
+    return cache.cached(session, key, compute)
 
 
-def _compute(session, filters, today, weights, max_points, min_officials, top_n) -> list[RankedUnit]:
+def _compute(session, filters, today, weights, max_points, min_officials, top_n, exercises=0) -> list[RankedUnit]:
     if filters.month is not None:
         units = _from_snapshots(session, filters, weights, max_points, min_officials)
     else:
@@ -405,7 +430,7 @@ def _compute(session, filters, today, weights, max_points, min_officials, top_n)
                 unit_code=names[row.id].code,
                 block=block_of(names[row.id].kind),
                 too_few=int(row.officials or 0) < min_officials,
-                **figures_from_row(row, topics, weights, max_points),
+                **figures_from_row(row, topics, weights, max_points, exercises),
             )
             for row in rows
         ]

@@ -3,8 +3,9 @@
 * ``attempt_graded`` -> ``apply_attempt``: incremental (count + 1, best = max, last activity, status).
 * ``certificate_changed`` -> ``refresh_certificate_part``: re-reads the holder's certificates of the
   topic (a revocation may fall back to an older valid certificate, or to "passed").
-* ``recompute_records``: the same figures rebuilt from attempts and certificates in two GROUP BY
-  queries (demo history, bench data, repairs, and the test that compares both).
+* ``practice_passed`` -> ``apply_practice``: one more practice exercise of the topic passed.
+* ``recompute_records``: the same figures rebuilt from attempts, certificates and practice in three
+  GROUP BY queries (demo history, bench data, repairs, and the test that compares both).
 
 Rules (one place): an attempt counts for a topic when it is submitted and graded, its quiz's topic is
 ``quiz.topic`` or else its course's topic. Every such attempt counts in ``attempts_count`` and
@@ -12,7 +13,9 @@ Rules (one place): an attempt counts for a topic when it is submitted and graded
 a topic is a certificate (status valid, current revision) of a course of that topic: a valid one
 (not expired today) with the latest expiry wins, else the one that expired last. Status: a valid
 certificate -> ``cert_valid``; else an expired one -> ``cert_expired``; else a passed final quiz ->
-``passed``; else any attempt -> ``in_progress``; else ``not_started``.
+``passed``; else any attempt or practice exercise passed -> ``in_progress``; else ``not_started``.
+``practice_passed`` counts the published practice exercises of the topic the official has passed
+(the practical component of the index, ``competency.index``).
 
 Receivers only flush, and mark the session (``cache.mark_dirty``): the rankings cache is invalidated
 when it commits.
@@ -33,20 +36,23 @@ from competency.models import NO_EXPIRY, CompetencyRecord, CompetencySummary
 from courses import api as courses_api
 from lms.time import local_today, utcnow
 from lms.topics import Topic
+from practice import api as practice_api
 from quizzes import api as quizzes_api
 
 log = logging.getLogger(__name__)
 
 
 # -- status rule ------------------------------------------------------------------------------------
-def derive_status(*, attempts: int, passed: bool, cert_expires_on: date | None, has_cert: bool, today: date) -> str:
+def derive_status(
+    *, attempts: int, passed: bool, cert_expires_on: date | None, has_cert: bool, today: date, practised: int = 0
+) -> str:
     if has_cert:
         if cert_expires_on is None or cert_expires_on >= today:
             return "cert_valid"
         return "cert_expired"
     if passed:
         return "passed"
-    if attempts:
+    if attempts or practised:
         return "in_progress"
     return "not_started"
 
@@ -146,6 +152,7 @@ def compute_records(session: Session, today: date, official_ids=None) -> dict[tu
             "passed": bool(row.passed),
             "certificate_id": None,
             "cert_expires_on": None,
+            "practice_passed": 0,
         }
     for key, pick in _pick_certificates(session, today, official_ids).items():
         values = result.setdefault(
@@ -157,10 +164,26 @@ def compute_records(session: Session, today: date, official_ids=None) -> dict[tu
                 "last_activity_at": None,
                 "best_percent": None,
                 "passed": False,
+                "practice_passed": 0,
             },
         )
         values["certificate_id"] = pick.certificate_id
         values["cert_expires_on"] = pick.expires_on
+    for key, passed in practice_api.passed_counts(session, official_ids).items():
+        values = result.setdefault(
+            key,
+            {
+                "official_id": key[0],
+                "topic": key[1],
+                "attempts_count": 0,
+                "last_activity_at": None,
+                "best_percent": None,
+                "passed": False,
+                "certificate_id": None,
+                "cert_expires_on": None,
+            },
+        )
+        values["practice_passed"] = passed
     for values in result.values():
         values["status"] = derive_status(
             attempts=values["attempts_count"],
@@ -168,6 +191,7 @@ def compute_records(session: Session, today: date, official_ids=None) -> dict[tu
             cert_expires_on=values.get("cert_expires_on"),
             has_cert=values.get("certificate_id") is not None,
             today=today,
+            practised=values["practice_passed"],
         )
     return result
 
@@ -214,6 +238,7 @@ def _summary_select(official_ids=None):
         func.count(r.best_percent),
         func.sum(r.best_percent),
         *[func.max(case((and_(r.topic == t.value, r.status == "cert_valid"), valid_until), else_=None)) for t in Topic],
+        func.coalesce(func.sum(r.practice_passed), 0),
     )
     if official_ids is not None:
         query = query.where(r.official_id.in_(list(official_ids)))
@@ -221,7 +246,14 @@ def _summary_select(official_ids=None):
 
 
 def _summary_columns():
-    return ["official_id", "participated", "n_best", "sum_best", *[f"cert_until_{t.value}" for t in Topic]]
+    return [
+        "official_id",
+        "participated",
+        "n_best",
+        "sum_best",
+        *[f"cert_until_{t.value}" for t in Topic],
+        "practice_passed",
+    ]
 
 
 def rebuild_summaries(connection, official_ids=None) -> None:
@@ -254,7 +286,7 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
         from sqlalchemy.dialects.sqlite import insert as upsert
     else:  # pragma: no cover - the two databases we run on
         return rebuild_summaries(connection, ids)
-    lock = upsert(table).values([{"official_id": i, "participated": 0, "n_best": 0} for i in ids])
+    lock = upsert(table).values([{"official_id": i, "participated": 0, "n_best": 0, "practice_passed": 0} for i in ids])
     connection.execute(
         lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
     )
@@ -289,7 +321,9 @@ def _get_record(session: Session, official_id: int, topic: Topic):
             select(CompetencyRecord).where(CompetencyRecord.official_id == official_id, CompetencyRecord.topic == topic)
         ).first()
     if record is None:
-        record = CompetencyRecord(official_id=official_id, topic=topic, status="not_started", attempts_count=0)
+        record = CompetencyRecord(
+            official_id=official_id, topic=topic, status="not_started", attempts_count=0, practice_passed=0
+        )
         session.add(record)
     return record
 
@@ -327,7 +361,12 @@ def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
     if record.certificate_id is None:
         passed = record.status == "passed" or (final and bool(attempt.passed))
         record.status = derive_status(
-            attempts=record.attempts_count, passed=passed, cert_expires_on=None, has_cert=False, today=today
+            attempts=record.attempts_count,
+            passed=passed,
+            cert_expires_on=None,
+            has_cert=False,
+            today=today,
+            practised=record.practice_passed or 0,
         )
     session.flush()
     mark_dirty(session)
@@ -351,7 +390,19 @@ def refresh_certificate_part(session: Session, official_id: int, topic: Topic, t
         cert_expires_on=record.cert_expires_on,
         has_cert=pick is not None,
         today=today,
+        practised=record.practice_passed or 0,
     )
+    session.flush()
+    mark_dirty(session)
+
+
+def apply_practice(session: Session, official_id: int, topic: Topic, today: date | None = None) -> None:
+    """One more practice exercise of the topic passed (incremental): the count, and a record that
+    had nothing yet becomes "in progress"."""
+    record = _get_record(session, official_id, topic)
+    record.practice_passed = (record.practice_passed or 0) + 1
+    if record.status == "not_started":
+        record.status = "in_progress"
     session.flush()
     mark_dirty(session)
 
@@ -359,6 +410,11 @@ def refresh_certificate_part(session: Session, official_id: int, topic: Topic, t
 def on_attempt_graded(session, attempt=None, **_kw) -> None:
     """Receiver of ``lms.events.attempt_graded``."""
     apply_attempt(session, attempt)
+
+
+def on_practice_passed(session, official_id=None, topic=None, **_kw) -> None:
+    """Receiver of ``lms.events.practice_passed`` (sent once per official and exercise)."""
+    apply_practice(session, official_id, Topic(topic))
 
 
 def on_certificate_changed(session, certificate=None, **_kw) -> None:

@@ -43,6 +43,7 @@ from lms.inputs import db_int
 from lms.org.models import Category, Level, Official, Position, Unit
 from lms.time import local_today
 from lms.topics import Topic
+from practice import api as practice_api
 
 bp = Blueprint(
     "competency",
@@ -118,6 +119,8 @@ class MyTopic:
     cert_expires_on: object
     certificate_id: int | None
     next_step: str
+    practice_passed: int = 0
+    practice_total: int = 0
 
 
 def _next_step(status: str, expires, today) -> str:
@@ -140,6 +143,7 @@ def my_topics(official_id: int) -> list[MyTopic]:
         r.topic.value: r
         for r in db.session.scalars(select(CompetencyRecord).where(CompetencyRecord.official_id == official_id))
     }
+    exercises = practice_api.exercise_totals(db.session)
     out = []
     for topic in Topic:
         r = records.get(topic.value)
@@ -155,6 +159,8 @@ def my_topics(official_id: int) -> list[MyTopic]:
                 cert_expires_on=expires,
                 certificate_id=r.certificate_id if r else None,
                 next_step=_next_step(status, expires, today),
+                practice_passed=r.practice_passed if r else 0,
+                practice_total=exercises.get(topic.value, 0),
             )
         )
     return out

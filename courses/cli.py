@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from courses.loader import CourseContentError, load_all, load_course_dir
+from lms.events import ContentRefused
 from lms.extensions import db
 
 
@@ -32,7 +33,7 @@ def import_course_command(path: str) -> None:
             courses = [load_course_dir(db.session, folder, media_root())]
         else:
             courses = load_all(db.session, folder, media_root())
-    except CourseContentError as exc:
+    except (CourseContentError, ContentRefused) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()

@@ -7,7 +7,8 @@ source is dropped.
 
 Re-loading updates in place: the course is matched by slug (the folder name), lessons by slug (the
 file name without its ``NN-`` prefix). Nothing is deleted: a lesson whose file disappeared is
-unpublished, and progress rows are never touched.
+unpublished, and progress rows are never touched. After a course is loaded, ``course_loaded`` is
+sent: other features load what belongs to it from the same folder (practice scenarios).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from courses.models import Course, Lesson
+from lms import events
 from lms.text import clean_text, nfc
 from lms.topics import Topic
 
@@ -300,6 +302,7 @@ def load_course_dir(session: Session, path: Path | str, media_root: Path | str |
         target.mkdir(parents=True, exist_ok=True)
         for image in src.images:
             shutil.copyfile(image, target / image.name)
+    events.course_loaded.send(session, course=course, folder=Path(path))
     return course
 
 

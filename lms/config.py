@@ -51,7 +51,7 @@ def _secret_key(env: str, instance_path: Path) -> str:
 
 # The feature packages, in order: each one's init_app(app) is called by create_app (lms/features.py).
 # A feature comes after the features it uses (its REQUIRES).
-FEATURES = ("courses", "quizzes", "certificates", "competency", "training")
+FEATURES = ("courses", "quizzes", "certificates", "practice", "competency", "training")
 
 # Settings that feature packages read from ``app.config`` with their own defaults; the environment
 # sets them when present (documented in README.md, "Configuration").
@@ -180,5 +180,25 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     for key in PASSTHROUGH:
         if os.environ.get(key):
             cfg[key] = os.environ[key]
+    if os.environ.get("LMS_COMPETENCY_WEIGHTS"):
+        cfg["COMPETENCY_WEIGHTS"] = _weights(os.environ["LMS_COMPETENCY_WEIGHTS"])
     cfg.update(overrides)
     return cfg
+
+
+def _weights(text: str) -> dict[str, float]:
+    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1`` -> the parts of the competency
+    index and their weights (the parts not named keep their default)."""
+    out = {}
+    for item in text.split(","):
+        name, _eq, value = item.strip().partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is not name=number") from None
+        if out[name.strip()] < 0:
+            raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is negative")
+    unknown = set(out) - {"coverage", "score", "participation", "practice"}
+    if unknown:
+        raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: unknown part {sorted(unknown)[0]!r}")
+    return out

@@ -212,6 +212,8 @@ def test_user_errors_have_one_root():
         "lms.backup.BackupError",  # the operator's command
         "courses.loader.CourseContentError",  # a content folder (CLI, for the content authors)
         "lms.spreadsheet.SpreadsheetError",  # a file reader's ValueError: its callers show it
+        "practice.replicas.base.SpecError",  # a scenario file's header (CLI, for the content authors)
+        "practice.loader.PracticeContentError",
         "quizzes.gift._GiftError",  # parser internals, reported as ParseError rows
         "quizzes.tabular._RowError",
     }

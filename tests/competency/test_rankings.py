@@ -202,6 +202,7 @@ def _figures(session, filters, today, use_summaries):
             int(row.participants),
             None if row.avg_best is None else round(float(row.avg_best), 9),
             tuple(int(getattr(row, f"cov_{t}")) for t in topics),
+            int(row.practice_passed),
         )
         for row in session.execute(query)
     }
@@ -215,9 +216,11 @@ def test_ranking_through_summaries_equals_ranking_from_records(session):
 
     from lms.org.models import Level
     from tests.competency.factories import certify
+    from tests.practice.factories import make_scenario, pass_exercise
 
     rng = random.Random(2014)
     t = topic_setup(session)
+    exercises = {topic: make_scenario(session, course) for topic, (course, _q) in t.items()}
     units = [make_unit(session, name=f"Sở Số {i}") for i in range(4)]
     people = [
         make_official(
@@ -235,6 +238,8 @@ def test_ranking_through_summaries_equals_ranking_from_records(session):
             graded_attempt(session, quiz, person, round(rng.uniform(10, 100), 2))
             if rng.random() < 0.5:
                 certify(session, person, course, issued_on=TODAY - timedelta(days=rng.choice([0, 200, 700, 800])))
+            if rng.random() < 0.4:
+                pass_exercise(session, person, exercises[topic])
     session.commit()
     later = TODAY + timedelta(days=400)  # certificates issued 700 days before TODAY have expired by then
     cases = [
@@ -250,6 +255,58 @@ def test_ranking_through_summaries_equals_ranking_from_records(session):
             assert one_pass == _figures(session, filters, day, False), (filters, day)
             seen_coverage.add(sum(sum(v[3]) for v in one_pass.values()))
     assert len(seen_coverage) > 2  # the cases differ: the comparison is not between empty results
+    assert sum(v[4] for v in _figures(session, RankingFilters(), TODAY, True).values()) > 0  # practice counted
     assert sum(v[3][0] for v in _figures(session, RankingFilters(), later, True).values()) < sum(
         v[3][0] for v in _figures(session, RankingFilters(), TODAY, True).values()
     )
+
+
+def test_the_practical_component_counts_only_with_a_weight(app, session):
+    """Practice exercises passed count in the index once the configuration gives them a weight (0 by
+    default): share = exercises passed / (active officials x published exercises in scope)."""
+    from tests.practice.factories import make_scenario, pass_exercise
+
+    t = topic_setup(session)
+    exercises = {topic: [make_scenario(session, course) for _ in range(2)] for topic, (course, _q) in t.items()}
+    unit = make_unit(session, name="Sở Thực Hành")
+    a, b = make_official(session, unit), make_official(session, unit)
+    pass_exercise(session, a, exercises[Topic.QLVB][0])
+    pass_exercise(session, a, exercises[Topic.QLVB][1])
+    pass_exercise(session, b, exercises[Topic.EMAIL][0])
+    session.commit()
+    before = by_name(rank_units(session))["Sở Thực Hành"]
+    assert before.practice == pytest.approx(3 / (2 * 8))
+    assert before.index == 0 and [c[0] for c in before.components] == ["coverage", "score", "participation"]
+    qlvb_only = by_name(rank_units(session, RankingFilters(topic="qlvb")))["Sở Thực Hành"]
+    assert qlvb_only.practice == pytest.approx(2 / (2 * 2))
+
+    app.config["COMPETENCY_WEIGHTS"] = {"coverage": 0.5, "score": 0.2, "participation": 0.1, "practice": 0.2}
+    try:
+        weighted = by_name(rank_units(session))["Sở Thực Hành"]
+        assert weighted.index == pytest.approx(round(100 * 0.2 * 3 / 16, 2))
+        assert ("practice", pytest.approx(100 * 0.2 * 3 / 16, abs=0.01), 20.0) in [
+            (n, pytest.approx(p, abs=0.01), m) for n, p, m in weighted.components
+        ]
+        rows = breakdown(session, "category", unit_id=unit.id)
+        assert sum(r.practice * r.officials for r in rows) == pytest.approx(3 / 8)
+    finally:
+        app.config.pop("COMPETENCY_WEIGHTS")
+
+
+def test_a_passed_exercise_updates_the_record_at_once(session):
+    from sqlalchemy import select
+
+    from competency.models import CompetencyRecord, CompetencySummary
+    from tests.practice.factories import make_scenario, pass_exercise
+
+    t = topic_setup(session)
+    person = make_official(session)
+    pass_exercise(session, person, make_scenario(session, t[Topic.PORTAL][0], app="portal"))
+    (record,) = session.scalars(select(CompetencyRecord)).all()
+    assert (record.topic, record.status, record.practice_passed, record.attempts_count) == (
+        Topic.PORTAL,
+        "in_progress",
+        1,
+        0,
+    )
+    assert session.get(CompetencySummary, person.id).practice_passed == 1

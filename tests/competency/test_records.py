@@ -10,8 +10,17 @@ from lms.time import local_today
 from lms.topics import Topic
 from tests.competency.factories import NOW, certify, graded_attempt, make_final_quiz, topic_setup
 from tests.factories import make_official, make_unit
+from tests.practice.factories import make_scenario, pass_exercise
 
-FIELDS = ("status", "best_percent", "attempts_count", "last_activity_at", "certificate_id", "cert_expires_on")
+FIELDS = (
+    "status",
+    "best_percent",
+    "attempts_count",
+    "last_activity_at",
+    "certificate_id",
+    "cert_expires_on",
+    "practice_passed",
+)
 
 
 def stored(session) -> dict:
@@ -20,7 +29,9 @@ def stored(session) -> dict:
     return {
         (r.official_id, r.topic.value): {f: getattr(r, f) for f in FIELDS}
         for r in session.scalars(select(CompetencyRecord))
-        if not (r.status == "not_started" and r.attempts_count == 0 and r.certificate_id is None)
+        if not (
+            r.status == "not_started" and r.attempts_count == 0 and r.certificate_id is None and not r.practice_passed
+        )
     }
 
 
@@ -45,6 +56,7 @@ def summaries_from_records(session) -> dict:
                 "n_best": 0,
                 "sum_best": None,
                 **{f"cert_until_{t.value}": None for t in Topic},
+                "practice_passed": 0,
             },
         )
         row["participated"] = max(row["participated"], 1 if r.attempts_count else 0)
@@ -53,6 +65,7 @@ def summaries_from_records(session) -> dict:
             row["sum_best"] = (row["sum_best"] or 0) + r.best_percent
         if r.status == "cert_valid":
             row[f"cert_until_{r.topic.value}"] = r.cert_expires_on or NO_EXPIRY
+        row["practice_passed"] += r.practice_passed or 0
     return out
 
 
@@ -104,9 +117,10 @@ def test_incremental_records_equal_a_full_recomputation(session):
     rng = random.Random(20141)
     t = topic_setup(session)
     practice = {topic: make_final_quiz(session, course, is_final=False) for topic, (course, _q) in t.items()}
+    exercises = {topic: [make_scenario(session, course) for _ in range(2)] for topic, (course, _q) in t.items()}
     units = [make_unit(session) for _ in range(3)]
     people = [make_official(session, rng.choice(units)) for _ in range(12)]
-    certs = []
+    certs, done = [], set()
     for step in range(160):
         person = rng.choice(people)
         topic = rng.choice(list(Topic))
@@ -115,8 +129,13 @@ def test_incremental_records_equal_a_full_recomputation(session):
         when = NOW - timedelta(days=rng.randint(0, 400), minutes=step)
         if roll < 0.55:
             graded_attempt(session, final, person, round(rng.uniform(20, 100), 2), at=when)
-        elif roll < 0.7:
+        elif roll < 0.63:
             graded_attempt(session, practice[topic], person, round(rng.uniform(0, 100), 2), at=when)
+        elif roll < 0.7:
+            exercise = rng.choice(exercises[topic])
+            if (person.id, exercise.id) not in done:  # an exercise counts once, at its first success
+                done.add((person.id, exercise.id))
+                pass_exercise(session, person, exercise, at=when)
         elif roll < 0.9:
             day = local_today() - timedelta(days=rng.choice([0, 30, 400, 800, 900]))
             certs.append(certify(session, person, course, issued_on=day))
@@ -136,6 +155,7 @@ def test_incremental_records_equal_a_full_recomputation(session):
     assert len(kept) == len({r.official_id for r in session.scalars(select(CompetencyRecord))})
     assert any(row["n_best"] > 1 for row in kept.values())
     assert any(row[f"cert_until_{t.value}"] for row in kept.values() for t in Topic)
+    assert any(row["practice_passed"] > 1 for row in kept.values())
     recompute_records(session)
     session.commit()
     assert stored(session) == incremental
