@@ -70,8 +70,8 @@ OVERALL_LABELS = {
 SHOW_LABELS = {
     "": _l("Tất cả"),
     "not_started": _l("Chưa bắt đầu"),
-    "failing": _l("Chưa đạt"),
-    "passed": _l("Đã đạt"),
+    "failing": _l("Có chủ đề chưa đạt"),
+    "passed": _l("Đạt cả bốn chủ đề"),  # "Đã đạt (0)" read as nobody certified at all
     "expiring": _l("Chứng nhận sắp/đã hết hạn"),
 }
 

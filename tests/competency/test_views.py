@@ -173,3 +173,11 @@ def test_a_unit_head_sees_the_ranking_of_their_block_from_the_dashboard(client, 
     assert "ranking.xlsx" not in page and client.get("/competency/").status_code == 403
     unit_page = client.get(f"/competency/units/{world['x'].id}").text
     assert 'href="/competency/my-block"' in unit_page
+
+
+def test_the_staff_tabs_say_what_they_count(client, world):
+    """Before: "Đã đạt (0)" while staff held certificates (the tab counts those who passed all four)."""
+    page = get(client, world["users"]["head_x"], f"/competency/units/{world['x'].id}").text
+    tabs = page[page.index('class="tabs"') : page.index("</ul>", page.index('class="tabs"'))]
+    assert re.search(r">Đạt cả bốn chủ đề \(\d+\)</a>", tabs) and ">Đã đạt (" not in tabs
+    assert "đã đạt bài kiểm tra hoặc có chứng nhận ở cả bốn chủ đề" in page
