@@ -26,6 +26,7 @@ from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
 from lms.views import perform
+from lms.workdays import next_working_day
 from training import calendar as cal
 from training import services
 from training.forms import ActionForm, CancelForm, SessionForm
@@ -182,12 +183,13 @@ def _input(form: SessionForm) -> services.TrainingSessionInput:
 
 
 def _default_data() -> dict:
-    tomorrow = local_today() + timedelta(days=7)
+    """A new session: the next working day (not a weekend nor a public holiday), 08:00-11:30."""
     from datetime import datetime, time
 
+    day = next_working_day(local_today())
     return {
-        "starts_at": datetime.combine(tomorrow, time(8, 0)),
-        "ends_at": datetime.combine(tomorrow, time(11, 30)),
+        "starts_at": datetime.combine(day, time(8, 0)),
+        "ends_at": datetime.combine(day, time(11, 30)),
         "kind": SessionKind.CLASSROOM.value,
         "capacity": 30,
         "trainer_ids": [str(current_user.id)],
@@ -232,7 +234,7 @@ def _training_session_form_page(form, save, done_message: str, training_session,
         if outcome.ok:
             saved, warnings = outcome.value
             flash(done_message, "success")
-            _show_warnings(warnings)
+            _show_warnings([*services.day_off_warnings(saved), *warnings])
             return redirect(url_for("training.session_detail", session_id=saved.id))
         error = outcome.message
     return render_template("training/form.html", form=form, error=error, training_session=training_session, mode=mode)
