@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.inputs import db_int, db_ints
 from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage, OutboxState
+from lms.mail.outbox import sender_status
 from lms.mail.sender import retry_now
 from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
@@ -531,7 +532,14 @@ def outbox():
     else:
         stmt = stmt.where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.FAILED, OutboxState.SENDING)))
     page = db.paginate(stmt.order_by(OutboxMessage.id.desc()), per_page=_per_page(), error_out=False)
-    return render_template("training/outbox.html", page=page, state=state, states=OutboxState, form=ActionForm())
+    return render_template(
+        "training/outbox.html",
+        page=page,
+        state=state,
+        states=OutboxState,
+        form=ActionForm(),
+        sender=sender_status(db.session),
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -301,3 +301,31 @@ def test_the_decline_button_and_the_declined_state_read_differently_in_english(a
 
         assert gettext("Từ chối") == "Decline"
         assert str(ParticipantState.DECLINED.label) == "Declined"
+
+
+def test_the_outbox_says_when_the_sender_last_ran_and_how_to_run_it(client, session):
+    """Before: 71 messages "waiting" and no hint that no sender was running."""
+    now = utcnow()
+    login_as(client, make_user(session, Role.IT_STAFF))
+
+    def status() -> str:
+        html = client.get("/training/outbox").text
+        start = html.index('id="sender-status"')
+        return html[start : html.index("</", html.index("</p>", start) + 4)]
+
+    queue_message(session, to_email="a@example.gov.vn", subject="Mới", text_body="x", kind="t", dedupe_key="s1")
+    session.commit()
+    assert "1 thư đang chờ đến lượt gửi" in status() and "không chạy" not in status()
+
+    queue_message(session, to_email="b@example.gov.vn", subject="Cũ", text_body="x", kind="t", dedupe_key="s2")
+    old = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "s2")).one()
+    old.next_attempt_at = now - timedelta(hours=2)
+    session.commit()
+    text = status()
+    assert "Có vẻ bộ gửi thư không chạy" in text and "Bộ gửi thư chưa gửi thư nào" in text
+    assert "flask lms mail send" in text and to_local(old.next_attempt_at).strftime("%d/%m/%Y %H:%M") in text
+
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "s1")).one()
+    sent.state, sent.sent_at = "sent", now - timedelta(minutes=90)
+    session.commit()
+    assert f"Lần gửi gần nhất: {to_local(sent.sent_at).strftime('%d/%m/%Y %H:%M')}" in status()
