@@ -4,6 +4,7 @@
 * a feature uses another feature only through its ``api`` module;
 * no import cycle between modules;
 * every feature has its ``init_app`` and its ``REQUIRES`` in ``FEATURES`` order;
+* signal receivers connected by ``init_app`` (or the factory), never by a decorator at import;
 * one home for: Vietnam's today and now (``lms/time.py``), the user errors' root (``lms/errors.py``);
 * blueprints: name = package, templates under ``<package>/templates/<package>/``, static files at
   ``/<package>/static``.
@@ -181,6 +182,26 @@ def test_a_feature_read_by_others_has_an_api_and_imports_nothing_at_package_impo
         tree = ast.parse((ROOT / name / "__init__.py").read_text(encoding="utf-8"))
         top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
         assert all(_top(getattr(n, "module", "") or "") not in FEATURES for n in top_level), name
+
+
+def _connects_at_import(decorator: ast.expr) -> bool:
+    """``@signal.connect``, ``@signal.connect_via(...)``, ``@event.listens_for(...)``."""
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(target, ast.Attribute) and target.attr in {"connect", "connect_via", "listens_for"}
+
+
+def test_receivers_are_connected_by_init_app_not_at_import():
+    """A receiver connected by a decorator runs as soon as its module is imported by anyone (an app
+    with fewer FEATURES, a test, a benchmark): features connect in ``init_app``, the kernel in the
+    app factory. Only the engine's SQLite pragmas (``lms/database.py``) hold for every engine."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.name}"
+        for path in _modules_cache().values()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(_connects_at_import(d) for d in node.decorator_list)
+    ]
+    assert found == ["lms/database.py:_sqlite_pragmas"]
 
 
 @pytest.mark.parametrize(

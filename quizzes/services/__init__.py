@@ -53,6 +53,7 @@ from quizzes.services.bank import (
     plan_import,
     question_data,
     question_gift,
+    questions_per_category,
     restore_question,
     validate_questions,
 )
@@ -141,6 +142,7 @@ __all__ = [
     "purge_import_uploads",
     "question_data",
     "question_gift",
+    "questions_per_category",
     "quiz_grade",
     "quiz_grade_passed",
     "quiz_statistics",

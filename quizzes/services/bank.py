@@ -393,6 +393,17 @@ def bank_counts(session: Session, topic: str | None = None, category_id: int | N
     return {"active": by_state.get(False, 0), "archived": by_state.get(True, 0)}
 
 
+def questions_per_category(session: Session) -> dict[int, int]:
+    """``{category id: active questions}``: what a category can give to a quiz's draw."""
+    return dict(
+        session.execute(
+            select(Question.category_id, func.count())
+            .where(Question.archived.is_(False))
+            .group_by(Question.category_id)
+        ).all()
+    )
+
+
 def _set_archived(session: Session, actor, question: Question, archived: bool, now: datetime, ip: str) -> bool:
     # the state check is in the UPDATE itself: a double click or two tabs write one audit row, not two
     result = session.execute(

@@ -19,7 +19,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from lms.auth.access import STAFF, roles_required, safe_next_url
 from lms.auth.permissions import load_or_404
@@ -55,13 +54,7 @@ def bank():
     page = db.paginate(
         services.bank_query(topic or None, category_id, q, archived=status == "archived"), per_page=25, error_out=False
     )
-    counts = dict(
-        db.session.execute(
-            select(Question.category_id, func.count())
-            .where(Question.archived.is_(False))
-            .group_by(Question.category_id)
-        ).all()
-    )
+    counts = services.questions_per_category(db.session)
     return render_template(
         "quizzes/bank.html",
         page=page,

@@ -14,7 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from courses import api as courses_api
 from lms.auth.access import MANAGERS, STAFF, roles_required
@@ -32,7 +32,6 @@ from quizzes.forms import (
 )
 from quizzes.models import (
     GradingMethod,
-    Question,
     QuestionCategory,
     Quiz,
     QuizOverride,
@@ -95,13 +94,7 @@ def quiz_settings(quiz_id: int | None):
             return redirect(url_for("quizzes.quiz_settings", quiz_id=target.id))
     draws = {d.category_id: d.count for d in quiz.draws} if quiz else {}
     categories = question_categories(quiz.topic.value if quiz and quiz.topic else None)
-    counts = dict(
-        db.session.execute(
-            select(Question.category_id, func.count())
-            .where(Question.archived.is_(False))
-            .group_by(Question.category_id)
-        ).all()
-    )
+    counts = services.questions_per_category(db.session)
     overrides = (
         db.session.scalars(select(QuizOverride).where(QuizOverride.quiz_id == quiz.id).order_by(QuizOverride.id)).all()
         if quiz
