@@ -16,15 +16,22 @@ a thread per person with ``requests`` cost ~3 ms of client CPU per request, this
 pages are scanned with regular expressions, not ``html.parser``): every official arrives at a
 random moment within ``--window`` seconds (default 60: "all start within the same minute"), logs in
 through the form (``--login form``; scrypt costs ~0.3 s of CPU per login) or with a pre-signed session
-cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then for every
-question: opens the page, thinks ``--think`` seconds (uniform, e.g. ``5-15``), autosaves an answer;
-finally opens the summary, submits and opens the result. Meanwhile ``--viewers`` unit heads and IT
-staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
+cookie (``--login cookie``: measures the exam, not the login), opens the quiz, starts it, then
+(``--mode onepage``, the default: what the attempt page's script does) opens the attempt page once
+(every question in it) and for every question thinks ``--think`` seconds (uniform, e.g. ``5-15``) and
+sends its answer as a small JSON POST; or (``--mode pages``: without JavaScript, and the app before the
+one-page attempt) for every question opens its page, thinks, autosaves; finally opens the summary,
+submits and opens the result. ``--assets``: each page's CSS and scripts are fetched as a browser with
+a cache does (kept when the answer says ``immutable``, else revalidated with ``If-None-Match``).
+``--app-root`` serves another checkout's app (the code before a change) on the same data. Meanwhile
+``--viewers`` unit heads and IT staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
 
 Figures: per request kind count, req/s, p50/p95/p99 (ms), errors; the floor (``/healthz`` with the
 same gunicorn, closed loop) and each kind's closed-loop capacity as a ratio to it; the peak number of
 requests in flight; the CPU seconds of the client (this process) and of gunicorn (master and workers,
-from ``/proc``) during the scenario and during the closed loops, per request. Then the checks:
+from ``/proc``) during the scenario and during the closed loops, per request, and on PostgreSQL the
+database server's CPU (the postmaster and its children, when it runs on this machine), with both per
+acknowledged answer. Then the checks:
 every answer the server acknowledged is in the database (the same option for single choice and
 true/false), every submitted attempt is graded, and graded once (``CompetencyRecord.attempts_count``
 of every benchmark official equals its number of graded attempts; one attempt per official).
@@ -245,18 +252,21 @@ def quiz_course_topic(session, quiz):
     return session.get(Course, quiz.course_id).topic if quiz.course_id else None
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, port: int, workers: int, threads: int, log: Path, root: Path = ROOT, extra_env: dict | None = None
+) -> subprocess.Popen:
     env = dict(
         os.environ,
         DATABASE_URL=url,
         LMS_ENV="production",
         SECRET_KEY=SECRET,
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
+        **(extra_env or {}),
     )
     args = [
         str(ROOT / ".venv/bin/gunicorn"),
         "--config",
-        str(ROOT / "gunicorn.conf.py"),
+        str(root / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -272,7 +282,7 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log: Path) -
         "wsgi:app",
     ]
     proc = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+        args, cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -360,19 +370,49 @@ def client_session(connector: aiohttp.BaseConnector, base: str, cookie: str | No
     )
 
 
-class Person:
-    def __init__(self, base: str, stats: Stats, stop_at: float, http: aiohttp.ClientSession) -> None:
-        self.base, self.stats, self.stop_at, self.http = base, stats, stop_at, http
+ASSET_RE = re.compile(r'(?:href|src)="(/[^"]*static/[^"]+)"')
 
-    async def call(self, kind: str, method: str, path: str, ok=(200,), data: dict | None = None) -> Reply:
+
+class Person:
+    def __init__(
+        self, base: str, stats: Stats, stop_at: float, http: aiohttp.ClientSession, assets: bool = False
+    ) -> None:
+        self.base, self.stats, self.stop_at, self.http = base, stats, stop_at, http
+        self.assets = assets
+        self.cache: dict[str, tuple[bool, str | None]] = {}  # url -> (kept for good, ETag)
+
+    async def page(self, kind: str, path: str, ok=(200,)) -> Reply:
+        """An HTML page, then its CSS and scripts as a browser with a cache fetches them: not at all
+        when kept (``immutable`` / a max-age), else revalidated (``If-None-Match``: 304) or fetched."""
+        reply = await self.call(kind, "GET", path, ok=ok)
+        if self.assets and reply.status == 200:
+            for url in dict.fromkeys(unescape(u) for u in ASSET_RE.findall(reply.text)):
+                kept, etag = self.cache.get(url, (False, None))
+                if kept:
+                    continue
+                headers = {"If-None-Match": etag} if etag else None
+                r = await self.call("static", "GET", url, ok=(200, 304), headers=headers)
+                control = r.headers.get("Cache-Control", "")
+                self.cache[url] = ("immutable" in control or "max-age=3" in control, r.headers.get("ETag", etag))
+        return reply
+
+    async def call(
+        self, kind: str, method: str, path: str, ok=(200,), data: dict | None = None, json_body=None, headers=None
+    ) -> Reply:
         if time.monotonic() > self.stop_at:
             raise TimeoutError("benchmark time is up")
         body = None if data is None else urlencode(data, doseq=True).encode()
+        send = dict(headers or {})
+        if body:
+            send.update(FORM)
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            send["Content-Type"] = "application/json"
         self.stats.begin()
         t = time.perf_counter()
         try:
             async with self.http.request(
-                method, self.base + path, data=body, headers=FORM if body else None, allow_redirects=False
+                method, self.base + path, data=body, headers=send or None, allow_redirects=False
             ) as r:
                 raw = await r.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -432,7 +472,7 @@ class FieldParser:
                 continue
             a = tag_attrs(m.group(3))
             name = a.get("name") or ""
-            if tag == "select" and name.startswith(self.prefix):
+            if tag == "select" and name.startswith(self.prefix) and name[len(self.prefix) :][:1] in ("", "-", "_"):
                 select = name
             elif tag == "option" and select and a.get("value"):
                 self.selects[select].append(a["value"])
@@ -463,44 +503,68 @@ def make_answer(html: str, slot: int, rng: random.Random) -> tuple[dict, str | N
     return form, (chosen if len(p.radios) == 1 else None)
 
 
+PANEL_RE = re.compile(r'<section class="q-panel" id="panel-(\d+)" data-slot="\d+" data-v="(\d+)"')
+
+
 async def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float, results: dict) -> None:
     rng = random.Random(who["username"])
     think_lo, think_hi = args.think
     try:
         await asyncio.sleep(max(0.0, t0 + rng.uniform(0, args.window) - time.monotonic()))
         if args.login == "form":
-            page = await person.call("login_page", "GET", "/login")
+            page = await person.page("login_page", "/login")
             form = {"login": who["username"], "password": PASSWORD, "csrf_token": csrf(page.text)}
             await person.call("login", "POST", "/login", ok=(302,), data=form)
         else:
             person.http.cookie_jar.update_cookies({"session": who["cookie"]}, URL(person.base))
-        intro = await person.call("quiz_intro", "GET", f"/quizzes/{quiz_id}")
-        r = await person.call(
-            "start", "POST", f"/quizzes/{quiz_id}/start", ok=(302,), data={"csrf_token": csrf(intro.text)}
-        )
+        intro = await person.page("quiz_intro", f"/quizzes/{quiz_id}")
+        token = csrf(intro.text)
+        r = await person.call("start", "POST", f"/quizzes/{quiz_id}/start", ok=(302,), data={"csrf_token": token})
         m = re.search(r"/attempts/(\d+)/q/", r.headers.get("Location", ""))
         if not m:
             raise RuntimeError(f"start did not go to the attempt: {r.headers.get('Location')}")
         attempt_id = int(m.group(1))
         results["attempts"][who["official_id"]] = attempt_id
-        slot, total = 1, None
-        while total is None or slot <= total:
-            page = await person.call("question", "GET", f"/quizzes/attempts/{attempt_id}/q/{slot}")
-            if total is None:
-                total = int(re.search(r"Câu \d+ / (\d+)", page.text).group(1))
-            form, chosen = make_answer(page.text, slot, rng)
-            await asyncio.sleep(rng.uniform(think_lo, think_hi))
-            save = await person.call(
-                "autosave",
-                "POST",
-                f"/quizzes/attempts/{attempt_id}/autosave",
-                data={**form, "slot": slot, "csrf_token": csrf(page.text)},
-            )
-            body = save.json()
-            if body.get("ok"):
-                results["saved"].append((attempt_id, slot, bool(body.get("answered")), chosen))
-            slot += 1
-        summary = await person.call("summary", "GET", f"/quizzes/attempts/{attempt_id}/summary")
+        if args.mode == "onepage":
+            # the attempt page's script: the page with every question once, then one JSON POST per answer
+            page = await person.page("attempt_page", f"/quizzes/attempts/{attempt_id}/q/1?all=1")
+            versions = {int(n): int(v) for n, v in PANEL_RE.findall(page.text)}
+            panels = {int(m.group(1)): m.start() for m in PANEL_RE.finditer(page.text)}
+            bounds = sorted(panels.values()) + [len(page.text)]
+            for slot in sorted(versions):
+                start = panels[slot]
+                html = page.text[start : bounds[bounds.index(start) + 1]]  # this question's panel
+                form, chosen = make_answer(html, slot, rng)
+                await asyncio.sleep(rng.uniform(think_lo, think_hi))
+                body = {"slot": slot, "v": versions[slot], **form}
+                save = await person.call(
+                    "autosave",
+                    "POST",
+                    f"/quizzes/attempts/{attempt_id}/autosave",
+                    json_body=body,
+                    headers={"X-CSRFToken": token},
+                )
+                if save.json().get("ok"):
+                    results["saved"].append((attempt_id, slot, bool(save.json().get("answered")), chosen))
+        else:  # a page per question (the no-JavaScript path, and the app before the one-page attempt)
+            slot, total = 1, None
+            while total is None or slot <= total:
+                page = await person.page("question", f"/quizzes/attempts/{attempt_id}/q/{slot}")
+                if total is None:
+                    total = int(re.search(r"Câu \d+ / (\d+)", page.text).group(1))
+                form, chosen = make_answer(page.text, slot, rng)
+                await asyncio.sleep(rng.uniform(think_lo, think_hi))
+                save = await person.call(
+                    "autosave",
+                    "POST",
+                    f"/quizzes/attempts/{attempt_id}/autosave",
+                    data={**form, "slot": slot, "csrf_token": csrf(page.text)},
+                )
+                body = save.json()
+                if body.get("ok"):
+                    results["saved"].append((attempt_id, slot, bool(body.get("answered")), chosen))
+                slot += 1
+        summary = await person.page("summary", f"/quizzes/attempts/{attempt_id}/summary")
         await person.call(
             "submit",
             "POST",
@@ -509,7 +573,7 @@ async def official_flow(person: Person, who: dict, quiz_id: int, args, t0: float
             data={"csrf_token": csrf(summary.text)},
         )
         results["submitted"].append(attempt_id)
-        await person.call("result", "GET", f"/quizzes/attempts/{attempt_id}")
+        await person.page("result", f"/quizzes/attempts/{attempt_id}")
     except asyncio.CancelledError:
         results["failed"].append(f"{who['username']}: still running at --max-seconds")
         raise
@@ -560,7 +624,9 @@ async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> 
     done = asyncio.Event()
     sessions = [client_session(connector, base) for _ in data["learners"]]
     people = [
-        asyncio.create_task(official_flow(Person(base, stats, stop_at, http), who, data["quiz_id"], args, t0, results))
+        asyncio.create_task(
+            official_flow(Person(base, stats, stop_at, http, args.assets), who, data["quiz_id"], args, t0, results)
+        )
         for http, who in zip(sessions, data["learners"], strict=True)
     ]
     viewer_sessions = [client_session(connector, base, who["cookie"]) for who in data["staff"]]
@@ -652,6 +718,38 @@ def group_cpu_seconds(pgid: int) -> float | None:
     return total / tick
 
 
+def postgres_server(url: str) -> int | None:
+    """The PID of the PostgreSQL server behind ``url`` when it runs on this machine (postmaster.pid of
+    its data directory), to read its CPU from /proc; None otherwise."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            data_dir = conn.scalar(text("SELECT setting FROM pg_settings WHERE name = 'data_directory'"))
+        return int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError, Exception):  # noqa: BLE001 - a remote or unreadable server: no figure
+        return None
+    finally:
+        engine.dispose()
+
+
+def database_cpu_seconds(postmaster: int | None) -> float:
+    """User + system CPU of the PostgreSQL server: the postmaster (with its reaped backends) and its
+    live children (backends, the WAL writer...), from /proc."""
+    if postmaster is None:
+        return 0.0
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    for pid in (d for d in os.listdir("/proc") if d.isdigit()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == postmaster or int(fields[1]) == postmaster:  # fields[1]: the parent's PID
+            total += sum(int(x) for x in fields[11:15])
+    return total / tick
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -733,6 +831,17 @@ def main() -> int:
     ap.add_argument("--think", default="5-15", help="think time per question, seconds (lo-hi)")
     ap.add_argument("--window", type=float, default=60, help="officials arrive within this many seconds")
     ap.add_argument("--login", choices=["form", "cookie"], default="form")
+    ap.add_argument(
+        "--mode",
+        choices=["onepage", "pages"],
+        default="onepage",
+        help="onepage: the attempt page's script (the page once, a JSON POST per answer); pages: a page per "
+        "question and its autosave (no JavaScript; the app before the one-page attempt)",
+    )
+    ap.add_argument(
+        "--assets", action="store_true", help="fetch each page's CSS and scripts as a browser with a cache does"
+    )
+    ap.add_argument("--app-root", default=str(ROOT), help="serve the app of another checkout (A/B of the code)")
     ap.add_argument("--viewers", type=int, default=6, help="unit heads and IT staff loading dashboards")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
@@ -765,7 +874,8 @@ def main() -> int:
     raise_open_files_limit()  # a socket per request in flight, here and in gunicorn (which inherits the limit)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log")
+    server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log", Path(args.app_root))
+    database = postgres_server(url) if dialect == "postgresql" else None
     report: dict = {
         "n": args.n,
         "db": dialect,
@@ -774,15 +884,21 @@ def main() -> int:
         "think": args.think,
         "window": args.window,
         "login": args.login,
+        "mode": args.mode,
+        "assets": args.assets,
+        "app_root": args.app_root,
     }
     try:
         cpu0, gcpu0 = time.process_time(), group_cpu_seconds(server.pid)
+        dbcpu0 = database_cpu_seconds(database)
         floor = closed_loop(base, [("healthz", "/healthz", None)], None, args.floor_seconds, 8)["healthz"]["rps"]
         cpu1, gcpu1 = time.process_time(), group_cpu_seconds(server.pid)
+        dbcpu1 = database_cpu_seconds(database)
         stats = Stats(args.connections)
         results = {"attempts": {}, "saved": [], "submitted": [], "failed": []}
         t0, wall = asyncio.run(scenario(base, data, args, stats, results))
         cpu2, gcpu2 = time.process_time(), group_cpu_seconds(server.pid)
+        dbcpu2 = database_cpu_seconds(database)
         # closed-loop capacity of the main kinds, as a ratio to the floor
         staff = data["staff"]
         head = next(s for s in staff if s["unit_id"])
@@ -854,6 +970,8 @@ def main() -> int:
         "gunicorn_scenario_s": None if gcpu2 is None else gcpu2 - gcpu1,
         "gunicorn_floor_s": None if gcpu1 is None else gcpu1 - gcpu0,
         "gunicorn_capacity_s": None if gcpu3 is None else gcpu3 - gcpu2,
+        "database_scenario_s": None if database is None else dbcpu2 - dbcpu1,
+        "database_floor_s": None if database is None else dbcpu1 - dbcpu0,
         "floor_requests": floor_count,
         "capacity_requests": cap_count,
     }
@@ -907,6 +1025,18 @@ def main() -> int:
             f"({cpu['gunicorn_scenario_s'] / wall:.0%} of one CPU)"
         )
     )
+    if database is not None:
+        answered = len(results["saved"])
+        print(
+            f"CPU, PostgreSQL server during the scenario: {per(cpu['database_scenario_s'], total)}; "
+            f"per acknowledged answer: app {cpu['gunicorn_scenario_s'] / max(answered, 1) * 1000:.2f} ms + database "
+            f"{cpu['database_scenario_s'] / max(answered, 1) * 1000:.2f} ms"
+        )
+    elif gcpu2 is not None:
+        print(
+            f"CPU per acknowledged answer (app, SQLite in-process): "
+            f"{cpu['gunicorn_scenario_s'] / max(len(results['saved']), 1) * 1000:.2f} ms"
+        )
     print(
         f"CPU, closed loops ({floor_count + cap_count:.0f} requests): client "
         f"{per(cpu['client_floor_s'] + cpu['client_capacity_s'], floor_count + cap_count)}"

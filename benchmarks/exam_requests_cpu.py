@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import exam_load  # noqa: E402 - the set-up helpers of the load benchmark
 
-KINDS = ("healthz", "question", "autosave", "quiz_page", "summary")
+KINDS = ("healthz", "question", "autosave", "attempt_page", "autosave_json", "quiz_page", "summary")
 ONCE = ("start", "submit", "result")
 
 
@@ -149,8 +149,34 @@ def main() -> int:
         if not r.get_json()["ok"]:
             raise RuntimeError(r.get_json())
 
+    one_page = expect(client.get(f"/quizzes/attempts/{attempt_id}/q/1?all=1"), 200).get_data(as_text=True)
+    versions = {int(n): int(v) for n, v in re.findall(r'id="panel-(\d+)" data-slot="\d+" data-v="(\d+)"', one_page)}
+
+    def autosave_json(i: int) -> None:
+        """The one-page attempt's script: a JSON body with the question version, the token in a header."""
+        slot = i % total + 1
+        body = {k: v for k, v in answers[slot].items() if k != "csrf_token"}
+        if (attempt_id, slot) in filled:
+            filled.discard((attempt_id, slot))
+            body = {"slot": slot}
+        else:
+            filled.add((attempt_id, slot))
+        body["v"] = versions[slot]
+        r = expect(
+            client.post(
+                f"/quizzes/attempts/{attempt_id}/autosave",
+                json=body,
+                headers={**fetch_headers, "X-CSRFToken": token},
+            ),
+            200,
+        )
+        if not r.get_json()["ok"]:
+            raise RuntimeError(r.get_json())
+
     requests = {
         "healthz": lambda i: expect(client.get("/healthz"), 200),
+        "attempt_page": lambda i: expect(client.get(f"/quizzes/attempts/{attempt_id}/q/1?all=1"), 200),
+        "autosave_json": autosave_json,
         "question": lambda i: expect(client.get(f"/quizzes/attempts/{attempt_id}/q/{i % total + 1}"), 200),
         "autosave": autosave,
         "quiz_page": lambda i: expect(client.get(f"/quizzes/{quiz_id}"), 200),

@@ -36,10 +36,11 @@ from courses.api import Course
 from lms.auth.access import STAFF, login_required, public, roles_required
 from lms.auth.models import User
 from lms.auth.permissions import load_or_404
-from lms.extensions import db, limiter
+from lms.extensions import db
 from lms.forms import choices
 from lms.inputs import db_int, db_ints
 from lms.org.models import Official, Unit
+from lms.ratelimit import limited
 from lms.text import slugify
 from lms.time import local_today
 from lms.views import perform
@@ -52,10 +53,8 @@ bp = Blueprint(
     static_url_path="/certificates/static",
 )
 
-verify_limit = limiter.shared_limit(
-    lambda: current_app.config.get("CERT_VERIFY_RATE_LIMIT") or services.DEFAULTS["CERT_VERIFY_RATE_LIMIT"],
-    scope="certificate-verify",
-)
+# the certificate check pages together, per client address, counted in the database (every server)
+verify_limit = limited("certificate-verify", "CERT_VERIFY_RATE_LIMIT", services.DEFAULTS["CERT_VERIFY_RATE_LIMIT"])
 
 STATE_LABELS = {
     "valid": _l("Còn hiệu lực"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -20,16 +21,17 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import cli, inputs, mail
+from lms import assets, cli, inputs, mail
 from lms.config import load_config
-from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.features import init_features, nav_for
 
 
 def create_app(config: dict | None = None) -> Flask:
-    # ``INSTANCE_DIR`` (tests, benchmarks) moves the whole instance folder: uploads, course media,
-    # certificates, the generated secret key; otherwise Flask's default (``instance/`` of the checkout)
-    instance_dir = (config or {}).get("INSTANCE_DIR")
+    # ``INSTANCE_DIR`` (tests, benchmarks; ``LMS_INSTANCE_DIR`` in the environment) moves the whole
+    # instance folder: uploads, course media, certificates, the generated secret key; otherwise
+    # Flask's default (``instance/`` of the checkout)
+    instance_dir = (config or {}).get("INSTANCE_DIR") or os.environ.get("LMS_INSTANCE_DIR")
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -46,7 +48,6 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Ho_Chi_Minh")
     _install_template_gettext(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_errors(app)
     _register_template_helpers(app)
+    assets.init_app(app)  # static URLs with content hashes, long cache lifetimes; gzip for HTML
     init_features(app)
     return app
 
@@ -79,6 +81,7 @@ def _register_kernel(app: Flask) -> None:
     from lms.features import add_audit_labels
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
+    from lms.ratelimit import RateLimitHit  # noqa: F401 - the table of the request limits
 
     for bp in (main_bp, auth_bp, org_bp):
         app.register_blueprint(bp)
@@ -131,22 +134,27 @@ def _install_template_gettext(app: Flask) -> None:
 
 
 @functools.cache
-def _user_load_options() -> tuple:
-    """Loader options built once (building them costs more than the query's own Python work)."""
-    from sqlalchemy.orm import joinedload
+def _user_load_options(light: bool = False) -> tuple:
+    """Loader options built once (building them costs more than the query's own Python work). Light
+    (views marked ``@light_user``): the account alone; its roles are read if a check asks for them."""
+    from sqlalchemy.orm import joinedload, lazyload
 
     from lms.auth.models import User
 
+    if light:
+        return (lazyload(User.roles),)
     return (joinedload(User.roles), joinedload(User.official))
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    from lms.auth.access import wants_light_user
     from lms.auth.services import load_session_user
     from lms.time import utcnow
 
     # one query for the login session, the account, its roles and its official (every page shows the name)
-    user = load_session_user(db.session, user_id, utcnow(), _user_load_options())
+    light = has_request_context() and wants_light_user(current_app, request.endpoint)
+    user = load_session_user(db.session, user_id, utcnow(), _user_load_options(light))
     if user is None or not user.active:
         return None
     if user.is_demo and not current_app.config["DEMO_MODE"]:

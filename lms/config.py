@@ -76,6 +76,7 @@ PASSTHROUGH = (
     "CERT_STORAGE_DIR",
     "CERT_VERIFY_RATE_LIMIT",
     "COURSE_MEDIA_DIR",
+    "QUIZ_IMPORT_DIR",
     "QUIZ_GRACE_SECONDS",
     "QUIZ_IMPORT_MAX_AGE_HOURS",
     "COMPETENCY_MIN_OFFICIALS",
@@ -106,13 +107,19 @@ POOL_VARIABLES = (
 )
 
 
-def _engine_options() -> dict:
+def _engine_options(url: str = "") -> dict:
     """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
-    process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set."""
+    process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set.
+    PostgreSQL: psycopg prepares a statement on the server once a connection has run it
+    ``LMS_DB_PREPARE_THRESHOLD`` times (psycopg's default 5; ``off``: never), so the hot statements
+    (the account, the answer's UPDATE) are parsed and planned once per connection, not per request."""
     options: dict = {"pool_pre_ping": True}
     for env, key in POOL_VARIABLES:
         if os.environ.get(env):
             options[key] = int(os.environ[env])
+    threshold = (os.environ.get("LMS_DB_PREPARE_THRESHOLD") or "").strip().lower()
+    if threshold and url.startswith("postgresql"):
+        options["connect_args"] = {"prepare_threshold": None if threshold == "off" else int(threshold)}
     return options
 
 
@@ -142,7 +149,7 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LMS_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": url,
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(),
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "IMPORT_MAX_ROWS": int(os.environ.get("LMS_IMPORT_MAX_ROWS", "50000")),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -155,8 +162,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "LANGUAGES": {"vi": "Tiếng Việt", "en": "English"},
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_ENABLED": True,
         # failed logins in 15 minutes before the account, or the client address, waits (lms/auth/services.py)
         "LOGIN_MAX_FAILURES_ACCOUNT": _count("LMS_LOGIN_MAX_FAILURES_ACCOUNT", 5, "failed logins per account"),
         "LOGIN_MAX_FAILURES_IP": _count("LMS_LOGIN_MAX_FAILURES_IP", 30, "failed logins per client address"),
@@ -165,6 +170,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SLIP_DAYS": _count("LMS_SLIP_DAYS", 30, "days an activation slip's code lasts") or 30,
         # reverse proxies in front of the app: their X-Forwarded-For / -Proto are trusted (ProxyFix)
         "TRUSTED_PROXIES": _count("LMS_TRUSTED_PROXIES", 0, "the number of reverse proxies in front of the app"),
+        # HTML answers at least this long are gzip-compressed (lms/assets.py); 0 = off (a proxy compresses)
+        "GZIP_MIN_BYTES": _count("LMS_GZIP_MIN_BYTES", 1400, "bytes"),
         "DEMO_MODE": _bool(os.environ.get("LMS_DEMO"), not production),
         # passwords kept by the app work for everyone; off (0): only through the directory or the
         # provider, administrators keep their local password as the break-glass door
@@ -183,7 +190,27 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if os.environ.get("LMS_COMPETENCY_WEIGHTS"):
         cfg["COMPETENCY_WEIGHTS"] = _weights(os.environ["LMS_COMPETENCY_WEIGHTS"])
     cfg.update(overrides)
+    _shared_files(cfg, overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR"))
     return cfg
+
+
+# What the application servers write and read back as files, under ``LMS_SHARED_DIR`` (a directory on a
+# volume every server mounts: NFS, CephFS...) unless set one by one
+SHARED_FOLDERS = (
+    ("CERT_STORAGE_DIR", "certificates"),
+    ("QUIZ_IMPORT_DIR", "quiz-imports"),
+    ("COURSE_MEDIA_DIR", "course_media"),
+)
+
+
+def _shared_files(cfg: dict, shared_dir: str | None) -> None:
+    """With several application servers, a certificate issued (and rendered) on one is downloaded from
+    another, and a question file uploaded to one is confirmed on another: these folders must be one."""
+    if not shared_dir:
+        return
+    cfg["SHARED_DIR"] = shared_dir
+    for key, name in SHARED_FOLDERS:
+        cfg.setdefault(key, str(Path(shared_dir) / name))
 
 
 def _weights(text: str) -> dict[str, float]:

@@ -88,6 +88,6 @@ def purge_quiz_imports_command(hours: float | None) -> None:
 
     if hours is None:
         hours = float(current_app.config.get("QUIZ_IMPORT_MAX_AGE_HOURS", services.DEFAULT_IMPORT_MAX_AGE_HOURS))
-    folder = services.import_dir(current_app.instance_path)
+    folder = services.import_dir(current_app.instance_path, current_app.config.get("QUIZ_IMPORT_DIR"))
     count = services.purge_import_uploads(folder, utcnow(), hours)
     click.echo(f"Đã xóa {count} tệp nhập câu hỏi chưa xác nhận (cũ hơn {hours:g} giờ) trong {folder}.")

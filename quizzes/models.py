@@ -256,3 +256,14 @@ class AttemptSlot(db.Model):
     @property
     def answered(self) -> bool:
         return self.answer is not None
+
+
+class QuizWaiting(db.Model):
+    """An official on a quiz's waiting room page before it opens (``seen_at``: the page's last sign of
+    life); the row goes when the official starts. IT staff see how many are waiting."""
+
+    __tablename__ = "quiz_waiting"
+
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quiz.id", ondelete="CASCADE"), primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("official.id", ondelete="CASCADE"), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

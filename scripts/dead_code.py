@@ -27,6 +27,7 @@ DECORATED = [  # called by the framework through their decorator
     "@*.group",
     "@*.before_request",
     "@*.after_request",
+    "@*.url_defaults",
     "@*.errorhandler",
     "@*.teardown_request",
     "@*.context_processor",

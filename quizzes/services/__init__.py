@@ -32,6 +32,7 @@ from quizzes.services.attempts import (
     save_answer,
     slot_prefix,
     slot_states,
+    slots_with_versions,
     start_attempt,
     submit_attempt,
 )
@@ -88,6 +89,7 @@ from quizzes.services.uploads import (
     purge_import_uploads,
     read_import_upload,
 )
+from quizzes.services.waiting import note_waiting, opens_in, stop_waiting, waiting_count
 
 __all__ = [
     "AttemptClosed",
@@ -155,6 +157,11 @@ __all__ = [
     "set_override",
     "slot_prefix",
     "slot_states",
+    "slots_with_versions",
+    "note_waiting",
+    "opens_in",
+    "stop_waiting",
+    "waiting_count",
     "start_attempt",
     "statistics_csv",
     "submit_attempt",

@@ -268,6 +268,19 @@ def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
     )
 
 
+def slots_with_versions(session: Session, attempt: Attempt) -> list[AttemptSlot]:
+    """Every slot of the attempt in order, with its question version and question: one query (the
+    whole attempt in one page)."""
+    return list(
+        session.scalars(
+            select(AttemptSlot)
+            .where(AttemptSlot.attempt_id == attempt.id)
+            .order_by(AttemptSlot.slot_no)
+            .options(_SLOT_WITH_VERSION)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class SlotState:
     slot_no: int

@@ -12,9 +12,10 @@ DEFAULT_IMPORT_MAX_AGE_HOURS = 24.0  # an upload never confirmed is removed afte
 IMPORT_TOKEN = re.compile(r"^[0-9a-f]{32}\.(gift|txt|csv|xlsx)$")  # the names the import page gives
 
 
-def import_dir(instance_path: str | Path) -> Path:
-    """Where uploaded question files wait for their confirmation."""
-    return Path(instance_path) / IMPORT_DIR_NAME
+def import_dir(instance_path: str | Path, configured: str | Path | None = None) -> Path:
+    """Where uploaded question files wait for their confirmation: ``QUIZ_IMPORT_DIR`` (``configured``,
+    shared by every application server) or the instance folder's."""
+    return Path(configured) if configured else Path(instance_path) / IMPORT_DIR_NAME
 
 
 def _upload_expired(path: Path, now: datetime, max_age_hours: float) -> bool:

@@ -182,7 +182,7 @@ def edit_question(question_id: int):
 
 
 def _import_dir() -> Path:
-    path = services.import_dir(current_app.instance_path)
+    path = services.import_dir(current_app.instance_path, current_app.config.get("QUIZ_IMPORT_DIR"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -17,9 +17,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from courses import api as courses_api
-from lms.auth.access import login_required, roles_required
+from lms.auth.access import light_user, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
@@ -30,7 +31,6 @@ from quizzes.forms import (
     CsrfForm,
 )
 from quizzes.models import (
-    SLOT_ANSWERED,
     Attempt,
     AttemptState,
     Quiz,
@@ -45,6 +45,7 @@ from quizzes.permissions import (
     is_published,
     review_mode_for,
 )
+from quizzes.services import answering
 from quizzes.views.common import bp, current_official, grace_seconds
 
 
@@ -72,7 +73,13 @@ def quiz_intro(quiz_id: int):
         grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
         steps = course_steps(quiz, current_user.official_id)
     # IT staff see why officials could not start (archived questions); officials are told at the start
-    shortfalls = services.draw_shortfalls(db.session, quiz) if can_manage_bank(current_user) else []
+    staff = can_manage_bank(current_user)
+    shortfalls = services.draw_shortfalls(db.session, quiz) if staff else []
+    # the waiting room: the quiz opens later; the page opens its start button at the time by itself
+    opens_in = services.opens_in(quiz, now) if info is not None and info.in_progress is None else None
+    if opens_in is not None:
+        services.note_waiting(db.session, quiz.id, current_user.official_id, now)
+        db.session.commit()
     return render_template(
         "quizzes/intro.html",
         quiz=quiz,
@@ -82,7 +89,25 @@ def quiz_intro(quiz_id: int):
         form=CsrfForm(),
         shortfalls=shortfalls,
         steps=steps,
+        opens_in=opens_in,
+        heartbeat=services.waiting.HEARTBEAT_SECONDS,
+        waiting=services.waiting_count(db.session, quiz.id, now) if staff and quiz.open_at else None,
     )
+
+
+@bp.post("/<int:quiz_id>/waiting")
+@roles_required(Role.OFFICIAL)
+@light_user
+def still_waiting(quiz_id: int):
+    """The waiting page says it is still open (now and then); answers the seconds left before the quiz
+    opens, so the page's countdown follows the server's clock."""
+    quiz = load_or_404(Quiz, quiz_id, check=is_published, hidden=True)
+    now = utcnow()
+    opens_in = services.opens_in(quiz, now)
+    if opens_in is not None:
+        services.note_waiting(db.session, quiz.id, current_user.official_id, now)
+        db.session.commit()
+    return jsonify(ok=True, opens_in=opens_in or 0)
 
 
 @bp.post("/<int:quiz_id>/start")
@@ -97,12 +122,13 @@ def start(quiz_id: int):
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("quizzes.quiz_intro", quiz_id=quiz.id))
+    services.stop_waiting(db.session, quiz.id, attempt.official_id)
     attempt_id, in_progress = attempt.id, attempt.in_progress  # read before the commit expires them
     db.session.commit()
     if not in_progress:  # the attempt in progress had run out of time: graded, and no new one may start
         flash(_("Đã hết giờ làm bài. Bài làm đã được nộp với các câu trả lời đã lưu."), "info")
         return redirect(url_for("quizzes.review", attempt_id=attempt_id))
-    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1))
+    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=1, all=1))
 
 
 _WITH_QUIZ = (joinedload(Attempt.quiz),)  # built once, not per request
@@ -126,6 +152,11 @@ def _question_context(attempt: Attempt, slot_no: int) -> dict:
     slot = services.get_slot(attempt, slot_no)
     if slot is None:
         abort(404)
+    return _panel(slot)
+
+
+def _panel(slot) -> dict:
+    """What the page shows of one slot: the question as the official sees it (never the key)."""
     version = slot.question_version
     qtype = version.question.qtype
     view = qtypes.get_type(qtype).public_view(version.config, slot.layout, version.text)
@@ -185,8 +216,16 @@ def attempt_page(attempt_id: int, slot_no: int):
         else:
             target = slot_no
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=target))
-    context = _question_context(attempt, slot_no)
-    states = services.slot_states(db.session, attempt)
+    if request.args.get("all") == "1":  # the whole attempt in one page; the script navigates in it
+        panels = [_panel(slot) for slot in services.slots_with_versions(db.session, attempt)]
+        context = next((p for p in panels if p["slot"].slot_no == slot_no), None)
+        if context is None:
+            abort(404)
+        states = [services.SlotState(p["slot"].slot_no, p["slot"].answered) for p in panels]
+    else:  # one question (without JavaScript: every button posts the form)
+        context = _question_context(attempt, slot_no)
+        panels = [context]
+        states = services.slot_states(db.session, attempt)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
@@ -195,39 +234,75 @@ def attempt_page(attempt_id: int, slot_no: int):
         total=len(states),
         remaining=_remaining(attempt, now),
         form=CsrfForm(),
+        panels=panels,
         **context,
     )
 
 
 @bp.post("/attempts/<int:attempt_id>/autosave")
 @roles_required(Role.OFFICIAL)
+@light_user
 def autosave(attempt_id: int):
-    """JSON autosave of one slot (``slot`` + the question's fields). Says only whether it was saved."""
-    attempt = _load_own_attempt(attempt_id)
-    if not CsrfForm().validate_on_submit():
+    """One answer, saved by the attempt page's script: a JSON object (or a form) with ``slot``, ``v``
+    (the slot's question version, given in the page) and the question's fields (``q<slot>...``).
+    Answers ``{ok, slot, answered}``; 409 ``{closed, message, redirect}`` when the attempt was
+    submitted or its time is up. One SQL statement when all is well (``answering.record_answer``);
+    no template, no ORM object."""
+    form = _answer_fields()
+    if form is None:
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400
-    slot_no = request.form.get("slot", type=db_int)
-    slot = services.get_slot(attempt, slot_no) if slot_no is not None else None
-    if slot is None:
-        return jsonify(ok=False, message=_("Không có câu hỏi này trong bài làm.")), 400
-    now = utcnow()
+    now, grace, official_id = utcnow(), grace_seconds(), current_user.official_id
+    slot_no = _form_int(form, "slot")
+    answered = None
+    if slot_no is not None:
+        version_id = _form_int(form, "v") or answering.slot_version_id(db.session, attempt_id, slot_no)
+        if version_id is not None:
+            answered = answering.record_answer(
+                db.session, attempt_id, official_id, slot_no, version_id, form, now, grace
+            )
+    if answered is not None:
+        db.session.commit()
+        return jsonify(ok=True, slot=slot_no, answered=answered)
+    db.session.rollback()
     try:
-        slot = services.save_answer(db.session, attempt, slot_no, request.form, now, grace_seconds(), slot=slot)
+        if answering.why_not_saved(db.session, attempt_id, official_id, now, grace) is None:
+            abort(404)
+    except PermissionError:
+        abort(403)
     except services.AttemptClosed as exc:
-        db.session.rollback()
         flash(str(exc), "error")  # shown again on the result page the script goes to
         return jsonify(
-            ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt.id)
+            ok=False, closed=True, message=str(exc), redirect=url_for("quizzes.review", attempt_id=attempt_id)
         ), 409
-    # read before the commit expires them (reading after it would reload the slot and the attempt)
-    body = {
-        "ok": True,
-        "slot": slot.slot_no,
-        "answered": slot.state == SLOT_ANSWERED,
-        "remaining": _remaining(attempt, now),
-    }
-    db.session.commit()
-    return jsonify(body)
+    except services.QuizError as exc:
+        return jsonify(ok=False, message=str(exc)), 400
+    abort(404)
+
+
+def _answer_fields() -> MultiDict | None:
+    """The autosave's fields from a JSON object (values or lists of values) or a form; None when the
+    CSRF token (``X-CSRFToken`` header, or the form's field) does not check out."""
+    if not CsrfForm().validate_on_submit():
+        return None
+    if not request.is_json:
+        return request.form
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return MultiDict()
+    pairs = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, (str, int, float)) and not isinstance(item, bool):
+                pairs.append((str(name), str(item)))
+    return MultiDict(pairs)
+
+
+def _form_int(form, name: str) -> int | None:
+    value = form.get(name)
+    try:
+        return db_int(value) if value is not None and str(value).isdecimal() else None
+    except ValueError:
+        return None
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")

@@ -20,6 +20,11 @@ def _right_text(slot) -> str:
     return plain_text(next(o["text"] for o in slot.question_version.config["options"] if o["fraction"] >= 1))
 
 
+def _option(page, slot_no: int, text: str):
+    """An option of question ``slot_no`` (the page holds every question; the same texts repeat)."""
+    return page.locator(f"#panel-{slot_no}").get_by_label(text)
+
+
 def test_official_takes_the_final_quiz(live_server, page, session):
     user = make_user(session, Role.OFFICIAL, username="canbo1")
     cats = make_bank(session, per_category={"email/a": 3})
@@ -38,20 +43,30 @@ def test_official_takes_the_final_quiz(live_server, page, session):
     attempt = session.query(Attempt).filter_by(official_id=user.official_id, quiz_id=quiz.id).one()
     slots = {s.slot_no: s for s in attempt.slots}
 
+    # the whole attempt is in the page, one question shown
+    expect(page.locator(".q-panel")).to_have_count(3)
+    expect(page.locator("#panel-1")).to_be_visible()
+    expect(page.locator("#panel-2")).to_be_hidden()
+
     # question 1: choose and let the autosave (JS) store it, then reload the page
-    page.get_by_label(_right_text(slots[1])).check()
+    _option(page, 1, _right_text(slots[1])).check()
     page.locator("#save-status.ok").wait_for()
     page.reload()
-    expect(page.get_by_label(_right_text(slots[1]))).to_be_checked()
+    expect(_option(page, 1, _right_text(slots[1]))).to_be_checked()
     page.get_by_role("button", name="Lưu và tiếp").click()
 
-    # question 2 with the plain form post, then back and forth
-    page.get_by_label(_right_text(slots[2])).check()
+    # question 2, shown in the browser; then back and forth, and a reload on question 2
+    expect(page.locator("#panel-2")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/q/2\?all=1$"))
+    _option(page, 2, _right_text(slots[2])).check()
+    page.locator("#save-status.ok").wait_for()
     page.get_by_role("button", name="Lưu và tiếp").click()
+    expect(page.locator("#panel-3")).to_be_visible()
     page.get_by_role("button", name="Câu trước").click()
-    expect(page.get_by_label(_right_text(slots[2]))).to_be_checked()
+    expect(_option(page, 2, _right_text(slots[2]))).to_be_checked()
     page.reload()
-    expect(page.get_by_label(_right_text(slots[2]))).to_be_checked()
+    expect(page.locator("#panel-2")).to_be_visible()
+    expect(_option(page, 2, _right_text(slots[2]))).to_be_checked()
     expect(page.locator("#nav-1")).to_have_class(re.compile(r"\banswered\b"))
 
     # question 3 left unanswered: the summary lists it
@@ -88,7 +103,7 @@ def test_an_answer_after_another_tab_submitted_is_refused_and_the_page_says_so(l
 
     # click, not check(): check() re-reads the radio after the click to see it checked, and the page may
     # already have left for the result (the refused autosave navigates): it then waits 30 s and fails
-    page.get_by_label(_right_text(first)).click()
+    _option(page, 1, _right_text(first)).click()
     expect(page).to_have_url(re.compile(rf"/quizzes/attempts/{attempt.id}$"))
     expect(page.locator(".flash-error")).to_contain_text("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
     expect(page.locator("#result")).to_contain_text("0 / 2")

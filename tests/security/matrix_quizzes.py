@@ -11,6 +11,7 @@ EXPECTED: dict[str, object] = {
     "quizzes.my_quizzes": ANY,
     "quizzes.quiz_intro": ANY,
     "quizzes.start": {"official", "unit_head"},
+    "quizzes.still_waiting": {"official", "unit_head"},  # the waiting room page says it is open
     "quizzes.attempt_page": OWNER,
     "quizzes.autosave": OWNER,
     "quizzes.summary": OWNER,
