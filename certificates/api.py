@@ -2,18 +2,22 @@
 
 Acting: ``issue_certificate`` (with ``get_settings`` to change how, e.g. no PDF while building the
 demo). Reading: ``certificates_of`` (model objects, for reading only) and ``valid_status_certificates()``
-for read-only aggregate queries (competency's records). Certificates listens to
+for read-only aggregate queries (competency's records), ``first_issued_on`` (when each official first
+completed a course: adoption's before/after comparison). Certificates listens to
 ``lms.events.course_completed`` (it issues) and tells the others with ``certificate_changed``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import certificates_of, get_settings, issue_certificate
 
-__all__ = ["certificates_of", "get_settings", "issue_certificate", "valid_status_certificates"]
+__all__ = ["certificates_of", "first_issued_on", "get_settings", "issue_certificate", "valid_status_certificates"]
 
 
 def valid_status_certificates(official_ids=None) -> Select:
@@ -26,3 +30,15 @@ def valid_status_certificates(official_ids=None) -> Select:
     if official_ids is not None:
         query = query.where(Certificate.official_id.in_(list(official_ids)))
     return query
+
+
+def first_issued_on(session: Session, course_id: int) -> dict[int, date]:
+    """official id -> the day they first got ``course_id``'s certificate (still valid or superseded
+    since, not revoked)."""
+    return dict(
+        session.execute(
+            select(Certificate.official_id, func.min(Certificate.issued_on))
+            .where(Certificate.course_id == course_id, Certificate.status != CertificateStatus.REVOKED)
+            .group_by(Certificate.official_id)
+        ).all()
+    )

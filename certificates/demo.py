@@ -11,6 +11,7 @@ from sqlalchemy import select
 from certificates import services
 from courses import api as courses_api
 from lms.demo import DemoContext
+from lms.demo_data import issuer_on
 from lms.org.models import Official
 from lms.time import local_today
 
@@ -31,7 +32,9 @@ def build_certificates(ctx: DemoContext) -> None:
         months = first.validity_months or 24
         # issued long enough ago that it expires in about three weeks: a reminder shows on the dashboard
         day = services.add_months(today + timedelta(days=20), -months)
-        services.issue_certificate(session, learner.official, first, 86, "demo:canbo:1", day, settings=settings)
+        services.issue_certificate(
+            session, learner.official, first, 86, "demo:canbo:1", day, settings=issuer_on(settings, day)
+        )
         issued += 1
         if len(courses) > 1:
             services.issue_certificate(
@@ -41,7 +44,7 @@ def build_certificates(ctx: DemoContext) -> None:
                 92.5,
                 "demo:canbo:2",
                 today - timedelta(days=12),
-                settings=settings,
+                settings=issuer_on(settings, today - timedelta(days=12)),
             )
             issued += 1
     officials = session.scalars(select(Official).where(Official.active.is_(True)).order_by(Official.id)).all()
@@ -51,7 +54,9 @@ def build_certificates(ctx: DemoContext) -> None:
         course = rng.choice(courses)
         day = today - timedelta(days=rng.randint(1, 900))
         score = rng.randint(70, 100)
-        services.issue_certificate(session, official, course, score, f"demo:{official.id}", day, settings=settings)
+        services.issue_certificate(
+            session, official, course, score, f"demo:{official.id}", day, settings=issuer_on(settings, day)
+        )
         issued += 1
     reminders = services.queue_expiry_reminders(session, today, 30)
     ctx.echo(f"    {issued} certificates, {len(reminders)} expiry reminders")

@@ -24,6 +24,7 @@ from competency.snapshots import month_end, take_snapshot
 from courses import api as courses_api
 from lms.auth.models import User
 from lms.demo import DemoContext
+from lms.demo_data import issuer_on
 from lms.org.models import Official, Unit
 from lms.time import VN_TZ, local_day, local_today
 from lms.topics import Topic
@@ -99,7 +100,13 @@ def build_history(ctx: DemoContext) -> None:
             _quiz, course = finals["security"]
             official = session.get(Official, oid)
             certificates_api.issue_certificate(
-                session, official, course, rng.choice([75, 80, 85, 90]), f"demo:2024:{oid}", issued, settings=settings
+                session,
+                official,
+                course,
+                rng.choice([75, 80, 85, 90]),
+                f"demo:2024:{oid}",
+                issued,
+                settings=issuer_on(settings, issued),
             )
             totals["certificates"] += 1
 
@@ -153,7 +160,13 @@ def build_history(ctx: DemoContext) -> None:
             official = session.get(Official, attempt.official_id)
             issued_on = local_day(attempt.graded_at)
             certificates_api.issue_certificate(
-                session, official, course, attempt.percent, f"attempt:{attempt.id}", issued_on, settings=settings
+                session,
+                official,
+                course,
+                attempt.percent,
+                f"attempt:{attempt.id}",
+                issued_on,
+                settings=issuer_on(settings, issued_on),
             )
             totals["certificates"] += 1
         as_of = min(month_end(month), today)

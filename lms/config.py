@@ -51,7 +51,7 @@ def _secret_key(env: str, instance_path: Path) -> str:
 
 # The feature packages, in order: each one's init_app(app) is called by create_app (lms/features.py).
 # A feature comes after the features it uses (its REQUIRES).
-FEATURES = ("courses", "quizzes", "certificates", "practice", "competency", "training")
+FEATURES = ("courses", "quizzes", "certificates", "practice", "competency", "training", "adoption")
 
 # Settings that feature packages read from ``app.config`` with their own defaults; the environment
 # sets them when present (documented in README.md, "Configuration").
@@ -97,6 +97,7 @@ PASSTHROUGH = (
     "OIDC_SCOPES",
     "OIDC_REDIRECT_URI",
     "OIDC_TIMEOUT",
+    "ADOPTION_EXCLUDE_CATEGORIES",  # adoption: categories left out of the officials' usage figures
 )
 
 

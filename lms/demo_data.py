@@ -9,6 +9,11 @@ into rows. Treat the module-level lists as read-only.
 * ``generate_officials(seed)``: several hundred officials, same seed -> same
   list (only ``random.Random(seed)`` is used).
 * ``DEMO_ACCOUNTS``: the fixed demo logins (passwords are the caller's choice).
+* ``REORGANISATION_DAY`` and ``issuer_on(settings, day)``: from 1 July 2025 the province is the new
+  Phú Thọ and the Department of Information and Communications is part of Science and Technology
+  (the adoption demo step records it in the unit history): a certificate dated before it names the
+  2014 issuer (Vĩnh Phúc, Information and Communications), one dated from then on today's (the
+  certificates' default settings).
 
 Unit list basis: NĐ 24/2014/NĐ-CP (17 uniform bodies), Sở Ngoại vụ and Ban QL
 các KCN (present in Vĩnh Phúc), the 9 district-level units unchanged since
@@ -18,7 +23,9 @@ invented for the demo, not real establishment figures.
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from datetime import date
 
 from lms.text import fold, join_name
 
@@ -26,11 +33,34 @@ __all__ = [
     "DEMO_ACCOUNTS",
     "EMAIL_DOMAIN",
     "UNITS",
+    "REORGANISATION_DAY",
     "UNIT_BY_CODE",
     "generate_officials",
+    "issuer_on",
 ]
 
 EMAIL_DOMAIN = "vinhphuc.gov.vn"
+
+#: Two-level local government (NQ 203/2025/QH15), the merger of Vĩnh Phúc, Phú Thọ and Hòa Bình into
+#: the new Phú Thọ, and the Department of Information and Communications merged into Science and
+#: Technology: the demo records all of it on this day (the department merger was in March in most
+#: provinces: a demo choice).
+REORGANISATION_DAY = date(2025, 7, 1)
+ISSUER_BEFORE_REORGANISATION = {
+    "issuer_parent": "ỦY BAN NHÂN DÂN TỈNH VĨNH PHÚC",
+    "issuer_name": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "place": "Vĩnh Phúc",
+}
+
+
+def issuer_on(settings, day: date):
+    """The certificate settings (a dataclass with ``issuer_parent``, ``issuer_name``, ``place``) a demo
+    certificate dated ``day`` is issued with: the 2014 issuer before ``REORGANISATION_DAY``, else
+    ``settings`` unchanged (today's issuer)."""
+    if day >= REORGANISATION_DAY:
+        return settings
+    return dataclasses.replace(settings, **ISSUER_BEFORE_REORGANISATION)
+
 
 # Unit kinds (values of lms.org.models.UnitKind).
 SO = "so_ban_nganh"

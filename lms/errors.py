@@ -12,6 +12,7 @@ view is a programming error: logged with the request id, and the friendly 500 pa
     ├── QuizError (quizzes)  ── AttemptClosed, QuestionImportError
     ├── CertificateError (certificates)
     ├── TrainingError (training)
+    ├── AdoptionError (adoption)
     ├── DateTextError (lms.forms: a date or time typed that cannot be read)
     └── NotAllowed  (views answer 403)
 """

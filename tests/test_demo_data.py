@@ -242,3 +242,26 @@ def test_demo_accounts():
         )
         assert account["email"].endswith("@vinhphuc.gov.vn")
         assert "password" not in account
+
+
+def test_demo_certificates_name_the_issuer_of_their_day():
+    """Before the July 2025 reorganisation the 2014 issuer; from it on, today's (the default settings)."""
+    from datetime import timedelta
+
+    from certificates.services.settings import get_settings
+    from lms.demo_data import REORGANISATION_DAY, issuer_on
+
+    today = get_settings({})
+    assert (today.issuer_parent, today.issuer_name, today.place) == (
+        "ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ",
+        "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "Phú Thọ",
+    )
+    before = issuer_on(today, REORGANISATION_DAY - timedelta(days=1))
+    assert (before.issuer_parent, before.issuer_name, before.place) == (
+        "ỦY BAN NHÂN DÂN TỈNH VĨNH PHÚC",
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        "Vĩnh Phúc",
+    )
+    assert before.signer_name == today.signer_name and before.serial_prefix == today.serial_prefix
+    assert issuer_on(today, REORGANISATION_DAY) == today

@@ -1,5 +1,7 @@
 """What certificates print and where their PDFs go: the app's configuration, then the environment,
-then ``DEFAULTS`` (the Vĩnh Phúc values)."""
+then ``DEFAULTS``: the demo province as it is today (since 1 July 2025 Vĩnh Phúc is part of the new
+Phú Thọ province, and the Department of Information and Communications part of Science and
+Technology); the serial prefix stays "VP", so serials already printed keep their form."""
 
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from lms.text import clean_text
 
 DEFAULTS: dict[str, Any] = {
     "CERT_SERIAL_PREFIX": "VP",
-    "CERT_ISSUER_PARENT": "ỦY BAN NHÂN DÂN TỈNH VĨNH PHÚC",
-    "CERT_ISSUER_NAME": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "CERT_ISSUER_PARENT": "ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ",
+    "CERT_ISSUER_NAME": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
     "CERT_SIGNER_TITLE": "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC",
     "CERT_SIGNER_NAME": "Trần Văn Minh",
-    "CERT_PLACE": "Vĩnh Phúc",
+    "CERT_PLACE": "Phú Thọ",
     "CERT_STORAGE_DIR": None,  # None: <instance>/certificates
     "CERT_RENDER_ON_ISSUE": True,
     "CERT_VERIFY_RATE_LIMIT": "30 per minute",

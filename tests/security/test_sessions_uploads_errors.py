@@ -32,7 +32,14 @@ def _upload_routes(session):
         ("it_staff", "/org/import", "file", {"kind": "officials"}, "x.csv"),
         ("it_staff", "/quizzes/bank/import", "file", {"topic": "email"}, "x.gift"),
         ("anonymous", f"/verify/{cert.verification_code}", "pdf", {}, "x.pdf"),
+        ("it_staff", "/adoption/import", "file", {"system": "email", "month": _last_month()}, "x.csv"),
     ]
+
+
+def _last_month() -> str:
+    from adoption.months import add_months, local_today, month_start
+
+    return add_months(month_start(local_today()), -1).strftime("%Y-%m")
 
 
 def test_every_upload_route_is_known(app):
@@ -45,6 +52,7 @@ def test_every_upload_route_is_known(app):
         if "UploadForm" in source or "ImportForm" in source or "request.files" in source:
             uploads.add(endpoint)
     known = {"org.import_data", "quizzes.import_questions", "certificates.verify_upload", "certificates.verify"}
+    known.add("adoption.import_usage")
     assert uploads <= known, uploads - known  # certificates.verify shows the form that posts to verify_upload
 
 

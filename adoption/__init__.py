@@ -1,0 +1,48 @@
+"""Adoption: is each unit actually using the three core applications, month by month, and did
+training change it? Usage imports, matching, the unit form, the province indicators, reports, the
+monthly digest to unit heads.
+
+Adoption reads competency, training, certificates and courses through their ``api`` (all in
+``adoption/links.py``); other features use ``adoption.api`` only.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+REQUIRES = ("courses", "certificates", "competency", "training")
+
+
+def init_app(app) -> None:
+    from sqlalchemy.orm import Session
+
+    from adoption import cache, cli, demo, links, months, permissions, receivers, views
+    from lms import events
+    from lms.database import listen_once
+    from lms.features import add_audit_labels, add_commands, add_demo_step, add_nav, add_panel, add_template_globals
+
+    app.register_blueprint(views.bp)
+    add_nav(app, _l("Sử dụng của đơn vị"), "adoption.my_unit", permissions.heads_a_unit, order=56)
+    add_nav(app, _l("Sử dụng ứng dụng"), "adoption.province", permissions.can_view_province_usage, order=66)
+    add_panel(app, "adoption/_panel.html", permissions.sees_usage_panel, order=47)
+    add_template_globals(
+        app,
+        **permissions.TEMPLATE_PREDICATES,
+        adoption_panel=views.panel_data,
+        adoption_month_label=months.label,
+        adoption_block_label=links.block_label,
+    )
+    for name, function in views.template_filters().items():
+        app.add_template_filter(function, name)
+    add_audit_labels(
+        app,
+        {
+            "adoption.digest_on": _l("Bật thư tổng hợp hằng tháng"),
+            "adoption.digest_off": _l("Tắt thư tổng hợp hằng tháng"),
+        },
+    )
+    add_commands(app, cli.adoption_cli)
+    add_demo_step(app, "adoption", demo.build_adoption, order=5)
+    events.officials_changed.connect(receivers.on_officials_changed)
+    # the indicators' cache version is bumped once, when a write that changed officials commits; a
+    # session's own usage writes stop bypassing the cache when it commits or rolls back
+    for identifier, listener in (*receivers.SESSION_LISTENERS, *cache.SESSION_LISTENERS):
+        listen_once(Session, identifier, listener)

@@ -1,0 +1,146 @@
+"""What other features may read of adoption (everything else in the package is private).
+
+* ``unit_usage_scores``: each unit's usage score (0-100) in the latest month with data (the unit
+  ranking's usage component);
+* ``low_usage_units`` / ``low_usage_officials``: where use is lacking (training targeting: on-site
+  support goes where use is lacking);
+* ``usage_explanation``: one sentence for pages that show the usage component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from adoption import indicators
+from adoption.models import OfficialMonth, UnitMonth
+from adoption.months import local_today
+from lms.org.models import Official, Unit
+from lms.text import join_name
+
+__all__ = [
+    "LowUsageOfficial",
+    "LowUsageUnit",
+    "latest_month",
+    "low_usage_officials",
+    "low_usage_units",
+    "unit_usage_scores",
+    "usage_explanation",
+]
+
+#: the person-level tool of a competency topic (portals are a unit's; security has no usage)
+TOOL_OF_TOPIC = {"email": "email", "qlvb": "dms"}
+
+
+def latest_month(session: Session) -> date | None:
+    """The latest month with usage data (None before the first import)."""
+    return indicators.latest_month(session)
+
+
+def unit_usage_scores(session: Session, month: date | None = None) -> tuple[date | None, dict[int, float]]:
+    """(month, {unit id: usage score 0-100}) for ``month`` (default: the latest month with data);
+    units without staff that month are left out."""
+    month = month or latest_month(session)
+    if month is None:
+        return None, {}
+    rows = session.execute(
+        select(UnitMonth.unit_id, UnitMonth.score).where(UnitMonth.month == month, UnitMonth.officials > 0)
+    ).all()
+    return month, {uid: float(score) for uid, score in rows}
+
+
+@dataclass(frozen=True)
+class LowUsageUnit:
+    unit_id: int
+    unit_name: str
+    block: str
+    score: float
+    mail_share: float | None
+    uses_dms: bool
+    portal_stale: bool
+    month: date
+
+
+def low_usage_units(
+    session: Session, *, below: float = 50.0, month: date | None = None, today: date | None = None
+) -> list[LowUsageUnit]:
+    """Units in operation whose usage score is below ``below`` in the month (default: the latest with
+    data), lowest first, then by name."""
+    today = today or local_today()
+    month = month or latest_month(session)
+    if month is None:
+        return []
+    out = [
+        LowUsageUnit(
+            unit_id=row.figures.unit_id,
+            unit_name=row.unit_name,
+            block=row.block,
+            score=row.figures.score,
+            mail_share=row.figures.mail_share,
+            uses_dms=row.figures.uses_dms,
+            portal_stale=row.figures.has_portal and not row.figures.portal_fresh,
+            month=month,
+        )
+        for row in indicators.unit_table(session, month, today)
+        if row.figures.score < below
+    ]
+    from lms.text import vi_sort_key
+
+    return sorted(out, key=lambda u: (u.score, vi_sort_key(u.unit_name), u.unit_id))
+
+
+@dataclass(frozen=True)
+class LowUsageOfficial:
+    official_id: int
+    unit_id: int
+    full_name: str
+    unit_name: str
+    tool: str  # email | dms
+    month: date
+
+
+def low_usage_officials(
+    session: Session,
+    topic: str,
+    *,
+    unit_ids=None,
+    month: date | None = None,
+    limit: int | None = None,
+) -> list[LowUsageOfficial]:
+    """Active officials who did not use the tool of ``topic`` (a competency topic: "email" or "qlvb")
+    in the month (default: the latest with data); officials of units without data are not listed.
+    In the official list order; empty for topics without a person-level tool."""
+    tool = TOOL_OF_TOPIC.get(str(topic))
+    month = month or latest_month(session)
+    if tool is None or month is None:
+        return []
+    used = OfficialMonth.mail_used if tool == "email" else OfficialMonth.dms_used
+    query = (
+        select(
+            Official.id, Official.unit_id, Official.family_name, Official.middle_name, Official.given_name, Unit.name
+        )
+        .join(OfficialMonth, OfficialMonth.official_id == Official.id)
+        .join(Unit, Unit.id == Official.unit_id)
+        .where(OfficialMonth.month == month, used.is_(False), Official.active.is_(True))
+        .order_by(Official.sort_key, Official.id)
+    )
+    if unit_ids is not None:
+        query = query.where(Official.unit_id.in_(list(unit_ids) or [-1]))
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        LowUsageOfficial(oid, uid, join_name(family, middle, given), unit_name, tool, month)
+        for oid, uid, family, middle, given, unit_name in session.execute(query)
+    ]
+
+
+def usage_explanation() -> str:
+    return _(
+        "Điểm sử dụng của đơn vị (0–100) là trung bình của: tỷ lệ cán bộ dùng thư công vụ, tỷ lệ văn bản đến "
+        "và đi được xử lý điện tử, và cổng thông tin có cập nhật (100) hay không (0), chỉ tính những ứng dụng "
+        "đơn vị có."
+    )
