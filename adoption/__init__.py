@@ -17,7 +17,7 @@ def init_app(app) -> None:
     from adoption import cache, cli, demo, links, months, permissions, receivers, views
     from lms import events
     from lms.database import listen_once
-    from lms.features import add_commands, add_demo_step, add_nav, add_panel, add_template_globals
+    from lms.features import add_audit_labels, add_commands, add_demo_step, add_nav, add_panel, add_template_globals
 
     app.register_blueprint(views.bp)
     add_nav(app, _l("Sử dụng của đơn vị"), "adoption.my_unit", permissions.heads_a_unit, order=56)
@@ -32,6 +32,13 @@ def init_app(app) -> None:
     )
     for name, function in views.template_filters().items():
         app.add_template_filter(function, name)
+    add_audit_labels(
+        app,
+        {
+            "adoption.digest_on": _l("Bật thư tổng hợp hằng tháng"),
+            "adoption.digest_off": _l("Tắt thư tổng hợp hằng tháng"),
+        },
+    )
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)
     events.officials_changed.connect(receivers.on_officials_changed)

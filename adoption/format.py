@@ -1,28 +1,30 @@
-"""Numbers the Vietnamese way: ``1.234`` (thousands with a dot), ``45,5%`` (decimal comma)."""
+"""Numbers in the reader's way (``lms.formatting``, Babel): in Vietnamese ``1.234`` (thousands with a
+dot), ``45,5%`` (decimal comma); in English ``1,234`` and ``45.5%``."""
 
 from __future__ import annotations
 
+from lms.formatting import format_decimal, format_percent
+
 
 def vn_int(value) -> str:
-    """``12345`` -> ``12.345``; None -> ``—``."""
+    """``12345`` -> ``12.345`` (in the reader's locale: ``12,345`` in English); None -> ``—``."""
     if value is None:
         return "—"
-    return f"{int(value):,}".replace(",", ".")
+    return format_decimal(int(value), 0)
 
 
 def vn_num(value, digits: int = 1) -> str:
-    """``1234.56`` -> ``1.234,6``; None -> ``—``."""
+    """``1234.56`` -> ``1.234,6`` (the reader's marks, ``lms.formatting``); None -> ``—``."""
     if value is None:
         return "—"
-    text = f"{float(value):,.{digits}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+    return format_decimal(float(value), digits)
 
 
 def vn_pct(share, digits: int = 1) -> str:
     """A share 0..1 as a percentage: ``0.4551`` -> ``45,5%``; None -> ``—``."""
     if share is None:
         return "—"
-    return vn_num(100 * share, digits) + "%"
+    return format_percent(share, digits, ratio=True)
 
 
 def vn_points(change, digits: int = 1) -> str:

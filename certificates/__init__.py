@@ -15,7 +15,14 @@ def init_app(app) -> None:
     from certificates import cli, demo, mail, permissions, services, views
     from lms import events
     from lms.database import listen_once
-    from lms.features import add_commands, add_demo_step, add_nav, add_panel, add_template_globals
+    from lms.features import (
+        add_audit_labels,
+        add_commands,
+        add_demo_step,
+        add_nav,
+        add_panel,
+        add_template_globals,
+    )
 
     app.register_blueprint(views.bp)
     add_nav(app, _l("Chứng nhận của tôi"), "certificates.mine", permissions.has_certificates_page, order=40)
@@ -25,8 +32,20 @@ def init_app(app) -> None:
         app,
         **permissions.TEMPLATE_PREDICATES,
         certificates_panel=views.panel_data,
+        certificate_for_course=views.certificate_for_course,
         certificate_state_label=views.state_label,
         certificate_state_class=views.STATE_CLASSES.get,
+    )
+    add_audit_labels(
+        app,
+        {
+            "certificate.issue": _l("Cấp chứng nhận"),
+            "certificate.issue.note": _l("Cấp chứng nhận thủ công (ghi chú)"),
+            "certificate.reissue": _l("Cấp lại chứng nhận"),
+            "certificate.revoke": _l("Thu hồi chứng nhận"),
+            "certificate.batch_revoke": _l("Thu hồi nhiều chứng nhận"),
+            "certificate.batch_reissue": _l("Cấp lại nhiều chứng nhận"),
+        },
     )
     add_commands(app, cli.certificates_cli)
     add_demo_step(app, "certificates", demo.build_certificates, order=30)

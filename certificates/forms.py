@@ -3,11 +3,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from certificates.services import upload_problem
-from lms.forms import choices
+from lms.forms import VNDateField, choices
 from lms.inputs import db_int
 
 REASON_REQUIRED = _l("Cần ghi rõ lý do.")
@@ -23,7 +23,7 @@ class ManualIssueForm(FlaskForm):
         places=2,
         validators=[DataRequired(_l("Nhập kết quả từ 0 đến 100.")), NumberRange(0, 100, _l("Từ 0 đến 100."))],
     )
-    issued_on = DateField(_l("Ngày cấp"), validators=[DataRequired(_l("Chọn ngày cấp."))])
+    issued_on = VNDateField(_l("Ngày cấp"), validators=[DataRequired(_l("Chọn ngày cấp."))])
     note = TextAreaField(
         _l("Ghi chú (ví dụ: kỳ kiểm tra trên lớp ngày ...)"), validators=[Optional(), Length(max=2000)]
     )

@@ -34,6 +34,7 @@ from certificates.permissions import (
 from courses import api as courses_api
 from courses.api import Course
 from lms.auth.access import STAFF, login_required, public, roles_required
+from lms.auth.models import User
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.forms import choices
@@ -78,6 +79,14 @@ def panel_data(user) -> dict:
         "reminders": services.pending_reminders(db.session, user.official_id),
         "today": local_today(),
     }
+
+
+def certificate_for_course(official_id: int | None, course_id: int | None):
+    """The official's certificate of the course valid today, or None: the quiz result and the course
+    page link it ("your certificate has been issued")."""
+    if official_id is None or course_id is None:
+        return None
+    return services.current_valid_certificate(db.session, official_id, course_id, local_today())
 
 
 def course_url(course: Course) -> str:
@@ -224,6 +233,24 @@ def detail(cert_id: int):
     return _render_detail(cert)
 
 
+def describe_source(source: str) -> tuple[str, str | None]:
+    """What caused a certificate, as a person reads it, with a link where it names an object:
+    ``attempt:123`` is the quiz attempt (its result page), ``manual:<user id>:<uuid>`` issued by hand
+    by that account, ``lessons:...`` the lessons of a course without a final quiz."""
+    kind, _sep, rest = (source or "").partition(":")
+    if kind == "attempt" and rest.isdigit():
+        linked = "quizzes.review" in current_app.view_functions  # the quizzes feature is installed
+        url = url_for("quizzes.review", attempt_id=int(rest)) if linked else None
+        return _("Đạt bài kiểm tra cuối khóa (bài làm số %(n)s)", n=rest), url
+    if kind == "manual":
+        user_id = rest.partition(":")[0]
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and int(user_id) else None
+        return (_("Cấp thủ công bởi %(u)s", u=user.name) if user else _("Cấp thủ công")), None
+    if kind == "lessons":
+        return _("Học xong các bài học của khóa"), None
+    return _("Không rõ"), None
+
+
 def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status=200):
     today = local_today()
     revisions = db.session.scalars(
@@ -240,6 +267,7 @@ def _render_detail(cert, revoke_form=None, reissue_form=None, error=None, status
         render_template(
             "certificates/detail.html",
             cert=cert,
+            source=describe_source(cert.source),
             state=cert.state_on(today),
             revisions=revisions,
             revoke_form=revoke_form or RevokeForm(),

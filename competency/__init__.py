@@ -33,7 +33,6 @@ def init_app(app) -> None:
         competency_status_class=views.STATUS_CLASSES.get,
         competency_block_label=block_label,
     )
-    app.add_template_filter(views.vnum, "vnum")
     add_commands(app, cli.competency_cli)
     add_demo_step(app, "history", demo.build_history, order=60)
     events.attempt_graded.connect(records.on_attempt_graded)

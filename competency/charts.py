@@ -11,20 +11,24 @@ from itertools import count
 
 from markupsafe import Markup, escape
 
+from lms.formatting import format_decimal
+
+# text sizes in pixels at the chart's own width (no text under 14 px on screen, issue 16)
+TICK_PX, LABEL_PX = 14, 15
 PALETTE = ("#1f5fa8", "#b5471b", "#2e7d32", "#6a3d9a", "#8c6d00", "#00838f", "#ad1457", "#4e5b6e")
 _ids = count(1)
 
 
 def _num(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
+    return format_decimal(value, 1)  # the reader's decimal mark (the PDF report: Vietnamese)
 
 
-def bar_chart(units, *, title: str, desc: str, width: int = 760, bar_height: int = 22, max_label: int = 38) -> Markup:
+def bar_chart(units, *, title: str, desc: str, width: int = 900, bar_height: int = 26, max_label: int = 40) -> Markup:
     """Horizontal bars, one per ``RankedUnit`` (in the given order), 0-100 scale with gridlines."""
     n = max(len(units), 1)
-    label_w, right_pad, top, bottom = 300, 60, 28, 24
+    label_w, right_pad, top, bottom = 390, 70, 32, 24
     plot_w = width - label_w - right_pad
-    height = top + n * (bar_height + 6) + bottom
+    height = top + n * (bar_height + 8) + bottom
     uid = next(_ids)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart bar-chart" role="img" width="{width}" '
@@ -35,20 +39,20 @@ def bar_chart(units, *, title: str, desc: str, width: int = 760, bar_height: int
         x = label_w + plot_w * tick / 100
         out.append(
             f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - bottom + 4}" stroke="#c8ccd4" '
-            f'stroke-width="1"/><text x="{x:.1f}" y="{top - 10}" font-size="11" text-anchor="middle" '
+            f'stroke-width="1"/><text x="{x:.1f}" y="{top - 10}" font-size="{TICK_PX}" text-anchor="middle" '
             f'fill="#333">{tick}</text>'
         )
     for i, u in enumerate(units):
-        y = top + i * (bar_height + 6)
+        y = top + i * (bar_height + 8)
         w = plot_w * max(0.0, min(100.0, u.index)) / 100
         name = u.unit_name if len(u.unit_name) <= max_label else u.unit_name[: max_label - 1] + "…"
         fill = "#b5471b" if u.is_bottom else ("#2e7d32" if u.is_top else "#1f5fa8")
         out.append(
-            f'<text x="{label_w - 8}" y="{y + bar_height * 0.7:.1f}" font-size="12" text-anchor="end" '
+            f'<text x="{label_w - 8}" y="{y + bar_height * 0.7:.1f}" font-size="{LABEL_PX}" text-anchor="end" '
             f'fill="#111">{u.rank}. {escape(name)}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{fill}">'
             f"<title>{escape(u.unit_name)}: {_num(u.index)}</title></rect>"
-            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="12" '
+            f'<text x="{label_w + w + 6:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="{LABEL_PX}" '
             f'fill="#111">{_num(u.index)}</text>'
         )
     out.append("</svg>")
@@ -56,15 +60,15 @@ def bar_chart(units, *, title: str, desc: str, width: int = 760, bar_height: int
 
 
 def trend_chart(
-    series: dict[str, list[tuple[date, float]]], months: list[date], *, title: str, desc: str, width: int = 760
+    series: dict[str, list[tuple[date, float]]], months: list[date], *, title: str, desc: str, width: int = 900
 ) -> Markup:
     """One line per series name over ``months`` (0-100 on the y axis), with a legend."""
     uid = next(_ids)
     names = list(series)
-    left, right, top = 44, 34, 16
+    left, right, top = 50, 40, 18
     plot_h = 220
     legend_rows = (len(names) + 2) // 3
-    height = top + plot_h + 30 + legend_rows * 18 + 8
+    height = top + plot_h + 36 + legend_rows * 22 + 8
     plot_w = width - left - right
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart trend-chart" role="img" width="{width}" '
@@ -80,12 +84,12 @@ def trend_chart(
         _x, y = xy(0, tick)
         out.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#c8ccd4" stroke-width="1"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#333">{tick}</text>'
+            f'<text x="{left - 6}" y="{y + 5:.1f}" font-size="{TICK_PX}" text-anchor="end" fill="#333">{tick}</text>'
         )
     for i, month in enumerate(months):
         x, _y = xy(i, 0)
         out.append(
-            f'<text x="{x:.1f}" y="{top + plot_h + 16}" font-size="11" text-anchor="middle" '
+            f'<text x="{x:.1f}" y="{top + plot_h + 20}" font-size="{TICK_PX}" text-anchor="middle" '
             f'fill="#333">{month.month:02d}/{month.year}</text>'
         )
     index_of = {m: i for i, m in enumerate(months)}
@@ -98,11 +102,11 @@ def trend_chart(
         for x, y in points:
             out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>')
         lx = left + (k % 3) * (plot_w / 3)
-        ly = top + plot_h + 34 + (k // 3) * 18
-        label = name if len(name) <= 34 else name[:33] + "…"
+        ly = top + plot_h + 42 + (k // 3) * 22
+        label = name if len(name) <= 30 else name[:29] + "…"
         out.append(
             f'<rect x="{lx:.1f}" y="{ly - 9}" width="14" height="4" fill="{color}"/>'
-            f'<text x="{lx + 20:.1f}" y="{ly - 4}" font-size="11" fill="#111">{escape(label)}</text>'
+            f'<text x="{lx + 20:.1f}" y="{ly - 2}" font-size="{TICK_PX}" fill="#111">{escape(label)}</text>'
         )
     out.append("</svg>")
     return Markup("".join(out))

@@ -69,8 +69,10 @@ def explanation(weights: Weights, max_points: float = DEFAULT_MAX_POINTS, min_of
     """Paragraphs shown on the dashboards and printed in the PDF report (Vietnamese)."""
     from flask_babel import gettext as _
 
+    from lms.formatting import format_decimal, format_percent
+
     def pct(x: float) -> str:
-        return f"{x * 100:.0f}%".replace(".", ",")
+        return format_percent(x, 0, ratio=True)
 
     return [
         _(
@@ -99,16 +101,16 @@ def explanation(weights: Weights, max_points: float = DEFAULT_MAX_POINTS, min_of
         _(
             "Ví dụ: 50%% cán bộ có chứng nhận, điểm bình quân 80/100, 90%% đã tham gia thì chỉ số là "
             "%(c)s × 50 + %(s)s × 80 + %(p)s × 90 = %(v)s.",
-            c=f"{weights.coverage:.2f}".replace(".", ","),
-            s=f"{weights.score:.2f}".replace(".", ","),
-            p=f"{weights.participation:.2f}".replace(".", ","),
-            v=f"{competency_index(0.5, 80, 0.9, weights):.1f}".replace(".", ","),
+            c=format_decimal(weights.coverage, 2),
+            s=format_decimal(weights.score, 2),
+            p=format_decimal(weights.participation, 2),
+            v=format_decimal(competency_index(0.5, 80, 0.9, weights), 1),
         ),
         _(
             "Điểm được quy ra thang %(m)s điểm như bộ chỉ số chuyển đổi số; các đơn vị được xếp hạng riêng "
             "theo khối. Đơn vị bằng điểm thì cùng hạng (ví dụ 1, 2, 2, 4). Đơn vị có dưới %(n)s cán bộ "
             "được đánh dấu vì số người quá ít để so sánh công bằng, nhưng vẫn được xếp hạng.",
-            m=f"{max_points:g}",
+            m=format_decimal(max_points),
             n=min_officials,
         ),
     ]

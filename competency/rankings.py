@@ -111,8 +111,10 @@ class RankingFilters:
             return value if value in allowed else ""
 
         def day(name):
+            from lms.forms import parse_date  # dd/mm/yyyy as typed, or ISO from the page's own links
+
             try:
-                return date.fromisoformat((args.get(name) or "").strip())
+                return parse_date((args.get(name) or "").strip())
             except ValueError:
                 return None
 

@@ -71,19 +71,14 @@ OVERALL_LABELS = {
 SHOW_LABELS = {
     "": _l("Tất cả"),
     "not_started": _l("Chưa bắt đầu"),
-    "failing": _l("Chưa đạt"),
-    "passed": _l("Đã đạt"),
+    "failing": _l("Có chủ đề chưa đạt"),
+    "passed": _l("Đạt cả bốn chủ đề"),  # "Đã đạt (0)" read as nobody certified at all
     "expiring": _l("Chứng nhận sắp/đã hết hạn"),
 }
 
 
 def status_label(status: str) -> str:
     return RecordStatus(status).label
-
-
-def vnum(value, digits: int = 1) -> str:
-    """A number the Vietnamese way: decimal comma (84,3)."""
-    return f"{value:.{digits}f}".replace(".", ",") if value is not None else "—"
 
 
 def stale_since(*served):
@@ -192,6 +187,32 @@ def my_unit():
     if not current_user.headed_unit_ids:
         abort(404)
     return redirect(url_for("competency.unit", unit_id=min(current_user.headed_unit_ids)))
+
+
+@bp.get("/my-block")
+@roles_required(Role.UNIT_HEAD)
+def block_ranking():
+    """The ranking of the block of the unit the head leads: unit figures are published between the
+    units of a block in provincial practice (the province-wide page, filters and exports stay staff's)."""
+    if not current_user.headed_unit_ids:
+        abort(404)
+    unit = db.session.get(Unit, min(current_user.headed_unit_ids))
+    entry = unit_ranking(db.session, unit.id)
+    if entry is None:  # no active officials yet: nothing to rank
+        return render_template("competency/block.html", unit=unit, entry=None, **_settings_context())
+    ctx = _ranking_context(RankingFilters(block=entry.block))
+    units = next((units for block, units in ctx["blocks"] if block == entry.block), [])
+    return render_template(
+        "competency/block.html",
+        unit=unit,
+        entry=entry,
+        block=entry.block,
+        units=units,
+        chart=ctx["charts"].get(entry.block),
+        stale_at=stale_since(ctx["served"]),
+        today=local_today(),
+        **_settings_context(),
+    )
 
 
 def _load_unit(unit_id: int) -> Unit:

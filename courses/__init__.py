@@ -4,6 +4,7 @@ Other features use ``courses.api`` only.
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 REQUIRES = ()
 
@@ -14,7 +15,7 @@ def init_app(app) -> None:
     from lms.features import add_commands, add_demo_step, add_nav, add_panel, add_template_globals
 
     app.register_blueprint(views.bp)
-    add_nav(app, _l("Khóa học"), "courses.catalog", lambda u: u.is_authenticated, order=10)
+    add_nav(app, lazy_pgettext("menu", "Khóa học"), "courses.catalog", lambda u: u.is_authenticated, order=10)
     add_nav(app, _l("Giao khóa học"), "courses.assignments", permissions.can_assign_courses, order=11)
     add_nav(app, _l("Soạn khóa học"), "courses.manage", permissions.can_author_courses, order=12)
     add_panel(app, "courses/_panel.html", permissions.can_learn, order=10)

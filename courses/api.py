@@ -5,6 +5,8 @@ functions below, and are written only through them).
 Reading: ``get_course``, ``get_course_by_slug``, ``list_courses`` (model objects, for reading only),
 ``enrolled_course_ids``, ``enrolment_pairs``, and ``course_topics()`` for joins in read-only queries.
 Acting: ``enrol``, ``add_enrolment`` (a past enrolment, for the demo's history).
+Where an official stands: ``steps_left`` (lessons done, the next lesson, complete or not), for the
+pages that tell them what comes next (a quiz's result).
 Completion: another feature adds a requirement with ``register_completion_requirement`` (quizzes:
 "the final quiz is passed"), and tells courses that one was met with the signal
 ``lms.events.course_requirement_met``; courses answers with ``lms.events.course_completed``.
@@ -12,17 +14,20 @@ Completion: another feature adds a requirement with ``register_completion_requir
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from courses.models import Course, Enrolment, EnrolmentSource
-from courses.services import RequirementResult, enrol, get_course_by_slug, register_completion_requirement
+from courses import services
+from courses.models import Course, Enrolment, EnrolmentSource, Lesson
+from courses.services import Progress, RequirementResult, enrol, get_course_by_slug, register_completion_requirement
 
 __all__ = [
     "Course",
     "EnrolmentSource",
+    "CourseSteps",
     "RequirementResult",
     "add_enrolment",
     "course_topics",
@@ -33,6 +38,7 @@ __all__ = [
     "get_course_by_slug",
     "list_courses",
     "register_completion_requirement",
+    "steps_left",
 ]
 
 _ORDERS = {"title": (Course.title, Course.id), "slug": (Course.slug,), "id": (Course.id,)}
@@ -65,3 +71,27 @@ def add_enrolment(session: Session, official_id: int, course_id: int, enrolled_a
 def course_topics() -> Select:
     """``(course_id, topic)`` of every course, to join in a read-only query (``.subquery()``)."""
     return select(Course.id.label("course_id"), Course.topic.label("topic"))
+
+
+@dataclass(frozen=True)
+class CourseSteps:
+    """Where an official stands in a course: ``progress`` over the published lessons, the
+    ``next_lesson`` to open (None when every lesson is done), ``completed`` (the enrolment is)."""
+
+    course: Course
+    progress: Progress
+    next_lesson: Lesson | None
+    completed: bool
+
+
+def steps_left(session: Session, official_id: int, course_id: int | None) -> CourseSteps | None:
+    course = get_course(session, course_id)
+    if course is None:
+        return None
+    enrolment = services.get_enrolment(session, official_id, course.id)
+    lessons = course.published_lessons
+    done = services.done_lesson_ids(session, official_id, course.id)
+    progress = Progress(sum(1 for lesson in lessons if lesson.id in done), len(lessons))
+    following = services.pick_next_lesson(lessons, done, enrolment)
+    completed = enrolment is not None and enrolment.completed_at is not None
+    return CourseSteps(course, progress, following, completed)

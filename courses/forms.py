@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from lms.forms import choices
+from lms.forms import ChecklistField, VNDateField, choices
 from lms.inputs import db_int
 from lms.org.models import Category, Level
 from lms.topics import Topic
@@ -94,12 +94,32 @@ class AssignForm(FlaskForm):
     include_subunits = BooleanField(_l("Gồm cả các đơn vị trực thuộc"))
     category = SelectField(_l("Phân loại"), choices=choices([("", _l("Tất cả"))] + Category.choices()), default="")
     level = SelectField(_l("Cấp"), choices=choices([("", _l("Tất cả"))] + Level.choices()), default="")
-    official_ids = SelectMultipleField(_l("Chỉ giao cho những cán bộ này (để trống: cả đơn vị)"), coerce=db_int)
-    due_on = DateField(
+    # a unit head says whom: the whole unit, or only the officials ticked (an empty list is a mistake,
+    # never "the whole unit" in silence)
+    target = RadioField(
+        _l("Giao cho ai?"),
+        choices=choices(
+            [
+                ("unit", _l("Cả đơn vị (mọi cán bộ đang công tác, cả người chuyển đến sau)")),
+                ("chosen", _l("Chỉ những cán bộ được chọn dưới đây")),
+            ]
+        ),
+        default="unit",
+    )
+    official_ids = ChecklistField(_l("Cán bộ được giao"), coerce=db_int)
+    due_on = VNDateField(
         _l("Hạn hoàn thành"),
         validators=[DataRequired(_l("Vui lòng chọn hạn hoàn thành, ví dụ 31/12/2026."))],
     )
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+    def validate_official_ids(self, field) -> None:
+        if self.target.data == "chosen" and not field.data:
+            raise ValidationError(_l("Hãy đánh dấu ít nhất một cán bộ, hoặc chọn “Cả đơn vị”."))
+
+    def chosen_officials(self) -> list[int] | None:
+        """The officials ticked when "only those chosen" is picked; None means the whole target."""
+        return list(self.official_ids.data) if self.target.data == "chosen" else None
 
     def category_value(self) -> Category | None:
         return Category(self.category.data) if self.category.data else None

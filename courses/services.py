@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, select
@@ -155,9 +156,12 @@ def course_progress(session: Session, official_id: int, course: Course) -> Progr
 def next_lesson(session: Session, official_id: int, course: Course) -> Lesson | None:
     """Where "continue" leads: the first unfinished published lesson after the last one opened or
     finished, else the first unfinished one; ``None`` when every lesson is done."""
-    lessons = course.published_lessons
     done = done_lesson_ids(session, official_id, course.id)
-    enrolment = get_enrolment(session, official_id, course.id)
+    return pick_next_lesson(course.published_lessons, done, get_enrolment(session, official_id, course.id))
+
+
+def pick_next_lesson(lessons: list[Lesson], done: set[int], enrolment: Enrolment | None) -> Lesson | None:
+    """``next_lesson`` over what the caller has read already."""
     start = 0
     if enrolment is not None and enrolment.last_lesson_id is not None:
         for i, lesson in enumerate(lessons):
@@ -193,13 +197,21 @@ def mark_lesson_done(session: Session, official_id: int, lesson: Lesson, now: da
 class RequirementResult:
     """What one completion requirement says for (official, course).
 
-    ``source`` identifies what satisfied it (e.g. ``"attempt:123"``), ``score_percent`` the score.
+    ``source`` identifies what satisfied it (e.g. ``"attempt:123"``), ``score_percent`` the score;
+    ``endpoint`` and ``endpoint_args`` (pairs) the page where the official meets it (the final quiz),
+    so the course page can link there.
     """
 
     satisfied: bool
     label: str
     score_percent: float | None = None
     source: str | None = None
+    endpoint: str | None = None
+    endpoint_args: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def link_args(self) -> dict[str, Any]:
+        return dict(self.endpoint_args)
 
 
 Requirement = Callable[[Session, int, Course], RequirementResult | bool | None]

@@ -273,7 +273,7 @@ def assignments():
                 include_subunits=form.include_subunits.data,
                 category=form.category_value(),
                 level=form.level_value(),
-                official_ids=form.official_ids.data or None,
+                official_ids=form.chosen_officials(),
                 note=form.note.data or "",
             ),
             flash_error=False,

@@ -76,7 +76,9 @@ def _register_kernel(app: Flask) -> None:
     """The kernel's own pages, commands and the outbox sender (their models come with them)."""
     from lms import events
     from lms.auth import accounts
+    from lms.auth.views import AUDIT_LABELS
     from lms.auth.views import bp as auth_bp
+    from lms.features import add_audit_labels
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
     from lms.ratelimit import RateLimitHit  # noqa: F401 - the table of the request limits
@@ -84,6 +86,7 @@ def _register_kernel(app: Flask) -> None:
     for bp in (main_bp, auth_bp, org_bp):
         app.register_blueprint(bp)
     events.officials_changed.connect(accounts.on_officials_changed)  # accounts follow their officials
+    add_audit_labels(app, AUDIT_LABELS)
     cli.init_app(app)
     mail.init_app(app)
 
@@ -230,19 +233,12 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from lms import formatting
     from lms.auth.permissions import TEMPLATE_PREDICATES
-    from lms.time import to_local
+    from lms.features import audit_action_label
 
-    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
-
-    @app.template_filter("localtime")
-    def _localtime(value, fmt="%d/%m/%Y %H:%M"):
-        local = to_local(value)
-        return local.strftime(fmt) if local else ""
-
-    @app.template_filter("vndate")
-    def _vndate(value):
-        return value.strftime("%d/%m/%Y") if value else ""
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES, audit_action_label=audit_action_label)
+    formatting.init_app(app)
 
     @app.context_processor
     def _layout_context():

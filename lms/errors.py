@@ -13,6 +13,7 @@ view is a programming error: logged with the request id, and the friendly 500 pa
     ├── CertificateError (certificates)
     ├── TrainingError (training)
     ├── AdoptionError (adoption)
+    ├── DateTextError (lms.forms: a date or time typed that cannot be read)
     └── NotAllowed  (views answer 403)
 """
 

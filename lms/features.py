@@ -11,6 +11,7 @@ everything it adds to the app, it adds in ``init_app``, with these calls:
     add_panel(app, template, visible, order)            a fragment of the dashboard
     add_demo_step(app, name, step, order)               a step of ``flask lms demo``
     add_template_globals(app, **values)                 predicates and helpers for templates
+    add_audit_labels(app, {action: label})              how its audit log actions read
     lms.events.<signal>.connect(receiver)               what it does when another package acts
 
 ``visible(user)`` decides who sees a link or a panel; ``order`` places it among the others.
@@ -37,6 +38,7 @@ class Registry:
     nav: list[tuple[int, object, str, Callable]] = field(default_factory=list)
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)
     demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
+    audit_labels: dict[str, object] = field(default_factory=dict)
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -85,6 +87,17 @@ def add_commands(app: Flask, *commands) -> None:
     group = app.cli.commands["lms"]  # made by lms.cli.init_app, before the features
     for command in commands:
         group.add_command(command)
+
+
+def add_audit_labels(app: Flask, labels: dict[str, object]) -> None:
+    """What the audit log shows for an action (``"certificate.issue"`` -> "Cấp chứng nhận")."""
+    registry(app).audit_labels.update(labels)
+
+
+def audit_action_label(action: str) -> str:
+    """The label of an audit action, the action itself when none was registered."""
+    label = registry().audit_labels.get(action)
+    return str(label) if label is not None else action
 
 
 def add_template_globals(app: Flask, **values) -> None:

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     FloatField,
     HiddenField,
     IntegerField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from lms.forms import choices
+from lms.forms import VNDateTimeField, choices
 from lms.topics import Topic
 from quizzes.models import GradingMethod, ReviewMode
 
@@ -76,8 +75,8 @@ class QuizSettingsForm(FlaskForm):
     pass_percent = FloatField(_l("Điểm đạt (%)"), default=70, validators=[NumberRange(0, 100)])
     grading_method = SelectField(_l("Cách tính điểm khi làm nhiều lần"))
     review_mode = SelectField(_l("Sau khi nộp bài, người học được xem"))
-    open_at = DateTimeLocalField(_l("Mở từ (giờ Việt Nam)"), validators=[Optional()])
-    close_at = DateTimeLocalField(_l("Đóng lúc (giờ Việt Nam)"), validators=[Optional()])
+    open_at = VNDateTimeField(_l("Mở từ (giờ Việt Nam)"), validators=[Optional()])
+    close_at = VNDateTimeField(_l("Đóng lúc (giờ Việt Nam)"), validators=[Optional()])
     shuffle_questions = BooleanField(_l("Xáo trộn thứ tự câu hỏi"), default=True)
     shuffle_options = BooleanField(_l("Xáo trộn thứ tự phương án"), default=True)
     published = BooleanField(_l("Mở cho người học"))

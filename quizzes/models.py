@@ -53,6 +53,9 @@ class AttemptState(LabelledEnum):
     ABANDONED = "abandoned", _l("Bỏ dở")
 
 
+#: How a question's difficulty (GIFT ``[tag:easy]``...) reads.
+DIFFICULTY_LABELS = {"easy": _l("Dễ"), "medium": _l("Trung bình"), "hard": _l("Khó")}
+
 # slot states: "todo", "answered" while in progress; a qtypes Grade state once graded
 SLOT_TODO = "todo"
 SLOT_ANSWERED = "answered"

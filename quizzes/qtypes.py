@@ -42,6 +42,8 @@ from typing import Any, ClassVar
 
 import nh3
 
+from lms.formatting import format_decimal
+
 __all__ = [
     "QUESTION_TYPES",
     "Grade",
@@ -720,11 +722,14 @@ class Numerical(QuestionType):
 
     @classmethod
     def describe(cls, accepted: Mapping[str, Any]) -> str:
+        def number(x) -> str:  # the reader's decimal mark, every digit kept, no grouping ("5,5", never "5.0")
+            return format_decimal(x, 9, trim=True, group=False) if isinstance(x, (int, float)) else str(x)
+
         if "min" in accepted or "max" in accepted:
-            return f"{accepted.get('min')}..{accepted.get('max')}"
+            return f"{number(accepted.get('min'))}..{number(accepted.get('max'))}"
         tolerance = _number(accepted.get("tolerance"))
         value = accepted.get("value")
-        return f"{value} ± {tolerance:g}" if tolerance else f"{value}"
+        return f"{number(value)} ± {number(tolerance)}" if tolerance else number(value)
 
     @classmethod
     def describe_right_answer(cls, config: Mapping[str, Any]) -> str:

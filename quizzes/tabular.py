@@ -1,7 +1,8 @@
 """Question import from a spreadsheet (CSV or XLSX), one question per row. See docs/question-import.md.
 
 Columns: ``type, category, title, question, option_1..option_8, correct, weights, feedback_1..feedback_8,
-general_feedback, default_mark, difficulty, tags``. Everything is validated first; the caller stores all
+general_feedback, default_mark, difficulty, tags``, headed in the template by their Vietnamese names
+(``HEADINGS``: "Loại", "Danh mục", ... "Thẻ"); either name is read. Everything is validated first; the caller stores all
 questions or none (``result.ok``). Errors carry the spreadsheet row number and the column name.
 """
 
@@ -15,6 +16,7 @@ from lms import exports
 from lms.spreadsheet import Sheet, cell_text
 from lms.spreadsheet import read_csv as read_csv_sheet
 from lms.spreadsheet import read_xlsx as read_xlsx_sheet
+from lms.text import fold
 from quizzes import qtypes
 from quizzes.gift import (
     DIFFICULTIES,
@@ -28,6 +30,7 @@ from quizzes.gift import (
 
 __all__ = [
     "COLUMNS",
+    "HEADINGS",
     "TYPE_ALIASES",
     "parse_rows",
     "read_csv",
@@ -46,6 +49,16 @@ COLUMNS = (
     + [f"feedback_{i}" for i in range(1, MAX_OPTIONS + 1)]
     + ["general_feedback", "default_mark", "difficulty", "tags"]
 )
+#: The headings of the template, in Vietnamese (the UI's language); a file may use them or the
+#: column names above, with or without accents, in any case ("Đáp án đúng", "dap an dung", "correct").
+HEADINGS = (
+    {"type": "Loại", "category": "Danh mục", "title": "Tên", "question": "Câu hỏi"}
+    | {f"option_{i}": f"Phương án {i}" for i in range(1, MAX_OPTIONS + 1)}
+    | {"correct": "Đáp án đúng", "weights": "Trọng số"}
+    | {f"feedback_{i}": f"Phản hồi {i}" for i in range(1, MAX_OPTIONS + 1)}
+    | {"general_feedback": "Giải thích chung", "default_mark": "Điểm", "difficulty": "Độ khó", "tags": "Thẻ"}
+)
+_COLUMN_OF = {fold(name): column for column, heading in HEADINGS.items() for name in (column, heading)}
 TYPE_ALIASES = {
     "single": "single",
     "mot-lua-chon": "single",
@@ -161,7 +174,7 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
     feedback = [_cell(row, f"feedback_{i}") for i in range(1, MAX_OPTIONS + 1)]
     used = [i for i, o in enumerate(options) if o]
     if used and used != list(range(len(used))):
-        raise _RowError(f"option_{used[-1] + 1}", "Các phương án phải điền liền nhau từ option_1.")
+        raise _RowError(f"option_{used[-1] + 1}", "Các phương án phải điền liền nhau từ «Phương án 1».")
     options, correct, weights_text = options[: len(used)], _cell(row, "correct"), _cell(row, "weights")
     weights = _numbers(weights_text, "weights") if weights_text else None
     if weights is not None and len(weights) != len(options):
@@ -183,7 +196,7 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
     if qtype == "truefalse":
         word = qtypes.fold_text(correct)
         if word not in {qtypes.fold_text(w) for w in TRUE_WORDS | FALSE_WORDS}:
-            raise _RowError("correct", "Câu Đúng/Sai: cột correct ghi «Đúng» hoặc «Sai».")
+            raise _RowError("correct", "Câu Đúng/Sai: cột «Đáp án đúng» ghi «Đúng» hoặc «Sai».")
         return {
             "correct": word in {qtypes.fold_text(w) for w in TRUE_WORDS},
             "feedback_right": _html(feedback[0]),
@@ -301,7 +314,7 @@ def _records(sheet: Sheet) -> list[dict[str, Any]]:
     if not sheet.rows:
         return []
     first, header_values = sheet.rows[0]
-    header = [cell_text(h).strip() for h in header_values]
+    header = [_COLUMN_OF.get(fold(cell_text(h)), cell_text(h).strip()) for h in header_values]
     records: list[dict[str, Any]] = [{}] * (first - 1)
     expected = first + 1
     for number, values in sheet.rows[1:]:
@@ -333,8 +346,8 @@ def template_rows() -> list[list[str]]:
 
 def template_csv() -> str:
     """The import template as CSV text (written as every export is: ``lms.exports``)."""
-    return exports.to_csv(COLUMNS, template_rows()).decode("utf-8-sig")
+    return exports.to_csv([HEADINGS[column] for column in COLUMNS], template_rows()).decode("utf-8-sig")
 
 
 def template_xlsx() -> bytes:
-    return exports.to_xlsx(COLUMNS, template_rows(), sheet="cau-hoi")
+    return exports.to_xlsx([HEADINGS[column] for column in COLUMNS], template_rows(), sheet="cau-hoi")

@@ -20,6 +20,9 @@ if ! command -v apt-get >/dev/null; then
 fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# Another apt or dpkg (unattended upgrades, a colleague's install) may hold the lock: wait for it
+# (APT_LOCK_TIMEOUT seconds, 10 minutes by default) instead of failing at once.
+LOCK_WAIT=(-o "DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT:-600}")
 echo "Installing system packages: ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO apt-get "${LOCK_WAIT[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${LOCK_WAIT[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

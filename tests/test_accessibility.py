@@ -12,10 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from lms.auth.models import Role
-from lms.extensions import db
-from tests.factories import login_as, make_official, make_unit, make_user
-from tests.security import matrix_extra
+from tests.crawl import ROLES, crawl, crawl_world
 
 
 class PageAudit(HTMLParser):
@@ -78,38 +75,14 @@ def audit(html: str) -> list[str]:
     return parser.finish()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "official", "unit_head", "it_staff", "admin"])
+@pytest.mark.parametrize("role", ROLES)
 def test_pages_pass_basic_accessibility_checks(app, session, role):
-    from flask import url_for
-
-    unit = make_unit(session)
-    users = {
-        "official": make_user(session, Role.OFFICIAL, unit=unit),
-        "unit_head": make_user(session, Role.UNIT_HEAD, unit=unit),
-        "it_staff": make_user(session, Role.IT_STAFF),
-        "admin": make_user(session, Role.ADMIN),
-    }
-    make_official(session, unit)
-    session.commit()
-    values = {"unit_id": unit.id, "official_id": users["official"].official_id, "user_id": users["official"].id}
-    values.update(matrix_extra.values(db.session, users))
+    world = crawl_world(session)
     problems = []
     pages = 0
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint.endswith("static"):
-            continue
-        args = {n: values.get(n) for n in rule.arguments if n not in (rule.defaults or {})}
-        if any(v is None for v in args.values()):
-            continue
-        client = app.test_client()
-        if role != "anonymous":
-            db.session.rollback()
-            login_as(client, users[role])
-        response = client.get(url_for(rule.endpoint, _external=False, **args))
-        if response.status_code != 200 or not response.mimetype == "text/html":
-            continue
+    for url, response in crawl(app, world, role):
         pages += 1
-        problems += [f"{rule.rule}: {p}" for p in audit(response.text)]
+        problems += [f"{url}: {p}" for p in audit(response.text)]
     assert pages > 0
     assert problems == []
 

@@ -136,7 +136,7 @@ def test_assign_role_page_explains_roles_and_saves(client, session):
     assert r.status_code == 302
     session.refresh(target)
     assert target.headed_unit_ids == {unit.id}
-    assert "role.assign" in client.get("/admin/audit").text
+    assert "Giao vai trò" in client.get("/admin/audit").text  # the action as words (was "role.assign")
 
 
 def test_unit_head_role_needs_a_unit(session):

@@ -207,7 +207,7 @@ def test_split_explains_that_staff_move_by_an_import(client, session, province):
         ("new_is_old", "Đơn vị mới không thể đồng thời là đơn vị cũ."),
         ("old_ended", "đã chấm dứt hoạt động từ ngày 01/01/2024."),
         ("duplicate_code", "Mã XA-B đã có (đơn vị Xã Minh Quang)."),
-        ("bad_date", "Ngày không đúng dạng. Hãy nhập ngày/tháng/năm, ví dụ 01/07/2025."),
+        ("bad_date", "Tháng 2 năm 2025 không có ngày 31."),
         ("no_date", "Hãy nhập ngày có hiệu lực."),
         ("blank_date", "Hãy nhập ngày có hiệu lực."),
         ("no_name", "Hãy nhập tên của đơn vị mới."),
@@ -278,7 +278,7 @@ def test_filter_narrows_the_old_unit_checkboxes_and_keeps_default_date(client, s
     assert f'id="old-{p["a"].id}" value="{p["a"].id}" checked' in r.text
     from lms.time import local_today
 
-    assert f'value="{local_today().isoformat()}"' in client.get(URL).text
+    assert f'value="{local_today().strftime("%d/%m/%Y")}"' in client.get(URL).text  # shown day first
 
 
 def test_history_is_listed_newest_first_and_paginated(client, session, province):

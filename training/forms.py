@@ -6,20 +6,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from lms.forms import choices
+from lms.forms import ChecklistField, VNDateTimeField, choices
 from lms.topics import Topic
 from training.models import SessionKind
-
-DT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 class SessionForm(FlaskForm):
@@ -27,11 +23,11 @@ class SessionForm(FlaskForm):
     topic = SelectField(_l("Chủ đề"), choices=[], validators=[DataRequired()])
     kind = SelectField(_l("Hình thức"), choices=[], validators=[DataRequired()])
     course_id = SelectField(_l("Khóa học liên quan (bài kiểm tra sau tập huấn)"), choices=[], validators=[Optional()])
-    starts_at = DateTimeLocalField(
-        _l("Bắt đầu (giờ Việt Nam)"), format=DT_FORMAT, validators=[DataRequired(_l("Vui lòng nhập giờ bắt đầu."))]
+    starts_at = VNDateTimeField(
+        _l("Bắt đầu (giờ Việt Nam)"), validators=[DataRequired(_l("Vui lòng nhập giờ bắt đầu."))]
     )
-    ends_at = DateTimeLocalField(
-        _l("Kết thúc (giờ Việt Nam)"), format=DT_FORMAT, validators=[DataRequired(_l("Vui lòng nhập giờ kết thúc."))]
+    ends_at = VNDateTimeField(
+        _l("Kết thúc (giờ Việt Nam)"), validators=[DataRequired(_l("Vui lòng nhập giờ kết thúc."))]
     )
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=255)])
     link = StringField(_l("Đường dẫn tham gia (buổi trực tuyến)"), validators=[Optional(), Length(max=500)])
@@ -41,8 +37,8 @@ class SessionForm(FlaskForm):
     )
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=5000)])
     open_registration = BooleanField(_l("Cho phép cán bộ tự đăng ký"))
-    trainer_ids = SelectMultipleField(_l("Giảng viên"), choices=[], validators=[Optional()])
-    target_unit_ids = SelectMultipleField(_l("Đơn vị được hỗ trợ / mời"), choices=[], validators=[Optional()])
+    trainer_ids = ChecklistField(_l("Giảng viên"), choices=[], validators=[Optional()])
+    target_unit_ids = ChecklistField(_l("Đơn vị được hỗ trợ / mời"), choices=[], validators=[Optional()])
 
     def __init__(self, courses, trainers, units, *args, **kwargs):
         super().__init__(*args, **kwargs)

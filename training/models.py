@@ -31,7 +31,7 @@ class SessionStatus(LabelledEnum):
 class ParticipantState(LabelledEnum):
     INVITED = "invited", _l("Được mời, chưa trả lời")
     ACCEPTED = "accepted", _l("Đã nhận lời")
-    DECLINED = "declined", _l("Từ chối")
+    DECLINED = "declined", _l("Đã từ chối")
     REGISTERED = "registered", _l("Đã đăng ký")
     WAITLISTED = "waitlisted", _l("Trong danh sách chờ")
     CANCELLED = "cancelled", _l("Đã hủy đăng ký")

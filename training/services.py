@@ -20,10 +20,12 @@ from sqlalchemy.orm import Session
 from competency import api as competency_api
 from lms.auth.models import Role, RoleAssignment, User
 from lms.errors import NotAllowed, UserError
+from lms.formatting import current_locale
 from lms.org.models import Official, Unit
 from lms.text import clean_text
-from lms.time import VN_TZ, local_today, to_local, utcnow
+from lms.time import VN_TZ, local_day, local_today, to_local, utcnow
 from lms.topics import Topic
+from lms.workdays import day_off
 from quizzes import api as quizzes_api
 from training import messages
 from training.models import (
@@ -643,6 +645,27 @@ def detect_conflicts(session: Session, training_session: TrainingSession, offici
 class Proposal:
     units: list = field(default_factory=list)
     officials: list = field(default_factory=list)
+
+
+def day_off_warnings(training_session: TrainingSession) -> list[ConflictWarning]:
+    """A session on a weekend or a public holiday (Vietnam's calendar, its days): said when it is
+    saved, not refused (a Saturday class can be intended)."""
+    warnings: list[ConflictWarning] = []
+    for day in sorted({local_day(training_session.starts_at), local_day(training_session.ends_at)}):
+        why = day_off(day, current_locale())
+        if why:
+            warnings.append(
+                ConflictWarning(
+                    "day_off",
+                    _(
+                        "Ngày %(d)s là ngày nghỉ (%(why)s): cán bộ thường không đi tập huấn được. "
+                        "Nếu không cố ý, hãy sửa lại ngày.",
+                        d=day.strftime("%d/%m/%Y"),
+                        why=why,
+                    ),
+                )
+            )
+    return warnings
 
 
 def propose_targets(

@@ -21,11 +21,13 @@ from lms.extensions import db
 from lms.inputs import db_int, db_ints
 from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage, OutboxState
+from lms.mail.outbox import sender_status
 from lms.mail.sender import retry_now
 from lms.org.models import Official, Unit
 from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
 from lms.views import perform
+from lms.workdays import next_working_day
 from training import calendar as cal
 from training import services
 from training.forms import ActionForm, CancelForm, SessionForm
@@ -182,12 +184,13 @@ def _input(form: SessionForm) -> services.TrainingSessionInput:
 
 
 def _default_data() -> dict:
-    tomorrow = local_today() + timedelta(days=7)
+    """A new session: the next working day (not a weekend nor a public holiday), 08:00-11:30."""
     from datetime import datetime, time
 
+    day = next_working_day(local_today())
     return {
-        "starts_at": datetime.combine(tomorrow, time(8, 0)),
-        "ends_at": datetime.combine(tomorrow, time(11, 30)),
+        "starts_at": datetime.combine(day, time(8, 0)),
+        "ends_at": datetime.combine(day, time(11, 30)),
         "kind": SessionKind.CLASSROOM.value,
         "capacity": 30,
         "trainer_ids": [str(current_user.id)],
@@ -232,7 +235,7 @@ def _training_session_form_page(form, save, done_message: str, training_session,
         if outcome.ok:
             saved, warnings = outcome.value
             flash(done_message, "success")
-            _show_warnings(warnings)
+            _show_warnings([*services.day_off_warnings(saved), *warnings])
             return redirect(url_for("training.session_detail", session_id=saved.id))
         error = outcome.message
     return render_template("training/form.html", form=form, error=error, training_session=training_session, mode=mode)
@@ -529,7 +532,14 @@ def outbox():
     else:
         stmt = stmt.where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.FAILED, OutboxState.SENDING)))
     page = db.paginate(stmt.order_by(OutboxMessage.id.desc()), per_page=_per_page(), error_out=False)
-    return render_template("training/outbox.html", page=page, state=state, states=OutboxState, form=ActionForm())
+    return render_template(
+        "training/outbox.html",
+        page=page,
+        state=state,
+        states=OutboxState,
+        form=ActionForm(),
+        sender=sender_status(db.session),
+    )
 
 
 @bp.post("/outbox/<int:message_id>/retry")

@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
@@ -166,6 +167,30 @@ def revoke_role(user_id: int, assignment_id: int):
     db.session.commit()
     flash(_("Đã bỏ vai trò."), "success")
     return redirect(url_for("auth.assign_role", user_id=user.id))
+
+
+#: How the kernel's audit actions read (features add theirs with ``lms.features.add_audit_labels``).
+AUDIT_LABELS = {
+    "login": _l("Đăng nhập"),
+    "logout.everywhere": _l("Đăng xuất khỏi mọi thiết bị"),
+    "password.change": _l("Đổi mật khẩu"),
+    "password.void": _l("Hủy mật khẩu tạm"),
+    "password.reset_request": _l("Yêu cầu cấp lại mật khẩu"),
+    "role.assign": _l("Giao vai trò"),
+    "role.revoke": _l("Bỏ vai trò"),
+    "account.create": _l("Tạo tài khoản"),
+    "accounts.create": _l("Tạo tài khoản hàng loạt"),
+    "account.link": _l("Gắn tài khoản với cán bộ"),
+    "account.invite": _l("Gửi thư mời kích hoạt"),
+    "account.slips": _l("In phiếu kích hoạt"),
+    "account.disable": _l("Khóa tài khoản"),
+    "account.enable": _l("Mở khóa tài khoản"),
+    "unit.merge": _l("Sáp nhập đơn vị"),
+    "unit.split": _l("Chia tách đơn vị"),
+    "unit.rename": _l("Đổi tên đơn vị"),
+    "import.units": _l("Nhập danh sách đơn vị"),
+    "import.officials": _l("Nhập danh sách cán bộ"),
+}
 
 
 @bp.get("/admin/audit")

@@ -6,9 +6,10 @@ NOTHING``): the same message is never queued twice, whoever calls it and however
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from lms.mail.models import OutboxMessage, OutboxState
@@ -94,3 +95,29 @@ def queue_messages(session: Session, messages: list[dict], now: datetime | None 
     for start in range(0, len(rows), chunk):
         session.execute(statement, rows[start : start + chunk])
     return len(rows)
+
+
+@dataclass(frozen=True)
+class SenderStatus:
+    """What the outbox page says about the sender: when it last sent or took a message, and the
+    messages due that it has not taken (``stalled`` when the oldest has waited over ``STALL``)."""
+
+    last_activity: datetime | None
+    due: int
+    oldest_due: datetime | None
+    stalled: bool
+
+
+STALL = timedelta(minutes=15)  # cron runs the sender every minute (README, "Everyday commands")
+
+
+def sender_status(session: Session, now: datetime | None = None) -> SenderStatus:
+    now = now or utcnow()
+    last = session.execute(select(func.max(OutboxMessage.sent_at), func.max(OutboxMessage.claimed_at))).one()
+    activity = max((t for t in last if t is not None), default=None)
+    due, oldest = session.execute(
+        select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now
+        )
+    ).one()
+    return SenderStatus(activity, due, oldest, oldest is not None and now - oldest > STALL)

@@ -1,6 +1,9 @@
 """Home page, dashboard and per-user display preferences."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+import functools
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from lms.auth.access import login_required, public, safe_next_url
@@ -53,3 +56,18 @@ def set_preferences():
 @public
 def healthz():
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for ``/favicon.ico`` whatever the page links (it was a 404 on every page)."""
+    response = Response(_favicon_bytes(current_app.static_folder), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.max_age = 86400
+    response.cache_control.public = True
+    return response
+
+
+@functools.cache
+def _favicon_bytes(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()  # 4 KB, read once per process

@@ -3,17 +3,15 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from lms.forms import choices
+from lms.forms import ChecklistField, VNDateField, choices
 from lms.inputs import db_int
 from lms.org.models import SUCCESSION_KINDS, Category, Level, Position, UnitKind
 
@@ -57,23 +55,6 @@ class OfficialForm(FlaskForm):
     )
 
 
-class VNDateField(DateField):
-    """A date typed as ngày/tháng/năm (01/07/2025) or sent by a date picker (2025-07-01)."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        if not " ".join(valuelist).strip():
-            self.data = None  # left empty (or blanks): InputRequired says so
-            self.raw_data = []
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(_l("Ngày không đúng dạng. Hãy nhập ngày/tháng/năm, ví dụ 01/07/2025.")) from None
-
-
 class UnitChangeForm(FlaskForm):
     """Merger, split or rename of units (``lms.org.services.plan_succession`` checks the rest)."""
 
@@ -83,7 +64,7 @@ class UnitChangeForm(FlaskForm):
         default="merge",
         validators=[DataRequired(_l("Hãy chọn loại thay đổi."))],
     )
-    old_ids = SelectMultipleField(_l("Đơn vị cũ"), coerce=db_int, validate_choice=False)
+    old_ids = ChecklistField(_l("Đơn vị cũ"), coerce=db_int, validate_choice=False)
     successor_mode = RadioField(
         _l("Đơn vị mới"),
         choices=choices([("new", _l("Tạo đơn vị mới")), ("existing", _l("Đơn vị đã có"))]),

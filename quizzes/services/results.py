@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -91,20 +92,24 @@ def final_quiz_requirement(session: Session, official_id: int, course) -> Any:
     ).all()
     if not finals:
         return None
-    satisfied, score, source = True, None, None
+    satisfied, score, source, to_take = True, None, None, None
     for quiz in finals:
         grade = quiz_grade(session, quiz, official_id)
         passed = grade is not None and grade >= quiz.pass_percent - 1e-9
         satisfied = satisfied and passed
+        if not passed and to_take is None:
+            to_take = quiz
         if score is None:
             score = grade
             deciding = _deciding_attempt(session, quiz, official_id) if passed else None
             source = f"attempt:{deciding.id}" if deciding is not None else None
     return courses_api.RequirementResult(
         satisfied=satisfied,
-        label="Đạt bài kiểm tra cuối khóa",
+        label=_l("Đạt bài kiểm tra cuối khóa"),
         score_percent=score,
         source=source if satisfied else None,
+        endpoint="quizzes.quiz_intro",
+        endpoint_args=(("quiz_id", (to_take or finals[0]).id),),
     )
 
 

@@ -35,6 +35,7 @@ from quizzes.forms import (
     ImportForm,
 )
 from quizzes.models import (
+    DIFFICULTY_LABELS,
     Question,
 )
 from quizzes.views.common import bp, question_categories
@@ -68,6 +69,8 @@ def bank():
         categories=question_categories(topic or None),
         counts=counts,
         qtypes=qtypes.QUESTION_TYPES,
+        difficulty_labels=DIFFICULTY_LABELS,
+        plain_text=qtypes.plain_text,
         archive_form=ArchiveForm(formdata=None, next=request.full_path),
     )
 
@@ -90,6 +93,7 @@ def question_detail(question_id: int):
         q=qtype.public_view(version.config, layout, version.text),
         qtype=question.qtype,
         label=qtype.label,
+        difficulty=DIFFICULTY_LABELS.get(question.difficulty, question.difficulty),
         right_answer=qtype.describe_right_answer(version.config),
         prefix="preview",
         archive_form=ArchiveForm(formdata=None),
@@ -291,6 +295,7 @@ def import_questions():
         result=result,
         preview=preview,
         errors=errors,
+        column_headings=tabular.HEADINGS,
         file_error=file_error,
         max_age_hours=_import_max_age_hours(),
     ), (400 if refused else 200)

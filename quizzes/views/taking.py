@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from courses import api as courses_api
 from lms.auth.access import light_user, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404
@@ -64,12 +65,13 @@ def my_quizzes():
 def quiz_intro(quiz_id: int):
     quiz = load_or_404(Quiz, quiz_id, check=can_see_quiz, hidden=True)
     now = utcnow()
-    info = attempts = None
+    info = attempts = steps = None
     grade = None
     if current_user.official_id:
         attempts = services.attempts_of(db.session, quiz.id, current_user.official_id)  # read once for all three
         info = services.eligibility(db.session, quiz, current_user.official_id, now, attempts)
         grade = services.quiz_grade(db.session, quiz, current_user.official_id, attempts)
+        steps = course_steps(quiz, current_user.official_id)
     # IT staff see why officials could not start (archived questions); officials are told at the start
     staff = can_manage_bank(current_user)
     shortfalls = services.draw_shortfalls(db.session, quiz) if staff else []
@@ -86,6 +88,7 @@ def quiz_intro(quiz_id: int):
         grade=grade,
         form=CsrfForm(),
         shortfalls=shortfalls,
+        steps=steps,
         opens_in=opens_in,
         heartbeat=services.waiting.HEARTBEAT_SECONDS,
         waiting=services.waiting_count(db.session, quiz.id, now) if staff and quiz.open_at else None,
@@ -371,6 +374,23 @@ def review(attempt_id: int):
     if attempt.state == AttemptState.SUBMITTED and can_see_topic_results(current_user, attempt):
         topics = services.topic_results(db.session, attempt.id)
     grade = services.quiz_grade(db.session, attempt.quiz, attempt.official_id)
+    steps = None
+    if attempt.state == AttemptState.SUBMITTED and attempt.official_id == current_user.official_id:
+        steps = course_steps(attempt.quiz, attempt.official_id)  # the official's own result: what comes next
     return render_template(
-        "quizzes/review.html", attempt=attempt, quiz=attempt.quiz, rows=rows, mode=mode, grade=grade, topics=topics
+        "quizzes/review.html",
+        attempt=attempt,
+        quiz=attempt.quiz,
+        rows=rows,
+        mode=mode,
+        grade=grade,
+        topics=topics,
+        steps=steps,
     )
+
+
+def course_steps(quiz: Quiz, official_id: int | None):
+    """Where the official stands in the course of a final quiz (lessons left, complete), else None."""
+    if not quiz.is_final or quiz.course_id is None or official_id is None:
+        return None
+    return courses_api.steps_left(db.session, official_id, quiz.course_id)

@@ -438,3 +438,22 @@ def test_cli_render_and_remind(app, runner, session):
     assert "Rendered 0, already current 3" in r.output
     r = runner.invoke(args=["lms", "certificates", "remind", "--days", "30"])
     assert r.exit_code == 0 and "Queued 0 reminder(s)" in r.output
+
+
+def test_the_certificate_page_says_what_caused_it_in_words_with_a_link(app, client, session):
+    """Before: "Nguồn cấp: attempt:2360" (an internal code)."""
+    staff = make_user(session, Role.IT_STAFF)
+    by_quiz = make_certificate(session, source="attempt:2360")
+    by_hand = make_certificate(session, source=f"manual:{staff.id}:0f3c")
+    by_lessons = make_certificate(session, source="lessons:5:7")
+    login_as(client, staff)
+
+    def source_of(cert) -> str:
+        html = client.get(f"/certificates/manage/{cert.id}").text
+        return html.split('id="cert-source">')[1].split("</dd>")[0]
+
+    quiz = source_of(by_quiz)
+    assert quiz == '<a href="/quizzes/attempts/2360">Đạt bài kiểm tra cuối khóa (bài làm số 2360)</a>'
+    assert source_of(by_hand) == f"Cấp thủ công bởi {staff.name}"
+    assert source_of(by_lessons) == "Học xong các bài học của khóa"
+    assert "attempt:" not in quiz and "manual:" not in source_of(by_hand)

@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -115,7 +116,7 @@ def test_it_staff_ranking_page_and_drill_down(client, world):
     html = r.get_data(as_text=True)
     assert 'role="img"' in html and "<title" in html and "<desc" in html
     assert "Cách tính chỉ số năng lực" in html and "Theo phân loại cán bộ" in html
-    assert "<script" not in html and "style=" not in html
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None and "style=" not in html  # charts need no script
     assert get(client, it, f"/competency/units/{world['y'].id}").status_code == 200
 
 
@@ -142,3 +143,41 @@ def test_dashboard_panels(client, world):
         r = get(client, world["users"][name], "/dashboard")
         assert r.status_code == 200
     assert "Xếp hạng đơn vị" in r.get_data(as_text=True)
+
+
+def test_an_unchanged_rank_says_so_in_words(app):
+    """Before: a bare "=" after "Hạng trong khối"."""
+    from types import SimpleNamespace
+
+    from flask import render_template_string
+
+    macro = '{% from "competency/_status.html" import change %}{{ change(u) }}'
+    with app.test_request_context("/"):
+        same = render_template_string(macro, u=SimpleNamespace(rank_change=0))
+        up = render_template_string(macro, u=SimpleNamespace(rank_change=2))
+    assert same == '<span class="rank-same">= không đổi</span>'
+    assert "▲ 2" in up
+
+
+def test_a_unit_head_sees_the_ranking_of_their_block_from_the_dashboard(client, world):
+    """Before: the dashboard showed "Hạng 1/2" but the ranking answered 403 to a unit head."""
+    head = world["users"]["head_x"]
+    dashboard = get(client, head, "/dashboard").text
+    assert 'href="/competency/my-block"' in dashboard
+    r = client.get("/competency/my-block")
+    assert r.status_code == 200
+    page = r.text
+    assert "Sở Xây dựng" in page and "Sở Y tế" in page  # both units of the block, with their figures
+    assert re.search(r'id="my-rank">Đơn vị Sở Xây dựng đứng hạng \d/2 trong khối', page)
+    assert f"/competency/units/{world['y'].id}" not in page  # no drill-down into another unit
+    assert "ranking.xlsx" not in page and client.get("/competency/").status_code == 403
+    unit_page = client.get(f"/competency/units/{world['x'].id}").text
+    assert 'href="/competency/my-block"' in unit_page
+
+
+def test_the_staff_tabs_say_what_they_count(client, world):
+    """Before: "Đã đạt (0)" while staff held certificates (the tab counts those who passed all four)."""
+    page = get(client, world["users"]["head_x"], f"/competency/units/{world['x'].id}").text
+    tabs = page[page.index('class="tabs"') : page.index("</ul>", page.index('class="tabs"'))]
+    assert re.search(r">Đạt cả bốn chủ đề \(\d+\)</a>", tabs) and ">Đã đạt (" not in tabs
+    assert "đã đạt bài kiểm tra hoặc có chứng nhận ở cả bốn chủ đề" in page

@@ -96,6 +96,32 @@ def test_unit_head_assignment_page_refuses_another_unit(client, session):
     assert all(session.get(type(colleague), i).unit_id == mine.id for i in ids)
 
 
+def test_unit_head_chooses_whole_unit_or_ticked_officials_and_ticking_nobody_is_an_error(client, session):
+    course = make_course(session)
+    mine = make_unit(session)
+    head = make_user(session, Role.UNIT_HEAD, unit=mine)
+    chosen, other = make_official(session, mine), make_official(session, mine)
+    session.commit()
+    login_as(client, head)
+    page = client.get("/courses/assignments").get_data(as_text=True)
+    assert "<select multiple" not in page and "Ctrl" not in page
+    assert f'type="checkbox" name="official_ids" value="{chosen.id}"' in page and 'name="target"' in page
+    due = (services.local_today() + timedelta(days=20)).strftime("%d/%m/%Y")  # typed the Vietnamese way
+    base = {"course_id": course.id, "unit_id": mine.id, "due_on": due}
+
+    def enrolled():
+        return {e.official_id for e in session.scalars(select(Enrolment).where(Enrolment.course_id == course.id))}
+
+    r = client.post("/courses/assignments", data={**base, "target": "chosen"})  # nobody ticked
+    assert r.status_code == 400
+    assert "Hãy đánh dấu ít nhất một cán bộ, hoặc chọn “Cả đơn vị”." in r.get_data(as_text=True)
+    assert enrolled() == set()
+    r = client.post("/courses/assignments", data={**base, "target": "chosen", "official_ids": [chosen.id]})
+    assert r.status_code == 302 and enrolled() == {chosen.id}
+    r = client.post("/courses/assignments", data={**base, "target": "unit", "official_ids": [chosen.id]})
+    assert r.status_code == 302 and enrolled() == {chosen.id, other.id, head.official_id}  # ticks ignored
+
+
 def test_assignment_form_explains_mistakes(client, session):
     course = make_course(session)
     make_official(session, make_unit(session))
@@ -105,6 +131,8 @@ def test_assignment_form_explains_mistakes(client, session):
     past = (local_today() - timedelta(days=1)).isoformat()
     r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": 0, "due_on": past})
     assert r.status_code == 400 and "Hạn hoàn thành phải từ hôm nay trở đi" in r.get_data(as_text=True)
+    r = client.post("/courses/assignments", data={"course_id": course.id, "unit_id": 0, "due_on": "12/31/2026"})
+    assert r.status_code == 400 and "Tháng phải từ 1 đến 12" in r.get_data(as_text=True)  # never month first
 
 
 def test_officials_and_unit_heads_cannot_author(client, session):

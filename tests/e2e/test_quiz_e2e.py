@@ -101,7 +101,9 @@ def test_an_answer_after_another_tab_submitted_is_refused_and_the_page_says_so(l
     other.get_by_role("button", name="Nộp bài").click()
     expect(other.locator("#result")).to_contain_text("0 / 2")
 
-    _option(page, 1, _right_text(first)).check()
+    # click, not check(): check() re-reads the radio after the click to see it checked, and the page may
+    # already have left for the result (the refused autosave navigates): it then waits 30 s and fails
+    _option(page, 1, _right_text(first)).click()
     expect(page).to_have_url(re.compile(rf"/quizzes/attempts/{attempt.id}$"))
     expect(page.locator(".flash-error")).to_contain_text("Bài làm đã được nộp, không sửa được câu trả lời nữa.")
     expect(page.locator("#result")).to_contain_text("0 / 2")

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, session):
     unit = make_unit(session, code="X-DAOTRU", name="Xã Đạo Trù")
+    make_unit(session, code="X-DAIDINH", name="Xã Đại Đình")
     learner = make_user(session, Role.OFFICIAL, unit=unit, username="canbo")
     make_user(session, Role.IT_STAFF, username="cntt")
     session.commit()
@@ -24,10 +25,13 @@ def test_onsite_session_for_lagging_units_invite_and_accept(live_server, page, s
     page.get_by_label("Tên buổi tập huấn").fill("Hỗ trợ thư điện tử công vụ tại xã")
     page.get_by_label("Chủ đề").select_option("email")
     page.get_by_label("Hình thức").select_option("onsite")
-    page.get_by_label("Bắt đầu (giờ Việt Nam)").fill("2031-05-06T08:00")
-    page.get_by_label("Kết thúc (giờ Việt Nam)").fill("2031-05-06T11:00")
+    page.get_by_label("Bắt đầu (giờ Việt Nam)").fill("06/05/2031 08:00")
+    page.get_by_label("Kết thúc (giờ Việt Nam)").fill("6/5/2031 11h")
     page.get_by_label("Địa điểm").fill("UBND xã Đạo Trù")
-    page.get_by_label("Đơn vị được hỗ trợ / mời").select_option(label="Xã Đạo Trù (X-DAOTRU)")
+    page.get_by_label("Tìm đơn vị").fill("dao tru")  # without accents, as people type in a hurry
+    expect(page.get_by_label("Xã Đại Đình (X-DAIDINH)")).to_be_hidden()
+    page.get_by_label("Xã Đạo Trù (X-DAOTRU)").check()
+    expect(page.locator("#target_unit_ids [data-checklist-count]")).to_contain_text("Đã chọn 1 trên 2.")
     page.get_by_role("button", name="Lưu").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Hỗ trợ thư điện tử công vụ tại xã"))
 

@@ -364,7 +364,7 @@ def test_describe_right_answer_and_feedback():
     config = build("matching")
     assert qtypes.Matching.describe_right_answer(config) == "Canada → Ottawa; Ý → Rome; Nhật → Tokyo"
     assert qtypes.Ordering.describe_right_answer(build("ordering")) == "Một → Hai → Ba → Bốn"
-    assert qtypes.Numerical.describe_right_answer(build("numerical")) == "3.14 ± 0.01"
+    assert qtypes.Numerical.describe_right_answer(build("numerical")) == "3,14 ± 0,01"  # Vietnamese decimal comma
     assert qtypes.Numerical.feedback_for(build("numerical"), "99") == ["Sai"]
     single = build("single")
     assert qtypes.SingleChoice.feedback_for(single, opt(single, "Hà Nội")) == ["<b>Đúng</b> rồi"]

@@ -6,7 +6,7 @@ import pytest
 
 from quizzes import qtypes
 from quizzes.gift import export_gift, parse_gift
-from quizzes.tabular import COLUMNS, parse_rows, read_csv, read_xlsx, template_csv, template_xlsx
+from quizzes.tabular import COLUMNS, HEADINGS, parse_rows, read_csv, read_xlsx, template_csv, template_xlsx
 
 ROWS = [
     {
@@ -143,7 +143,8 @@ def test_blank_rows_are_skipped_and_empty_file_is_an_error():
 
 def test_csv_template_round_trips_with_bom_and_semicolons():
     text = template_csv()
-    assert text.splitlines()[0].split(",") == COLUMNS
+    assert text.splitlines()[0].split(",") == [HEADINGS[c] for c in COLUMNS]  # Vietnamese headings
+    assert text.splitlines()[0].startswith("Loại,Danh mục,Tên,Câu hỏi,Phương án 1,")
     rows = read_csv(b"\xef\xbb\xbf" + text.encode())
     result = parse_rows(rows)
     assert result.errors == [] and len(result.questions) == 3
@@ -159,3 +160,15 @@ def test_xlsx_template_round_trips():
     assert result.errors == [] and [q.qtype for q in result.questions] == ["single", "multi", "ordering"]
     with pytest.raises(ValueError, match="xlsx"):
         read_xlsx(b"not a workbook")
+
+
+def test_headings_are_read_in_vietnamese_or_english_with_or_without_accents():
+    """The template is headed in Vietnamese (it was 'type, category, option_1...' in the Vietnamese UI);
+    files made from the old template, or typed without accents, still read."""
+    for header in (
+        "Loại;Câu hỏi;Phương án 1;Phương án 2;Đáp án đúng",
+        "loai;cau hoi;phuong an 1;PHUONG AN 2;dap an dung",
+    ):
+        rows = read_csv(f"{header}\nsingle;Câu?;a;b;2\n".encode())
+        question = parse_rows(rows).questions[0]
+        assert question.config["options"][1]["fraction"] == 1.0, header

@@ -168,7 +168,8 @@ def test_csv_upload_errors_name_row_and_column(client, session, staff):
     )
     page = r.get_data(as_text=True)
     assert r.status_code == 400
-    assert "<td>3</td>" in page and "<td>4</td>" in page and "<td>type</td>" in page
+    # the column by its heading in the template ("Loại"), not its code ("type")
+    assert "<td>3</td>" in page and "<td>4</td>" in page and "<td>Loại</td>" in page
     assert _count(session, Question) == 0
 
 
@@ -234,3 +235,22 @@ def test_bank_list_search_and_preview(client, session, staff):
 def test_import_templates_download(client, staff):
     assert client.get("/quizzes/bank/import/template.csv").status_code == 200
     assert client.get("/quizzes/bank/import/template.xlsx").data[:2] == b"PK"
+
+
+def test_the_bank_lists_questions_in_words_not_codes(client, session, staff):
+    """Before: the difficulty 'medium', the category slug 'email/an-toan' and only the title
+    'EMAIL-06-01' in the 'Tên' column."""
+    data = question(
+        title="EMAIL-06-01", category="email/an-toan", difficulty="medium", text="<p>Mật khẩu mạnh là gì?</p>"
+    )
+    services.import_questions(session, [data], Topic.EMAIL, NOW)
+    session.commit()
+    login_as(client, staff)
+    html = client.get("/quizzes/bank").text
+    row = html[html.index("EMAIL-06-01") :].split("</tr>")[0]
+    assert "Mật khẩu mạnh là gì?" in row
+    assert "Trung bình" in row and "medium" not in row
+    assert "email/an-toan" not in row and f"{Topic.EMAIL.label} › An toan" in row
+    q = session.scalar(select(Question).where(Question.title == "EMAIL-06-01"))
+    detail = client.get(f"/quizzes/bank/questions/{q.id}").text
+    assert "độ khó: Trung bình" in detail and "email/an-toan" not in detail

@@ -11,6 +11,7 @@ MANAGERS = {"unit_head", "it_staff", "admin"}
 EXPECTED: dict[str, object] = {
     "competency.mine": {"official", "unit_head"},  # accounts linked to an official
     "competency.my_unit": {"unit_head"},
+    "competency.block_ranking": {"unit_head"},  # the block of the unit they head
     "competency.unit": MANAGERS,  # object check: the unit's head only, or province-wide staff
     "competency.unit_staff_export": MANAGERS,
     "competency.ranking": STAFF,

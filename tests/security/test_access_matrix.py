@@ -23,6 +23,7 @@ MANAGERS = {"unit_head", "it_staff", "admin"}
 EXPECTED: dict[str, object] = {
     "main.index": PUBLIC,
     "main.healthz": PUBLIC,
+    "main.favicon": PUBLIC,
     "main.set_preferences": PUBLIC,
     "main.dashboard": ANY,
     "auth.login": PUBLIC,

@@ -81,7 +81,7 @@ def _leaks(response) -> bool:
         return False
     if response.status_code in (301, 302, 303):
         return False  # a redirect carries no data (the target is swept on its own)
-    body = response.get_data(as_text=True)
+    body = response.get_data().decode("utf-8", "replace")  # binary answers too (the favicon)
     return OWNER_NAME in body or OWNER_NAME.lower() in body.lower()
 
 

@@ -267,3 +267,65 @@ def test_inviting_units_without_a_head_account_warns_and_offers_their_officials(
     kinds = sorted(m.kind for m in session.scalars(select(OutboxMessage)))
     assert kinds.count("unit-invitation") == 1 and len(kinds) == 4
     assert head.official.email in {m.to_email for m in session.scalars(select(OutboxMessage))}
+
+
+def test_a_trainer_is_told_they_teach_and_someone_not_listed_why_there_is_no_button(client, session):
+    """The "my attendance" box was empty for a trainer and for a unit head whose unit is targeted."""
+    unit = make_unit(session)
+    trainer = make_user(session, Role.OFFICIAL, unit=unit)
+    staff_trainer = make_user(session, Role.IT_STAFF)
+    head = make_user(session, Role.UNIT_HEAD, unit=unit)
+    training_session = make_session(session, trainer_ids=[trainer.id, staff_trainer.id], target_unit_ids=[unit.id])
+    session.commit()
+
+    def box(user) -> str:
+        client.post("/logout")
+        login_as(client, user)
+        return client.get(f"/training/{training_session.id}").text.split('id="my-answer"')[1].split("</section>")[0]
+
+    for user in (trainer, staff_trainer):
+        text = box(user)
+        assert "Bạn là giảng viên của buổi tập huấn này." in text
+        assert "Đăng ký tham dự" not in text and "Bạn không có trong danh sách" not in text
+    text = box(head)
+    assert "Bạn không có trong danh sách tham dự buổi này" in text and "giảng viên" not in text
+
+
+def test_the_decline_button_and_the_declined_state_read_differently_in_english(app):
+    from flask_babel import force_locale
+
+    from training.models import ParticipantState
+
+    with app.test_request_context("/"), force_locale("en"):
+        from flask_babel import gettext
+
+        assert gettext("Từ chối") == "Decline"
+        assert str(ParticipantState.DECLINED.label) == "Declined"
+
+
+def test_the_outbox_says_when_the_sender_last_ran_and_how_to_run_it(client, session):
+    """Before: 71 messages "waiting" and no hint that no sender was running."""
+    now = utcnow()
+    login_as(client, make_user(session, Role.IT_STAFF))
+
+    def status() -> str:
+        html = client.get("/training/outbox").text
+        start = html.index('id="sender-status"')
+        return html[start : html.index("</", html.index("</p>", start) + 4)]
+
+    queue_message(session, to_email="a@example.gov.vn", subject="Mới", text_body="x", kind="t", dedupe_key="s1")
+    session.commit()
+    assert "1 thư đang chờ đến lượt gửi" in status() and "không chạy" not in status()
+
+    queue_message(session, to_email="b@example.gov.vn", subject="Cũ", text_body="x", kind="t", dedupe_key="s2")
+    old = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "s2")).one()
+    old.next_attempt_at = now - timedelta(hours=2)
+    session.commit()
+    text = status()
+    assert "Có vẻ bộ gửi thư không chạy" in text and "Bộ gửi thư chưa gửi thư nào" in text
+    assert "flask lms mail send" in text and to_local(old.next_attempt_at).strftime("%d/%m/%Y %H:%M") in text
+
+    sent = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "s1")).one()
+    sent.state, sent.sent_at = "sent", now - timedelta(minutes=90)
+    session.commit()
+    assert f"Lần gửi gần nhất: {to_local(sent.sent_at).strftime('%d/%m/%Y %H:%M')}" in status()
