@@ -6,7 +6,6 @@ Portals are a unit's, not a person's: they are not part of the staff states.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,36 +116,3 @@ def unit_staff_usage(session: Session, unit_id: int, month: date, judged_on: dat
 
 def counts(staff: list[StaffUsage]) -> dict[str, int]:
     return {show: sum(1 for s in staff if s.matches(show)) for show in STAFF_FILTERS}
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
-        last = 0
-        for num in range(1, self.pages + 1):
-            if num <= left_edge or num > self.pages - right_edge or abs(num - self.page) <= left_current:
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
-
-    @classmethod
-    def of(cls, items: list, page: int, per_page: int) -> Page:
-        page = max(1, page)
-        total = len(items)
-        page = min(page, max(1, math.ceil(total / per_page)))
-        return cls(items[(page - 1) * per_page : page * per_page], page, per_page, total)

@@ -33,6 +33,7 @@ from lms.exports import send_table, spreadsheet_export
 from lms.extensions import db
 from lms.org.models import Category, Official, Unit
 from lms.org.services import OfficialFilters, officials_query, units_query
+from lms.pagination import Page
 from lms.views import perform
 
 bp = Blueprint(
@@ -292,7 +293,7 @@ def unit(unit_id: int):
     show = request.args.get("show", "")
     show = show if show in staff.STAFF_FILTERS else ""
     people = staff.unit_staff_usage(db.session, unit.id, month, as_of(month, today))
-    page = staff.Page.of([p for p in people if p.matches(show)], request.args.get("page", 1, type=int) or 1, 50)
+    page = Page.of([p for p in people if p.matches(show)], request.args.get("page", 1, type=int) or 1, 50)
     row = next((r for r in ind.unit_table(db.session, month, today) if r.figures.unit_id == unit.id), None)
     chart = None
     if len(history) > 1:

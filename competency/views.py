@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -42,6 +41,7 @@ from lms.exports import download, send_table, spreadsheet_export
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.org.models import Category, Level, Official, Position, Unit
+from lms.pagination import Page
 from lms.time import local_today
 from lms.topics import Topic
 from practice import api as practice_api
@@ -228,36 +228,6 @@ def _staff_args() -> dict:
         "sort": sort if sort in staff.STAFF_SORTS else "name",
         "desc": request.args.get("dir") == "desc",
     }
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or num > self.pages - right_edge
-                or self.page - left_current <= num <= self.page + right_current
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
 
 
 @bp.get("/units/<int:unit_id>")

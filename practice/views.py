@@ -7,9 +7,6 @@ what a page shows and what an action does, from the saved state.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +19,7 @@ from lms.auth.permissions import require
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.org.models import Official, Unit
+from lms.pagination import Page
 from lms.topics import Topic
 from practice import services
 from practice.models import Scenario
@@ -246,36 +244,6 @@ def result(scenario_id: int):
 
 
 # =========================================================================== unit heads and staff
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    has_prev = property(lambda self: self.page > 1)
-    has_next = property(lambda self: self.page < self.pages)
-    prev_num = property(lambda self: self.page - 1)
-    next_num = property(lambda self: self.page + 1)
-
-    def iter_pages(self, left_edge=1, right_edge=1, left_current=2, right_current=2):
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or num > self.pages - right_edge
-                or self.page - left_current <= num <= self.page + right_current
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
 
 
 @bp.get("/my-unit")
