@@ -195,3 +195,15 @@ def test_audit_keeps_no_empty_fact(session):
     entry = audit(session, None, "login", target="user:1", data={"via": "oidc", "unit": None})
     session.flush()
     assert session.scalar(select(AuditLog.data).where(AuditLog.id == entry.id)) == {"via": "oidc"}
+
+
+def test_the_audit_log_is_filtered_by_choosing_an_action_by_its_name(app, session):
+    admin = make_user(session, Role.ADMIN)
+    audit(session, admin, "question.archive", target="question:999999", data={"category": "Bảo mật"})
+    session.commit()
+    client = app.test_client()
+    login_as(client, admin)
+    page = client.get("/admin/audit").text
+    assert '<option value="question.archive">Lưu trữ câu hỏi</option>' in page
+    assert set(_details_cells(page)) == {"Lưu trữ câu hỏi", "Giao vai trò"}  # the factory's role grant
+    assert set(_details_cells(client.get("/admin/audit?action=question.archive").text)) == {"Lưu trữ câu hỏi"}

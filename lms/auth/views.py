@@ -15,8 +15,9 @@ from lms.auth.models import AuditLog, Role, User
 from lms.auth.permissions import load_or_404
 from lms.auth.signin import client_ip, finish_login, login_options, throttle_limits
 from lms.extensions import db
+from lms.features import registry
 from lms.org.models import Official, Unit
-from lms.text import fold
+from lms.text import fold, vi_sort_key
 from lms.time import utcnow
 
 
@@ -202,10 +203,13 @@ def audit_log():
     action = request.args.get("action", "").strip()
     stmt = select(AuditLog)
     if action:
-        stmt = stmt.where(AuditLog.action.like(f"{action}%"))
+        stmt = stmt.where(AuditLog.action == action)
     page = db.paginate(
         stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
-    return render_template("auth/audit.html", page=page, rows=audit_rows(page.items), action=action)
+    actions = sorted(
+        ((code, str(label)) for code, label in registry().audit_labels.items()), key=lambda a: vi_sort_key(a[1])
+    )
+    return render_template("auth/audit.html", page=page, rows=audit_rows(page.items), action=action, actions=actions)
