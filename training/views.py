@@ -539,6 +539,7 @@ def outbox():
         states=OutboxState,
         form=ActionForm(),
         sender=sender_status(db.session),
+        mail_folder=current_app.config.get("MAIL_CATCHER_DIR"),
     )
 
 
