@@ -14,10 +14,12 @@ import os
 import re
 import signal
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from lms.time import utcnow
 
 DEFAULT_PORT = 8025
 _counter = itertools.count(1)
@@ -26,7 +28,7 @@ _counter_lock = threading.Lock()
 
 def file_name(recipient: str, now: datetime | None = None) -> str:
     """``20261206-201530-000001-an.nv_at_snv.gov.vn.eml``: sorted by arrival, named after the recipient."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     with _counter_lock:
         number = next(_counter)
     who = re.sub(r"[^A-Za-z0-9._-]+", "_", recipient.replace("@", "_at_"))[:80] or "unknown"
