@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import click
@@ -21,22 +23,38 @@ def media_root() -> Path:
 @click.command("import-course")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, file_okay=False))
-def import_course_command(path: str) -> None:
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Validate only: load everything (lessons, practice scenarios) as an import would, then roll back.",
+)
+def import_course_command(path: str, check: bool) -> None:
     """Create or update a course from a folder (course.md + NN-slug.md lessons + img/).
 
     A folder without course.md is taken as a root holding several course folders. Re-importing updates
-    in place and never deletes progress; a lesson whose file is gone is unpublished.
+    in place and never deletes progress; a lesson whose file is gone is unpublished. With --check the
+    authors see every error an import would refuse (what the features loading with the course check
+    too), and nothing is written (images go to a temporary folder, removed after).
     """
     folder = Path(path)
+    media = Path(tempfile.mkdtemp(prefix="course-check-")) if check else media_root()
     try:
         if (folder / "course.md").is_file():
-            courses = [load_course_dir(db.session, folder, media_root())]
+            courses = [load_course_dir(db.session, folder, media)]
         else:
-            courses = load_all(db.session, folder, media_root())
+            courses = load_all(db.session, folder, media)
+        lines = [f"{c.slug}: {c.title} — {sum(1 for lesson in c.lessons if lesson.published)} lessons" for c in courses]
     except (CourseContentError, ContentRefused) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    for course in courses:
-        published = sum(1 for lesson in course.lessons if lesson.published)
-        click.echo(f"{course.slug}: {course.title} — {published} lessons")
+    finally:
+        if check:
+            shutil.rmtree(media, ignore_errors=True)
+    if check:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    for line in lines:
+        click.echo(line)
+    if check:
+        click.echo("Checked: no errors; nothing was written.")

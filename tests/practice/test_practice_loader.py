@@ -180,6 +180,26 @@ def test_import_course_command_loads_the_practice_folder(app, session, tmp_path)
     assert session.scalar(select(Scenario).where(Scenario.slug == "gui-nhieu-co-quan-dung-bcc")) is not None
 
 
+def test_import_course_check_validates_everything_and_writes_nothing(app, session, tmp_path, monkeypatch):
+    media = tmp_path / "media"
+    monkeypatch.setitem(app.config, "COURSE_MEDIA_DIR", str(media))
+    folder = _course_copy(tmp_path)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["lms", "import-course", "--check", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "email: " in result.output and "nothing was written" in result.output
+    session.expire_all()
+    from courses.models import Course
+
+    assert session.scalar(select(Course).where(Course.slug == "email")) is None
+    assert session.scalar(select(Scenario).where(Scenario.slug == "gui-nhieu-co-quan-dung-bcc")) is None
+    assert not media.exists()  # the images went to a temporary folder
+    broken = folder / "practice" / "07-gui-nhieu-co-quan-dung-bcc.md"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("app: email", "app: fax"), encoding="utf-8")
+    result = runner.invoke(args=["lms", "import-course", "--check", str(folder)])
+    assert result.exit_code != 0 and f"{broken}: app:" in result.output
+
+
 def test_task_markdown_is_sanitized(tmp_path):
     text = VALID.replace(
         "Gửi báo cáo cho Phòng Tổng hợp.",
