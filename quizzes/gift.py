@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
+from flask_babel import gettext
 from markdown_it import MarkdownIt
 
 from quizzes import qtypes
@@ -120,8 +121,9 @@ class ParseError:
     column: str | None = None  # used by the spreadsheet import
 
     def __str__(self) -> str:
-        where = f"Dòng {self.line}" + (f", cột {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        if self.column:
+            return gettext("Dòng %(n)d, cột %(c)s: %(m)s", n=self.line, c=self.column, m=self.message)
+        return gettext("Dòng %(n)d: %(m)s", n=self.line, m=self.message)
 
 
 @dataclass
@@ -136,24 +138,34 @@ class GiftResult:
         return not self.errors
 
 
+def about(title: str, message: str) -> str:
+    """A problem of one question, named by its title."""
+    return gettext("Câu hỏi «%(t)s»: %(m)s", t=title, m=message)
+
+
 # --------------------------------------------------------------------------- text
 
 
 def read_text_file(data: bytes) -> str:
     """Decode an uploaded text file: UTF-8 with or without BOM, else a clear ValueError."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ValueError('Tệp đang ở mã UTF-16 ("Unicode"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại.')
+        raise ValueError(
+            gettext('Tệp đang ở mã UTF-16 ("Unicode"). Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại.')
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(
-            "Tệp không ở bảng mã UTF-8 (có thể là TCVN3, VNI hoặc Windows-1258). "
-            f"Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại (lỗi ở byte thứ {exc.start + 1})."
+            gettext(
+                "Tệp không ở bảng mã UTF-8 (có thể là TCVN3, VNI hoặc Windows-1258). "
+                "Hãy lưu lại tệp với bảng mã UTF-8 rồi tải lên lại (lỗi ở byte thứ %(n)d).",
+                n=exc.start + 1,
+            )
         ) from None
     if "\x00" in text:
-        raise ValueError("Tệp có ký tự rỗng (NUL); có thể tệp ở mã UTF-16. Hãy lưu lại với bảng mã UTF-8.")
+        raise ValueError(gettext("Tệp có ký tự rỗng (NUL); có thể tệp ở mã UTF-16. Hãy lưu lại với bảng mã UTF-8."))
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -260,10 +272,14 @@ def _weight(answer: str) -> tuple[float | None, str]:
         return None, answer
     match = _WEIGHT_RE.match(answer)
     if not match:
-        raise _GiftError(f"Trọng số không hợp lệ ở đáp án «{_escape_post(answer[:30])}» (viết như %50% hoặc %-100%).")
+        raise _GiftError(
+            gettext(
+                "Trọng số không hợp lệ ở đáp án «%(a)s» (viết như %%50%% hoặc %%-100%%).", a=_escape_post(answer[:30])
+            )
+        )
     value = round(float(match.group(1)) / 100, 7)  # Moodle keeps 7 decimals
     if not -1 <= value <= 1:
-        raise _GiftError(f"Trọng số {match.group(1)}% nằm ngoài khoảng -100%..100%.")
+        raise _GiftError(gettext("Trọng số %(w)s%% nằm ngoài khoảng -100%%..100%%.", w=match.group(1)))
     return value, answer[match.end() :]
 
 
@@ -284,11 +300,17 @@ def _split_markers(text: str, markers: str, lead_as: str, notes: list[str], kind
     if lead:
         pairs.insert(0, (lead_as, lead))
         shown = _escape_post(lead)[:40]
-        note = f"«{shown}» đứng trước ký hiệu {' hoặc '.join(markers)} đầu tiên; đã nhập thành {kind}, như Moodle."
+        signs = gettext(" hoặc ").join(markers)
+        note = gettext(
+            "«%(text)s» đứng trước ký hiệu %(signs)s đầu tiên; đã nhập thành %(kind)s, như Moodle.",
+            text=shown,
+            signs=signs,
+            kind=kind,
+        )
         if shown.upper() in ("T", "TRUE", "F", "FALSE") and shown not in ("T", "TRUE", "F", "FALSE"):
-            note += " Nếu muốn câu Đúng/Sai, hãy viết hoa: {TRUE} hoặc {FALSE}."
+            note += " " + gettext("Nếu muốn câu Đúng/Sai, hãy viết hoa: {TRUE} hoặc {FALSE}.")
         else:
-            note += f" Nếu không đúng ý, hãy thêm {' hoặc '.join(markers)} trước nó."
+            note += " " + gettext("Nếu không đúng ý, hãy thêm %(signs)s trước nó.", signs=signs)
         notes.append(note)
     return pairs
 
@@ -296,7 +318,7 @@ def _split_markers(text: str, markers: str, lead_as: str, notes: list[str], kind
 def _number(text: str) -> float:
     text = _escape_post(text).strip()
     if not _NUMBER_RE.fullmatch(text):
-        raise _GiftError(f"Số không hợp lệ trong câu hỏi số: «{text[:30]}».")
+        raise _GiftError(gettext("Số không hợp lệ trong câu hỏi số: «%(v)s».", v=text[:30]))
     return float(text)
 
 
@@ -323,14 +345,21 @@ def _default_title(text_html: str) -> str:
 
 
 def _dropped_empty(notes: list[str], number: int, what: str, example: str) -> None:
-    notes.append(f"{what} thứ {number} để trống (có thể do gõ thừa «{example}»); đã bỏ, như Moodle.")
+    notes.append(
+        gettext(
+            "%(what)s thứ %(n)d để trống (có thể do gõ thừa «%(example)s»); đã bỏ, như Moodle.",
+            what=what,
+            n=number,
+            example=example,
+        )
+    )
 
 
 def _parse_choice(answer_text: str, fmt: str, notes: list[str]) -> tuple[str, dict[str, Any]]:
     options = []
     single = "=" in answer_text  # Moodle's rule: one "=" anywhere makes it a single-answer question
     for number, (marker, rest) in enumerate(
-        _split_markers(answer_text, "=~", "~", notes, "một phương án (sai nếu không có trọng số)"), start=1
+        _split_markers(answer_text, "=~", "~", notes, gettext("một phương án (sai nếu không có trọng số)")), start=1
     ):
         weight, rest = _weight(rest)
         if marker == "=":
@@ -338,7 +367,7 @@ def _parse_choice(answer_text: str, fmt: str, notes: list[str]) -> tuple[str, di
         body, feedback = _feedback_split(rest, fmt)
         text = _formatted(body, fmt)
         if not text:  # Moodle's multiple choice type skips a blank answer when it saves
-            _dropped_empty(notes, number, "Phương án", marker)
+            _dropped_empty(notes, number, gettext("Phương án"), marker)
             continue
         options.append({"text": text, "fraction": weight or 0.0, "feedback": feedback})
     return ("single" if single else "multi"), {"options": options}
@@ -355,13 +384,13 @@ def _parse_truefalse(answer_text: str, fmt: str, notes: list[str]) -> dict[str, 
 
 def _parse_shortanswer(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     answers = []
-    pairs = _split_markers(answer_text, "=", "=", notes, "một đáp án được chấp nhận")
+    pairs = _split_markers(answer_text, "=", "=", notes, gettext("một đáp án được chấp nhận"))
     for number, (_marker, rest) in enumerate(pairs, start=1):
         weight, rest = _weight(rest)
         body, feedback = _feedback_split(rest, fmt)
         text = _plain(body)
         if not text:  # Moodle's short answer type skips a blank answer when it saves
-            _dropped_empty(notes, number, "Đáp án", "=")
+            _dropped_empty(notes, number, gettext("Đáp án"), "=")
             continue
         answers.append({"text": text, "fraction": 1.0 if weight is None else weight, "feedback": feedback})
     return {"answers": answers, "case_sensitive": False, "fold_diacritics": False}
@@ -376,7 +405,7 @@ def _parse_numerical(answer_text: str, fmt: str, notes: list[str]) -> dict[str, 
     if body.strip() and not body.strip().startswith("="):
         body = "=" + body.strip()  # "{#3.14:0.01}": the one answer has no "=" (Moodle reads it the same)
     answers = []
-    for _marker, rest in _split_markers(body, "=", "=", notes, "một đáp án"):
+    for _marker, rest in _split_markers(body, "=", "=", notes, gettext("một đáp án")):
         weight, rest = _weight(rest)
         value, feedback = _feedback_split(rest, fmt)
         value = _escape_post(value).strip()
@@ -385,7 +414,7 @@ def _parse_numerical(answer_text: str, fmt: str, notes: list[str]) -> dict[str, 
             low, _, high = value.partition("..")
             accepted = {"min": _number(low), "max": _number(high)}
             if accepted["min"] > accepted["max"]:
-                raise _GiftError(f"Khoảng số «{value}» có giá trị đầu lớn hơn giá trị cuối.")
+                raise _GiftError(gettext("Khoảng số «%(v)s» có giá trị đầu lớn hơn giá trị cuối.", v=value))
         elif value.find(":") > 0:
             number, _, tolerance = value.partition(":")
             accepted = {"value": _number(number), "tolerance": abs(_number(tolerance))}
@@ -394,15 +423,15 @@ def _parse_numerical(answer_text: str, fmt: str, notes: list[str]) -> dict[str, 
         accepted.update({"fraction": 1.0 if weight is None else weight, "feedback": feedback})
         answers.append(accepted)
     if not answers:
-        raise _GiftError("Câu hỏi số không có đáp án nào.")
+        raise _GiftError(gettext("Câu hỏi số không có đáp án nào."))
     return {"answers": answers, "other_feedback": other_feedback}
 
 
 def _parse_matching(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     pairs, answer_texts, distractors = [], [], []
-    for _marker, rest in _split_markers(answer_text, "=", "=", notes, "một cặp ghép"):
+    for _marker, rest in _split_markers(answer_text, "=", "=", notes, gettext("một cặp ghép")):
         if "->" not in rest:
-            raise _GiftError(f"Cặp ghép «{_escape_post(rest.strip()[:40])}» thiếu dấu ->.")
+            raise _GiftError(gettext("Cặp ghép «%(p)s» thiếu dấu ->.", p=_escape_post(rest.strip()[:40])))
         sub, _, answer = rest.partition("->")
         answer = _plain(answer)
         if sub.strip():
@@ -421,7 +450,7 @@ _ORDERING_HEADER = re.compile(r"^\s*(\d+)?[ \t\w]*$")
 def _parse_ordering(answer_text: str, fmt: str, notes: list[str]) -> dict[str, Any]:
     header, _, rest = answer_text[1:].partition("\n")
     if not _ORDERING_HEADER.match(header):
-        raise _GiftError("Câu hỏi sắp xếp: dòng đầu sau {> chỉ gồm số mục và các tùy chọn; mỗi mục một dòng.")
+        raise _GiftError(gettext("Câu hỏi sắp xếp: dòng đầu sau {> chỉ gồm số mục và các tùy chọn; mỗi mục một dòng."))
     items = [{"text": _formatted(line, fmt)} for line in rest.split("\n") if line.strip()]
     return {"items": items}
 
@@ -447,7 +476,7 @@ def _apply_options(question: QuestionData, options: dict[str, str]) -> None:
     if "mark" in options:
         mark = qtypes.parse_number(options["mark"])
         if mark is None or mark <= 0:
-            raise _GiftError(f"Điểm [mark:{options['mark']}] không hợp lệ.")
+            raise _GiftError(gettext("Điểm [mark:%(m)s] không hợp lệ.", m=options["mark"]))
         question.default_mark = mark
     if question.qtype == "shortanswer":
         question.config["case_sensitive"] = options.get("usecase") == "1"
@@ -546,14 +575,20 @@ def _blank_lines_in_braces(blocks: list[_Block], result: GiftResult) -> list[_Bl
             kept.append(block)
             continue
         blanks = [blocks[i].lines[-1][0] + 1 for i in range(index - 1, closing)]  # the first blank of each gap
-        where = "" if len(blanks) == 1 else f" (các dòng {', '.join(map(str, blanks))})"
-        result.errors.append(
-            ParseError(
-                blanks[0],
-                f"Dòng trống bên trong cặp ngoặc {{ }} mở ở dòng {last_open}{where}: GIFT hiểu dòng trống là hết "
-                "câu hỏi. Hãy xóa dòng trống.",
+        if len(blanks) == 1:
+            message = gettext(
+                "Dòng trống bên trong cặp ngoặc { } mở ở dòng %(open)d: GIFT hiểu dòng trống là hết câu hỏi. "
+                "Hãy xóa dòng trống.",
+                open=last_open,
             )
-        )
+        else:
+            message = gettext(
+                "Dòng trống bên trong cặp ngoặc { } mở ở dòng %(open)d (các dòng %(lines)s): GIFT hiểu dòng trống là "
+                "hết câu hỏi. Hãy xóa dòng trống.",
+                open=last_open,
+                lines=", ".join(map(str, blanks)),
+            )
+        result.errors.append(ParseError(blanks[0], message))
         index = closing + 1
     return kept
 
@@ -587,10 +622,10 @@ def parse_gift(text: str) -> GiftResult:
             continue
         question.line = start_line
         for message in finish_question(question):
-            result.errors.append(ParseError(start_line, f"Câu hỏi «{question.title}»: {message}"))
+            result.errors.append(ParseError(start_line, about(question.title, message)))
         result.questions.append(question)
     if not result.questions and not result.unsupported and not result.errors:
-        result.errors.append(ParseError(1, "Tệp không có câu hỏi nào."))
+        result.errors.append(ParseError(1, gettext("Tệp không có câu hỏi nào.")))
     return result
 
 
@@ -619,8 +654,11 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     cloze = _CLOZE_RE.search(body)
     if cloze:
         raise _GiftError(
-            f"«{_escape_post(cloze.group(0))}...» là cú pháp Cloze (câu hỏi nhúng đáp án) của Moodle, không phải GIFT; "
-            "Moodle cũng không nhập được nó từ tệp GIFT. Hãy viết lại thành câu hỏi GIFT, mỗi câu một cặp { }.",
+            gettext(
+                "«%(text)s...» là cú pháp Cloze (câu hỏi nhúng đáp án) của Moodle, không phải GIFT; Moodle cũng không "
+                "nhập được nó từ tệp GIFT. Hãy viết lại thành câu hỏi GIFT, mỗi câu một cặp { }.",
+                text=_escape_post(cloze.group(0)),
+            ),
             offset_of(text_start + cloze.start()),
         )
     open_at, close_at = body.find("{"), body.find("}")
@@ -638,8 +676,10 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
         else:
             bad = body.find("}", close_at + 1)
         raise _GiftError(
-            "Dấu ngoặc nhọn không cân đối: mỗi câu hỏi cần đúng một cặp { } "
-            "(viết \\{ hoặc \\} nếu muốn dùng dấu ngoặc trong nội dung).",
+            gettext(
+                "Dấu ngoặc nhọn không cân đối: mỗi câu hỏi cần đúng một cặp { } "
+                "(viết \\{ hoặc \\} nếu muốn dùng dấu ngoặc trong nội dung)."
+            ),
             offset_of(text_start + bad),
         )
     answer_text = body[open_at + 1 : close_at].strip()
@@ -687,7 +727,7 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
         else:
             qtype, config = "shortanswer", _parse_shortanswer(answer_text, fmt, notes)
     except _GiftError as exc:
-        raise _GiftError(f"Câu hỏi «{title}»: {exc.message}") from None
+        raise _GiftError(about(title, exc.message)) from None
     if missing_word:
         config["text_before"], config["text_after"] = text_before, text_after
     question = QuestionData(
@@ -705,8 +745,8 @@ def _parse_question(block: _Block, comments: str, category: str, result: GiftRes
     try:
         _apply_options(question, options)
     except _GiftError as exc:
-        raise _GiftError(f"Câu hỏi «{title}»: {exc.message}") from None
-    result.warnings.extend(ParseError(line, f"Câu hỏi «{title}»: {note}") for note in notes)
+        raise _GiftError(about(title, exc.message)) from None
+    result.warnings.extend(ParseError(line, about(title, note)) for note in notes)
     return question
 
 

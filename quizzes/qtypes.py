@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import nh3
+from flask_babel import gettext, lazy_gettext
 
 from lms.formatting import format_decimal
 
@@ -273,17 +274,17 @@ def _fill_ids(items: list[dict[str, Any]], prefix: str, seed: str) -> None:
 def _check_ids(items: list[dict[str, Any]], errors: list[str]) -> None:
     ids = [item.get("id") for item in items]
     if any(not isinstance(i, str) or not i or not re.fullmatch(r"[A-Za-z0-9_]+", i) for i in ids):
-        errors.append("Mỗi lựa chọn phải có mã (id) gồm chữ và số.")
+        errors.append(gettext("Mỗi lựa chọn phải có mã (id) gồm chữ và số."))
     elif len(set(ids)) != len(ids):
-        errors.append("Mã (id) của các lựa chọn bị trùng.")
+        errors.append(gettext("Mã (id) của các lựa chọn bị trùng."))
 
 
 def _check_fraction(value: Any, errors: list[str], label: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        errors.append(f"Trọng số của {label} không phải là số.")
+        errors.append(gettext("Trọng số của %(what)s không phải là số.", what=label))
         return 0.0
     if not -1 - EPSILON <= value <= 1 + EPSILON:
-        errors.append(f"Trọng số của {label} phải nằm trong khoảng từ -100% đến 100%.")
+        errors.append(gettext("Trọng số của %(what)s phải nằm trong khoảng từ -100%% đến 100%%.", what=label))
     return float(value)
 
 
@@ -306,7 +307,7 @@ class QuestionType:
     """Interface of a question type. All methods are pure classmethods."""
 
     name: ClassVar[str] = ""
-    label: ClassVar[str] = ""  # Vietnamese name for the UI
+    label: ClassVar[object] = ""  # the name for the UI (lazily translated)
     id_fields: ClassVar[tuple[tuple[str, str], ...]] = ()  # (config key, id prefix)
 
     @classmethod
@@ -367,13 +368,13 @@ class _ChoiceBase(QuestionType):
         errors: list[str] = []
         options = cls._options(config)
         if len(options) < 2:
-            errors.append("Câu hỏi lựa chọn phải có ít nhất 2 phương án.")
+            errors.append(gettext("Câu hỏi lựa chọn phải có ít nhất 2 phương án."))
         _check_ids(options, errors)
         fractions = []
         for number, option in enumerate(options, start=1):
             if not isinstance(option.get("text"), str) or not option["text"].strip():
-                errors.append(f"Phương án {number} không có nội dung.")
-            fractions.append(_check_fraction(option.get("fraction", 0), errors, f"phương án {number}"))
+                errors.append(gettext("Phương án %(n)d không có nội dung.", n=number))
+            fractions.append(_check_fraction(option.get("fraction", 0), errors, gettext("phương án %(n)d", n=number)))
         return errors, fractions
 
     @classmethod
@@ -412,13 +413,13 @@ class SingleChoice(_ChoiceBase):
     """
 
     name = "single"
-    label = "Một lựa chọn"
+    label = lazy_gettext("Một lựa chọn")
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> list[str]:
         errors, fractions = cls._validate_common(config)
         if fractions and not any(f >= 1 - EPSILON for f in fractions):
-            errors.append("Câu hỏi chưa có đáp án đúng (phương án đạt 100%).")
+            errors.append(gettext("Câu hỏi chưa có đáp án đúng (phương án đạt 100%)."))
         return errors
 
     @classmethod
@@ -453,16 +454,18 @@ class MultipleChoice(_ChoiceBase):
     the grade is the sum of the chosen options' fractions, clamped to [0, 1]."""
 
     name = "multi"
-    label = "Nhiều lựa chọn"
+    label = lazy_gettext("Nhiều lựa chọn")
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> list[str]:
         errors, fractions = cls._validate_common(config)
         positive = sum(f for f in fractions if f > 0)
         if fractions and positive <= 0:
-            errors.append("Câu hỏi chưa có đáp án đúng (phương án có trọng số dương).")
+            errors.append(gettext("Câu hỏi chưa có đáp án đúng (phương án có trọng số dương)."))
         elif fractions and abs(positive - 1) > WEIGHT_TOLERANCE:
-            errors.append(f"Tổng trọng số các đáp án đúng là {positive * 100:g}%, phải bằng 100%.")
+            errors.append(
+                gettext("Tổng trọng số các đáp án đúng là %(p)s%%, phải bằng 100%%.", p=f"{positive * 100:g}")
+            )
         return errors
 
     @classmethod
@@ -509,12 +512,12 @@ class TrueFalse(QuestionType):
     """True or false. ``feedback_right`` is shown for the right choice, ``feedback_wrong`` otherwise."""
 
     name = "truefalse"
-    label = "Đúng/Sai"
+    label = lazy_gettext("Đúng/Sai")
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> list[str]:
         if not isinstance(config, Mapping) or not isinstance(config.get("correct"), bool):
-            return ["Câu hỏi Đúng/Sai phải cho biết đáp án đúng là Đúng hay Sai."]
+            return [gettext("Câu hỏi Đúng/Sai phải cho biết đáp án đúng là Đúng hay Sai.")]
         return []
 
     @classmethod
@@ -560,7 +563,7 @@ class ShortAnswer(QuestionType):
     ``fold_diacritics``. Whitespace is collapsed."""
 
     name = "shortanswer"
-    label = "Trả lời ngắn"
+    label = lazy_gettext("Trả lời ngắn")
     id_fields = (("answers", "a"),)
 
     @classmethod
@@ -568,15 +571,15 @@ class ShortAnswer(QuestionType):
         errors: list[str] = []
         answers = _items(config, "answers")
         if not answers:
-            errors.append("Câu trả lời ngắn phải có ít nhất một đáp án được chấp nhận.")
+            errors.append(gettext("Câu trả lời ngắn phải có ít nhất một đáp án được chấp nhận."))
         _check_ids(answers, errors)
         fractions = []
         for number, answer in enumerate(answers, start=1):
             if not isinstance(answer.get("text"), str) or not answer["text"].strip():
-                errors.append(f"Đáp án {number} để trống.")
-            fractions.append(_check_fraction(answer.get("fraction", 1), errors, f"đáp án {number}"))
+                errors.append(gettext("Đáp án %(n)d để trống.", n=number))
+            fractions.append(_check_fraction(answer.get("fraction", 1), errors, gettext("đáp án %(n)d", n=number)))
         if answers and not any(f >= 1 - EPSILON for f in fractions):
-            errors.append("Câu hỏi chưa có đáp án đúng (đáp án đạt 100%).")
+            errors.append(gettext("Câu hỏi chưa có đáp án đúng (đáp án đạt 100%)."))
         return errors
 
     @classmethod
@@ -651,7 +654,7 @@ class Numerical(QuestionType):
     3.14 (Vietnamese decimal comma). ``other_feedback`` is shown when nothing matches."""
 
     name = "numerical"
-    label = "Số"
+    label = lazy_gettext("Số")
     id_fields = (("answers", "n"),)
 
     @classmethod
@@ -671,15 +674,15 @@ class Numerical(QuestionType):
         errors: list[str] = []
         answers = _items(config, "answers")
         if not answers:
-            errors.append("Câu hỏi số phải có ít nhất một đáp án.")
+            errors.append(gettext("Câu hỏi số phải có ít nhất một đáp án."))
         _check_ids(answers, errors)
         fractions = []
         for number, accepted in enumerate(answers, start=1):
             if cls.bounds(accepted) is None:
-                errors.append(f"Đáp án {number} không phải là số hợp lệ (giá trị, sai số hoặc khoảng).")
-            fractions.append(_check_fraction(accepted.get("fraction", 1), errors, f"đáp án {number}"))
+                errors.append(gettext("Đáp án %(n)d không phải là số hợp lệ (giá trị, sai số hoặc khoảng).", n=number))
+            fractions.append(_check_fraction(accepted.get("fraction", 1), errors, gettext("đáp án %(n)d", n=number)))
         if answers and not any(f >= 1 - EPSILON for f in fractions):
-            errors.append("Câu hỏi chưa có đáp án đúng (đáp án đạt 100%).")
+            errors.append(gettext("Câu hỏi chưa có đáp án đúng (đáp án đạt 100%)."))
         return errors
 
     @classmethod
@@ -763,7 +766,7 @@ class Matching(QuestionType):
     right. The list of answers is always shown shuffled (or sorted), never in the pairs' order."""
 
     name = "matching"
-    label = "Ghép đôi"
+    label = lazy_gettext("Ghép đôi")
     id_fields = (("pairs", "s"), ("answers", "c"))
 
     @classmethod
@@ -771,19 +774,19 @@ class Matching(QuestionType):
         errors: list[str] = []
         pairs, answers = _items(config, "pairs"), _items(config, "answers")
         if len(pairs) < 2:
-            errors.append("Câu hỏi ghép đôi phải có ít nhất 2 cặp.")
+            errors.append(gettext("Câu hỏi ghép đôi phải có ít nhất 2 cặp."))
         _check_ids(pairs + answers, errors)
         answer_ids = set(_ids(answers))
         for number, pair in enumerate(pairs, start=1):
             if not isinstance(pair.get("text"), str) or not pair["text"].strip():
-                errors.append(f"Vế trái của cặp {number} để trống.")
+                errors.append(gettext("Vế trái của cặp %(n)d để trống.", n=number))
             if pair.get("answer") not in answer_ids:
-                errors.append(f"Cặp {number} không có vế phải hợp lệ.")
+                errors.append(gettext("Cặp %(n)d không có vế phải hợp lệ.", n=number))
         texts = [a.get("text") for a in answers]
         if any(not isinstance(t, str) or not t.strip() for t in texts):
-            errors.append("Có vế phải để trống.")
+            errors.append(gettext("Có vế phải để trống."))
         elif len(set(texts)) != len(texts):
-            errors.append("Các vế phải bị trùng nhau.")
+            errors.append(gettext("Các vế phải bị trùng nhau."))
         return errors
 
     @classmethod
@@ -866,7 +869,7 @@ class Ordering(QuestionType):
     the learner something (with two items, the answer: it was always the reverse)."""
 
     name = "ordering"
-    label = "Sắp xếp thứ tự"
+    label = lazy_gettext("Sắp xếp thứ tự")
     id_fields = (("items", "i"),)
 
     @classmethod
@@ -874,11 +877,11 @@ class Ordering(QuestionType):
         errors: list[str] = []
         items = _items(config, "items")
         if len(items) < 2:
-            errors.append("Câu hỏi sắp xếp phải có ít nhất 2 mục.")
+            errors.append(gettext("Câu hỏi sắp xếp phải có ít nhất 2 mục."))
         _check_ids(items, errors)
         for number, item in enumerate(items, start=1):
             if not isinstance(item.get("text"), str) or not item["text"].strip():
-                errors.append(f"Mục {number} không có nội dung.")
+                errors.append(gettext("Mục %(n)d không có nội dung.", n=number))
         return errors
 
     @classmethod

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask_babel import gettext
+
 from lms import exports
 from lms.spreadsheet import Sheet, cell_text
 from lms.spreadsheet import read_csv as read_csv_sheet
@@ -75,12 +77,17 @@ TYPE_ALIASES = {
     "ordering": "ordering",
     "sap-xep": "ordering",
 }
+#: the accepted words, as the type error lists them (the file's own language: Vietnamese)
+TYPE_NAMES = "một lựa chọn, nhiều lựa chọn, đúng sai, trả lời ngắn, số, ghép đôi, sắp xếp"
+#: difficulty as written in a file: Vietnamese words (without accents too) or Moodle's codes
+DIFFICULTY_WORDS = {"de": "easy", "trung binh": "medium", "kho": "hard"} | {d: d for d in DIFFICULTIES}
 TRUE_WORDS = {"true", "t", "đúng", "dung", "1", "x", "yes", "có"}
 FALSE_WORDS = {"false", "f", "sai", "0", "no", "không"}
 
+#: the template's example rows, written as a Vietnamese author would (the type and the difficulty in words)
 EXAMPLES = [
     {
-        "type": "single",
+        "type": "một lựa chọn",
         "category": "email/co-so-phap-ly",
         "title": "EMAIL-01-01",
         "question": "Hộp thư công vụ dùng tên miền nào?",
@@ -92,11 +99,11 @@ EXAMPLES = [
         "feedback_2": "Hộp thư cá nhân.",
         "general_feedback": "Căn cứ: Công văn 5598/VPCP-TTĐT.",
         "default_mark": "1",
-        "difficulty": "easy",
+        "difficulty": "dễ",
         "tags": "IU06, EMAIL-01",
     },
     {
-        "type": "multi",
+        "type": "nhiều lựa chọn",
         "category": "security/mat-khau",
         "title": "SECURITY-02-01",
         "question": "Những mật khẩu nào đủ mạnh?",
@@ -106,11 +113,11 @@ EXAMPLES = [
         "option_4": "matkhau",
         "correct": "1,2",
         "weights": "50,50,-50,-50",
-        "difficulty": "medium",
+        "difficulty": "trung bình",
         "tags": "IU14",
     },
     {
-        "type": "ordering",
+        "type": "sắp xếp",
         "category": "qlvb/van-ban-den",
         "title": "QLVB-03-01",
         "question": "Sắp xếp các bước xử lý văn bản đến.",
@@ -118,7 +125,7 @@ EXAMPLES = [
         "option_2": "Đăng ký",
         "option_3": "Trình, chuyển giao",
         "option_4": "Giải quyết, theo dõi",
-        "difficulty": "hard",
+        "difficulty": "khó",
     },
 ]
 
@@ -147,7 +154,7 @@ def _numbers(text: str, column: str) -> list[float]:
     for part in text.replace(";", ",").split(",") if "," in text or ";" in text else text.split():
         number = qtypes.parse_number(part.strip().rstrip("%"))
         if number is None:
-            raise _RowError(column, f"«{part.strip()}» không phải là số.")
+            raise _RowError(column, gettext("«%(v)s» không phải là số.", v=part.strip()))
         values.append(number)
     return values
 
@@ -155,18 +162,18 @@ def _numbers(text: str, column: str) -> list[float]:
 def _correct_indexes(correct: str, options: list[str]) -> list[int]:
     """ "1", "1,3" or the text of the right option(s) -> 0-based indexes."""
     if not correct:
-        raise _RowError("correct", "Chưa ghi đáp án đúng (số thứ tự phương án, ví dụ 1 hoặc 1,3).")
+        raise _RowError("correct", gettext("Chưa ghi đáp án đúng (số thứ tự phương án, ví dụ 1 hoặc 1,3)."))
     parts = [p.strip() for p in correct.replace(";", ",").split(",") if p.strip()]
     if all(p.isdecimal() for p in parts):
         indexes = [int(p) - 1 for p in parts]
         bad = [p for p, i in zip(parts, indexes, strict=True) if not 0 <= i < len(options)]
         if bad:
-            raise _RowError("correct", f"Không có phương án số {', '.join(bad)}.")
+            raise _RowError("correct", gettext("Không có phương án số %(n)s.", n=", ".join(bad)))
         return indexes
     folded = [qtypes.fold_text(o) for o in options]
     if qtypes.fold_text(correct) in folded:
         return [folded.index(qtypes.fold_text(correct))]
-    raise _RowError("correct", f"Đáp án «{correct}» không khớp số thứ tự hay nội dung phương án nào.")
+    raise _RowError("correct", gettext("Đáp án «%(v)s» không khớp số thứ tự hay nội dung phương án nào.", v=correct))
 
 
 def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,11 +181,11 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
     feedback = [_cell(row, f"feedback_{i}") for i in range(1, MAX_OPTIONS + 1)]
     used = [i for i, o in enumerate(options) if o]
     if used and used != list(range(len(used))):
-        raise _RowError(f"option_{used[-1] + 1}", "Các phương án phải điền liền nhau từ «Phương án 1».")
+        raise _RowError(f"option_{used[-1] + 1}", gettext("Các phương án phải điền liền nhau từ «Phương án 1»."))
     options, correct, weights_text = options[: len(used)], _cell(row, "correct"), _cell(row, "weights")
     weights = _numbers(weights_text, "weights") if weights_text else None
     if weights is not None and len(weights) != len(options):
-        raise _RowError("weights", f"Có {len(weights)} trọng số nhưng {len(options)} phương án.")
+        raise _RowError("weights", gettext("Có %(w)d trọng số nhưng %(o)d phương án.", w=len(weights), o=len(options)))
 
     if qtype in ("single", "multi"):
         if weights is None:
@@ -196,7 +203,7 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
     if qtype == "truefalse":
         word = qtypes.fold_text(correct)
         if word not in {qtypes.fold_text(w) for w in TRUE_WORDS | FALSE_WORDS}:
-            raise _RowError("correct", "Câu Đúng/Sai: cột «Đáp án đúng» ghi «Đúng» hoặc «Sai».")
+            raise _RowError("correct", gettext("Câu Đúng/Sai: cột «Đáp án đúng» ghi «Đúng» hoặc «Sai»."))
         return {
             "correct": word in {qtypes.fold_text(w) for w in TRUE_WORDS},
             "feedback_right": _html(feedback[0]),
@@ -222,13 +229,13 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
                 low, _, high = text.partition("..")
                 low_n, high_n = qtypes.parse_number(low), qtypes.parse_number(high)
                 if low_n is None or high_n is None:
-                    raise _RowError(column, f"Khoảng «{text}» không hợp lệ (ví dụ 3,1..3,2).")
+                    raise _RowError(column, gettext("Khoảng «%(v)s» không hợp lệ (ví dụ 3,1..3,2).", v=text))
                 answers.append({"min": low_n, "max": high_n, "fraction": fraction, "feedback": _html(fb)})
             else:
                 value, _, tolerance = text.partition(":")
                 value_n, tolerance_n = qtypes.parse_number(value), qtypes.parse_number(tolerance or "0")
                 if value_n is None or tolerance_n is None:
-                    raise _RowError(column, f"«{text}» không phải là số (ví dụ 3,14 hoặc 3,14:0,01).")
+                    raise _RowError(column, gettext("«%(v)s» không phải là số (ví dụ 3,14 hoặc 3,14:0,01).", v=text))
                 answers.append(
                     {
                         "value": value_n,
@@ -242,7 +249,7 @@ def _config(qtype: str, row: Mapping[str, Any]) -> dict[str, Any]:
         pairs, answers = [], []
         for number, text in enumerate(options, start=1):
             if "->" not in text:
-                raise _RowError(f"option_{number}", "Mỗi cặp ghép viết dạng «vế trái -> vế phải».")
+                raise _RowError(f"option_{number}", gettext("Mỗi cặp ghép viết dạng «vế trái -> vế phải»."))
             sub, _, answer = (part.strip() for part in text.partition("->"))
             if sub:
                 pairs.append({"text": _html(sub), "answer": answer})
@@ -270,7 +277,7 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], start_line: int = 2) -> GiftRe
             result.errors.append(ParseError(line, message, "question"))
         result.questions.append(question)
     if not result.questions and not result.errors:
-        result.errors.append(ParseError(start_line, "Tệp không có câu hỏi nào."))
+        result.errors.append(ParseError(start_line, gettext("Tệp không có câu hỏi nào.")))
     return result
 
 
@@ -279,18 +286,25 @@ def _row_question(row: Mapping[str, Any], line: int) -> QuestionData:
     qtype = TYPE_ALIASES.get(type_name)
     if qtype is None:
         raise _RowError(
-            "type", f"Loại câu hỏi «{_cell(row, 'type')}» không hợp lệ ({', '.join(qtypes.QUESTION_TYPES)})."
+            "type",
+            gettext(
+                "Loại câu hỏi «%(v)s» không hợp lệ. Ghi một trong: %(names)s (hoặc %(codes)s).",
+                v=_cell(row, "type"),
+                names=TYPE_NAMES,
+                codes=", ".join(qtypes.QUESTION_TYPES),
+            ),
         )
     text = _cell(row, "question")
     if not text:
-        raise _RowError("question", "Chưa có nội dung câu hỏi.")
+        raise _RowError("question", gettext("Chưa có nội dung câu hỏi."))
     mark_text = _cell(row, "default_mark")
     mark = qtypes.parse_number(mark_text) if mark_text else 1.0
     if mark is None or mark <= 0:
-        raise _RowError("default_mark", f"Điểm «{mark_text}» phải là số dương.")
-    difficulty = _cell(row, "difficulty").lower() or None
-    if difficulty is not None and difficulty not in DIFFICULTIES:
-        raise _RowError("difficulty", "Độ khó ghi easy, medium hoặc hard.")
+        raise _RowError("default_mark", gettext("Điểm «%(v)s» phải là số dương.", v=mark_text))
+    given = _cell(row, "difficulty")
+    difficulty = DIFFICULTY_WORDS.get(qtypes.fold_text(given)) if given else None
+    if given and difficulty is None:
+        raise _RowError("difficulty", gettext("Độ khó ghi «dễ», «trung bình» hoặc «khó» (hoặc easy, medium, hard)."))
     html_text = _html(text)
     title = _cell(row, "title") or qtypes.plain_text(html_text)[:80]
     tags = list(dict.fromkeys(t.strip() for t in _cell(row, "tags").replace(";", ",").split(",") if t.strip()))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -65,7 +66,7 @@ def parse_question_file(data: bytes, ext: str) -> GiftResult:
     """
     ext = ext.lower().lstrip(".")
     if ext not in QUESTION_FILE_TYPES:
-        raise ValueError(f"Chỉ nhận tệp {', '.join('.' + e for e in QUESTION_FILE_TYPES)}.")
+        raise ValueError(gettext("Chỉ nhận tệp %(types)s.", types=", ".join("." + e for e in QUESTION_FILE_TYPES)))
     if ext in ("gift", "txt"):
         return gift.parse_gift(gift.read_text_file(data))
     rows = tabular.read_xlsx(data) if ext == "xlsx" else tabular.read_csv(data)
@@ -113,22 +114,25 @@ def validate_questions(questions: Iterable[QuestionData], topic: Topic) -> list[
             problems = qtypes.get_type(data.qtype).validate(data.config)
         except ValueError as exc:
             problems = [str(exc)]
-        errors.extend(ParseError(data.line, f"Câu hỏi «{data.title}»: {p}") for p in problems)
+        errors.extend(ParseError(data.line, gift.about(data.title, p)) for p in problems)
         if not data.title.strip():
-            errors.append(ParseError(data.line, "Câu hỏi chưa có tên (title)."))
+            errors.append(ParseError(data.line, gettext("Câu hỏi chưa có tên.")))
         idnumber = _idnumber(data)
         if len(idnumber) > gift.IDNUMBER_MAX:
-            message = f"Mã câu hỏi [id:{idnumber[:30]}...] dài quá {gift.IDNUMBER_MAX} ký tự."
+            message = gettext("Mã câu hỏi [id:%(id)s...] dài quá %(n)d ký tự.", id=idnumber[:30], n=gift.IDNUMBER_MAX)
             errors.append(ParseError(data.line, message))
         elif idnumber:
             key = (_category_path(data, topic), idnumber)
             if key in seen_ids:
-                message = f"Mã câu hỏi [id:{idnumber}] đã dùng cho câu ở dòng {seen_ids[key]}, cùng danh mục."
+                message = gettext(
+                    "Mã câu hỏi [id:%(id)s] đã dùng cho câu ở dòng %(r)d, cùng danh mục.", id=idnumber, r=seen_ids[key]
+                )
                 errors.append(ParseError(data.line, message))
             seen_ids.setdefault(key, data.line)
         if data.category and "/" in data.category and data.category.split("/", 1)[0] in {t.value for t in Topic}:
             if data.category.split("/", 1)[0] != topic.value:
-                errors.append(ParseError(data.line, f"Danh mục «{data.category}» không thuộc chủ đề «{topic.label}»."))
+                message = gettext("Danh mục «%(c)s» không thuộc chủ đề «%(t)s».", c=data.category, t=topic.label)
+                errors.append(ParseError(data.line, message))
     return errors
 
 
@@ -224,14 +228,16 @@ def plan_import(session: Session, questions: list[QuestionData], topic: Topic, l
         claimed.add(question.id)
         item.question, item.matched_by = question, how
         if question.qtype != item.data.qtype:
-            what = f"mã [id:{question.idnumber}]" if how == "idnumber" else f"tên «{question.title}»"
-            errors.append(
-                ParseError(
-                    item.data.line,
-                    f"Câu hỏi «{_title(item.data)}»: ngân hàng đã có câu hỏi {what} với loại khác "
-                    f"({qtypes.get_type(question.qtype).label}); không đổi được loại của câu hỏi đã có.",
-                )
+            if how == "idnumber":
+                what = gettext("mã [id:%(id)s]", id=question.idnumber)
+            else:
+                what = gettext("tên «%(t)s»", t=question.title)
+            problem = gettext(
+                "ngân hàng đã có câu hỏi %(what)s với loại khác (%(type)s); không đổi được loại của câu hỏi đã có.",
+                what=what,
+                type=qtypes.get_type(question.qtype).label,
             )
+            errors.append(ParseError(item.data.line, gift.about(_title(item.data), problem)))
 
     for item in items:  # 1. idnumber
         idnumber = _idnumber(item.data)
@@ -456,12 +462,15 @@ def edit_question(
     if result.errors:
         raise QuestionImportError(result.errors)
     if len(result.questions) != 1 or result.unsupported:
-        raise QuizError("Hãy nhập đúng một câu hỏi ở định dạng GIFT.")
+        raise QuizError(gettext("Hãy nhập đúng một câu hỏi ở định dạng GIFT."))
     data = result.questions[0]
     if data.qtype != question.qtype:
         raise QuizError(
-            f"Không đổi được loại câu hỏi ({qtypes.get_type(question.qtype).label} → "
-            f"{qtypes.get_type(data.qtype).label}); hãy tạo câu hỏi mới."
+            gettext(
+                "Không đổi được loại câu hỏi (%(old)s → %(new)s); hãy tạo câu hỏi mới.",
+                old=qtypes.get_type(question.qtype).label,
+                new=qtypes.get_type(data.qtype).label,
+            )
         )
     values = _version_values(data)
     question.difficulty = data.difficulty or question.difficulty
