@@ -41,6 +41,7 @@ def init_app(app) -> None:
         {
             "certificate.issue": _l("Cấp chứng nhận"),
             "certificate.issue.note": _l("Cấp chứng nhận thủ công (ghi chú)"),
+            "certificate.renew": _l("Cấp chứng nhận mới khi làm lại bài kiểm tra trước hạn"),
             "certificate.reissue": _l("Cấp lại chứng nhận"),
             "certificate.revoke": _l("Thu hồi chứng nhận"),
             "certificate.batch_revoke": _l("Thu hồi nhiều chứng nhận"),

@@ -133,7 +133,7 @@ def _next_step(status: str, expires, today) -> str:
         return _("Bạn đã đạt; chứng nhận sẽ được cấp khi hoàn thành đủ các bài học của khóa.")
     if status == "cert_expired":
         return _("Chứng nhận đã hết hạn: học lại và làm bài kiểm tra để được cấp chứng nhận mới.")
-    if expires is not None and (expires - today).days <= 60:
+    if expires is not None and (expires - today).days <= certificates_api.RENEWAL_WINDOW_DAYS:
         return _("Chứng nhận sắp hết hạn: hãy ôn tập và làm lại bài kiểm tra trước ngày hết hạn.")
     return _("Đã hoàn thành. Bạn có thể ôn tập lại bất cứ lúc nào.")
 
