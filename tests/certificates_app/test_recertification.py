@@ -156,3 +156,16 @@ def test_passing_the_quiz_again_renews_and_the_reminder_goes_away(app, session, 
     result = _page(client, f"/quizzes/attempts/{attempt.id}")
     assert f'id="certificate-link" href="/certificates#cert-{new.id}"' in result
     assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "certificate.renew")) == 1
+
+
+def test_an_expired_certificate_is_issued_again_by_passing_the_quiz(session, holder):
+    """The course was completed long ago: passing the final quiz again after the certificate ran out
+    issues a new one from the pass day (the enrolment's completion is not repeated)."""
+    _user, official, course, quiz, old = holder
+    later = datetime.combine(old.expires_on + timedelta(days=10), datetime.min.time(), tzinfo=VN_TZ)
+    attempt = _take(session, quiz, official, later.astimezone(UTC) + timedelta(hours=2), right=True)
+    certs = _certs(session, official)
+    assert len(certs) == 2 and certs[-1].source == f"attempt:{attempt.id}"
+    assert certs[-1].issued_on == old.expires_on + timedelta(days=10)
+    assert certs[-1].expires_on == services.add_months(certs[-1].issued_on, 12)
+    assert session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "certificate.renew")) == 0
