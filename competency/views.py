@@ -103,6 +103,7 @@ def panel_data(user) -> dict:
         unit_id = min(user.headed_unit_ids)
         data["unit"] = db.session.get(Unit, unit_id)
         data["unit_rank"] = unit_ranking(db.session, unit_id)
+        data["staff_counts"] = staff.staff_counts(db.session, unit_id, data["today"])
     if can_view_rankings(user):
         ranked = rank_units(db.session)
         data["top"] = [u for u in ranked if u.is_top]
