@@ -21,9 +21,7 @@ BAD_GIFT = """$CATEGORY: email/an-toan
 ::E-3:: Số sai {#abc}
 """
 BAD_CSV = (
-    "Loại,Câu hỏi,Phương án 1,Phương án 2,Đáp án đúng,Độ khó\n"
-    "một lựa chọn,Câu?,a,b,5,rất khó\n"
-    "chọn,Câu 2?,a,b,1,\n"
+    "Loại,Câu hỏi,Phương án 1,Phương án 2,Đáp án đúng,Độ khó\nmột lựa chọn,Câu?,a,b,5,rất khó\nchọn,Câu 2?,a,b,1,\n"
 )
 
 

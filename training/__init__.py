@@ -25,6 +25,7 @@ def init_app(app) -> None:
         **permissions.TEMPLATE_PREDICATES,
         training_panel=views.panel_data,
         training_staff_section=views.staff_section,
+        support_session_url=views.support_session_url,
         training_states=ParticipantState,
     )
     add_commands(app, cli.training_cli)

@@ -199,13 +199,30 @@ def _default_data() -> dict:
     from datetime import datetime, time
 
     day = next_working_day(local_today())
-    return {
+    data = {
         "starts_at": datetime.combine(day, time(8, 0)),
         "ends_at": datetime.combine(day, time(11, 30)),
         "kind": SessionKind.CLASSROOM.value,
         "capacity": 30,
         "trainer_ids": [str(current_user.id)],
     }
+    # opened from a unit's page ("support this unit", ``support_session_url``): an on-site session there
+    unit = db.session.get(Unit, db_int(request.args.get("unit")) or 0)
+    if unit is not None:
+        data |= {
+            "kind": SessionKind.ONSITE.value,
+            "target_unit_ids": [str(unit.id)],
+            "place": unit.name,
+            "title": _("Hỗ trợ tại đơn vị: %(u)s", u=unit.name),
+        }
+    if request.args.get("topic") in {t.value for t in Topic}:
+        data["topic"] = request.args["topic"]
+    return data
+
+
+def support_session_url(unit_id: int, topic: str | None = None) -> str:
+    """The new-session form for an on-site support session at a unit (linked from the unit's pages)."""
+    return url_for("training.new_session", unit=unit_id, topic=topic)
 
 
 @bp.route("/new", methods=["GET", "POST"])
