@@ -215,8 +215,9 @@ def _shared_files(cfg: dict, shared_dir: str | None) -> None:
 
 
 def _weights(text: str) -> dict[str, float]:
-    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1`` -> the parts of the competency
-    index and their weights (the parts not named keep their default)."""
+    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1,usage=0.2`` -> the parts of the
+    competency index and their weights (the parts not named keep their default; ``usage`` is the part
+    the adoption feature adds)."""
     out = {}
     for item in text.split(","):
         name, _eq, value = item.strip().partition("=")
@@ -226,7 +227,7 @@ def _weights(text: str) -> dict[str, float]:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is not name=number") from None
         if out[name.strip()] < 0:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is negative")
-    unknown = set(out) - {"coverage", "score", "participation", "practice"}
+    unknown = set(out) - {"coverage", "score", "participation", "practice", "usage"}
     if unknown:
         raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: unknown part {sorted(unknown)[0]!r}")
     return out
