@@ -14,7 +14,7 @@ REQUIRES = ("courses", "certificates", "competency", "training")
 def init_app(app) -> None:
     from sqlalchemy.orm import Session
 
-    from adoption import cache, cli, demo, links, months, permissions, receivers, views
+    from adoption import api, cache, cli, demo, links, months, permissions, receivers, views
     from lms import events
     from lms.database import listen_once
     from lms.features import add_audit_labels, add_commands, add_demo_step, add_nav, add_panel, add_template_globals
@@ -38,6 +38,10 @@ def init_app(app) -> None:
             "adoption.digest_on": _l("Bật thư tổng hợp hằng tháng"),
             "adoption.digest_off": _l("Tắt thư tổng hợp hằng tháng"),
         },
+    )
+    # the unit ranking's usage part (weight 0 until set in LMS_COMPETENCY_WEIGHTS)
+    links.register_index_component(
+        app, "usage", _l("Điểm sử dụng ứng dụng"), api.ranking_scores, api.ranking_explanation
     )
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)

@@ -4,7 +4,9 @@
   ranking's usage component);
 * ``low_usage_units`` / ``low_usage_officials``: where use is lacking (training targeting: on-site
   support goes where use is lacking);
-* ``usage_explanation``: one sentence for pages that show the usage component.
+* ``usage_explanation``: one sentence for pages that show the usage component;
+* ``ranking_scores`` / ``ranking_explanation``: the usage part of the unit ranking as competency's
+  ``register_index_component`` takes it (registered by ``adoption.init_app``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from adoption import indicators
 from adoption.models import OfficialMonth, UnitMonth
-from adoption.months import local_today
+from adoption.months import label, local_today
 from lms.org.models import Official, Unit
 from lms.text import join_name
 
@@ -28,6 +30,8 @@ __all__ = [
     "latest_month",
     "low_usage_officials",
     "low_usage_units",
+    "ranking_explanation",
+    "ranking_scores",
     "unit_usage_scores",
     "usage_explanation",
 ]
@@ -136,6 +140,19 @@ def low_usage_officials(
         LowUsageOfficial(oid, uid, join_name(family, middle, given), unit_name, tool, month)
         for oid, uid, family, middle, given, unit_name in session.execute(query)
     ]
+
+
+def ranking_scores(session: Session) -> dict[int, float]:
+    """{unit id: usage score 0-100} of the latest month with data (the ranking's usage part)."""
+    return unit_usage_scores(session)[1]
+
+
+def ranking_explanation(session: Session) -> str:
+    """``usage_explanation`` and the month the ranking's usage part is taken from."""
+    month = latest_month(session)
+    if month is None:
+        return usage_explanation() + " " + _("Chưa nhập số liệu sử dụng tháng nào.")
+    return usage_explanation() + " " + _("Lấy số liệu tháng gần nhất đã nhập: %(m)s.", m=label(month))
 
 
 def usage_explanation() -> str:
