@@ -43,6 +43,10 @@ def init_app(app) -> None:
     links.register_index_component(
         app, "usage", _l("Điểm sử dụng ứng dụng"), api.ranking_scores, api.ranking_explanation
     )
+    # training targeting lists the units and officials with low usage beside those lagging in competency
+    links.register_need_source(
+        app, "usage", _l("Ít sử dụng"), api.targeting_units, api.targeting_officials, api.targeting_explanation
+    )
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)
     events.officials_changed.connect(receivers.on_officials_changed)

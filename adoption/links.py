@@ -30,7 +30,7 @@ from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage
 from lms.mail.outbox import queue_message
 from lms.topics import Topic
-from training.api import PastSession, past_sessions, record_past_session
+from training.api import PastSession, past_sessions, record_past_session, register_need_source
 
 __all__ = [
     "CourseInfo",
@@ -49,6 +49,7 @@ __all__ = [
     "queue_mail",
     "record_past_session",
     "register_index_component",
+    "register_need_source",
     "report_font_css",
     "started",
     "topic_label",
