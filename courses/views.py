@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -30,6 +31,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import load_or_404, require
 from lms.auth.rules import PROVINCE_WIDE
 from lms.extensions import db
+from lms.features import AuditField, AuditObject
 from lms.forms import choices
 from lms.inputs import db_int
 from lms.org.models import Official, Unit
@@ -440,3 +442,13 @@ def publish_course(course_id: int):
 
 
 __all__ = ["bp", "can_learn"]
+
+
+def _find_course(course_id: int):
+    course = db.session.get(Course, course_id)
+    return (course.title, url_for("courses.manage_course", course_id=course_id)) if course else None
+
+
+#: the course an audit entry names (a certificate's), linked to its management page
+AUDIT_OBJECTS = {"course": AuditObject(lazy_pgettext("audit", "Khóa học"), _find_course)}
+AUDIT_FIELDS = {"course": AuditField(lazy_pgettext("audit", "Khóa học"), object="course")}

@@ -67,6 +67,7 @@ PASSTHROUGH = (
     "SMTP_TIMEOUT",
     "MAIL_FROM",
     "MAIL_BACKGROUND_SENDER",
+    "MAIL_CATCHER_DIR",  # the demo's mail catcher writes messages there (scripts/start.sh): the outbox page says so
     "CERT_SERIAL_PREFIX",
     "CERT_ISSUER_PARENT",
     "CERT_ISSUER_NAME",

@@ -12,6 +12,8 @@ everything it adds to the app, it adds in ``init_app``, with these calls:
     add_demo_step(app, name, step, order)               a step of ``flask lms demo``
     add_template_globals(app, **values)                 predicates and helpers for templates
     add_audit_labels(app, {action: label})              how its audit log actions read
+    add_audit_fields(app, {key: AuditField(label)})     how the facts its audit entries record read
+    add_audit_objects(app, {kind: AuditObject(...)})    the objects they name, each with a name and a link
     lms.events.<signal>.connect(receiver)               what it does when another package acts
 
 ``visible(user)`` decides who sees a link or a panel; ``order`` places it among the others.
@@ -39,6 +41,31 @@ class Registry:
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)
     demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
     audit_labels: dict[str, object] = field(default_factory=dict)
+    audit_fields: dict[str, AuditField] = field(default_factory=dict)
+    audit_objects: dict[str, AuditObject] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditField:
+    """A fact an audit entry records (``data={"official": 887}``), as the audit log shows it: its
+    ``label`` ("Cán bộ"); ``object``, the kind of object its value (a number, or a list of them) names
+    (``"official"``: the name, linked); ``values``, labels of coded values (``{"oidc": "..."}``);
+    ``show(value)``, a function for anything else (text or ``Markup``)."""
+
+    label: object
+    object: str | None = None
+    values: dict[str, object] | None = None
+    show: Callable | None = None
+
+
+@dataclass(frozen=True)
+class AuditObject:
+    """A kind of object audit entries name (``"attempt"`` in ``target="attempt:2360"`` or
+    ``source="attempt:2360"``): ``label`` ("Bài làm"), shown with the number when the object is gone,
+    and ``find(id)`` -> ``(name, url or None)``, or None when it no longer exists."""
+
+    label: object
+    find: Callable[[int], tuple[str, str | None] | None]
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -92,6 +119,16 @@ def add_commands(app: Flask, *commands) -> None:
 def add_audit_labels(app: Flask, labels: dict[str, object]) -> None:
     """What the audit log shows for an action (``"certificate.issue"`` -> "Cấp chứng nhận")."""
     registry(app).audit_labels.update(labels)
+
+
+def add_audit_fields(app: Flask, fields: dict[str, AuditField]) -> None:
+    """How the facts recorded in ``data`` of the feature's audit entries read (``lms.auth.audit_view``)."""
+    registry(app).audit_fields.update(fields)
+
+
+def add_audit_objects(app: Flask, objects: dict[str, AuditObject]) -> None:
+    """The kinds of object the feature's audit entries name, each found by its number."""
+    registry(app).audit_objects.update(objects)
 
 
 def audit_action_label(action: str) -> str:

@@ -122,7 +122,12 @@ def test_role_assignment_is_audited_and_one_role_per_scope(session):
     entries = session.query(AuditLog).filter_by(action="role.assign").all()
     assert len(entries) == 4 + 1  # the factory's own admin grant
     last = entries[-1]
-    assert last.actor_id == admin.id and last.ip == "10.0.0.1" and "it_staff -> admin" in last.details
+    assert (
+        last.actor_id == admin.id
+        and last.ip == "10.0.0.1"
+        and last.data["before"] == "it_staff"
+        and last.data["role"] == "admin"
+    )
 
 
 def test_assign_role_page_explains_roles_and_saves(client, session):

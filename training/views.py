@@ -584,6 +584,7 @@ def outbox():
         states=OutboxState,
         form=ActionForm(),
         sender=sender_status(db.session),
+        mail_folder=current_app.config.get("MAIL_CATCHER_DIR"),
     )
 
 

@@ -84,7 +84,7 @@ def _score(value) -> Decimal:
 
 
 def _target(cert: Certificate) -> str:
-    return f"certificate:{cert.id} {cert.serial} r{cert.revision}"
+    return f"certificate:{cert.id}"
 
 
 def _snapshot(official: Official, course: Course, settings: CertificateSettings) -> dict[str, Any]:
@@ -161,7 +161,12 @@ def issue_certificate(
         actor,
         "certificate.issue",
         target=_target(cert),
-        details=f"official={official.id} course={course.id} source={source} score={score}",
+        data={
+            "official": official.id,
+            "course": course.id,
+            "source": source,
+            "score": float(score) if score is not None else None,
+        },
     )
     certificate_changed.send(session, certificate=cert)
     if settings.render_on_issue:
@@ -186,7 +191,7 @@ def issue_manual(
     source = f"manual:{actor.id if actor else 0}:{uuid.uuid4()}"
     cert = issue_certificate(session, official, course, score_percent, source, issued_on, actor=actor)
     if note and cert.source == source:  # a new source (a fresh uuid): issued now, not one already there
-        audit(session, actor, "certificate.issue.note", target=_target(cert), details=clean_text(note)[:2000])
+        audit(session, actor, "certificate.issue.note", target=_target(cert), data={"note": clean_text(note)[:2000]})
     return cert
 
 
@@ -201,7 +206,7 @@ def revoke_certificate(session: Session, actor, cert: Certificate, reason: str, 
     cert.revoked_reason = reason[:2000]
     cert.revoked_by_id = actor.id if actor else None
     session.flush()
-    audit(session, actor, "certificate.revoke", target=_target(cert), details=reason[:2000])
+    audit(session, actor, "certificate.revoke", target=_target(cert), data={"reason": reason[:2000]})
     certificate_changed.send(session, certificate=cert)
 
 
@@ -261,7 +266,7 @@ def reissue_certificate(
         actor,
         "certificate.reissue",
         target=_target(new),
-        details=f"supersedes r{cert.revision} (id {cert.id}); changed: {', '.join(changed) or '-'}; {reason}"[:2000],
+        data={"supersedes": cert.id, "changed": changed, "reason": clean_text(reason)[:2000] or None},
     )
     certificate_changed.send(session, certificate=cert)
     certificate_changed.send(session, certificate=new)
@@ -310,10 +315,11 @@ def batch_action(
         session,
         actor,
         f"certificate.batch_{action}",
-        target=f"{len(result.done)} certificates",
-        details=f"done={[c.id for c in result.done]} skipped={[i for i, _ in result.skipped]}; {clean_text(reason)}"[
-            :4000
-        ],
+        data={
+            "certificates": [c.id for c in result.done],
+            "skipped": [i for i, _ in result.skipped],
+            "reason": clean_text(reason)[:2000],
+        },
     )
     return result
 
