@@ -191,8 +191,44 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if os.environ.get("LMS_COMPETENCY_WEIGHTS"):
         cfg["COMPETENCY_WEIGHTS"] = _weights(os.environ["LMS_COMPETENCY_WEIGHTS"])
     cfg.update(overrides)
-    _shared_files(cfg, overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR"))
+    shared_dir = overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR")
+    _storage(cfg, overrides.get("STORAGE_URL") or os.environ.get("LMS_STORAGE_URL"), shared_dir)
+    _shared_files(cfg, cfg.get("SHARED_DIR"))
     return cfg
+
+
+# An S3-compatible bucket instead of the folders below (lms/storage.py): its address and keys
+S3_VARIABLES = (
+    ("LMS_S3_ENDPOINT_URL", "S3_ENDPOINT_URL"),
+    ("LMS_S3_REGION", "S3_REGION"),
+    ("LMS_S3_ACCESS_KEY_ID", "S3_ACCESS_KEY_ID"),
+    ("LMS_S3_SECRET_ACCESS_KEY", "S3_SECRET_ACCESS_KEY"),
+)
+
+
+def _storage(cfg: dict, url: str | None, shared_dir: str | None) -> None:
+    """``LMS_STORAGE_URL``: ``s3://bucket/prefix`` (the bucket holds the shared files), or a directory
+    (``/srv/lms-shared`` or ``file:///srv/lms-shared``: the same as ``LMS_SHARED_DIR``)."""
+    for env, key in S3_VARIABLES:
+        if os.environ.get(env) and key not in cfg:
+            cfg[key] = os.environ[env]
+    url = (url or "").strip()
+    if url.startswith("s3:"):
+        bucket = url[len("s3:") :].lstrip("/").split("/", 1)[0]
+        if not url.startswith("s3://") or not bucket:
+            raise ConfigError(f"LMS_STORAGE_URL={url!r}: expected s3://bucket or s3://bucket/prefix.")
+        if shared_dir:
+            raise ConfigError("LMS_STORAGE_URL names a bucket and LMS_SHARED_DIR a folder: set only one.")
+        cfg["STORAGE_URL"] = url
+        return
+    if "://" in url and not url.startswith("file://"):
+        raise ConfigError(f"LMS_STORAGE_URL={url!r}: expected s3://bucket/prefix or a directory.")
+    directory = url[len("file://") :] if url.startswith("file://") else url
+    if directory and shared_dir and Path(directory) != Path(shared_dir):
+        raise ConfigError("LMS_STORAGE_URL and LMS_SHARED_DIR name two folders: set only one.")
+    cfg.pop("STORAGE_URL", None)
+    if directory or shared_dir:
+        cfg["SHARED_DIR"] = directory or shared_dir
 
 
 # What the application servers write and read back as files, under ``LMS_SHARED_DIR`` (a directory on a
