@@ -109,12 +109,13 @@ POOL_VARIABLES = (
 
 
 def _engine_options(url: str = "") -> dict:
-    """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
+    """``pool_pre_ping`` for a database server (a dropped connection is replaced, not reported; a
+    SQLite file has no connection to lose, and the ping cost a statement per request); the pool's size per
     process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set.
     PostgreSQL: psycopg prepares a statement on the server once a connection has run it
     ``LMS_DB_PREPARE_THRESHOLD`` times (psycopg's default 5; ``off``: never), so the hot statements
     (the account, the answer's UPDATE) are parsed and planned once per connection, not per request."""
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
     for env, key in POOL_VARIABLES:
         if os.environ.get(env):
             options[key] = int(os.environ[env])
