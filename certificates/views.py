@@ -121,10 +121,10 @@ def mine():
 @login_required
 def pdf(cert_id: int):
     cert = _load(cert_id)
-    path = services.ensure_pdf(db.session, cert)
+    pdf = services.ensure_pdf(db.session, cert)
     db.session.commit()
     return send_file(
-        io.BytesIO(path.read_bytes()),  # ~30 KB; the handle is closed at once
+        io.BytesIO(pdf),  # ~30 KB
         mimetype="application/pdf",
         as_attachment=True,
         download_name=cert.pdf_filename,
@@ -370,8 +370,8 @@ def export_zip():
             unit_id=unit.id if unit else None,
             course_id=course.id if course else None,
         ):
-            path = services.ensure_pdf(db.session, cert, settings)
-            archive.write(path, arcname=f"{cert.serial}_{slugify(cert.holder_name) or 'chung-nhan'}.pdf")
+            pdf = services.ensure_pdf(db.session, cert, settings)
+            archive.writestr(f"{cert.serial}_{slugify(cert.holder_name) or 'chung-nhan'}.pdf", pdf)
             count += 1
     db.session.commit()
     spool.seek(0)

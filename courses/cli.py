@@ -5,17 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from courses.loader import CourseContentError, load_all, load_course_dir
+from courses.loader import MEDIA_AREA, CourseContentError, load_all, load_course_dir
+from lms import storage
 from lms.events import ContentRefused
 from lms.extensions import db
+from lms.storage import Store
 
 
-def media_root() -> Path:
+def media_store() -> Store:
     """Where imported course images are copied (served by ``courses.img``)."""
-    return Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
+    return storage.store(MEDIA_AREA)
 
 
 @click.command("import-course")
@@ -30,9 +31,9 @@ def import_course_command(path: str) -> None:
     folder = Path(path)
     try:
         if (folder / "course.md").is_file():
-            courses = [load_course_dir(db.session, folder, media_root())]
+            courses = [load_course_dir(db.session, folder, media_store())]
         else:
-            courses = load_all(db.session, folder, media_root())
+            courses = load_all(db.session, folder, media_store())
     except (CourseContentError, ContentRefused) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
