@@ -44,6 +44,7 @@ def init_app(app) -> None:
         {
             "certificate.issue": lazy_pgettext("audit", "Cấp chứng nhận"),
             "certificate.issue.note": lazy_pgettext("audit", "Cấp chứng nhận thủ công (ghi chú)"),
+            "certificate.renew": lazy_pgettext("audit", "Cấp chứng nhận mới khi làm lại bài kiểm tra trước hạn"),
             "certificate.reissue": lazy_pgettext("audit", "Cấp lại chứng nhận"),
             "certificate.revoke": lazy_pgettext("audit", "Thu hồi chứng nhận"),
             "certificate.batch_revoke": lazy_pgettext("audit", "Thu hồi nhiều chứng nhận"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -40,7 +41,7 @@ from lms.auth.models import User
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.features import AuditField, AuditObject
-from lms.formatting import format_percent
+from lms.formatting import format_date, format_percent
 from lms.forms import choices
 from lms.inputs import db_int, db_ints
 from lms.org.models import Official, Unit
@@ -505,6 +506,10 @@ AUDIT_FIELDS = {
     "source": AuditField(lazy_pgettext("audit", "Nguồn cấp"), show=_source_link),
     "score": AuditField(lazy_pgettext("audit", "Kết quả đánh giá"), show=format_percent),
     "supersedes": AuditField(lazy_pgettext("audit", "Thay cho"), object="certificate"),
+    "renews": AuditField(lazy_pgettext("audit", "Gia hạn chứng nhận"), object="certificate"),
+    "until": AuditField(
+        lazy_pgettext("audit", "Chứng nhận cũ hết hạn ngày"), show=lambda v: format_date(date.fromisoformat(v))
+    ),
     "certificates": AuditField(lazy_pgettext("audit", "Các chứng nhận"), object="certificate"),
     "skipped": AuditField(lazy_pgettext("audit", "Bỏ qua"), object="certificate"),
     "changed": AuditField(

@@ -9,6 +9,7 @@ everything it adds to the app, it adds in ``init_app``, with these calls:
     add_commands(app, *commands)                        ``flask lms ...`` commands and groups
     add_nav(app, label, endpoint, visible, order)       a link of the top navigation
     add_panel(app, template, visible, order)            a fragment of the dashboard
+    add_staff_section(app, template, order)             a fragment of a unit head's page of one staff member
     add_demo_step(app, name, step, order)               a step of ``flask lms demo``
     add_template_globals(app, **values)                 predicates and helpers for templates
     add_audit_labels(app, {action: label})              how its audit log actions read
@@ -39,6 +40,7 @@ class Registry:
     features: list[str] = field(default_factory=list)
     nav: list[tuple[int, object, str, Callable]] = field(default_factory=list)
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)
+    staff_sections: list[tuple[int, str]] = field(default_factory=list)
     demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
     audit_labels: dict[str, object] = field(default_factory=dict)
     audit_fields: dict[str, AuditField] = field(default_factory=dict)
@@ -99,6 +101,21 @@ def add_panel(app: Flask, template: str, visible: Callable, order: int = 50) -> 
     if template not in [t for _o, t, _v in panels]:
         panels.append((order, template, visible))
         panels.sort(key=lambda p: p[0])
+
+
+def add_staff_section(app: Flask, template: str, order: int = 50) -> None:
+    """A fragment (``<package>/_staff_*.html``) of the page a unit head opens for one of their staff
+    (``competency.staff_member``): the template gets ``official`` and ``back_here`` (the page's own
+    address, for the actions to come back to). A feature that competency does not depend on
+    (training) shows its part of that person this way."""
+    sections = registry(app).staff_sections
+    if template not in [t for _o, t in sections]:
+        sections.append((order, template))
+        sections.sort(key=lambda s: s[0])
+
+
+def staff_sections() -> list[str]:
+    return [template for _o, template in registry().staff_sections]
 
 
 def add_demo_step(app: Flask, name: str, step: Callable, order: int = 50) -> None:

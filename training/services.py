@@ -766,6 +766,40 @@ def unit_sessions_query(unit_ids: Iterable[int], since: datetime):
     )
 
 
+def official_sessions(session: Session, official_id: int, limit: int = 20) -> list[Participant]:
+    """The official's places in training sessions (invited, registered, attended...), latest first."""
+    return list(
+        session.scalars(
+            select(Participant)
+            .join(TrainingSession, TrainingSession.id == Participant.session_id)
+            .where(Participant.official_id == official_id)
+            .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def sessions_to_nominate(session: Session, official: Official, now: datetime) -> list[TrainingSession]:
+    """Sessions the official's unit head may still send them to: scheduled, not started, concerning
+    the unit (targeted or open), and the official not on the list already (a declined or cancelled
+    place may be given again)."""
+    if official.unit_id is None:
+        return []
+    taken = (
+        select(Participant.id)
+        .where(
+            Participant.session_id == TrainingSession.id,
+            Participant.official_id == official.id,
+            Participant.state.in_((*ACTIVE_STATES, *SEAT_STATES)),
+        )
+        .exists()
+    )
+    query = unit_sessions_query([official.unit_id], now).where(
+        TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > now, ~taken
+    )
+    return list(session.scalars(query.limit(20)))
+
+
 def dashboard_data(session: Session, official_id: int, now: datetime | None = None) -> dict:
     """The official's panel: open invitations, upcoming places, waiting-list positions, quiz links."""
     now = now or utcnow()

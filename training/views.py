@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from courses import api as courses_api
-from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
+from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required, safe_next_url
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import load_or_404, require
 from lms.auth.rules import PROVINCE_WIDE
@@ -64,6 +64,17 @@ def panel_data(user) -> dict:
     if user.official_id is None:
         return {"invitations": [], "upcoming": [], "waiting": [], "quizzes": []}
     return services.dashboard_data(db.session, user.official_id)
+
+
+def staff_section(official: Official) -> dict:
+    """The unit head's page of one staff member (``training/_staff_section.html``): their sessions, and
+    the coming sessions the viewer may still send them to."""
+    now = utcnow()
+    candidates = services.sessions_to_nominate(db.session, official, now)
+    return {
+        "places": services.official_sessions(db.session, official.id),
+        "to_nominate": [s for s in candidates if can_nominate(current_user, s, official)],
+    }
 
 
 def _per_page() -> int:
@@ -513,7 +524,8 @@ def nominate(session_id: int):
             done = outcome.value
             waiting = sum(1 for p in done if p.state == ParticipantState.WAITLISTED)
             flash(_("Đã cử %(n)d cán bộ (%(w)d người vào danh sách chờ).", n=len(done), w=waiting), "success")
-            return redirect(url_for("training.nominate", session_id=training_session.id))
+            back = safe_next_url(request.form.get("next"))  # e.g. the page of the one staff member sent
+            return redirect(back or url_for("training.nominate", session_id=training_session.id))
     unit_ids = sorted(current_user.headed_unit_ids)
     if PROVINCE_WIDE(current_user):
         unit_ids = sorted(training_session.target_unit_ids)
