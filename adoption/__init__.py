@@ -17,7 +17,7 @@ def init_app(app) -> None:
 
     from sqlalchemy.orm import Session
 
-    from adoption import cache, cli, demo, links, models, months, permissions, receivers, views
+    from adoption import api, cache, cli, demo, links, models, months, permissions, receivers, views
     from lms import events
     from lms.database import listen_once
     from lms.features import (
@@ -68,6 +68,14 @@ def init_app(app) -> None:
             "not_person": AuditField(lazy_pgettext("audit", "Hộp thư/tài khoản chung của cơ quan")),
             "replaced": AuditField(lazy_pgettext("audit", "Thay số liệu đã nhập trước")),
         },
+    )
+    # the unit ranking's usage part (weight 0 until set in LMS_COMPETENCY_WEIGHTS)
+    links.register_index_component(
+        app, "usage", _l("Điểm sử dụng ứng dụng"), api.ranking_scores, api.ranking_explanation
+    )
+    # training targeting lists the units and officials with low usage beside those lagging in competency
+    links.register_need_source(
+        app, "usage", _l("Ít sử dụng"), api.targeting_units, api.targeting_officials, api.targeting_explanation
     )
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)

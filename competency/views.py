@@ -14,7 +14,14 @@ from certificates import api as certificates_api
 from competency import exports, member, staff
 from competency.breakdown import breakdowns_served
 from competency.charts import bar_chart, trend_chart
-from competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
+from competency.index import (
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MIN_OFFICIALS,
+    Weights,
+    config_value,
+    explanation,
+    index_components,
+)
 from competency.models import CompetencyRecord, RecordStatus
 from competency.permissions import (
     can_view_rankings,
@@ -88,11 +95,23 @@ def stale_since(*served):
     return min((s.computed_at for s in served if s.stale), default=None)
 
 
+def extra_columns(weights: Weights) -> list[tuple[str, str]]:
+    """(name, heading) of the registered parts of the index that have a weight (adoption's usage)."""
+    components = index_components()
+    return [(name, str(components[name].label)) for name, _w in weights.extra]
+
+
 def _settings_context() -> dict:
     weights = Weights.from_config()
     max_points = float(config_value("COMPETENCY_MAX_POINTS", DEFAULT_MAX_POINTS))
     min_officials = int(config_value("COMPETENCY_MIN_OFFICIALS", DEFAULT_MIN_OFFICIALS))
-    return {"formula": explanation(weights, max_points, min_officials), "weights": weights}
+    components = index_components()
+    texts = {name: (str(components[name].label), components[name].explain(db.session)) for name, _w in weights.extra}
+    return {
+        "formula": explanation(weights, max_points, min_officials, texts),
+        "weights": weights,
+        "extra_columns": extra_columns(weights),
+    }
 
 
 def panel_data(user) -> dict:
@@ -413,7 +432,9 @@ def ranking():
 @roles_required(*STAFF)
 @spreadsheet_export
 def ranking_export(fmt: str):
-    header, data = exports.ranking_table(rank_units(db.session, RankingFilters.from_args(request.args)))
+    header, data = exports.ranking_table(
+        rank_units(db.session, RankingFilters.from_args(request.args)), extra_columns(Weights.from_config())
+    )
     title = _("Xếp hạng năng lực ứng dụng CNTT của các đơn vị — ngày %(d)s", d=local_today().strftime("%d/%m/%Y"))
     stem = f"xep-hang-don-vi-{local_today().isoformat()}"
     return send_table(header, data, fmt=fmt, stem=stem, sheet=_("Xếp hạng"), title=title)

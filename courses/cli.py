@@ -7,17 +7,18 @@ import tempfile
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from courses.loader import CourseContentError, load_all, load_course_dir
+from courses.loader import MEDIA_AREA, CourseContentError, load_all, load_course_dir
+from lms import storage
 from lms.events import ContentRefused
 from lms.extensions import db
+from lms.storage import Store
 
 
-def media_root() -> Path:
+def media_store() -> Store:
     """Where imported course images are copied (served by ``courses.img``)."""
-    return Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
+    return storage.store(MEDIA_AREA)
 
 
 @click.command("import-course")
@@ -37,7 +38,8 @@ def import_course_command(path: str, check: bool) -> None:
     too), and nothing is written (images go to a temporary folder, removed after).
     """
     folder = Path(path)
-    media = Path(tempfile.mkdtemp(prefix="course-check-")) if check else media_root()
+    scratch = Path(tempfile.mkdtemp(prefix="course-check-")) if check else None
+    media = storage.DirectoryStore(scratch) if scratch else media_store()
     try:
         if (folder / "course.md").is_file():
             courses = [load_course_dir(db.session, folder, media)]
@@ -48,8 +50,8 @@ def import_course_command(path: str, check: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     finally:
-        if check:
-            shutil.rmtree(media, ignore_errors=True)
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
     if check:
         db.session.rollback()
     else:

@@ -14,7 +14,6 @@ sent: other features load what belongs to it from the same folder (practice scen
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +26,13 @@ from sqlalchemy.orm import Session
 
 from courses.models import Course, Lesson
 from lms import events
+from lms.storage import Store
 from lms.text import clean_text, nfc
 from lms.topics import Topic
 
 LESSON_FILE = re.compile(r"^(\d{1,3})-([a-z0-9][a-z0-9-]*)\.md$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MEDIA_AREA = "course_media"  # the store of imported images (lms.storage; COURSE_MEDIA_DIR as a folder)
 IMAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}\.svg$")
 
 ALLOWED_TAGS = {
@@ -256,10 +257,10 @@ def read_course_dir(path: Path | str) -> CourseSource:
 
 
 # -- writing to the database -----------------------------------------------------------------------
-def load_course_dir(session: Session, path: Path | str, media_root: Path | str | None = None) -> Course:
+def load_course_dir(session: Session, path: Path | str, media: Store | None = None) -> Course:
     """Create or update one course from its folder; flush, never commit.
 
-    ``media_root``: when given, the course's ``img/*.svg`` are copied to ``<media_root>/<slug>/`` (for
+    ``media``: when given, the course's ``img/*.svg`` are copied into it as ``<slug>/<name>.svg`` (for
     content imported from outside the package; the bundled ``courses/content`` is served in place).
     """
     src = read_course_dir(path)
@@ -297,11 +298,9 @@ def load_course_dir(session: Session, path: Path | str, media_root: Path | str |
     for gone in existing.values():
         gone.published = False
     session.flush()
-    if media_root is not None and src.images:
-        target = Path(media_root) / src.slug
-        target.mkdir(parents=True, exist_ok=True)
+    if media is not None:
         for image in src.images:
-            shutil.copyfile(image, target / image.name)
+            media.write(f"{src.slug}/{image.name}", image.read_bytes())
     events.course_loaded.send(session, course=course, folder=Path(path))
     return course
 
@@ -311,8 +310,8 @@ def content_root() -> Path:
     return Path(__file__).resolve().parent / "content"
 
 
-def load_all(session: Session, root: Path | str | None = None, media_root: Path | str | None = None) -> list[Course]:
+def load_all(session: Session, root: Path | str | None = None, media: Store | None = None) -> list[Course]:
     """Load every course folder (a folder with a ``course.md``) under ``root``."""
     root = Path(root) if root is not None else content_root()
     folders = sorted(p for p in root.iterdir() if (p / "course.md").is_file())
-    return [load_course_dir(session, folder, media_root) for folder in folders]
+    return [load_course_dir(session, folder, media) for folder in folders]

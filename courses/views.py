@@ -1,13 +1,12 @@
 """Course pages: catalog, course, lesson, my courses, assignment, and authoring for IT staff.
 
 Images: ``/courses/<slug>/img/<name>.svg`` needs a login (like the lessons that show them). It is
-served from ``COURSE_MEDIA_DIR/<slug>/`` (imported content) or ``courses/content/<slug>/img/``
-(bundled), as ``image/svg+xml`` with a CSP that forbids scripts in the SVG.
+served from the ``course_media`` store as ``<slug>/<name>`` (imported content; ``lms.storage``: the
+folder ``COURSE_MEDIA_DIR`` or the bucket) or ``courses/content/<slug>/img/`` (bundled), as
+``image/svg+xml`` with a CSP that forbids scripts in the SVG.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from sqlalchemy import select
 
 from courses import services
 from courses.forms import AssignForm, CourseForm, LessonForm, split_codes, split_lines
-from courses.loader import IMAGE_NAME, content_root, render_markdown
+from courses.loader import IMAGE_NAME, MEDIA_AREA, content_root, render_markdown
 from courses.models import Course, Enrolment, Lesson
 from courses.permissions import (
     can_assign_to_unit,
@@ -26,6 +25,7 @@ from courses.permissions import (
     can_view_course,
     can_view_lesson,
 )
+from lms import storage
 from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404, require
@@ -223,17 +223,18 @@ def img(slug: str, name: str):
     if not IMAGE_NAME.match(name):
         abort(404)
     course = _course_or_404(slug)
-    media = Path(current_app.config.get("COURSE_MEDIA_DIR") or Path(current_app.instance_path) / "course_media")
-    for folder in (media / course.slug, content_root() / course.slug / "img"):
-        path = folder / name
-        if path.is_file():
-            response = Response(path.read_bytes(), mimetype="image/svg+xml")  # small files: no open handle
-            response.cache_control.private = True
-            response.cache_control.max_age = 3600
-            response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            return response
-    abort(404)
+    data = storage.store(MEDIA_AREA).read(f"{course.slug}/{name}")  # imported
+    if data is None:
+        bundled = content_root() / course.slug / "img" / name
+        if not bundled.is_file():
+            abort(404)
+        data = bundled.read_bytes()  # small files: no open handle
+    response = Response(data, mimetype="image/svg+xml")
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # -- assignment ----------------------------------------------------------------------------------------

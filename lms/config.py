@@ -110,12 +110,13 @@ POOL_VARIABLES = (
 
 
 def _engine_options(url: str = "") -> dict:
-    """``pool_pre_ping`` always (a dropped connection is replaced, not reported); the pool's size per
+    """``pool_pre_ping`` for a database server (a dropped connection is replaced, not reported; a
+    SQLite file has no connection to lose, and the ping cost a statement per request); the pool's size per
     process from ``LMS_DB_POOL_SIZE`` / ``LMS_DB_MAX_OVERFLOW`` / ``LMS_DB_POOL_TIMEOUT`` when set.
     PostgreSQL: psycopg prepares a statement on the server once a connection has run it
     ``LMS_DB_PREPARE_THRESHOLD`` times (psycopg's default 5; ``off``: never), so the hot statements
     (the account, the answer's UPDATE) are parsed and planned once per connection, not per request."""
-    options: dict = {"pool_pre_ping": True}
+    options: dict = {} if url.startswith("sqlite") else {"pool_pre_ping": True}
     for env, key in POOL_VARIABLES:
         if os.environ.get(env):
             options[key] = int(os.environ[env])
@@ -192,8 +193,44 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if os.environ.get("LMS_COMPETENCY_WEIGHTS"):
         cfg["COMPETENCY_WEIGHTS"] = _weights(os.environ["LMS_COMPETENCY_WEIGHTS"])
     cfg.update(overrides)
-    _shared_files(cfg, overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR"))
+    shared_dir = overrides.get("SHARED_DIR") or os.environ.get("LMS_SHARED_DIR")
+    _storage(cfg, overrides.get("STORAGE_URL") or os.environ.get("LMS_STORAGE_URL"), shared_dir)
+    _shared_files(cfg, cfg.get("SHARED_DIR"))
     return cfg
+
+
+# An S3-compatible bucket instead of the folders below (lms/storage.py): its address and keys
+S3_VARIABLES = (
+    ("LMS_S3_ENDPOINT_URL", "S3_ENDPOINT_URL"),
+    ("LMS_S3_REGION", "S3_REGION"),
+    ("LMS_S3_ACCESS_KEY_ID", "S3_ACCESS_KEY_ID"),
+    ("LMS_S3_SECRET_ACCESS_KEY", "S3_SECRET_ACCESS_KEY"),
+)
+
+
+def _storage(cfg: dict, url: str | None, shared_dir: str | None) -> None:
+    """``LMS_STORAGE_URL``: ``s3://bucket/prefix`` (the bucket holds the shared files), or a directory
+    (``/srv/lms-shared`` or ``file:///srv/lms-shared``: the same as ``LMS_SHARED_DIR``)."""
+    for env, key in S3_VARIABLES:
+        if os.environ.get(env) and key not in cfg:
+            cfg[key] = os.environ[env]
+    url = (url or "").strip()
+    if url.startswith("s3:"):
+        bucket = url[len("s3:") :].lstrip("/").split("/", 1)[0]
+        if not url.startswith("s3://") or not bucket:
+            raise ConfigError(f"LMS_STORAGE_URL={url!r}: expected s3://bucket or s3://bucket/prefix.")
+        if shared_dir:
+            raise ConfigError("LMS_STORAGE_URL names a bucket and LMS_SHARED_DIR a folder: set only one.")
+        cfg["STORAGE_URL"] = url
+        return
+    if "://" in url and not url.startswith("file://"):
+        raise ConfigError(f"LMS_STORAGE_URL={url!r}: expected s3://bucket/prefix or a directory.")
+    directory = url[len("file://") :] if url.startswith("file://") else url
+    if directory and shared_dir and Path(directory) != Path(shared_dir):
+        raise ConfigError("LMS_STORAGE_URL and LMS_SHARED_DIR name two folders: set only one.")
+    cfg.pop("STORAGE_URL", None)
+    if directory or shared_dir:
+        cfg["SHARED_DIR"] = directory or shared_dir
 
 
 # What the application servers write and read back as files, under ``LMS_SHARED_DIR`` (a directory on a
@@ -216,8 +253,9 @@ def _shared_files(cfg: dict, shared_dir: str | None) -> None:
 
 
 def _weights(text: str) -> dict[str, float]:
-    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1`` -> the parts of the competency
-    index and their weights (the parts not named keep their default)."""
+    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1,usage=0.2`` -> the parts of the
+    competency index and their weights (the parts not named keep their default; ``usage`` is the part
+    the adoption feature adds)."""
     out = {}
     for item in text.split(","):
         name, _eq, value = item.strip().partition("=")
@@ -227,7 +265,7 @@ def _weights(text: str) -> dict[str, float]:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is not name=number") from None
         if out[name.strip()] < 0:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is negative")
-    unknown = set(out) - {"coverage", "score", "participation", "practice"}
+    unknown = set(out) - {"coverage", "score", "participation", "practice", "usage"}
     if unknown:
         raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: unknown part {sorted(unknown)[0]!r}")
     return out

@@ -84,10 +84,11 @@ def purge_quiz_imports_command(hours: float | None) -> None:
     """Xóa các tệp câu hỏi đã tải lên nhưng không được xác nhận nhập (cũ hơn --hours giờ)."""
     from flask import current_app
 
+    from lms import storage
     from quizzes import services
 
     if hours is None:
         hours = float(current_app.config.get("QUIZ_IMPORT_MAX_AGE_HOURS", services.DEFAULT_IMPORT_MAX_AGE_HOURS))
-    folder = services.import_dir(current_app.instance_path, current_app.config.get("QUIZ_IMPORT_DIR"))
-    count = services.purge_import_uploads(folder, utcnow(), hours)
-    click.echo(f"Đã xóa {count} tệp nhập câu hỏi chưa xác nhận (cũ hơn {hours:g} giờ) trong {folder}.")
+    store = storage.store(services.IMPORT_AREA)
+    count = services.purge_import_uploads(store, utcnow(), hours)
+    click.echo(f"Đã xóa {count} tệp nhập câu hỏi chưa xác nhận (cũ hơn {hours:g} giờ) trong {store}.")

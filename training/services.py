@@ -17,17 +17,16 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from competency import api as competency_api
 from lms.auth.models import Role, RoleAssignment, User
 from lms.errors import NotAllowed, UserError
 from lms.formatting import current_locale
 from lms.org.models import Official, Unit
 from lms.text import clean_text
-from lms.time import VN_TZ, local_day, local_today, to_local, utcnow
+from lms.time import VN_TZ, local_day, to_local, utcnow
 from lms.topics import Topic
 from lms.workdays import day_off
 from quizzes import api as quizzes_api
-from training import messages
+from training import messages, targeting
 from training.models import (
     ACTIVE_STATES,
     SEAT_STATES,
@@ -42,6 +41,7 @@ from training.models import (
     TrainingSession,
 )
 from training.permissions import can_mark_attendance, can_nominate, in_calendar
+from training.targeting import FlagRule, Proposal
 
 
 class TrainingError(UserError):
@@ -641,12 +641,6 @@ def detect_conflicts(session: Session, training_session: TrainingSession, offici
     return warnings
 
 
-@dataclass
-class Proposal:
-    units: list = field(default_factory=list)
-    officials: list = field(default_factory=list)
-
-
 def day_off_warnings(training_session: TrainingSession) -> list[ConflictWarning]:
     """A session on a weekend or a public holiday (Vietnam's calendar, its days): said when it is
     saved, not refused (a Saturday class can be intended)."""
@@ -669,17 +663,17 @@ def day_off_warnings(training_session: TrainingSession) -> list[ConflictWarning]
 
 
 def propose_targets(
-    session: Session, training_session: TrainingSession, *, today: date | None = None, limit: int = 300
+    session: Session, training_session: TrainingSession, *, rule: FlagRule | None = None, today: date | None = None
 ) -> Proposal:
-    """Lagging units and officials for the session's topic (competency data), officials sorted by need."""
-    today = today or local_today()
-    units = competency_api.lagging_units(session, training_session.topic, today=today)
-    unit_ids = sorted(training_session.target_unit_ids) or None
-    officials = competency_api.lagging_officials(
-        session, training_session.topic, unit_ids=unit_ids, today=today, limit=limit
+    """Units and officials for the session's topic by need (competency, and the registered sources such
+    as adoption's usage), officials of its target units when it has some (``training.targeting``)."""
+    return targeting.propose_targets(
+        session,
+        training_session.topic,
+        unit_ids=sorted(training_session.target_unit_ids) or None,
+        rule=rule,
+        today=today,
     )
-    officials = sorted(officials, key=lambda o: (-o.need, o.unit_name, o.full_name, o.official_id))
-    return Proposal(units=list(units), officials=officials)
 
 
 # -- attendance, after the session, reminders -----------------------------------------------------------

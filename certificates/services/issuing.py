@@ -184,17 +184,17 @@ def issue_certificate(
             raise
         return existing
 
-    facts = {
+    data = {
         "official": official.id,
         "course": course.id,
         "source": source,
         "score": float(score) if score is not None else None,
     }
     if renews is None:
-        audit(session, actor, "certificate.issue", target=_target(cert), data=facts)
+        audit(session, actor, "certificate.issue", target=_target(cert), data=data)
     else:
-        facts |= {"renews": renews.id, "until": renews.expires_on.isoformat()}
-        audit(session, actor, "certificate.renew", target=_target(cert), data=facts)
+        data |= {"renews": renews.id, "until": renews.expires_on.isoformat()}
+        audit(session, actor, "certificate.renew", target=_target(cert), data=data)
     certificate_changed.send(session, certificate=cert)
     if settings.render_on_issue:
         render_after_commit(session, cert)

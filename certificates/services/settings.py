@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 
+from lms.storage import Store, store_for
 from lms.text import clean_text
 
 DEFAULTS: dict[str, Any] = {
@@ -37,7 +38,7 @@ class CertificateSettings:
     signer_title: str
     signer_name: str
     place: str
-    storage_dir: Path
+    store: Store  # the folder CERT_STORAGE_DIR, or the bucket of LMS_STORAGE_URL (lms/storage.py)
     render_on_issue: bool
     public_base_url: str | None
 
@@ -79,7 +80,7 @@ def get_settings(config=None) -> CertificateSettings:
         signer_title=clean_text(_config_value(config, "CERT_SIGNER_TITLE")),
         signer_name=clean_text(_config_value(config, "CERT_SIGNER_NAME")),
         place=clean_text(_config_value(config, "CERT_PLACE")),
-        storage_dir=Path(storage),
+        store=store_for(config or {}, "certificates", storage),
         render_on_issue=bool(render_on_issue),
         public_base_url=_config_value(config, "LMS_BASE_URL") or _config_value(config, "PUBLIC_BASE_URL"),
     )

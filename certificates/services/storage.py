@@ -1,6 +1,7 @@
 """The PDFs: rendered right after the issuing transaction commits (``CERT_RENDER_ON_ISSUE``, default on;
-never inside it, see ``render_after_commit``), else on first download or by the CLI, and stored under
-``CERT_STORAGE_DIR`` (default ``<instance>/certificates``)
+never inside it, see ``render_after_commit``), else on first download or by the CLI, and stored in
+the certificates' store (``lms.storage``: the folder ``CERT_STORAGE_DIR``, default
+``<instance>/certificates``, or the bucket of ``LMS_STORAGE_URL``)
 as ``<verification code without dashes>-r<revision>.pdf``; a file is rendered again only when
 ``render.TEMPLATE_VERSION`` changed or the file is missing (the previous SHA-256 is kept so an
 earlier download still verifies).
@@ -14,7 +15,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from certificates.models import Certificate, CertificateStatus
 from certificates.render import TEMPLATE_VERSION
 from certificates.services.settings import CertificateSettings, get_settings
 from lms.org.models import Official
+from lms.storage import Store
 from lms.urls import BaseUrlMissing, absolute_url
 
 log = logging.getLogger("lms.certificates")
@@ -66,26 +67,31 @@ def render_data(cert: Certificate, verify_url: str) -> dict[str, Any]:
     }
 
 
-def storage_path(cert: Certificate, settings: CertificateSettings | None = None) -> Path:
-    settings = settings or get_settings()
-    return settings.storage_dir / f"{cert.code_compact}-r{cert.revision}.pdf"
+def storage_key(cert: Certificate) -> str:
+    """The PDF's name in the store."""
+    return f"{cert.code_compact}-r{cert.revision}.pdf"
 
 
-def needs_render(cert: Certificate, path: Path) -> bool:
-    return cert.pdf_sha256 is None or cert.pdf_template_version != TEMPLATE_VERSION or not path.is_file()
+def stored_pdf(cert: Certificate, settings: CertificateSettings | None = None) -> bytes | None:
+    """The PDF as stored now (None when it is not there), without rendering it."""
+    return (settings or get_settings()).store.read(storage_key(cert))
 
 
-def write_pdf(data: dict[str, Any], path: str | os.PathLike) -> str:
-    """Render ``data`` and write it atomically to ``path``; return the SHA-256 (pure: no database)."""
+def needs_render(cert: Certificate, store: Store) -> bool:
+    return (
+        cert.pdf_sha256 is None
+        or cert.pdf_template_version != TEMPLATE_VERSION
+        or store.modified(storage_key(cert)) is None
+    )
+
+
+def write_pdf(data: dict[str, Any], store: Store, key: str) -> tuple[bytes, str]:
+    """Render ``data`` and store it under ``key``; return the PDF and its SHA-256 (pure: no database)."""
     from certificates.render import render_certificate_pdf
 
     pdf = render_certificate_pdf(data)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pdf)
-    os.replace(tmp, path)
-    return hashlib.sha256(pdf).hexdigest()
+    store.write(key, pdf)
+    return pdf, hashlib.sha256(pdf).hexdigest()
 
 
 def record_render(cert: Certificate, sha: str) -> None:
@@ -95,15 +101,19 @@ def record_render(cert: Certificate, sha: str) -> None:
     cert.pdf_template_version = TEMPLATE_VERSION
 
 
-def ensure_pdf(session: Session, cert: Certificate, settings: CertificateSettings | None = None) -> Path:
-    """The stored PDF of ``cert``, rendered now if missing or made with an older template."""
+def ensure_pdf(session: Session, cert: Certificate, settings: CertificateSettings | None = None) -> bytes:
+    """The stored PDF of ``cert``, rendered now if missing or made with an older template (one read of
+    the store when it is there)."""
     settings = settings or get_settings()
-    path = storage_path(cert, settings)
-    if needs_render(cert, path):
-        sha = write_pdf(render_data(cert, verify_url_for(cert.verification_code, settings)), path)
-        record_render(cert, sha)
-        session.flush()
-    return path
+    key = storage_key(cert)
+    if cert.pdf_sha256 is not None and cert.pdf_template_version == TEMPLATE_VERSION:
+        pdf = settings.store.read(key)
+        if pdf is not None:
+            return pdf
+    pdf, sha = write_pdf(render_data(cert, verify_url_for(cert.verification_code, settings)), settings.store, key)
+    record_render(cert, sha)
+    session.flush()
+    return pdf
 
 
 _RENDER_QUEUE = "certificates.render_after_commit"
@@ -154,10 +164,10 @@ def _worker_init() -> None:
     get_renderer()  # build Jinja, fonts and CSS once per worker
 
 
-def _worker_render(job: tuple[int, dict, str]) -> tuple[int, str | None, str]:
-    cert_id, data, path = job
+def _worker_render(job: tuple[int, dict, Store, str]) -> tuple[int, str | None, str]:
+    cert_id, data, store, key = job
     try:
-        return cert_id, write_pdf(data, path), ""
+        return cert_id, write_pdf(data, store, key)[1], ""
     except Exception as exc:  # reported back, the batch goes on
         return cert_id, None, f"{type(exc).__name__}: {exc}"
 
@@ -204,14 +214,13 @@ def render_missing(
                 certs = {c.id: c for c in session.scalars(select(Certificate).where(Certificate.id.in_(chunk)))}
                 jobs = []
                 for cert in certs.values():
-                    path = storage_path(cert, settings)
-                    if not force and not needs_render(cert, path):
+                    if not force and not needs_render(cert, settings.store):
                         stats.up_to_date += 1
                         if progress:
                             progress(1)
                         continue
                     url = verify_url_for(cert.verification_code, settings)
-                    jobs.append((cert.id, render_data(cert, url), str(path)))
+                    jobs.append((cert.id, render_data(cert, url), settings.store, storage_key(cert)))
                 results = (
                     pool.imap_unordered(_worker_render, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
                     if pool is not None

@@ -70,7 +70,7 @@ class Role(LabelledEnum):
     )
     IT_STAFF = (
         "it_staff",
-        _l("Cán bộ Sở Thông tin và Truyền thông (CNTT)"),
+        _l("Cán bộ CNTT (Sở Khoa học và Công nghệ)"),
         _l(
             "Xem mọi đơn vị, soạn khóa học và ngân hàng câu hỏi, xếp hạng đơn vị, lên lịch tập huấn, "
             "nhập danh sách đơn vị và cán bộ, cấp và thu hồi chứng nhận."

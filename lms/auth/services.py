@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from lms.auth.ldap import DirectoryUnavailable
@@ -239,6 +240,22 @@ def start_session(session: Session, user: User, now: datetime) -> LoginSession:
     return login
 
 
+@functools.cache
+def _session_user_statement(options: tuple):
+    """The query of ``load_session_user``, built once per loader options: building a statement (and
+    its cache key) costs more Python than running it, on every request of every page."""
+    return (
+        select(User, LoginSession)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == bindparam("user_id"),
+            LoginSession.token == bindparam("token"),
+            LoginSession.created_at >= bindparam("since"),
+        )
+        .options(*options)
+    )
+
+
 def load_session_user(session: Session, login_id: str, now: datetime, options=()) -> User | None:
     """The account of a live login session named ``<user id>:<token>`` (the cookie), or None; one
     query. The account comes back with ``login_session`` set."""
@@ -247,14 +264,8 @@ def load_session_user(session: Session, login_id: str, now: datetime, options=()
         return None
     row = (
         session.execute(
-            select(User, LoginSession)
-            .join(LoginSession, LoginSession.user_id == User.id)
-            .where(
-                User.id == int(raw_id),
-                LoginSession.token == token,
-                LoginSession.created_at >= now - SESSION_MAX_AGE,
-            )
-            .options(*options)
+            _session_user_statement(tuple(options)),
+            {"user_id": int(raw_id), "token": token, "since": now - SESSION_MAX_AGE},
         )
         .unique()
         .first()

@@ -83,9 +83,8 @@ from quizzes.services.statistics import (
 )
 from quizzes.services.uploads import (
     DEFAULT_IMPORT_MAX_AGE_HOURS,
-    IMPORT_DIR_NAME,
+    IMPORT_AREA,
     IMPORT_TOKEN,
-    import_dir,
     purge_import_uploads,
     read_import_upload,
 )
@@ -98,7 +97,7 @@ __all__ = [
     "DEFAULT_IMPORT_MAX_AGE_HOURS",
     "DrawShortfall",
     "Eligibility",
-    "IMPORT_DIR_NAME",
+    "IMPORT_AREA",
     "IMPORT_TOKEN",
     "ImportPlan",
     "ImportSummary",
@@ -134,7 +133,6 @@ __all__ = [
     "get_slot",
     "grade_attempt",
     "history_query",
-    "import_dir",
     "import_questions",
     "key_exposure",
     "load_slot_versions",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 from flask import (
     Response,
@@ -20,11 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms import storage
 from lms.auth.access import STAFF, roles_required, safe_next_url
 from lms.auth.permissions import load_or_404
 from lms.exports import send_table, spreadsheet_export
 from lms.extensions import db
 from lms.inputs import db_int
+from lms.storage import Store
 from lms.time import utcnow
 from lms.topics import Topic
 from quizzes import gift, qtypes, services, tabular
@@ -182,10 +183,8 @@ def edit_question(question_id: int):
     return render_template("quizzes/edit_question.html", question=question, form=form, errors=errors, error=error)
 
 
-def _import_dir() -> Path:
-    path = services.import_dir(current_app.instance_path, current_app.config.get("QUIZ_IMPORT_DIR"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _import_store() -> Store:
+    return storage.store(services.IMPORT_AREA)
 
 
 def _import_max_age_hours() -> float:
@@ -195,8 +194,8 @@ def _import_max_age_hours() -> float:
 def _purge_old_uploads() -> None:
     """Every upload removes the files of earlier uploads never confirmed (older than the limit)."""
     try:
-        removed = services.purge_import_uploads(_import_dir(), utcnow(), _import_max_age_hours())
-    except (OSError, ValueError):  # housekeeping (or a bad QUIZ_IMPORT_MAX_AGE_HOURS) must not cost the upload
+        removed = services.purge_import_uploads(_import_store(), utcnow(), _import_max_age_hours())
+    except (OSError, ValueError, storage.StorageError):  # housekeeping (or a bad max age) must not cost the upload
         current_app.logger.exception("Could not purge old question import files")
     else:
         if removed:
@@ -219,8 +218,8 @@ def import_questions():
     if request.form.get("step") == "confirm":
         if not confirm.validate_on_submit() or confirm.topic.data not in {t.value for t in Topic}:
             abort(400)
-        path = _import_dir() / confirm.token.data
-        data = services.read_import_upload(path.parent, path.name, utcnow(), _import_max_age_hours())
+        token = confirm.token.data
+        data = services.read_import_upload(_import_store(), token, utcnow(), _import_max_age_hours())
         if data is None:
             flash(
                 _(
@@ -232,7 +231,7 @@ def import_questions():
             )
             return redirect(url_for("quizzes.import_questions"))
         topic = Topic(confirm.topic.data)
-        result = _parse_upload(data, path.suffix[1:])
+        result = _parse_upload(data, token.rsplit(".", 1)[1])
         if result.unsupported and not confirm.skip_unsupported.data:
             plan = services.plan_import(db.session, result.questions, topic)
             errors = plan.errors
@@ -251,7 +250,7 @@ def import_questions():
                 errors = exc.errors
             else:
                 db.session.commit()
-                path.unlink(missing_ok=True)
+                _import_store().delete(token)
                 flash(
                     _(
                         "Đã nhập %(c)d câu hỏi mới, cập nhật %(u)d câu, %(s)d câu không đổi, bỏ qua %(k)d câu "
@@ -284,7 +283,7 @@ def import_questions():
                 )
             elif not errors:
                 token = f"{secrets.token_hex(16)}.{ext}"
-                (_import_dir() / token).write_bytes(data)
+                _import_store().write(token, data)
                 confirm = ImportConfirmForm(formdata=None, token=token, topic=topic.value)
                 preview = _preview(result, plan)
     refused = bool(errors or file_error or form.errors)  # the same page and report, a status scripts can test

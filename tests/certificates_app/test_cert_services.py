@@ -284,14 +284,15 @@ def test_lookup_by_code_and_by_serial_and_name(session):
 
 def test_pdf_is_stored_once_and_rerendered_on_template_change(session, monkeypatch, _certificate_storage):
     cert = make_certificate(session)
-    path = services.storage_path(cert)
-    assert path.parent == _certificate_storage and path.name == f"{cert.code_compact}-r1.pdf"
+    path = _certificate_storage / f"{cert.code_compact}-r1.pdf"
+    assert services.storage_key(cert) == path.name
     assert path.read_bytes().startswith(b"%PDF")
     mtime = path.stat().st_mtime_ns
-    assert services.ensure_pdf(session, cert) == path and path.stat().st_mtime_ns == mtime  # not rendered again
+    assert services.ensure_pdf(session, cert) == path.read_bytes() and path.stat().st_mtime_ns == mtime  # not again
     path.unlink()
+    assert services.stored_pdf(cert) is None
     services.ensure_pdf(session, cert)
-    assert path.is_file()
+    assert path.is_file() and services.stored_pdf(cert) == path.read_bytes()
     monkeypatch.setattr(storage, "TEMPLATE_VERSION", "next")  # what needs_render compares with
     first_sha = cert.pdf_sha256
     services.ensure_pdf(session, cert)
@@ -315,7 +316,7 @@ def test_render_missing_in_a_process_pool(app, session, _certificate_storage):
     assert len(ticks) == 5
     session.expire_all()
     for cert in certs:
-        assert cert.pdf_sha256 and services.storage_path(cert).is_file()
+        assert cert.pdf_sha256 and (_certificate_storage / services.storage_key(cert)).is_file()
     stats = services.render_missing(services_session_factory(), [c.id for c in certs], workers=1)
     assert (stats.rendered, stats.up_to_date) == (0, 5)
 

@@ -31,7 +31,7 @@ def test_holder_downloads_pdf_with_ascii_filename(client, session):
     r = client.get(f"/certificates/{cert.id}/pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     assert r.headers["Content-Disposition"] == f"attachment; filename={cert.serial}.pdf"
-    assert r.data == services.storage_path(cert).read_bytes()
+    assert r.data == services.stored_pdf(cert)
     text = pdf_text(r.data)
     assert cert.holder_name in text and cert.serial in text
     assert f"http://localhost/verify/{cert.verification_code}" in text.replace(" ", "")
@@ -41,7 +41,7 @@ def test_public_base_url_is_printed_in_the_qr_url(app, session):
     app.config["PUBLIC_BASE_URL"] = "https://hoctap.vinhphuc.gov.vn/"
     cert = make_certificate(session)
     assert "https://hoctap.vinhphuc.gov.vn/verify/" + cert.verification_code in pdf_text(
-        services.storage_path(cert).read_bytes()
+        services.stored_pdf(cert)
     ).replace(" ", "")
 
 
@@ -235,7 +235,7 @@ def test_upload_identical_and_modified_pdf(client, session):
         content_type="multipart/form-data",
     )
     assert "KHÁC bản đã cấp" in r.get_data(as_text=True)
-    assert sorted(p.name for p in services.storage_path(cert).parent.iterdir()) == [services.storage_path(cert).name]
+    assert [key for key, _when in services.get_settings().store.listing()] == [services.storage_key(cert)]
     r = anonymous.post(f"/verify/{cert.verification_code}", data={}, content_type="multipart/form-data")
     assert r.status_code == 400
 
@@ -411,7 +411,7 @@ def test_zip_of_a_unit_and_of_a_course(client, session):
         assert sorted(z.namelist()) == sorted(
             [f"{certs[0].serial}_nguyen-thi-hang.pdf", f"{certs[1].serial}_tran-van-minh.pdf"]
         )
-        assert z.read(f"{certs[0].serial}_nguyen-thi-hang.pdf") == services.storage_path(certs[0]).read_bytes()
+        assert z.read(f"{certs[0].serial}_nguyen-thi-hang.pdf") == services.stored_pdf(certs[0])
     with client.get("/certificates/manage/export.zip?course=qlvb-co-ban") as r:
         data = r.data
     with zipfile.ZipFile(io.BytesIO(data)) as z:

@@ -9,11 +9,13 @@ import os
 import secrets
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import Role
+from lms.storage import DirectoryStore
 from quizzes import services
 from quizzes.models import Question
 from tests.factories import login_as, make_user
@@ -27,7 +29,7 @@ def folder(app, tmp_path, monkeypatch):
     """An upload folder of this test's own: Flask's instance folder is the checkout's ``instance/``,
     shared by both xdist workers and by a development server, so it is never emptied here."""
     monkeypatch.setattr(app, "instance_path", str(tmp_path / "instance"))
-    path = services.import_dir(app.instance_path)
+    path = Path(app.instance_path) / services.IMPORT_AREA
     path.mkdir(parents=True)
     return path
 
@@ -64,13 +66,13 @@ def test_purge_removes_only_files_older_than_the_limit(folder):
     stranger.write_text("x")
     os.utime(stranger, (time.time() - 100 * HOUR,) * 2)
     now = datetime.now(UTC)
-    assert services.purge_import_uploads(folder, now, 24) == 2
+    assert services.purge_import_uploads(DirectoryStore(folder), now, 24) == 2
     assert not old.exists() and not old_xlsx.exists()
     assert young.exists() and stranger.exists()
-    assert services.purge_import_uploads(folder, now, 24) == 0
-    assert services.purge_import_uploads(folder / "missing", now, 24) == 0
+    assert services.purge_import_uploads(DirectoryStore(folder), now, 24) == 0
+    assert services.purge_import_uploads(DirectoryStore(folder / "missing"), now, 24) == 0
     with pytest.raises(ValueError):
-        services.purge_import_uploads(folder, now, 0)
+        services.purge_import_uploads(DirectoryStore(folder), now, 0)
 
 
 def test_a_new_upload_purges_the_old_ones_and_keeps_the_young(client, session, folder, app, monkeypatch):
