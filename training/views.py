@@ -209,7 +209,8 @@ def _default_data() -> dict:
         "trainer_ids": [str(current_user.id)],
     }
     # opened from a unit's page ("support this unit", ``support_session_url``): an on-site session there
-    unit = db.session.get(Unit, db_int(request.args.get("unit")) or 0)
+    unit_id = request.args.get("unit", type=db_int)
+    unit = db.session.get(Unit, unit_id) if unit_id else None
     if unit is not None:
         data |= {
             "kind": SessionKind.ONSITE.value,

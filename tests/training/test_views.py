@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -329,3 +330,18 @@ def test_the_outbox_says_when_the_sender_last_ran_and_how_to_run_it(client, sess
     sent.state, sent.sent_at = "sent", now - timedelta(minutes=90)
     session.commit()
     assert f"Lần gửi gần nhất: {to_local(sent.sent_at).strftime('%d/%m/%Y %H:%M')}" in status()
+
+
+def test_the_new_session_form_opened_for_a_unit_is_an_onsite_session_there_on_a_working_day(client, session):
+    from lms.workdays import is_working_day
+
+    unit = make_unit(session, code="X-DAOTRU", name="Xã Đạo Trù")
+    login_as(client, make_user(session, Role.IT_STAFF))
+    page = client.get(f"/training/new?unit={unit.id}&topic=email").get_data(as_text=True)
+    assert 'value="Hỗ trợ tại đơn vị: Xã Đạo Trù"' in page and 'value="Xã Đạo Trù"' in page
+    assert re.search(r'<option selected value="onsite"|<option value="onsite" selected', page)
+    assert re.search(rf'value="{unit.id}"[^>]*checked', page)
+    day = re.search(r'value="(\d\d)/(\d\d)/(\d{4}) 08:00"', page)
+    assert day and is_working_day(date(int(day[3]), int(day[2]), int(day[1])))
+    for junk in ("?unit=abc", "?unit=999999", "?topic=nope"):  # ignored, never an error
+        assert client.get(f"/training/new{junk}").status_code == 200
