@@ -122,10 +122,10 @@ def mine():
 @login_required
 def pdf(cert_id: int):
     cert = _load(cert_id)
-    path = services.ensure_pdf(db.session, cert)
+    pdf = services.ensure_pdf(db.session, cert)
     db.session.commit()
     return send_file(
-        io.BytesIO(path.read_bytes()),  # ~30 KB; the handle is closed at once
+        io.BytesIO(pdf),  # ~30 KB
         mimetype="application/pdf",
         as_attachment=True,
         download_name=cert.pdf_filename,
@@ -371,8 +371,8 @@ def export_zip():
             unit_id=unit.id if unit else None,
             course_id=course.id if course else None,
         ):
-            path = services.ensure_pdf(db.session, cert, settings)
-            archive.write(path, arcname=f"{cert.serial}_{slugify(cert.holder_name) or 'chung-nhan'}.pdf")
+            pdf = services.ensure_pdf(db.session, cert, settings)
+            archive.writestr(f"{cert.serial}_{slugify(cert.holder_name) or 'chung-nhan'}.pdf", pdf)
             count += 1
     db.session.commit()
     spool.seek(0)
@@ -501,17 +501,15 @@ def _find_certificate(cert_id: int):
     )
 
 
-def _date(value: str) -> str:
-    return format_date(date.fromisoformat(value))
-
-
 AUDIT_OBJECTS = {"certificate": AuditObject(lazy_pgettext("audit", "Chứng nhận"), _find_certificate)}
 AUDIT_FIELDS = {
     "source": AuditField(lazy_pgettext("audit", "Nguồn cấp"), show=_source_link),
     "score": AuditField(lazy_pgettext("audit", "Kết quả đánh giá"), show=format_percent),
     "supersedes": AuditField(lazy_pgettext("audit", "Thay cho"), object="certificate"),
     "renews": AuditField(lazy_pgettext("audit", "Gia hạn chứng nhận"), object="certificate"),
-    "until": AuditField(lazy_pgettext("audit", "Chứng nhận cũ hết hạn ngày"), show=_date),
+    "until": AuditField(
+        lazy_pgettext("audit", "Chứng nhận cũ hết hạn ngày"), show=lambda v: format_date(date.fromisoformat(v))
+    ),
     "certificates": AuditField(lazy_pgettext("audit", "Các chứng nhận"), object="certificate"),
     "skipped": AuditField(lazy_pgettext("audit", "Bỏ qua"), object="certificate"),
     "changed": AuditField(
