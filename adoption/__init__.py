@@ -7,17 +7,29 @@ Adoption reads competency, training, certificates and courses through their ``ap
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 REQUIRES = ("courses", "certificates", "competency", "training")
 
 
 def init_app(app) -> None:
+    from datetime import date
+
     from sqlalchemy.orm import Session
 
-    from adoption import cache, cli, demo, links, months, permissions, receivers, views
+    from adoption import api, cache, cli, demo, links, models, months, permissions, receivers, views
     from lms import events
     from lms.database import listen_once
-    from lms.features import add_audit_labels, add_commands, add_demo_step, add_nav, add_panel, add_template_globals
+    from lms.features import (
+        AuditField,
+        add_audit_fields,
+        add_audit_labels,
+        add_commands,
+        add_demo_step,
+        add_nav,
+        add_panel,
+        add_template_globals,
+    )
 
     app.register_blueprint(views.bp)
     add_nav(app, _l("Sử dụng của đơn vị"), "adoption.my_unit", permissions.heads_a_unit, order=56)
@@ -35,9 +47,35 @@ def init_app(app) -> None:
     add_audit_labels(
         app,
         {
-            "adoption.digest_on": _l("Bật thư tổng hợp hằng tháng"),
-            "adoption.digest_off": _l("Tắt thư tổng hợp hằng tháng"),
+            "adoption.digest_on": lazy_pgettext("audit", "Bật thư tổng hợp hằng tháng"),
+            "adoption.digest_off": lazy_pgettext("audit", "Tắt thư tổng hợp hằng tháng"),
+            "adoption.import": lazy_pgettext("audit", "Nhập số liệu sử dụng ứng dụng"),
+            "adoption.match": lazy_pgettext("audit", "Ghép tài khoản ứng dụng với cán bộ"),
+            "adoption.unit_report": lazy_pgettext("audit", "Đơn vị báo cáo sử dụng ứng dụng"),
         },
+    )
+    add_audit_fields(
+        app,
+        {
+            "system": AuditField(lazy_pgettext("audit", "Ứng dụng"), show=lambda v: models.System(v).label),
+            "month": AuditField(
+                lazy_pgettext("audit", "Tháng"), show=lambda v: months.label(date.fromisoformat(f"{v}-01"))
+            ),
+            "account": AuditField(lazy_pgettext("audit", "Tài khoản trong ứng dụng")),
+            "rows": AuditField(lazy_pgettext("audit", "Số dòng")),
+            "matched": AuditField(lazy_pgettext("audit", "Đã ghép với cán bộ")),
+            "unmatched": AuditField(lazy_pgettext("audit", "Chưa ghép")),
+            "not_person": AuditField(lazy_pgettext("audit", "Hộp thư/tài khoản chung của cơ quan")),
+            "replaced": AuditField(lazy_pgettext("audit", "Thay số liệu đã nhập trước")),
+        },
+    )
+    # the unit ranking's usage part (weight 0 until set in LMS_COMPETENCY_WEIGHTS)
+    links.register_index_component(
+        app, "usage", _l("Điểm sử dụng ứng dụng"), api.ranking_scores, api.ranking_explanation
+    )
+    # training targeting lists the units and officials with low usage beside those lagging in competency
+    links.register_need_source(
+        app, "usage", _l("Ít sử dụng"), api.targeting_units, api.targeting_officials, api.targeting_explanation
     )
     add_commands(app, cli.adoption_cli)
     add_demo_step(app, "adoption", demo.build_adoption, order=5)

@@ -4,7 +4,11 @@
   ranking's usage component);
 * ``low_usage_units`` / ``low_usage_officials``: where use is lacking (training targeting: on-site
   support goes where use is lacking);
-* ``usage_explanation``: one sentence for pages that show the usage component.
+* ``usage_explanation``: one sentence for pages that show the usage component;
+* ``ranking_scores`` / ``ranking_explanation``: the usage part of the unit ranking as competency's
+  ``register_index_component`` takes it (registered by ``adoption.init_app``);
+* ``targeting_units`` / ``targeting_officials`` / ``targeting_explanation``: low usage as a reason to
+  target a training session, as training's ``register_need_source`` takes it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from adoption import indicators
 from adoption.models import OfficialMonth, UnitMonth
-from adoption.months import local_today
+from adoption.months import label, local_today
+from lms.formatting import format_percent
 from lms.org.models import Official, Unit
 from lms.text import join_name
 
@@ -28,6 +33,11 @@ __all__ = [
     "latest_month",
     "low_usage_officials",
     "low_usage_units",
+    "ranking_explanation",
+    "ranking_scores",
+    "targeting_explanation",
+    "targeting_officials",
+    "targeting_units",
     "unit_usage_scores",
     "usage_explanation",
 ]
@@ -136,6 +146,54 @@ def low_usage_officials(
         LowUsageOfficial(oid, uid, join_name(family, middle, given), unit_name, tool, month)
         for oid, uid, family, middle, given, unit_name in session.execute(query)
     ]
+
+
+def ranking_scores(session: Session) -> dict[int, float]:
+    """{unit id: usage score 0-100} of the latest month with data (the ranking's usage part)."""
+    return unit_usage_scores(session)[1]
+
+
+def ranking_explanation(session: Session) -> str:
+    """``usage_explanation`` and the month the ranking's usage part is taken from."""
+    month = latest_month(session)
+    if month is None:
+        return usage_explanation() + " " + _("Chưa nhập số liệu sử dụng tháng nào.")
+    return usage_explanation() + " " + _("Lấy số liệu tháng gần nhất đã nhập: %(m)s.", m=label(month))
+
+
+def unit_usage_detail(unit: LowUsageUnit) -> str:
+    """What is lacking in a unit's use, in words (the targeting page's "why")."""
+    parts = []
+    if unit.mail_share is not None:
+        parts.append(_("thư công vụ %(p)s cán bộ dùng", p=format_percent(unit.mail_share, 0, ratio=True)))
+    if not unit.uses_dms:
+        parts.append(_("chưa xử lý văn bản trên phần mềm"))
+    if unit.portal_stale:
+        parts.append(_("cổng thông tin quá 30 ngày chưa cập nhật"))
+    return "; ".join(parts)
+
+
+def targeting_units(session: Session) -> dict[int, tuple[float, str]]:
+    """{unit id: (usage score 0-100, what is lacking)} of every unit with figures in the latest month."""
+    return {u.unit_id: (u.score, unit_usage_detail(u)) for u in low_usage_units(session, below=float("inf"))}
+
+
+def targeting_officials(session: Session, topic: str, unit_ids=None) -> list[tuple[int, int, str, str, str]]:
+    """(official id, unit id, full name, unit name, why) of the officials who did not use the topic's
+    application in the latest month (e-mail, document software; none for the other topics)."""
+    out = []
+    for o in low_usage_officials(session, topic, unit_ids=unit_ids):
+        why = (
+            _("không dùng thư công vụ tháng %(m)s", m=label(o.month))
+            if o.tool == "email"
+            else _("không xử lý văn bản trên phần mềm tháng %(m)s", m=label(o.month))
+        )
+        out.append((o.official_id, o.unit_id, o.full_name, o.unit_name, why))
+    return out
+
+
+def targeting_explanation(session: Session) -> str:
+    return ranking_explanation(session)
 
 
 def usage_explanation() -> str:

@@ -32,8 +32,11 @@ def version(session: Session) -> int:
 
 
 def bump(session: Session) -> None:
-    """Mark the usage data changed, in the caller's transaction."""
+    """Mark the usage data changed, in the caller's transaction (the unit ranking's usage part too)."""
+    from adoption.links import index_inputs_changed
+
     session.info[DIRTY_KEY] = True
+    index_inputs_changed(session)
     done = session.execute(
         update(AdoptionVersion).where(AdoptionVersion.id == 1).values(version=AdoptionVersion.version + 1)
     )

@@ -13,14 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates.api import first_issued_on as completions
-from competency.api import BLOCKS, block_label, block_of, certified_topics, report_font_css, started, trend_chart
+from competency.api import (
+    BLOCKS,
+    block_label,
+    block_of,
+    certified_topics,
+    index_inputs_changed,
+    register_index_component,
+    report_font_css,
+    started,
+    trend_chart,
+)
 from competency.api import topic_standing as competency_of
 from courses.api import list_courses
 from lms.mail.compose import external_url
 from lms.mail.models import OutboxMessage
 from lms.mail.outbox import queue_message
 from lms.topics import Topic
-from training.api import PastSession, past_sessions, record_past_session
+from training.api import PastSession, past_sessions, record_past_session, register_need_source
 
 __all__ = [
     "CourseInfo",
@@ -33,10 +43,13 @@ __all__ = [
     "completions",
     "courses",
     "external_url",
+    "index_inputs_changed",
     "outbox_states",
     "past_sessions",
     "queue_mail",
     "record_past_session",
+    "register_index_component",
+    "register_need_source",
     "report_font_css",
     "started",
     "topic_label",

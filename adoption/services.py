@@ -138,19 +138,27 @@ def import_usage(
         session,
         actor,
         "adoption.import",
-        f"{system.value}:{month:%Y-%m}",
-        f"file={filename} rows={len(rows)} matched={matched} unmatched={batch.unmatched} "
-        f"not_person={not_person} replaced={previous is not None}",
+        "",
+        {
+            "system": system.value,
+            "month": f"{month:%Y-%m}",
+            "file": filename,
+            "rows": len(rows),
+            "matched": matched,
+            "unmatched": batch.unmatched,
+            "not_person": not_person,
+            "replaced": previous is not None,
+        },
         ip,
     )
     session.flush()
     return ImportOutcome(batch, previous is not None, matched, batch.unmatched, not_person, dict(methods))
 
 
-def _audit(session, actor, action, target, details, ip) -> None:
+def _audit(session, actor, action, target, data, ip) -> None:
     from lms.auth.services import audit
 
-    audit(session, actor, action, target=target, details=details, ip=ip)
+    audit(session, actor, action, target=target, data=data, ip=ip)
 
 
 # -- manual matching -----------------------------------------------------------------------------
@@ -234,8 +242,9 @@ def match_by_hand(
     for month in sorted(months):
         (rebuild_portals if system == System.PORTAL else rebuild_month)(session, month, today)
     cache.bump(session)
-    who = f"official:{official.id}" if official else (f"unit:{unit.id}" if unit else "not_person")
-    _audit(session, actor, "adoption.match", f"{system.value}:{row.key}", f"to={who} rows={len(ids)}", ip)
+    who = {"official": official.id} if official else ({"unit": unit.id} if unit else {"not_person": True})
+    facts = {"system": system.value, "account": row.key, **who, "rows": len(ids)}
+    _audit(session, actor, "adoption.match", "", facts, ip)
     session.flush()
     return len(ids)
 
@@ -329,7 +338,7 @@ def save_unit_report(
     session.flush()
     rebuild_month(session, month, today)
     cache.bump(session)
-    _audit(session, actor, "adoption.unit_report", f"unit:{unit.id} {unit.code}", f"month={month:%Y-%m}", ip)
+    _audit(session, actor, "adoption.unit_report", f"unit:{unit.id}", {"month": f"{month:%Y-%m}"}, ip)
     session.flush()
     return report
 

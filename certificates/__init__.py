@@ -5,6 +5,7 @@ Other features use ``certificates.api`` only.
 """
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 REQUIRES = ("courses",)
 
@@ -16,7 +17,9 @@ def init_app(app) -> None:
     from lms import events
     from lms.database import listen_once
     from lms.features import (
+        add_audit_fields,
         add_audit_labels,
+        add_audit_objects,
         add_commands,
         add_demo_step,
         add_nav,
@@ -39,14 +42,17 @@ def init_app(app) -> None:
     add_audit_labels(
         app,
         {
-            "certificate.issue": _l("Cấp chứng nhận"),
-            "certificate.issue.note": _l("Cấp chứng nhận thủ công (ghi chú)"),
-            "certificate.reissue": _l("Cấp lại chứng nhận"),
-            "certificate.revoke": _l("Thu hồi chứng nhận"),
-            "certificate.batch_revoke": _l("Thu hồi nhiều chứng nhận"),
-            "certificate.batch_reissue": _l("Cấp lại nhiều chứng nhận"),
+            "certificate.issue": lazy_pgettext("audit", "Cấp chứng nhận"),
+            "certificate.issue.note": lazy_pgettext("audit", "Cấp chứng nhận thủ công (ghi chú)"),
+            "certificate.renew": lazy_pgettext("audit", "Cấp chứng nhận mới khi làm lại bài kiểm tra trước hạn"),
+            "certificate.reissue": lazy_pgettext("audit", "Cấp lại chứng nhận"),
+            "certificate.revoke": lazy_pgettext("audit", "Thu hồi chứng nhận"),
+            "certificate.batch_revoke": lazy_pgettext("audit", "Thu hồi nhiều chứng nhận"),
+            "certificate.batch_reissue": lazy_pgettext("audit", "Cấp lại nhiều chứng nhận"),
         },
     )
+    add_audit_fields(app, views.AUDIT_FIELDS)
+    add_audit_objects(app, views.AUDIT_OBJECTS)
     add_commands(app, cli.certificates_cli)
     add_demo_step(app, "certificates", demo.build_certificates, order=30)
     events.course_completed.connect(services.on_course_completed)

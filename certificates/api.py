@@ -3,8 +3,10 @@
 Acting: ``issue_certificate`` (with ``get_settings`` to change how, e.g. no PDF while building the
 demo). Reading: ``certificates_of`` (model objects, for reading only) and ``valid_status_certificates()``
 for read-only aggregate queries (competency's records), ``first_issued_on`` (when each official first
-completed a course: adoption's before/after comparison). Certificates listens to
-``lms.events.course_completed`` (it issues) and tells the others with ``certificate_changed``.
+completed a course: adoption's before/after comparison). ``RENEWAL_WINDOW_DAYS``: how long before its
+expiry passing the final quiz again renews a certificate (the dashboards say "take the quiz again"
+from then). Certificates listens to ``lms.events.course_completed`` (it issues) and tells the others
+with ``certificate_changed``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,16 @@ from sqlalchemy.orm import Session
 
 from certificates.models import Certificate, CertificateStatus
 from certificates.services import certificates_of, get_settings, issue_certificate
+from certificates.services.issuing import RENEWAL_WINDOW_DAYS
 
-__all__ = ["certificates_of", "first_issued_on", "get_settings", "issue_certificate", "valid_status_certificates"]
+__all__ = [
+    "RENEWAL_WINDOW_DAYS",
+    "certificates_of",
+    "first_issued_on",
+    "get_settings",
+    "issue_certificate",
+    "valid_status_certificates",
+]
 
 
 def valid_status_certificates(official_ids=None) -> Select:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certificates.models import Certificate, CertificateReminder, CertificateStatus
+from certificates.services.reminders import renewed_clause
 from lms.mail.compose import compose, external_url
 from lms.mail.outbox import queue_message
 from lms.time import utcnow
@@ -25,7 +26,11 @@ def queue_reminder_mails(session: Session, now: datetime | None = None) -> int:
     reminders = session.scalars(
         select(CertificateReminder)
         .join(Certificate, Certificate.id == CertificateReminder.certificate_id)
-        .where(CertificateReminder.sent_at.is_(None), Certificate.status == CertificateStatus.VALID)
+        .where(
+            CertificateReminder.sent_at.is_(None),
+            Certificate.status == CertificateStatus.VALID,
+            ~renewed_clause(Certificate),  # re-certified since: no "take the quiz again" e-mail
+        )
         .order_by(CertificateReminder.id)
     ).all()
     queued = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -20,7 +21,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from certificates import services
@@ -37,6 +40,8 @@ from lms.auth.access import STAFF, login_required, public, roles_required
 from lms.auth.models import User
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
+from lms.features import AuditField, AuditObject
+from lms.formatting import format_date, format_percent
 from lms.forms import choices
 from lms.inputs import db_int, db_ints
 from lms.org.models import Official, Unit
@@ -479,3 +484,41 @@ def _render_verify(cert: Certificate, form: UploadForm, comparison: dict | None 
         ),
         status,
     )
+
+
+# -- the audit log ---------------------------------------------------------------------------------
+def _source_link(source: str):
+    text, url = describe_source(source)
+    return Markup('<a href="{}">{}</a>').format(url, text) if url else text
+
+
+def _find_certificate(cert_id: int):
+    cert = db.session.get(Certificate, cert_id)
+    if cert is None:
+        return None
+    return _("%(serial)s (lần %(n)s)", serial=cert.serial, n=cert.revision), url_for(
+        "certificates.detail", cert_id=cert_id
+    )
+
+
+AUDIT_OBJECTS = {"certificate": AuditObject(lazy_pgettext("audit", "Chứng nhận"), _find_certificate)}
+AUDIT_FIELDS = {
+    "source": AuditField(lazy_pgettext("audit", "Nguồn cấp"), show=_source_link),
+    "score": AuditField(lazy_pgettext("audit", "Kết quả đánh giá"), show=format_percent),
+    "supersedes": AuditField(lazy_pgettext("audit", "Thay cho"), object="certificate"),
+    "renews": AuditField(lazy_pgettext("audit", "Gia hạn chứng nhận"), object="certificate"),
+    "until": AuditField(
+        lazy_pgettext("audit", "Chứng nhận cũ hết hạn ngày"), show=lambda v: format_date(date.fromisoformat(v))
+    ),
+    "certificates": AuditField(lazy_pgettext("audit", "Các chứng nhận"), object="certificate"),
+    "skipped": AuditField(lazy_pgettext("audit", "Bỏ qua"), object="certificate"),
+    "changed": AuditField(
+        lazy_pgettext("audit", "Đã sửa"),
+        values={
+            "holder_name": lazy_pgettext("audit", "họ và tên"),
+            "unit_name": lazy_pgettext("audit", "đơn vị công tác"),
+            "course_title": lazy_pgettext("audit", "tên khóa học"),
+            "score_percent": lazy_pgettext("audit", "kết quả đánh giá"),
+        },
+    ),
+}

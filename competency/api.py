@@ -6,6 +6,9 @@ Blocks: ``BLOCKS``, ``block_of(kind)``, ``block_label(block)``: units are ranked
 Per official (adoption sets usage beside them): ``certified_topics`` (topics of the valid
 certificates on a day), ``started`` (attempted any quiz), ``topic_standing`` (status and best score
 per topic). Drawing and printing like competency's pages: ``trend_chart``, ``report_font_css``.
+A part of the unit index from another feature (adoption's usage), registered by its ``init_app``:
+``register_index_component(app, name, label, scores, explain)``; ``index_inputs_changed(session)``
+when that part's figures change (the rankings are recomputed once the transaction commits).
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from competency import cache
 from competency.charts import trend_chart
 from competency.exports import font_face_css as report_font_css
+from competency.index import register_index_component
 from competency.lagging import LaggingOfficial, LaggingUnit, lagging_officials, lagging_units
 from competency.models import CompetencyRecord, CompetencySummary, RecordStatus, cert_until_column
 from competency.rankings import BLOCKS, block_label, block_of
@@ -29,8 +34,10 @@ __all__ = [
     "block_label",
     "block_of",
     "certified_topics",
+    "index_inputs_changed",
     "lagging_officials",
     "lagging_units",
+    "register_index_component",
     "report_font_css",
     "started",
     "topic_standing",
@@ -38,6 +45,12 @@ __all__ = [
 ]
 
 _CHUNK = 2000  # ids per IN (...) list
+
+
+def index_inputs_changed(session: Session) -> None:
+    """The figures of a registered part of the index changed in this transaction: the cached
+    rankings are bypassed by this session and recomputed by every process after it commits."""
+    cache.mark_dirty(session)
 
 
 def certified_topics(session: Session, official_ids, today: date) -> dict[int, set[str]]:

@@ -104,6 +104,7 @@ def breakdowns_served(
     filters = filters or RankingFilters()
     today = today or local_today()
     weights, max_points, _min, _top = settings()
+    weights = weights.competency_only()  # a unit-level part (usage) has no figure per category or age
     exercises = exercises_in_scope(session, (filters.topic,) if filters.topic else TOPICS)
 
     def compute(s: Session) -> dict[str, tuple[BreakdownRow, ...]]:

@@ -20,7 +20,13 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def ranking_table(units: list[RankedUnit]) -> tuple[list[str], list[list]]:
+def _score(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def ranking_table(units: list[RankedUnit], extra_columns=()) -> tuple[list[str], list[list]]:
+    """``extra_columns``: (name, heading) of the registered parts of the index with a weight (a
+    column each, their score 0-100; empty where a unit has no figure or a month's snapshot is shown)."""
     header = [
         _("Khối"),
         _("Hạng"),
@@ -30,6 +36,7 @@ def ranking_table(units: list[RankedUnit]) -> tuple[list[str], list[list]]:
         _("Tỷ lệ tham gia (%)"),
         *[_("Có chứng nhận: %(t)s (%%)", t=t.label) for t in Topic],
         _("Điểm cao nhất bình quân"),
+        *[_("%(l)s (0–100)", l=label) for _name, label in extra_columns],
         _("Chỉ số (0–100)"),
         _("Điểm"),
         _("Điểm tối đa"),
@@ -57,6 +64,7 @@ def ranking_table(units: list[RankedUnit]) -> tuple[list[str], list[list]]:
                 _pct(u.participation),
                 *[_pct(cov[t.value]) if t.value in cov else None for t in Topic],
                 round(u.avg_best, 1) if u.avg_best is not None else None,
+                *[_score(u.extra_map.get(name)) for name, _label in extra_columns],
                 u.index,
                 u.points,
                 u.max_points,

@@ -178,7 +178,7 @@ def lagging_units(
         .where(Official.active.is_(True))
         .group_by(Unit.id, Unit.name, Unit.kind)
     )
-    weights = Weights.from_config()
+    weights = Weights.from_config().competency_only()  # the topic's competency alone
     result = []
     for row in session.execute(query):
         officials = int(row.officials or 0)

@@ -26,6 +26,7 @@ from competency.index import (
     Weights,
     competency_index,
     config_value,
+    index_components,
 )
 from competency.models import CompetencyRecord, CompetencySummary, UnitSnapshot, cert_until_column
 from competency.records import valid_cert_expr
@@ -176,10 +177,16 @@ class RankedUnit:
     rank_change: int | None = None  # positive = moved up
     components: tuple[tuple[str, float, float], ...] = field(default=())  # (name, points, max)
     practice: float = 0.0  # 0..1: practice exercises passed / (officials x exercises in scope)
+    #: the registered parts with a weight (adoption's usage): ((name, score 0-100 or None), ...)
+    extras: tuple[tuple[str, float | None], ...] = field(default=())
 
     @property
     def coverage_map(self) -> dict[str, float]:
         return dict(self.coverage)
+
+    @property
+    def extra_map(self) -> dict[str, float | None]:
+        return dict(self.extras)
 
 
 def clear_cache() -> None:
@@ -337,7 +344,7 @@ def exercises_in_scope(session: Session, topics) -> int:
     return sum(totals.get(t, 0) for t in topics)
 
 
-def figures_from_row(row, topics, weights: Weights, max_points: float, exercises: int = 0) -> dict:
+def figures_from_row(row, topics, weights: Weights, max_points: float, exercises: int = 0, extra=None) -> dict:
     officials = int(row.officials or 0)
     coverage = tuple((t, (int(getattr(row, f"cov_{t}") or 0) / officials) if officials else 0.0) for t in topics)
     coverage_mean = sum(v for _, v in coverage) / len(coverage) if coverage else 0.0
@@ -347,14 +354,25 @@ def figures_from_row(row, topics, weights: Weights, max_points: float, exercises
     passed = int(row.practice_passed or 0)
     practice = min(1.0, passed / (officials * exercises)) if officials and exercises else 0.0
     return _figures(
-        officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points, practice
+        officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points, practice, extra
     )
 
 
 def _figures(
-    officials, participants, participation, coverage, coverage_mean, avg_best, weights, max_points, practice=0.0
+    officials,
+    participants,
+    participation,
+    coverage,
+    coverage_mean,
+    avg_best,
+    weights,
+    max_points,
+    practice=0.0,
+    extra=None,
 ) -> dict:
-    index = round(competency_index(coverage_mean, avg_best, participation, weights, practice), 2)
+    """``extra``: {name: score 0-100 or None} of the registered parts with a weight; None where they
+    do not apply (a month's snapshots)."""
+    index = round(competency_index(coverage_mean, avg_best, participation, weights, practice, extra), 2)
     scale = max_points / 100.0
     components = [
         (
@@ -373,6 +391,9 @@ def _figures(
         components.append(
             ("practice", round(100 * weights.practice * practice * scale, 2), round(100 * weights.practice * scale, 2))
         )
+    if extra is not None:
+        for name, w in weights.extra:
+            components.append((name, round(w * (extra.get(name) or 0.0) * scale, 2), round(100 * w * scale, 2)))
     return {
         "officials": officials,
         "participants": participants,
@@ -386,6 +407,7 @@ def _figures(
         "percent": index,
         "components": tuple(components),
         "practice": practice,
+        "extras": tuple((name, extra.get(name)) for name, _w in weights.extra) if extra is not None else (),
     }
 
 
@@ -407,20 +429,27 @@ def ranking_served(session: Session, filters: RankingFilters | None = None, toda
     today = today or local_today()
     weights, max_points, min_officials, top_n = settings()
     exercises = exercises_in_scope(session, (filters.topic,) if filters.topic else TOPICS)
+    components = index_components()
+    score_fns = {name: components[name].scores for name, _w in weights.extra}
 
     def compute(s: Session) -> tuple[RankedUnit, ...]:
-        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n, exercises))
+        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n, exercises, score_fns))
 
     key = ("ranking", filters, today, weights, max_points, min_officials, top_n, exercises)
     return cache.cached(session, key, compute)
 
 
-def _compute(session, filters, today, weights, max_points, min_officials, top_n, exercises=0) -> list[RankedUnit]:
+def _compute(
+    session, filters, today, weights, max_points, min_officials, top_n, exercises=0, score_fns=None
+) -> list[RankedUnit]:
+    """``score_fns``: {name: scores(session)} of the registered parts with a weight (read once here:
+    their figures are per unit, whatever the filters)."""
     if filters.month is not None:
         units = _from_snapshots(session, filters, weights, max_points, min_officials)
     else:
         query, topics = ranking_query(filters, today)
         rows = session.execute(query).all()
+        scores = {name: fn(session) for name, fn in (score_fns or {}).items()}
         unit_cols = select(Unit.id, Unit.name, Unit.code, Unit.kind).where(Unit.id.in_([r.id for r in rows]))
         names = {u.id: u for u in session.execute(unit_cols)}
         units = [
@@ -430,7 +459,14 @@ def _compute(session, filters, today, weights, max_points, min_officials, top_n,
                 unit_code=names[row.id].code,
                 block=block_of(names[row.id].kind),
                 too_few=int(row.officials or 0) < min_officials,
-                **figures_from_row(row, topics, weights, max_points, exercises),
+                **figures_from_row(
+                    row,
+                    topics,
+                    weights,
+                    max_points,
+                    exercises,
+                    {name: by_unit.get(row.id) for name, by_unit in scores.items()},
+                ),
             )
             for row in rows
         ]

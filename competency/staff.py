@@ -8,8 +8,12 @@ stream the whole table from it. Rules (as shown in the table):
 
 * a missing record reads as ``not_started``; a certificate past its expiry as ``cert_expired``;
 * overall: every topic not started -> ``not_started``; every topic passed or certified -> ``passed``;
-  any topic in progress -> ``failing``; else ``in_progress`` (some certificates expired);
-* expiring: a certificate expired, or valid but expiring within ``expiring_days``;
+  any topic in progress -> ``failing``; else ``in_progress`` (a topic not started beside passed ones,
+  or a certificate expired);
+* tabs (``_tab``): "not_started", "failing" ("has a topic not passed": overall failing or in_progress),
+  "passed" split the staff; "expiring" (a certificate expired, or valid but expiring within
+  ``expiring_days``) cuts across them. A tab's count and its list come from the same condition, and
+  the unit head's dashboard shows these counts (``staff_counts``) linking to the tabs;
 * sorts: name (``sort_key``, id); status (certified topics, overall order, name); score (mean best
   score, no score first, then name). Descending reverses the key; officials with equal keys stay in
   name order (``Official.id`` ascending), as a stable sort of the name-ordered list would.
@@ -121,12 +125,22 @@ def staff_table(unit_id: int, today: date, expiring_days: int = EXPIRING_DAYS):
     )
 
 
-def _where(table, show: str) -> list:
-    if show in ("not_started", "failing", "passed"):
-        return [table.c.overall == show]
+def _tab(table, show: str):
+    """The condition of a tab: "not_started", "failing" (has a topic not passed yet: a failed attempt,
+    a topic not started beside passed ones, or an expired certificate: overall failing or in_progress),
+    "passed" (all four), "expiring". The first three split the whole staff; the count of a tab and its
+    list come from this one condition."""
+    if show == "failing":
+        return table.c.overall.in_(("failing", "in_progress"))
+    if show in ("not_started", "passed"):
+        return table.c.overall == show
     if show == "expiring":
-        return [table.c.expiring == 1]
-    return []
+        return table.c.expiring == 1
+    raise ValueError(show)
+
+
+def _where(table, show: str) -> list:
+    return [_tab(table, show)] if show in STAFF_FILTERS else []
 
 
 def _order_by(table, sort: str, desc: bool) -> list:
@@ -157,16 +171,13 @@ def staff_query(unit_id: int, today: date, show: str = "", sort: str = "name", d
 def staff_counts(session: Session, unit_id: int, today: date | None = None) -> dict[str, int]:
     """Rows per tab, from one GROUP BY: ``{"": all, "not_started": n, "failing": n, "passed": n, "expiring": n}``."""
     table = staff_table(unit_id, today or local_today())
-    counts = dict.fromkeys(("", *STAFF_FILTERS), 0)
-    for overall, expiring, n in session.execute(
-        select(table.c.overall, table.c.expiring, func.count()).group_by(table.c.overall, table.c.expiring)
-    ):
-        counts[""] += n
-        if overall in counts:
-            counts[overall] += n
-        if expiring:
-            counts["expiring"] += n
-    return counts
+    row = session.execute(
+        select(
+            func.count().label("n_all"),
+            *(func.coalesce(func.sum(case((_tab(table, key), 1), else_=0)), 0).label(key) for key in STAFF_FILTERS),
+        )
+    ).one()
+    return {"": int(row.n_all), **{key: int(getattr(row, key)) for key in STAFF_FILTERS}}
 
 
 def staff_page(
@@ -212,8 +223,7 @@ def _page_with_counts(unit_id: int, today: date, show: str, sort: str, desc: boo
     counted = select(
         table,
         func.count().over().label("n_all"),
-        *(n(table.c.overall == key).label(f"n_{key}") for key in ("not_started", "failing", "passed")),
-        n(table.c.expiring == 1).label("n_expiring"),
+        *(n(_tab(table, key)).label(f"n_{key}") for key in STAFF_FILTERS),
     ).subquery("counted")
     return (
         select(

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from certificates import api as certificates_api
-from competency import exports, staff
+from competency import exports, member, staff
 from competency.breakdown import breakdowns_served
 from competency.charts import bar_chart, trend_chart
-from competency.index import DEFAULT_MAX_POINTS, DEFAULT_MIN_OFFICIALS, Weights, config_value, explanation
+from competency.index import (
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MIN_OFFICIALS,
+    Weights,
+    config_value,
+    explanation,
+    index_components,
+)
 from competency.models import CompetencyRecord, RecordStatus
 from competency.permissions import (
     can_view_rankings,
@@ -34,11 +41,12 @@ from competency.rankings import (
     unit_ranking,
 )
 from competency.snapshots import snapshot_months, trend
-from lms.auth.access import MANAGERS, STAFF, roles_required
+from lms.auth.access import MANAGERS, STAFF, roles_required, safe_next_url
 from lms.auth.models import Role
-from lms.auth.permissions import load_or_404
+from lms.auth.permissions import can_manage_account, load_or_404
 from lms.exports import download, send_table, spreadsheet_export
 from lms.extensions import db
+from lms.features import staff_sections
 from lms.inputs import db_int
 from lms.org.models import Category, Level, Official, Position, Unit
 from lms.pagination import Page
@@ -87,11 +95,23 @@ def stale_since(*served):
     return min((s.computed_at for s in served if s.stale), default=None)
 
 
+def extra_columns(weights: Weights) -> list[tuple[str, str]]:
+    """(name, heading) of the registered parts of the index that have a weight (adoption's usage)."""
+    components = index_components()
+    return [(name, str(components[name].label)) for name, _w in weights.extra]
+
+
 def _settings_context() -> dict:
     weights = Weights.from_config()
     max_points = float(config_value("COMPETENCY_MAX_POINTS", DEFAULT_MAX_POINTS))
     min_officials = int(config_value("COMPETENCY_MIN_OFFICIALS", DEFAULT_MIN_OFFICIALS))
-    return {"formula": explanation(weights, max_points, min_officials), "weights": weights}
+    components = index_components()
+    texts = {name: (str(components[name].label), components[name].explain(db.session)) for name, _w in weights.extra}
+    return {
+        "formula": explanation(weights, max_points, min_officials, texts),
+        "weights": weights,
+        "extra_columns": extra_columns(weights),
+    }
 
 
 def panel_data(user) -> dict:
@@ -102,6 +122,7 @@ def panel_data(user) -> dict:
         unit_id = min(user.headed_unit_ids)
         data["unit"] = db.session.get(Unit, unit_id)
         data["unit_rank"] = unit_ranking(db.session, unit_id)
+        data["staff_counts"] = staff.staff_counts(db.session, unit_id, data["today"])
     if can_view_rankings(user):
         ranked = rank_units(db.session)
         data["top"] = [u for u in ranked if u.is_top]
@@ -133,7 +154,7 @@ def _next_step(status: str, expires, today) -> str:
         return _("Bạn đã đạt; chứng nhận sẽ được cấp khi hoàn thành đủ các bài học của khóa.")
     if status == "cert_expired":
         return _("Chứng nhận đã hết hạn: học lại và làm bài kiểm tra để được cấp chứng nhận mới.")
-    if expires is not None and (expires - today).days <= 60:
+    if expires is not None and (expires - today).days <= certificates_api.RENEWAL_WINDOW_DAYS:
         return _("Chứng nhận sắp hết hạn: hãy ôn tập và làm lại bài kiểm tra trước ngày hết hạn.")
     return _("Đã hoàn thành. Bạn có thể ôn tập lại bất cứ lúc nào.")
 
@@ -253,6 +274,7 @@ def unit(unit_id: int):
             desc=_("Đường biểu diễn chỉ số (0–100) ở cuối mỗi tháng; số liệu ở bảng bên dưới."),
         )
     link_args = {k: v for k, v in {"show": args["show"], "sort": args["sort"]}.items() if v}
+    list_here = _list_here()
     if args["desc"]:
         link_args["dir"] = "desc"
     return render_template(
@@ -264,6 +286,7 @@ def unit(unit_id: int):
         total=table.counts[""],
         args=args,
         link_args=link_args,
+        list_here=list_here,
         show_labels=SHOW_LABELS,
         overall_labels=OVERALL_LABELS,
         history=history,
@@ -273,6 +296,42 @@ def unit(unit_id: int):
         topics=list(Topic),
         today=today,
         **_settings_context(),
+    )
+
+
+def _list_here() -> str:
+    """This page's own address with its query string (filters, sort, page), for links that come back."""
+    return request.full_path.rstrip("?")
+
+
+def _can_view_staff_member(user, official: Official) -> bool:
+    """The official's current unit's head, or province-wide staff (a unit head of another unit: 403)."""
+    return official.unit is not None and can_view_unit_results(user, official.unit)
+
+
+@bp.get("/staff/<int:official_id>")
+@roles_required(*MANAGERS)
+def staff_member(official_id: int):
+    """One staff member as their unit head sees them: topics, certificates, courses, sessions, actions.
+    ``back``: the list it was opened from (its filters kept), a path of this site only."""
+    official = load_or_404(Official, official_id, check=_can_view_staff_member)
+    today = local_today()
+    back = safe_next_url(request.args.get("back")) or url_for("competency.unit", unit_id=official.unit_id)
+    m = member.staff_member(db.session, official, today)
+    return render_template(
+        "competency/staff_member.html",
+        m=m,
+        official=official,
+        back=back,
+        back_here=_list_here(),
+        can_assign=official.unit_id in current_user.headed_unit_ids,  # the assignment form lists the head's staff
+        can_print_slip=(
+            m.account is not None
+            and current_app.config.get("LOCAL_PASSWORDS", True)
+            and can_manage_account(current_user, m.account)
+        ),
+        sections=staff_sections(),
+        today=today,
     )
 
 
@@ -373,7 +432,9 @@ def ranking():
 @roles_required(*STAFF)
 @spreadsheet_export
 def ranking_export(fmt: str):
-    header, data = exports.ranking_table(rank_units(db.session, RankingFilters.from_args(request.args)))
+    header, data = exports.ranking_table(
+        rank_units(db.session, RankingFilters.from_args(request.args)), extra_columns(Weights.from_config())
+    )
     title = _("Xếp hạng năng lực ứng dụng CNTT của các đơn vị — ngày %(d)s", d=local_today().strftime("%d/%m/%Y"))
     stem = f"xep-hang-don-vi-{local_today().isoformat()}"
     return send_table(header, data, fmt=fmt, stem=stem, sheet=_("Xếp hạng"), title=title)

@@ -6,7 +6,8 @@ Reading: ``get_course``, ``get_course_by_slug``, ``list_courses`` (model objects
 ``enrolled_course_ids``, ``enrolment_pairs``, and ``course_topics()`` for joins in read-only queries.
 Acting: ``enrol``, ``add_enrolment`` (a past enrolment, for the demo's history).
 Where an official stands: ``steps_left`` (lessons done, the next lesson, complete or not), for the
-pages that tell them what comes next (a quiz's result).
+pages that tell them what comes next (a quiz's result); ``courses_of`` (every course they are enrolled
+in or were given, with due day and lessons done: the unit head's page of one staff member).
 Completion: another feature adds a requirement with ``register_completion_requirement`` (quizzes:
 "the final quiz is passed"), and tells courses that one was met with the signal
 ``lms.events.course_requirement_met``; courses answers with ``lms.events.course_completed``.
@@ -15,7 +16,7 @@ Completion: another feature adds a requirement with ``register_completion_requir
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -29,8 +30,10 @@ __all__ = [
     "EnrolmentSource",
     "CourseSteps",
     "RequirementResult",
+    "OfficialCourse",
     "add_enrolment",
     "course_topics",
+    "courses_of",
     "enrol",
     "enrolled_course_ids",
     "enrolment_pairs",
@@ -95,3 +98,50 @@ def steps_left(session: Session, official_id: int, course_id: int | None) -> Cou
     following = services.pick_next_lesson(lessons, done, enrolment)
     completed = enrolment is not None and enrolment.completed_at is not None
     return CourseSteps(course, progress, following, completed)
+
+
+@dataclass(frozen=True)
+class OfficialCourse:
+    """One course of an official: given by a manager (``assigned``, with ``due_on``) or chosen by them."""
+
+    course_id: int
+    slug: str
+    title: str
+    assigned: bool
+    due_on: date | None
+    enrolled_at: datetime
+    completed_at: datetime | None
+    progress: Progress
+    overdue: bool
+
+
+def courses_of(session: Session, official_id: int, today: date) -> list[OfficialCourse]:
+    """The official's enrolments: open ones first (earliest due day first, no due day last), then the
+    completed ones (latest first); then by title."""
+    rows = session.execute(
+        select(Enrolment, Course)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.official_id == official_id)
+    ).all()
+    progress = services.progress_by_course(session, official_id, [c.id for _e, c in rows])
+    out = [
+        OfficialCourse(
+            course_id=course.id,
+            slug=course.slug,
+            title=course.title,
+            assigned=enrolment.source == EnrolmentSource.ASSIGNED,
+            due_on=enrolment.due_on,
+            enrolled_at=enrolment.enrolled_at,
+            completed_at=enrolment.completed_at,
+            progress=progress[course.id],
+            overdue=enrolment.is_overdue(today),
+        )
+        for enrolment, course in rows
+    ]
+
+    def key(c: OfficialCourse):
+        if c.completed_at is None:
+            return (0, c.due_on is None, c.due_on or date.max, c.title, c.course_id)
+        return (1, False, date.max, -c.completed_at.timestamp(), c.course_id)
+
+    return sorted(out, key=key)

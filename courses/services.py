@@ -269,12 +269,21 @@ def completion_status(session: Session, official_id: int, course: Course) -> Com
 
 
 def check_completion(
-    session: Session, official_id: int, course_id: int, source: str, now: datetime | None = None
+    session: Session,
+    official_id: int,
+    course_id: int,
+    source: str,
+    now: datetime | None = None,
+    *,
+    passed_again: float | None = None,
 ) -> bool:
     """Complete the enrolment once, and send ``course_completed``. Returns True when it completed now.
 
     The event's ``source`` is the requirement's (e.g. the passing attempt) when one gives it, else
-    ``source``; either way the same completion always carries the same source.
+    ``source``; either way the same completion always carries the same source. ``passed_again`` (the
+    score of a pass that met the requirement on its own, e.g. a final quiz attempt at or above its
+    pass mark): when the enrolment was completed before, ``course_completed`` is sent again with
+    ``again=True``, ``source`` and that score (a re-certification).
     """
     course = session.get(Course, course_id)
     if course is None:
@@ -284,6 +293,18 @@ def check_completion(
         return False
     enrolment = enrol(session, official_id, course_id)
     if enrolment.completed_at is not None:
+        if passed_again is not None:
+            # completed long ago and the final quiz passed again: a completion of its own (its source
+            # and score are this pass's), so certificates can renew one that is about to expire
+            events.course_completed.send(
+                session,
+                official_id=official_id,
+                course_id=course_id,
+                score_percent=passed_again,
+                completed_at=now or utcnow(),
+                source=source,
+                again=True,
+            )
         return False
     enrolment.completed_at = now or utcnow()
     session.flush()
@@ -298,9 +319,10 @@ def check_completion(
     return True
 
 
-def on_course_requirement_met(session, official_id, course_id, source, now=None, **_kw) -> None:
-    """Receiver of ``lms.events.course_requirement_met`` (a final quiz passed): complete the course if it now is."""
-    check_completion(session, official_id, course_id, source=source, now=now)
+def on_course_requirement_met(session, official_id, course_id, source, now=None, passed_score=None, **_kw) -> None:
+    """Receiver of ``lms.events.course_requirement_met`` (a final quiz passed): complete the course if it
+    now is, or tell a completed course's certificate it was passed again (``passed_score``)."""
+    check_completion(session, official_id, course_id, source=source, now=now, passed_again=passed_score)
 
 
 # -- assignment --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,11 +26,12 @@ from courses.permissions import (
     can_view_lesson,
 )
 from lms import storage
-from lms.auth.access import MANAGERS, STAFF, login_required, roles_required
+from lms.auth.access import MANAGERS, STAFF, login_required, roles_required, safe_next_url
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404, require
 from lms.auth.rules import PROVINCE_WIDE
 from lms.extensions import db
+from lms.features import AuditField, AuditObject
 from lms.forms import choices
 from lms.inputs import db_int
 from lms.org.models import Official, Unit
@@ -261,6 +263,9 @@ def assignments():
     if request.method == "POST":
         posted_unit = request.form.get("unit_id", type=db_int) or None
         require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
+    else:
+        _prefill_one_official(form, request.args.get("official_id", type=db_int))
+    back = safe_next_url(request.values.get("next"))  # where the form was opened from (a staff member's page)
     error = None
     if form.validate_on_submit():
         course = load_or_404(Course, form.course_id.data)
@@ -282,11 +287,25 @@ def assignments():
         if outcome.ok:
             count = outcome.value.enrolled_count
             flash(_("Đã giao khóa học “%(t)s” cho %(n)d cán bộ.", t=course.title, n=count), "success")
-            return redirect(url_for("courses.assignments"))
+            return redirect(back or url_for("courses.assignments"))
         error = outcome.show_on(form)
     page = db.paginate(services.assignments_query(user), per_page=_per_page(), error_out=False)
     status = 400 if request.method == "POST" else 200
-    return render_template("courses/assignments.html", form=form, page=page, error=error, province=province), status
+    return (
+        render_template("courses/assignments.html", form=form, page=page, error=error, province=province, back=back),
+        status,
+    )
+
+
+def _prefill_one_official(form: AssignForm, official_id: int | None) -> None:
+    """``?official_id=``: the form opened for one staff member (from their page): them alone, ticked.
+    Someone the viewer cannot choose is ignored (the choices are the viewer's staff)."""
+    if official_id is None or str(official_id) not in {c.value for c in form.official_ids.choices}:
+        return
+    official = db.session.get(Official, official_id)
+    form.unit_id.data = official.unit_id
+    form.target.data = "chosen"
+    form.official_ids.data = [official_id]
 
 
 # -- authoring (IT staff) ------------------------------------------------------------------------------
@@ -441,3 +460,13 @@ def publish_course(course_id: int):
 
 
 __all__ = ["bp", "can_learn"]
+
+
+def _find_course(course_id: int):
+    course = db.session.get(Course, course_id)
+    return (course.title, url_for("courses.manage_course", course_id=course_id)) if course else None
+
+
+#: the course an audit entry names (a certificate's), linked to its management page
+AUDIT_OBJECTS = {"course": AuditObject(lazy_pgettext("audit", "Khóa học"), _find_course)}
+AUDIT_FIELDS = {"course": AuditField(lazy_pgettext("audit", "Khóa học"), object="course")}

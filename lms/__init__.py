@@ -76,9 +76,10 @@ def _register_kernel(app: Flask) -> None:
     """The kernel's own pages, commands and the outbox sender (their models come with them)."""
     from lms import events
     from lms.auth import accounts
+    from lms.auth.audit_view import KERNEL_FIELDS, kernel_objects
     from lms.auth.views import AUDIT_LABELS
     from lms.auth.views import bp as auth_bp
-    from lms.features import add_audit_labels
+    from lms.features import add_audit_fields, add_audit_labels, add_audit_objects
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
     from lms.ratelimit import RateLimitHit  # noqa: F401 - the table of the request limits
@@ -87,6 +88,8 @@ def _register_kernel(app: Flask) -> None:
         app.register_blueprint(bp)
     events.officials_changed.connect(accounts.on_officials_changed)  # accounts follow their officials
     add_audit_labels(app, AUDIT_LABELS)
+    add_audit_fields(app, KERNEL_FIELDS)
+    add_audit_objects(app, kernel_objects())
     cli.init_app(app)
     mail.init_app(app)
 

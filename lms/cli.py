@@ -94,8 +94,12 @@ def _import(path: str, kind: str, yes: bool, invite: bool = True) -> None:
         db.session,
         None,
         f"import.{kind}",
-        target=path,
-        details=f"created={result.created} updated={result.updated} unchanged={result.unchanged}",
+        data={
+            "file": Path(path).name,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
     )
     db.session.commit()
     click.echo(

@@ -67,6 +67,7 @@ PASSTHROUGH = (
     "SMTP_TIMEOUT",
     "MAIL_FROM",
     "MAIL_BACKGROUND_SENDER",
+    "MAIL_CATCHER_DIR",  # the demo's mail catcher writes messages there (scripts/start.sh): the outbox page says so
     "CERT_SERIAL_PREFIX",
     "CERT_ISSUER_PARENT",
     "CERT_ISSUER_NAME",
@@ -252,8 +253,9 @@ def _shared_files(cfg: dict, shared_dir: str | None) -> None:
 
 
 def _weights(text: str) -> dict[str, float]:
-    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1`` -> the parts of the competency
-    index and their weights (the parts not named keep their default)."""
+    """``coverage=0.6,score=0.25,participation=0.15,practice=0.1,usage=0.2`` -> the parts of the
+    competency index and their weights (the parts not named keep their default; ``usage`` is the part
+    the adoption feature adds)."""
     out = {}
     for item in text.split(","):
         name, _eq, value = item.strip().partition("=")
@@ -263,7 +265,7 @@ def _weights(text: str) -> dict[str, float]:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is not name=number") from None
         if out[name.strip()] < 0:
             raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: '{item.strip()}' is negative")
-    unknown = set(out) - {"coverage", "score", "participation", "practice"}
+    unknown = set(out) - {"coverage", "score", "participation", "practice", "usage"}
     if unknown:
         raise ConfigError(f"LMS_COMPETENCY_WEIGHTS: unknown part {sorted(unknown)[0]!r}")
     return out

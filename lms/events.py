@@ -6,11 +6,13 @@ all. A feature connects its receivers in its ``init_app`` (``lms/features.py``).
 
 - ``attempt_graded``: sender = session; kwargs ``attempt`` (a graded quizzes Attempt).
 - ``course_requirement_met``: sender = session; kwargs ``official_id``, ``course_id``, ``source``
-  (e.g. "attempt:123"), ``now``. Something a course requires was just met (its final quiz passed):
-  the courses package checks whether the course is now complete (and sends ``course_completed``).
+  (e.g. "attempt:123"), ``now``, optional ``passed_score`` (the percent of this very attempt when it
+  passed on its own). Something a course requires was just met (its final quiz passed): the courses
+  package checks whether the course is now complete (and sends ``course_completed``).
 - ``course_completed``: sender = session; kwargs ``official_id``, ``course_id``, ``score_percent``
   (float | None), ``completed_at`` (aware UTC datetime), ``source`` (e.g. "attempt:123"; the same
-  completion always has the same source, so receivers can be idempotent on it).
+  completion always has the same source, so receivers can be idempotent on it), optional ``again``
+  (True: a course completed before whose final quiz was passed again, certificates may renew).
 - ``certificate_changed``: sender = session; kwargs ``certificate`` (issued, revoked, reissued,
   expired).
 - ``mail_sending``: sender = session; kwargs ``now``. Sent by ``flask lms mail send`` before it sends

@@ -9,9 +9,12 @@ everything it adds to the app, it adds in ``init_app``, with these calls:
     add_commands(app, *commands)                        ``flask lms ...`` commands and groups
     add_nav(app, label, endpoint, visible, order)       a link of the top navigation
     add_panel(app, template, visible, order)            a fragment of the dashboard
+    add_staff_section(app, template, order)             a fragment of a unit head's page of one staff member
     add_demo_step(app, name, step, order)               a step of ``flask lms demo``
     add_template_globals(app, **values)                 predicates and helpers for templates
     add_audit_labels(app, {action: label})              how its audit log actions read
+    add_audit_fields(app, {key: AuditField(label)})     how the facts its audit entries record read
+    add_audit_objects(app, {kind: AuditObject(...)})    the objects they name, each with a name and a link
     lms.events.<signal>.connect(receiver)               what it does when another package acts
 
 ``visible(user)`` decides who sees a link or a panel; ``order`` places it among the others.
@@ -37,8 +40,34 @@ class Registry:
     features: list[str] = field(default_factory=list)
     nav: list[tuple[int, object, str, Callable]] = field(default_factory=list)
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)
+    staff_sections: list[tuple[int, str]] = field(default_factory=list)
     demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
     audit_labels: dict[str, object] = field(default_factory=dict)
+    audit_fields: dict[str, AuditField] = field(default_factory=dict)
+    audit_objects: dict[str, AuditObject] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditField:
+    """A fact an audit entry records (``data={"official": 887}``), as the audit log shows it: its
+    ``label`` ("Cán bộ"); ``object``, the kind of object its value (a number, or a list of them) names
+    (``"official"``: the name, linked); ``values``, labels of coded values (``{"oidc": "..."}``);
+    ``show(value)``, a function for anything else (text or ``Markup``)."""
+
+    label: object
+    object: str | None = None
+    values: dict[str, object] | None = None
+    show: Callable | None = None
+
+
+@dataclass(frozen=True)
+class AuditObject:
+    """A kind of object audit entries name (``"attempt"`` in ``target="attempt:2360"`` or
+    ``source="attempt:2360"``): ``label`` ("Bài làm"), shown with the number when the object is gone,
+    and ``find(id)`` -> ``(name, url or None)``, or None when it no longer exists."""
+
+    label: object
+    find: Callable[[int], tuple[str, str | None] | None]
 
 
 def registry(app: Flask | None = None) -> Registry:
@@ -74,6 +103,21 @@ def add_panel(app: Flask, template: str, visible: Callable, order: int = 50) -> 
         panels.sort(key=lambda p: p[0])
 
 
+def add_staff_section(app: Flask, template: str, order: int = 50) -> None:
+    """A fragment (``<package>/_staff_*.html``) of the page a unit head opens for one of their staff
+    (``competency.staff_member``): the template gets ``official`` and ``back_here`` (the page's own
+    address, for the actions to come back to). A feature that competency does not depend on
+    (training) shows its part of that person this way."""
+    sections = registry(app).staff_sections
+    if template not in [t for _o, t in sections]:
+        sections.append((order, template))
+        sections.sort(key=lambda s: s[0])
+
+
+def staff_sections() -> list[str]:
+    return [template for _o, template in registry().staff_sections]
+
+
 def add_demo_step(app: Flask, name: str, step: Callable, order: int = 50) -> None:
     """``step(ctx)`` builds the feature's part of the demo province (``lms.demo.DemoContext``)."""
     steps = registry(app).demo_steps
@@ -92,6 +136,16 @@ def add_commands(app: Flask, *commands) -> None:
 def add_audit_labels(app: Flask, labels: dict[str, object]) -> None:
     """What the audit log shows for an action (``"certificate.issue"`` -> "Cấp chứng nhận")."""
     registry(app).audit_labels.update(labels)
+
+
+def add_audit_fields(app: Flask, fields: dict[str, AuditField]) -> None:
+    """How the facts recorded in ``data`` of the feature's audit entries read (``lms.auth.audit_view``)."""
+    registry(app).audit_fields.update(fields)
+
+
+def add_audit_objects(app: Flask, objects: dict[str, AuditObject]) -> None:
+    """The kinds of object the feature's audit entries name, each found by its number."""
+    registry(app).audit_objects.update(objects)
 
 
 def audit_action_label(action: str) -> str:

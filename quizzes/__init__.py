@@ -12,7 +12,10 @@ REQUIRES = ("courses",)
 def init_app(app) -> None:
     from courses import api as courses_api
     from lms.features import (
+        AuditField,
+        add_audit_fields,
         add_audit_labels,
+        add_audit_objects,
         add_commands,
         add_demo_step,
         add_nav,
@@ -26,7 +29,15 @@ def init_app(app) -> None:
     add_nav(app, _l("Ngân hàng câu hỏi"), "quizzes.bank", permissions.can_manage_bank, order=40)
     add_panel(app, "quizzes/_panel.html", permissions.can_take_quizzes, order=30)
     add_template_globals(app, **permissions.TEMPLATE_PREDICATES, quizzes_panel=views.panel_data)
-    add_audit_labels(app, {"question.archive": _l("Lưu trữ câu hỏi"), "question.restore": _l("Khôi phục câu hỏi")})
+    add_audit_labels(
+        app,
+        {
+            "question.archive": lazy_pgettext("audit", "Lưu trữ câu hỏi"),
+            "question.restore": lazy_pgettext("audit", "Khôi phục câu hỏi"),
+        },
+    )
+    add_audit_objects(app, views.audit_objects())
+    add_audit_fields(app, {"category": AuditField(lazy_pgettext("audit", "Nhóm câu hỏi"))})
     add_commands(app, cli.close_overdue_attempts_command, cli.import_questions_command, cli.purge_quiz_imports_command)
     add_demo_step(app, "quizzes", demo.build_quizzes, order=20)
     courses_api.register_completion_requirement(services.final_quiz_requirement)

@@ -48,6 +48,7 @@ HOOKS = {  # called by the framework by name
     "process_data",
     "process_formdata",
     "pre_validate",  # WTForms fields
+    "handle_DATA",  # aiosmtpd handler (lms/mail/catcher.py)
 }
 HOOK_PATTERNS = [re.compile(r"^validate_\w+$")]  # WTForms inline validators
 

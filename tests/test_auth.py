@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from lms.auth import services
-from lms.auth.models import AuditLog, Role
+from lms.auth.models import AuditLog, Role, RoleAssignment
 from lms.time import utcnow
 from tests.factories import PASSWORD, login_as, make_unit, make_user
 
@@ -122,7 +122,12 @@ def test_role_assignment_is_audited_and_one_role_per_scope(session):
     entries = session.query(AuditLog).filter_by(action="role.assign").all()
     assert len(entries) == 4 + 1  # the factory's own admin grant
     last = entries[-1]
-    assert last.actor_id == admin.id and last.ip == "10.0.0.1" and "it_staff -> admin" in last.details
+    assert (
+        last.actor_id == admin.id
+        and last.ip == "10.0.0.1"
+        and last.data["before"] == "it_staff"
+        and last.data["role"] == "admin"
+    )
 
 
 def test_assign_role_page_explains_roles_and_saves(client, session):
@@ -178,3 +183,17 @@ def test_demo_accounts_refused_when_demo_mode_off(app, client, session):
         assert r.status_code == 403
     finally:
         app.config["DEMO_MODE"] = True
+
+
+def test_it_staff_role_names_todays_department_and_keeps_its_stored_value(client, session):
+    """Sở TT&TT merged into Sở KH&CN in 2025: the label changes, the value stored in role_assignment
+    ("it_staff") does not, so accounts granted the role before still hold it."""
+    admin = make_user(session, Role.ADMIN)
+    staff = make_user(session, Role.IT_STAFF)
+    session.commit()
+    assert Role.IT_STAFF.value == "it_staff"
+    assert session.query(RoleAssignment).filter_by(user_id=staff.id).one().role is Role.IT_STAFF
+    login_as(client, admin)
+    page = client.get("/admin/users").text
+    assert "Cán bộ CNTT (Sở Khoa học và Công nghệ)" in page
+    assert "Thông tin và Truyền thông" not in page

@@ -231,6 +231,7 @@ def test_user_errors_have_one_root():
     not_user_errors = {
         "lms.config.ConfigError",  # the server's environment
         "lms.backup.BackupError",  # the operator's command
+        "lms.storage.StorageError",  # the storage service (bucket, credentials, service down): operations
         "courses.loader.CourseContentError",  # a content folder (CLI, for the content authors)
         "lms.spreadsheet.SpreadsheetError",  # a file reader's ValueError: its callers show it
         "practice.replicas.base.SpecError",  # a scenario file's header (CLI, for the content authors)

@@ -55,7 +55,7 @@ def test_logout_everywhere_ends_every_session(app, session):
     assert logged_in(bystander), "another account is not touched"
     assert sessions_of(session, user) == 0
     entry = session.scalars(select(AuditLog).where(AuditLog.action == "logout.everywhere")).one()
-    assert entry.actor_id == user.id and entry.details == "sessions=3"
+    assert entry.actor_id == user.id and entry.data == {"sessions_ended": 3}
 
 
 def test_logout_everywhere_is_allowed_before_the_first_password_change(app, session):

@@ -2,7 +2,10 @@
 
 Reading: ``past_sessions`` (held sessions that took attendance, with their target units and who
 attended: adoption compares usage before and after them). Acting: ``record_past_session`` (a class
-held before the platform, written as it happened: the demo's history).
+held before the platform, written as it happened: the demo's history). Hook:
+``register_need_source(app, name, label, units, officials, explain)``: another feature's reason to
+target units and officials (adoption: low usage), listed on the targeting page beside competency
+(``training.targeting``).
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from training.models import (
     SessionTrainer,
     TrainingSession,
 )
+from training.targeting import register_need_source
 
-__all__ = ["PastSession", "past_sessions", "record_past_session"]
+__all__ = ["PastSession", "past_sessions", "record_past_session", "register_need_source"]
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,16 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from competency import api as competency_api
 from lms.auth.models import Role, RoleAssignment, User
 from lms.errors import NotAllowed, UserError
 from lms.formatting import current_locale
 from lms.org.models import Official, Unit
 from lms.text import clean_text
-from lms.time import VN_TZ, local_day, local_today, to_local, utcnow
+from lms.time import VN_TZ, local_day, to_local, utcnow
 from lms.topics import Topic
 from lms.workdays import day_off
 from quizzes import api as quizzes_api
-from training import messages
+from training import messages, targeting
 from training.models import (
     ACTIVE_STATES,
     SEAT_STATES,
@@ -42,6 +41,7 @@ from training.models import (
     TrainingSession,
 )
 from training.permissions import can_mark_attendance, can_nominate, in_calendar
+from training.targeting import FlagRule, Proposal
 
 
 class TrainingError(UserError):
@@ -641,12 +641,6 @@ def detect_conflicts(session: Session, training_session: TrainingSession, offici
     return warnings
 
 
-@dataclass
-class Proposal:
-    units: list = field(default_factory=list)
-    officials: list = field(default_factory=list)
-
-
 def day_off_warnings(training_session: TrainingSession) -> list[ConflictWarning]:
     """A session on a weekend or a public holiday (Vietnam's calendar, its days): said when it is
     saved, not refused (a Saturday class can be intended)."""
@@ -669,17 +663,17 @@ def day_off_warnings(training_session: TrainingSession) -> list[ConflictWarning]
 
 
 def propose_targets(
-    session: Session, training_session: TrainingSession, *, today: date | None = None, limit: int = 300
+    session: Session, training_session: TrainingSession, *, rule: FlagRule | None = None, today: date | None = None
 ) -> Proposal:
-    """Lagging units and officials for the session's topic (competency data), officials sorted by need."""
-    today = today or local_today()
-    units = competency_api.lagging_units(session, training_session.topic, today=today)
-    unit_ids = sorted(training_session.target_unit_ids) or None
-    officials = competency_api.lagging_officials(
-        session, training_session.topic, unit_ids=unit_ids, today=today, limit=limit
+    """Units and officials for the session's topic by need (competency, and the registered sources such
+    as adoption's usage), officials of its target units when it has some (``training.targeting``)."""
+    return targeting.propose_targets(
+        session,
+        training_session.topic,
+        unit_ids=sorted(training_session.target_unit_ids) or None,
+        rule=rule,
+        today=today,
     )
-    officials = sorted(officials, key=lambda o: (-o.need, o.unit_name, o.full_name, o.official_id))
-    return Proposal(units=list(units), officials=officials)
 
 
 # -- attendance, after the session, reminders -----------------------------------------------------------
@@ -770,6 +764,40 @@ def unit_sessions_query(unit_ids: Iterable[int], since: datetime):
         )
         .order_by(TrainingSession.starts_at, TrainingSession.id)
     )
+
+
+def official_sessions(session: Session, official_id: int, limit: int = 20) -> list[Participant]:
+    """The official's places in training sessions (invited, registered, attended...), latest first."""
+    return list(
+        session.scalars(
+            select(Participant)
+            .join(TrainingSession, TrainingSession.id == Participant.session_id)
+            .where(Participant.official_id == official_id)
+            .order_by(TrainingSession.starts_at.desc(), TrainingSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def sessions_to_nominate(session: Session, official: Official, now: datetime) -> list[TrainingSession]:
+    """Sessions the official's unit head may still send them to: scheduled, not started, concerning
+    the unit (targeted or open), and the official not on the list already (a declined or cancelled
+    place may be given again)."""
+    if official.unit_id is None:
+        return []
+    taken = (
+        select(Participant.id)
+        .where(
+            Participant.session_id == TrainingSession.id,
+            Participant.official_id == official.id,
+            Participant.state.in_((*ACTIVE_STATES, *SEAT_STATES)),
+        )
+        .exists()
+    )
+    query = unit_sessions_query([official.unit_id], now).where(
+        TrainingSession.status == SessionStatus.SCHEDULED, TrainingSession.starts_at > now, ~taken
+    )
+    return list(session.scalars(query.limit(20)))
 
 
 def dashboard_data(session: Session, official_id: int, now: datetime | None = None) -> dict:

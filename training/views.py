@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from courses import api as courses_api
-from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required
+from lms.auth.access import MANAGERS, STAFF, login_required, public, roles_required, safe_next_url
 from lms.auth.models import Role, RoleAssignment, User
 from lms.auth.permissions import load_or_404, require
 from lms.auth.rules import PROVINCE_WIDE
@@ -24,6 +24,7 @@ from lms.mail.models import OutboxMessage, OutboxState
 from lms.mail.outbox import sender_status
 from lms.mail.sender import retry_now
 from lms.org.models import Official, Unit
+from lms.pagination import Page
 from lms.time import local_to_utc, local_today, to_local, utcnow
 from lms.topics import Topic
 from lms.views import perform
@@ -46,6 +47,7 @@ from training.permissions import (
     can_see_participants,
     can_view_session,
 )
+from training.targeting import FlagRule, reason_label
 
 bp = Blueprint(
     "training",
@@ -62,6 +64,17 @@ def panel_data(user) -> dict:
     if user.official_id is None:
         return {"invitations": [], "upcoming": [], "waiting": [], "quizzes": []}
     return services.dashboard_data(db.session, user.official_id)
+
+
+def staff_section(official: Official) -> dict:
+    """The unit head's page of one staff member (``training/_staff_section.html``): their sessions, and
+    the coming sessions the viewer may still send them to."""
+    now = utcnow()
+    candidates = services.sessions_to_nominate(db.session, official, now)
+    return {
+        "places": services.official_sessions(db.session, official.id),
+        "to_nominate": [s for s in candidates if can_nominate(current_user, s, official)],
+    }
 
 
 def _per_page() -> int:
@@ -354,32 +367,67 @@ def session_ics(session_id: int):
 
 
 # -- targeting (IT staff) -------------------------------------------------------------------------------------
+UNITS_PER_PAGE = 20
+OFFICIALS_PER_PAGE = 50
+
+
+def _chosen(form, name: str) -> set[int]:
+    """The ids chosen in a list paged on the form: those ticked on the page shown, and those chosen on
+    other pages (carried as ``kept_<name>``; ``shown_<name>`` are the ids the page showed, so one
+    unticked there is dropped)."""
+    shown = set(db_ints(form.getlist(f"shown_{name}")))
+    kept = set(db_ints(form.getlist(f"kept_{name}"))) - shown
+    return kept | set(db_ints(form.getlist(name)))
+
+
+def _page_number(form, prefix: str) -> int:
+    """The page of a list to show: the pager button pressed (``goto=u:2``), else the one shown."""
+    goto = form.get("goto", "")
+    raw = goto[2:] if goto.startswith(f"{prefix}:") else form.get(f"{prefix}page", "1")
+    try:
+        return max(1, db_int(raw))
+    except ValueError:
+        return 1
+
+
 @bp.route("/<int:session_id>/targeting", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def targeting(session_id: int):
     training_session = load_or_404(TrainingSession, session_id)
     form = ActionForm()
-    result = None
-    if request.method == "POST" and form.validate_on_submit():
-        official_ids = db_ints(request.form.getlist("official_id"))
-        unit_ids = db_ints(request.form.getlist("unit_id"))
+    posted = request.method == "POST" and form.validate_on_submit()
+    data = request.form if posted else request.args
+    rule = FlagRule.from_args(data)
+    proposal = services.propose_targets(db.session, training_session, rule=rule)
+    existing = {p.official_id for p in training_session.participants}
+    invitable = [o.official_id for o in proposal.officials if o.official_id not in existing]
+    if posted:
+        unit_ids = sorted(_chosen(request.form, "unit_id"))
+        official_ids = _chosen(request.form, "official_id")
+        everyone = request.form.get("all_officials") == "1"
+    else:
+        unit_ids, official_ids, everyone = sorted(training_session.target_unit_ids), set(), False
+    action = request.form.get("action")
+    if posted and not request.form.get("goto") and action not in ("apply",):
+        chosen = sorted(official_ids | set(invitable)) if everyone else sorted(official_ids)
         direct_ids = db_ints(request.form.getlist("direct_unit_id"))
-        if request.form.get("action") != "confirm":  # first say whom it reaches (units without a head...)
+        if action != "confirm":  # first say whom it reaches (units without a head...)
             plan = services.plan_invite(
-                db.session, training_session, official_ids=official_ids, unit_ids=unit_ids, direct_unit_ids=direct_ids
+                db.session, training_session, official_ids=chosen, unit_ids=unit_ids, direct_unit_ids=direct_ids
             )
             return render_template(
                 "training/targeting_confirm.html",
                 training_session=training_session,
                 plan=plan,
                 form=form,
-                official_ids=official_ids,
+                official_ids=chosen,
+                rule_args=rule.as_args(),
             )
         outcome = perform(
             lambda: services.invite(
                 db.session,
                 training_session,
-                official_ids=official_ids,
+                official_ids=chosen,
                 unit_ids=unit_ids,
                 direct_unit_ids=direct_ids,
                 actor=current_user,
@@ -401,14 +449,22 @@ def targeting(session_id: int):
             )
             _show_warnings(result.warnings)
             return redirect(url_for("training.session_detail", session_id=training_session.id))
-    proposal = services.propose_targets(db.session, training_session)
-    existing = {p.official_id for p in training_session.participants}
+    reset = action == "apply"  # a new rule reorders nothing but the flags: back to the first pages
+    unit_page = Page.of(proposal.units, 1 if reset else _page_number(request.form, "u"), UNITS_PER_PAGE)
+    official_page = Page.of(proposal.officials, 1 if reset else _page_number(request.form, "o"), OFFICIALS_PER_PAGE)
     return render_template(
         "training/targeting.html",
         training_session=training_session,
         proposal=proposal,
+        unit_page=unit_page,
+        official_page=official_page,
+        chosen_units=set(unit_ids),
+        chosen_officials=official_ids,
+        everyone=everyone,
+        invitable=len(invitable),
         existing=existing,
         form=form,
+        reason_label=lambda reasons: reason_label(reasons, proposal.sources),
         warnings=services.detect_conflicts(db.session, training_session),
     )
 
@@ -468,7 +524,8 @@ def nominate(session_id: int):
             done = outcome.value
             waiting = sum(1 for p in done if p.state == ParticipantState.WAITLISTED)
             flash(_("Đã cử %(n)d cán bộ (%(w)d người vào danh sách chờ).", n=len(done), w=waiting), "success")
-            return redirect(url_for("training.nominate", session_id=training_session.id))
+            back = safe_next_url(request.form.get("next"))  # e.g. the page of the one staff member sent
+            return redirect(back or url_for("training.nominate", session_id=training_session.id))
     unit_ids = sorted(current_user.headed_unit_ids)
     if PROVINCE_WIDE(current_user):
         unit_ids = sorted(training_session.target_unit_ids)
@@ -539,6 +596,7 @@ def outbox():
         states=OutboxState,
         form=ActionForm(),
         sender=sender_status(db.session),
+        mail_folder=current_app.config.get("MAIL_CATCHER_DIR"),
     )
 
 

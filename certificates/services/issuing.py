@@ -11,6 +11,12 @@ Rules
   that is valid (not revoked, not superseded, not expired) on the new issue day, that certificate is
   returned and nothing is issued, whatever the source. A new completion *after expiry* (or after a
   revocation) issues a new certificate with a new serial; the old ones stay, as history.
+* **Re-certification.** Except when that valid certificate is in its renewal window (it expires
+  within ``RENEWAL_WINDOW_DAYS`` of the issue day, or an expiry reminder was queued for it): the
+  official was told to take the quiz again, so a new completion (a new source: the final quiz passed
+  again) issues a new certificate whose validity runs on from the old expiry (expiry = old expiry +
+  the course's validity), not from the issue day; the old one stays valid until it expires, and its
+  reminders stop (``reminders.renewed_clause``).
 * **Concurrency.** Issuing locks the holder's ``official`` row (``SELECT ... FOR UPDATE`` on
   PostgreSQL; on SQLite the first write takes the database write lock) before those checks, and
   the serial comes from ``certificate_sequence`` with one ``UPDATE ... RETURNING last_value`` whose
@@ -32,12 +38,13 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certificates.codes import new_verification_code
 from certificates.errors import CertificateError
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateReminder, CertificateStatus
 from certificates.services.queries import by_source, current_valid_certificate
 from certificates.services.serials import allocate_serial, lock_holder
 from certificates.services.settings import CertificateSettings, get_settings
@@ -51,6 +58,10 @@ from lms.text import clean_text
 from lms.time import local_day, utcnow
 
 log = logging.getLogger("lms.certificates")
+
+#: A valid certificate expiring within this many days may be renewed by passing the final quiz again
+#: (the dashboards tell the holder to do so from then on: competency reads it through the api).
+RENEWAL_WINDOW_DAYS = 60
 
 
 def add_months(day: date, months: int) -> date:
@@ -71,6 +82,18 @@ def expiry_for(course: Course, issued_on: date) -> date | None:
     return add_months(issued_on, months) if months else None
 
 
+def in_renewal_window(session: Session, cert: Certificate, day: date) -> bool:
+    """``cert`` (valid on ``day``) expires soon enough to be renewed on ``day``: within
+    ``RENEWAL_WINDOW_DAYS``, or an expiry reminder was queued for it (``remind --days`` may look further)."""
+    if cert.expires_on is None:
+        return False
+    if (cert.expires_on - day).days <= RENEWAL_WINDOW_DAYS:
+        return True
+    return (
+        session.scalar(select(CertificateReminder.id).where(CertificateReminder.certificate_id == cert.id)) is not None
+    )
+
+
 def _score(value) -> Decimal:
     if isinstance(value, bool) or value is None:
         raise CertificateError(_("Cần có kết quả đánh giá (0-100%)."))
@@ -84,7 +107,7 @@ def _score(value) -> Decimal:
 
 
 def _target(cert: Certificate) -> str:
-    return f"certificate:{cert.id} {cert.serial} r{cert.revision}"
+    return f"certificate:{cert.id}"
 
 
 def _snapshot(official: Official, course: Course, settings: CertificateSettings) -> dict[str, Any]:
@@ -125,8 +148,13 @@ def issue_certificate(
     if existing is not None:
         return existing
     still_valid = current_valid_certificate(session, official.id, course.id, issued_on)
+    renews = None
     if still_valid is not None:
-        return still_valid
+        if not in_renewal_window(session, still_valid, issued_on):
+            return still_valid
+        renews = still_valid
+    # a renewal's validity runs on from the old expiry: no day is lost by passing early
+    expires_on = expiry_for(course, renews.expires_on if renews is not None else issued_on)
 
     try:
         with session.begin_nested():
@@ -136,7 +164,7 @@ def issue_certificate(
                 course_id=course.id,
                 score_percent=score,
                 issued_on=issued_on,
-                expires_on=expiry_for(course, issued_on),
+                expires_on=expires_on,
                 serial=serial,
                 serial_prefix=prefix,
                 year=year,
@@ -156,13 +184,17 @@ def issue_certificate(
             raise
         return existing
 
-    audit(
-        session,
-        actor,
-        "certificate.issue",
-        target=_target(cert),
-        details=f"official={official.id} course={course.id} source={source} score={score}",
-    )
+    data = {
+        "official": official.id,
+        "course": course.id,
+        "source": source,
+        "score": float(score) if score is not None else None,
+    }
+    if renews is None:
+        audit(session, actor, "certificate.issue", target=_target(cert), data=data)
+    else:
+        data |= {"renews": renews.id, "until": renews.expires_on.isoformat()}
+        audit(session, actor, "certificate.renew", target=_target(cert), data=data)
     certificate_changed.send(session, certificate=cert)
     if settings.render_on_issue:
         render_after_commit(session, cert)
@@ -186,7 +218,7 @@ def issue_manual(
     source = f"manual:{actor.id if actor else 0}:{uuid.uuid4()}"
     cert = issue_certificate(session, official, course, score_percent, source, issued_on, actor=actor)
     if note and cert.source == source:  # a new source (a fresh uuid): issued now, not one already there
-        audit(session, actor, "certificate.issue.note", target=_target(cert), details=clean_text(note)[:2000])
+        audit(session, actor, "certificate.issue.note", target=_target(cert), data={"note": clean_text(note)[:2000]})
     return cert
 
 
@@ -201,7 +233,7 @@ def revoke_certificate(session: Session, actor, cert: Certificate, reason: str, 
     cert.revoked_reason = reason[:2000]
     cert.revoked_by_id = actor.id if actor else None
     session.flush()
-    audit(session, actor, "certificate.revoke", target=_target(cert), details=reason[:2000])
+    audit(session, actor, "certificate.revoke", target=_target(cert), data={"reason": reason[:2000]})
     certificate_changed.send(session, certificate=cert)
 
 
@@ -261,7 +293,7 @@ def reissue_certificate(
         actor,
         "certificate.reissue",
         target=_target(new),
-        details=f"supersedes r{cert.revision} (id {cert.id}); changed: {', '.join(changed) or '-'}; {reason}"[:2000],
+        data={"supersedes": cert.id, "changed": changed, "reason": clean_text(reason)[:2000] or None},
     )
     certificate_changed.send(session, certificate=cert)
     certificate_changed.send(session, certificate=new)
@@ -310,10 +342,11 @@ def batch_action(
         session,
         actor,
         f"certificate.batch_{action}",
-        target=f"{len(result.done)} certificates",
-        details=f"done={[c.id for c in result.done]} skipped={[i for i, _ in result.skipped]}; {clean_text(reason)}"[
-            :4000
-        ],
+        data={
+            "certificates": [c.id for c in result.done],
+            "skipped": [i for i, _ in result.skipped],
+            "reason": clean_text(reason)[:2000],
+        },
     )
     return result
 

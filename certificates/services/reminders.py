@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -13,25 +13,32 @@ from certificates.models import Certificate, CertificateReminder, CertificateSta
 from lms.time import utcnow
 
 
+def renewed_clause(outer) -> ColumnElement[bool]:
+    """SQL: the holder of ``outer`` (``Certificate`` or an alias of it) has another valid certificate of
+    the same course that lasts longer (re-certified): ``outer``'s reminders are over."""
+    newer = aliased(Certificate, name="newer_certificate")
+    return (
+        select(newer.id)
+        .where(
+            newer.official_id == outer.official_id,
+            newer.course_id == outer.course_id,
+            newer.status == CertificateStatus.VALID,
+            newer.id != outer.id,
+            or_(newer.expires_on.is_(None), newer.expires_on > outer.expires_on),
+        )
+        .exists()
+    )
+
+
 def queue_expiry_reminders(session: Session, today: date, days: int = 30) -> list[CertificateReminder]:
     """Queue an ``expiring-<days>d`` reminder for every valid certificate expiring within ``days``.
 
-    Idempotent (unique per certificate and kind). Certificates whose holder already has a newer
+    Idempotent (unique per certificate and kind). Certificates whose holder already has a longer-lasting
     valid certificate of the same course (re-certified) are skipped. ``certificates/mail.py`` e-mails them.
     """
     kind = f"expiring-{days}d"
     _Outer = aliased(Certificate, name="outer_certificate")
     horizon = date.fromordinal(today.toordinal() + days)
-    newer = (
-        select(Certificate.id)
-        .where(
-            Certificate.official_id == _Outer.official_id,
-            Certificate.course_id == _Outer.course_id,
-            Certificate.status == CertificateStatus.VALID,
-            Certificate.issued_on > _Outer.issued_on,
-        )
-        .exists()
-    )
     candidates = session.scalars(
         select(_Outer)
         .where(
@@ -39,7 +46,7 @@ def queue_expiry_reminders(session: Session, today: date, days: int = 30) -> lis
             _Outer.expires_on.is_not(None),
             _Outer.expires_on >= today,
             _Outer.expires_on <= horizon,
-            ~newer,
+            ~renewed_clause(_Outer),
             ~select(CertificateReminder.id)
             .where(CertificateReminder.certificate_id == _Outer.id, CertificateReminder.kind == kind)
             .exists(),
@@ -60,6 +67,7 @@ def queue_expiry_reminders(session: Session, today: date, days: int = 30) -> lis
 
 
 def pending_reminders(session: Session, official_id: int) -> list[CertificateReminder]:
+    """The holder's reminders not seen yet, of certificates still valid and not renewed since."""
     return list(
         session.scalars(
             select(CertificateReminder)
@@ -68,6 +76,7 @@ def pending_reminders(session: Session, official_id: int) -> list[CertificateRem
                 Certificate.official_id == official_id,
                 Certificate.status == CertificateStatus.VALID,
                 CertificateReminder.seen_at.is_(None),
+                ~renewed_clause(Certificate),
             )
             .order_by(CertificateReminder.due_on, CertificateReminder.id)
         )

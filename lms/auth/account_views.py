@@ -11,7 +11,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from lms.auth import accounts, services, tokens
-from lms.auth.access import MANAGERS, public, roles_required
+from lms.auth.access import MANAGERS, public, roles_required, safe_next_url
 from lms.auth.blueprint import bp
 from lms.auth.forms import ForgotPasswordForm, SetPasswordForm, SlipCodeForm
 from lms.auth.models import AccountToken, User
@@ -223,7 +223,10 @@ def accounts_action():
     if one:
         action, _sep, one = one.partition(":")
     filters = _filters(request.form, unit)
-    back = redirect(url_for("auth.accounts_page", unit=unit.id, **_filter_args(filters)))
+    # a form on another page (a staff member's page) comes back there; only a path of this site
+    back = redirect(
+        safe_next_url(request.form.get("next")) or url_for("auth.accounts_page", unit=unit.id, **_filter_args(filters))
+    )
     if action not in ACTIONS:
         flash(_("Hãy chọn một thao tác."), "error")
         return back

@@ -141,8 +141,12 @@ def provide_accounts(
         session,
         actor,
         "accounts.create",
-        target=f"officials:{len(people)}",
-        details=f"created={report.created} linked={report.linked} invited={report.invited}",
+        data={
+            "chosen": len(people),
+            "created": report.created,
+            "linked": report.linked,
+            "invited": report.invited,
+        },
         ip=ip,
     )
     session.flush()
@@ -284,8 +288,8 @@ def _disable(session: Session, actor: User | None, user: User, now: datetime, re
         session,
         actor,
         "account.disable",
-        target=f"user:{user.id} {user.username}",
-        details=f"reason={reason} sessions ended={ended}",
+        target=f"user:{user.id}",
+        data={"reason": reason, "sessions_ended": ended},
         ip=ip,
     )
 
@@ -294,7 +298,7 @@ def _enable(session: Session, actor: User | None, user: User, reason: str, ip: s
     user.active = True
     user.disabled_at = None
     user.disabled_reason = None
-    audit(session, actor, "account.enable", target=f"user:{user.id} {user.username}", details=f"was={reason}", ip=ip)
+    audit(session, actor, "account.enable", target=f"user:{user.id}", data={"was": reason}, ip=ip)
 
 
 def disable_account(session: Session, actor: User, user: User, now: datetime, ip: str = "") -> bool:

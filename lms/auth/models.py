@@ -70,7 +70,7 @@ class Role(LabelledEnum):
     )
     IT_STAFF = (
         "it_staff",
-        _l("Cán bộ Sở Thông tin và Truyền thông (CNTT)"),
+        _l("Cán bộ CNTT (Sở Khoa học và Công nghệ)"),
         _l(
             "Xem mọi đơn vị, soạn khóa học và ngân hàng câu hỏi, xếp hạng đơn vị, lên lịch tập huấn, "
             "nhập danh sách đơn vị và cán bộ, cấp và thu hồi chứng nhận."
@@ -279,7 +279,10 @@ class AuditLog(db.Model):
     ip: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(String(255), default="")
-    details: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[str] = mapped_column(Text, default="")  # entries written before ``data``: free text
+    # the facts, as ``{key: value}`` (numbers of the objects named, counts, reasons): the audit log shows
+    # each with its label and a link (``lms.features.AuditField``, ``lms.auth.audit_view``)
+    data: Mapped[dict | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
 

@@ -47,15 +47,23 @@ class DirectoryDown(AuthError):
 
 
 def audit(
-    session: Session, actor: User | None, action: str, target: str = "", details: str = "", ip: str = ""
+    session: Session,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    data: dict | None = None,
+    ip: str = "",
 ) -> AuditLog:
+    """Record ``action`` by ``actor`` (None: the system, or someone not logged in) on ``target``
+    (``"kind:id"``, e.g. ``"certificate:12"``), with the facts in ``data`` (``{"official": 887, "source":
+    "attempt:2360"}``; each key has its ``AuditField``). Values are JSON: numbers, text, lists."""
     entry = AuditLog(
         actor_id=actor.id if actor else None,
         actor_name=actor.name if actor else "",
         ip=ip or "",
         action=action,
         target=target[:255],
-        details=details,
+        data={k: v for k, v in (data or {}).items() if v is not None} or None,
         at=utcnow(),
     )
     session.add(entry)
@@ -311,7 +319,7 @@ def change_password(session: Session, user: User, current: str, new: str, confir
     user.set_password(new)
     user.must_change_password = False
     ended = end_all_sessions(session, user)
-    audit(session, user, "password.change", target=f"user:{user.id}", details=f"sessions ended={ended}", ip=ip)
+    audit(session, user, "password.change", target=f"user:{user.id}", data={"sessions_ended": ended}, ip=ip)
 
 
 # -- roles -----------------------------------------------------------------------------------------
@@ -329,7 +337,7 @@ def assign_role(
         unit = None
     scope = RoleAssignment.scope_for(unit.id if unit else None)
     existing = next((a for a in user.roles if a.scope == scope), None)
-    old = existing.role.value if existing else "-"
+    old = existing.role.value if existing else Role.OFFICIAL.value
     if role == Role.OFFICIAL:
         if existing is None:
             return None
@@ -350,8 +358,8 @@ def assign_role(
         session,
         actor,
         "role.assign",
-        target=f"user:{user.id} {user.username}",
-        details=f"scope={scope} {old} -> {role.value}" + (f" unit={unit.code}" if unit else ""),
+        target=f"user:{user.id}",
+        data={"role": role.value, "before": old, "unit": unit.id if unit else None, "province": unit is None or None},
         ip=ip,
     )
     session.flush()
@@ -366,8 +374,12 @@ def revoke_role(session: Session, actor: User | None, assignment: RoleAssignment
         session,
         actor,
         "role.revoke",
-        target=f"user:{user.id} {user.username}",
-        details=f"scope={assignment.scope} {assignment.role.value} -> -",
+        target=f"user:{user.id}",
+        data={
+            "role": assignment.role.value,
+            "unit": assignment.unit_id,
+            "province": assignment.unit_id is None or None,
+        },
         ip=ip,
     )
     session.flush()

@@ -62,7 +62,7 @@ def finish_login(user: User, via: str, next_url: str | None):
         user.preferences = prefs
     services.start_session(db.session, user, utcnow())
     login_user(user)
-    services.audit(db.session, user, "login", target=f"user:{user.id}", details=via, ip=client_ip())
+    services.audit(db.session, user, "login", target=f"user:{user.id}", data={"via": via}, ip=client_ip())
     db.session.commit()
     if user.must_change_password:
         flash(_("Đây là lần đăng nhập đầu tiên. Vui lòng đổi mật khẩu để bảo vệ tài khoản."), "info")

@@ -86,7 +86,7 @@ def account_for_email(session: Session, email: str, now: datetime, *, source: st
         # so that password is voided rather than asked for on every page
         user.password_hash = unusable_password_hash()
         user.must_change_password = False
-        audit(session, user, "password.void", target=f"user:{user.id}", details=f"temporary password; {source}", ip=ip)
+        audit(session, user, "password.void", target=f"user:{user.id}", data={"via": source}, ip=ip)
     user.last_login_at = now
     return user
 
@@ -118,7 +118,7 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
             same_address,
             "account.link",
             target=f"user:{same_address.id}",
-            details=f"official={official.id} by {source} e-mail",
+            data={"official": official.id, "via": source},
             ip=ip,
         )
         return same_address
@@ -143,8 +143,8 @@ def _link_or_create(session: Session, official: Official, email: str, *, source:
         session,
         user,
         "account.create",
-        target=f"user:{user.id} {user.username}",
-        details=f"official={official.id} at first {source} login",
+        target=f"user:{user.id}",
+        data={"official": official.id, "via": source},
         ip=ip,
     )
     return user

@@ -210,9 +210,13 @@ def invite_accounts(
             session,
             actor,
             "account.invite",
-            target=f"accounts:{len(user_ids)}",
-            details=f"invited={report.invited} no_email={report.no_email} "
-            f"active={report.already_active} disabled={report.disabled}",
+            data={
+                "chosen": len(user_ids),
+                "invited": report.invited,
+                "no_email": report.no_email,
+                "already_active": report.already_active,
+                "disabled": report.disabled,
+            },
             ip=ip,
         )
     session.flush()
@@ -316,10 +320,13 @@ def issue_slips(session: Session, users: Sequence[User], now: datetime, actor: U
         session,
         actor,
         "account.slips",
-        target=f"accounts:{len(users)}",
-        details=f"slips={len(batch.slips)} no_birth_year={len(batch.no_birth_year)} disabled={batch.disabled} "
-        + "users="
-        + ",".join(str(s.user.id) for s in batch.slips[:200]),
+        data={
+            "chosen": len(users),
+            "slips": len(batch.slips),
+            "no_birth_year": len(batch.no_birth_year),
+            "disabled": batch.disabled,
+            "users": [s.user.id for s in batch.slips[:200]],
+        },
         ip=ip,
     )
     session.flush()
@@ -410,7 +417,7 @@ def set_password_with_token(
         user,
         action,
         target=f"user:{user.id}",
-        details=f"via={token.purpose.value} sessions ended={ended}",
+        data={"via": token.purpose.value, "sessions_ended": ended},
         ip=ip,
     )
     session.flush()

@@ -2,20 +2,22 @@
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
 from lms.auth import account_views, ldap, services, sso  # noqa: F401 (account_views: its routes on bp)
 from lms.auth.access import login_required, public, roles_required
+from lms.auth.audit_view import audit_rows
 from lms.auth.blueprint import bp
 from lms.auth.forms import ChangePasswordForm, LoginForm, RoleForm
 from lms.auth.models import AuditLog, Role, User
 from lms.auth.permissions import load_or_404
 from lms.auth.signin import client_ip, finish_login, login_options, throttle_limits
 from lms.extensions import db
+from lms.features import registry
 from lms.org.models import Official, Unit
-from lms.text import fold
+from lms.text import fold, vi_sort_key
 from lms.time import utcnow
 
 
@@ -84,7 +86,7 @@ def logout_everywhere():
     user = current_user._get_current_object()
     ended = services.end_all_sessions(db.session, user)
     services.audit(
-        db.session, user, "logout.everywhere", target=f"user:{user.id}", details=f"sessions={ended}", ip=client_ip()
+        db.session, user, "logout.everywhere", target=f"user:{user.id}", data={"sessions_ended": ended}, ip=client_ip()
     )
     db.session.commit()
     logout_user()
@@ -171,25 +173,27 @@ def revoke_role(user_id: int, assignment_id: int):
 
 #: How the kernel's audit actions read (features add theirs with ``lms.features.add_audit_labels``).
 AUDIT_LABELS = {
-    "login": _l("Đăng nhập"),
-    "logout.everywhere": _l("Đăng xuất khỏi mọi thiết bị"),
-    "password.change": _l("Đổi mật khẩu"),
-    "password.void": _l("Hủy mật khẩu tạm"),
-    "password.reset_request": _l("Yêu cầu cấp lại mật khẩu"),
-    "role.assign": _l("Giao vai trò"),
-    "role.revoke": _l("Bỏ vai trò"),
-    "account.create": _l("Tạo tài khoản"),
-    "accounts.create": _l("Tạo tài khoản hàng loạt"),
-    "account.link": _l("Gắn tài khoản với cán bộ"),
-    "account.invite": _l("Gửi thư mời kích hoạt"),
-    "account.slips": _l("In phiếu kích hoạt"),
-    "account.disable": _l("Khóa tài khoản"),
-    "account.enable": _l("Mở khóa tài khoản"),
-    "unit.merge": _l("Sáp nhập đơn vị"),
-    "unit.split": _l("Chia tách đơn vị"),
-    "unit.rename": _l("Đổi tên đơn vị"),
-    "import.units": _l("Nhập danh sách đơn vị"),
-    "import.officials": _l("Nhập danh sách cán bộ"),
+    "login": lazy_pgettext("audit", "Đăng nhập"),
+    "logout.everywhere": lazy_pgettext("audit", "Đăng xuất khỏi mọi thiết bị"),
+    "password.change": lazy_pgettext("audit", "Đổi mật khẩu"),
+    "password.void": lazy_pgettext("audit", "Hủy mật khẩu tạm"),
+    "password.reset_request": lazy_pgettext("audit", "Yêu cầu cấp lại mật khẩu"),
+    "role.assign": lazy_pgettext("audit", "Giao vai trò"),
+    "role.revoke": lazy_pgettext("audit", "Bỏ vai trò"),
+    "account.create": lazy_pgettext("audit", "Tạo tài khoản"),
+    "accounts.create": lazy_pgettext("audit", "Tạo tài khoản hàng loạt"),
+    "account.link": lazy_pgettext("audit", "Gắn tài khoản với cán bộ"),
+    "account.invite": lazy_pgettext("audit", "Gửi thư mời kích hoạt"),
+    "account.slips": lazy_pgettext("audit", "In phiếu kích hoạt"),
+    "account.disable": lazy_pgettext("audit", "Khóa tài khoản"),
+    "account.enable": lazy_pgettext("audit", "Mở khóa tài khoản"),
+    "unit.merge": lazy_pgettext("audit", "Sáp nhập đơn vị"),
+    "unit.split": lazy_pgettext("audit", "Chia tách đơn vị"),
+    "unit.rename": lazy_pgettext("audit", "Đổi tên đơn vị"),
+    "import.units": lazy_pgettext("audit", "Nhập danh sách đơn vị"),
+    "import.officials": lazy_pgettext("audit", "Nhập danh sách cán bộ"),
+    "account.activate": lazy_pgettext("audit", "Kích hoạt tài khoản"),
+    "password.reset": lazy_pgettext("audit", "Đặt lại mật khẩu"),
 }
 
 
@@ -199,10 +203,13 @@ def audit_log():
     action = request.args.get("action", "").strip()
     stmt = select(AuditLog)
     if action:
-        stmt = stmt.where(AuditLog.action.like(f"{action}%"))
+        stmt = stmt.where(AuditLog.action == action)
     page = db.paginate(
         stmt.order_by(AuditLog.at.desc(), AuditLog.id.desc()),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
-    return render_template("auth/audit.html", page=page, action=action)
+    actions = sorted(
+        ((code, str(label)) for code, label in registry().audit_labels.items()), key=lambda a: vi_sort_key(a[1])
+    )
+    return render_template("auth/audit.html", page=page, rows=audit_rows(page.items), action=action, actions=actions)

@@ -511,10 +511,10 @@ def apply_succession(session: Session, plan: SuccessionPlan, actor, ip: str = ""
         move_staff=plan.moves_staff,
         end_predecessors=bool(plan.ending),
     )
-    moved_to = ""
+    moved_under = None
     if plan.successor_move:
         above = plan.successor_move[1]
-        moved_to = f" successor_parent={above.code if above else '-'}"
+        moved_under = above.id if above else "province"
     heads_moved = 0
     if req.move_heads and req.kind != "split":
         for assignment in list(plan.heads):
@@ -525,12 +525,17 @@ def apply_succession(session: Session, plan: SuccessionPlan, actor, ip: str = ""
         session,
         actor,
         f"unit.{req.kind}",
-        target=f"unit:{successor.id} {successor.code}",
-        details=(
-            f"from={','.join(u.code for u in plan.olds)} on={req.effective_on.isoformat()} "
-            f"ended={len(plan.ending)} staff_moved={plan.staff_total if plan.moves_staff else 0} "
-            f"subunits={len(plan.children)} heads_moved={heads_moved}{moved_to} note={clean_text(req.note)}"
-        ),
+        target=f"unit:{successor.id}",
+        data={
+            "from_units": [u.id for u in plan.olds],
+            "on": req.effective_on.isoformat(),
+            "ended": len(plan.ending),
+            "staff_moved": plan.staff_total if plan.moves_staff else 0,
+            "subunits": len(plan.children),
+            "heads_moved": heads_moved,
+            "moved_under": moved_under,
+            "note": clean_text(req.note) or None,
+        },
         ip=ip,
     )
     session.flush()

@@ -388,9 +388,12 @@ def _confirm_import(form, confirm_form):
             db.session,
             current_user,
             f"import.{kind}",
-            target=token,
-            details=f"created={result.created} updated={result.updated} unchanged={result.unchanged}"
-            + (f" confirmed={','.join(given)}" if given else ""),
+            data={
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "confirmed": given or None,
+            },
             ip=request.remote_addr or "",
         )
         try:

@@ -459,7 +459,12 @@ def submit_attempt(
     quiz = attempt.quiz
     if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
         events.course_requirement_met.send(
-            session, official_id=attempt.official_id, course_id=quiz.course_id, source=f"attempt:{attempt.id}", now=now
+            session,
+            official_id=attempt.official_id,
+            course_id=quiz.course_id,
+            source=f"attempt:{attempt.id}",
+            now=now,
+            passed_score=attempt.percent if attempt.passed else None,  # this attempt passed on its own
         )
     return True
 

@@ -420,7 +420,7 @@ def _set_archived(session: Session, actor, question: Question, archived: bool, n
         actor,
         "question.archive" if archived else "question.restore",
         target=f"question:{question.id}",
-        details=f"{question.category.path} / {question.title}",
+        data={"category": question.category.name},
         ip=ip,
     )
     session.flush()

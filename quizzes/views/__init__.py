@@ -4,6 +4,6 @@ management controllers.
 """
 
 from quizzes.views import bank, manage, taking  # noqa: F401  (their routes are on bp)
-from quizzes.views.common import bp, panel_data
+from quizzes.views.common import audit_objects, bp, panel_data
 
-__all__ = ["bp", "panel_data"]
+__all__ = ["audit_objects", "bp", "panel_data"]

@@ -64,3 +64,29 @@ def question_categories(topic: str | None = None) -> list[QuestionCategory]:
     if topic:
         query = query.where(QuestionCategory.topic == topic)
     return list(db.session.scalars(query))
+
+
+def audit_objects() -> dict:
+    """The quiz objects audit entries name: a question (its bank page), an attempt (its result page)."""
+    from flask import url_for
+    from flask_babel import gettext as _
+    from flask_babel import lazy_pgettext
+
+    from lms.features import AuditObject
+    from quizzes.models import Attempt, Question
+
+    def question(question_id: int):
+        found = db.session.get(Question, question_id)
+        return (found.title, url_for("quizzes.question_detail", question_id=question_id)) if found else None
+
+    def attempt(attempt_id: int):
+        found = db.session.get(Attempt, attempt_id)
+        if found is None:
+            return None
+        text = _("Bài làm số %(n)s của %(name)s", n=attempt_id, name=found.official.full_name)
+        return text, url_for("quizzes.review", attempt_id=attempt_id)
+
+    return {
+        "question": AuditObject(lazy_pgettext("audit", "Câu hỏi"), question),
+        "attempt": AuditObject(lazy_pgettext("audit", "Bài làm"), attempt),
+    }

@@ -190,9 +190,9 @@ def test_revoke_needs_a_reason_and_is_audited(session):
     assert cert.state_on(date(2026, 1, 1)) == "revoked"
     with pytest.raises(services.CertificateError):
         services.revoke_certificate(session, staff, cert, "again")
-    assert session.scalar(select(AuditLog.details).where(AuditLog.action == "certificate.revoke")) == (
-        "Gian lận khi làm bài"
-    )
+    assert session.scalar(select(AuditLog.data).where(AuditLog.action == "certificate.revoke")) == {
+        "reason": "Gian lận khi làm bài"
+    }
 
 
 def test_reissue_keeps_the_serial_and_supersedes(session, tmp_path):

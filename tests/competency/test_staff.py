@@ -65,6 +65,8 @@ def reference_rows(session, unit_id: int, today: date, expiring_days: int = 60) 
 def reference_view(rows, show, sort, desc):
     if show == "expiring":
         rows = [r for r in rows if r["expiring"]]
+    elif show == "failing":  # "has a topic not passed": a failed topic, or one not started / expired beside passed ones
+        rows = [r for r in rows if r["overall"] in ("failing", "in_progress")]
     elif show:
         rows = [r for r in rows if r["overall"] == show]
     if sort == "status":
@@ -168,7 +170,7 @@ def test_unit_page_shows_one_page_and_the_counts(client, session, crowd):
     session.commit()
     html = client.get(f"/competency/units/{crowd.id}?page=3&sort=score&dir=desc").get_data(as_text=True)
     assert "Trang 3 / 3 — tổng 62 mục" in html
-    assert html.count('<th scope="row"><a href="/org/officials/') == 12
+    assert html.count('<th scope="row"><a href="/competency/staff/') == 12
     counts = staff.staff_counts(session, crowd.id)
     assert f"Tất cả ({counts['']})" in html and f"Chưa bắt đầu ({counts['not_started']})" in html
 

@@ -76,7 +76,7 @@ def test_archive_hides_from_the_active_list_and_new_draws_restore_brings_it_back
         ("question.archive", f"question:{gone.id}", staff.id, staff.name),
         ("question.restore", f"question:{gone.id}", staff.id, staff.name),
     ]
-    assert all(r.at is not None and gone.title in r.details for r in rows)
+    assert all(r.at is not None and r.data == {"category": gone.category.name} for r in rows)
 
 
 def test_archiving_twice_writes_one_audit_row(client, session, staff):

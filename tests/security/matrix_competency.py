@@ -14,6 +14,7 @@ EXPECTED: dict[str, object] = {
     "competency.block_ranking": {"unit_head"},  # the block of the unit they head
     "competency.unit": MANAGERS,  # object check: the unit's head only, or province-wide staff
     "competency.unit_staff_export": MANAGERS,
+    "competency.staff_member": MANAGERS,  # object check: the official's unit's head, or province-wide staff
     "competency.ranking": STAFF,
     "competency.ranking_export": STAFF,
     "competency.ranking_pdf": STAFF,

@@ -56,9 +56,9 @@ def test_first_directory_login_creates_the_officials_account(client, session, us
     user = session.scalars(select(User).where(User.official_id == official.id)).one()
     assert (user.username, user.email) == ("thuyhang@vinhphuc.gov.vn", "thuyhang@vinhphuc.gov.vn")
     assert not user.must_change_password and not user.check_password("Hoa-sen-2026")  # no local password kept
-    actions = [(a.action, a.details) for a in session.scalars(select(AuditLog).order_by(AuditLog.id))]
-    assert actions[0][0] == "account.create" and "ldap" in actions[0][1]
-    assert actions[-1] == ("login", "ldap")
+    actions = [(a.action, a.data) for a in session.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert actions[0] == ("account.create", {"official": official.id, "via": "ldap"})
+    assert actions[-1] == ("login", {"via": "ldap"})
 
 
 def test_uid_or_address_and_a_vietnamese_password_reach_the_same_account(client, session, use_directory):

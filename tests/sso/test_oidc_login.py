@@ -69,7 +69,7 @@ def test_provider_login_with_pkce_state_and_nonce(client, session, use_provider,
     assert "Nguyễn Thị Thủy Hằng" in client.get("/dashboard").text
     user = session.scalars(select(User).where(User.official_id == official.id)).one()
     assert user.username == "thuyhang@vinhphuc.gov.vn" and not user.check_password("Hoa-sen-2026")
-    assert session.scalars(select(AuditLog.details).where(AuditLog.action == "login")).all() == ["oidc"]
+    assert session.scalars(select(AuditLog.data).where(AuditLog.action == "login")).all() == [{"via": "oidc"}]
     # the same callback again (a replayed URL) logs no one in: its state was used
     client.post("/logout")
     r = client.get(callback_path(back))
