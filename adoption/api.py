@@ -165,7 +165,7 @@ def unit_usage_detail(unit: LowUsageUnit) -> str:
     """What is lacking in a unit's use, in words (the targeting page's "why")."""
     parts = []
     if unit.mail_share is not None:
-        parts.append(_("thư công vụ %(p)s cán bộ dùng", p=format_percent(unit.mail_share, 0, ratio=True)))
+        parts.append(_("%(p)s cán bộ dùng thư công vụ", p=format_percent(unit.mail_share, 0, ratio=True)))
     if not unit.uses_dms:
         parts.append(_("chưa xử lý văn bản trên phần mềm"))
     if unit.portal_stale:

@@ -185,3 +185,24 @@ def test_the_english_page_names_the_usage_part(app, client, session, october):
     with weights(app, coverage=0.6, score=0.25, participation=0.15, usage=0.25):
         page = client.get("/competency/").get_data(as_text=True)
     assert "Application usage score" in page and "Điểm sử dụng" not in page
+
+
+def test_an_app_without_adoption_ignores_a_usage_weight(tmp_path):
+    """The kernel rule: competency and training run without adoption installed."""
+    from lms import create_app
+    from lms.config import FEATURES
+    from training.targeting import need_sources
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "TESTING": True,
+            "SECRET_KEY": "k" * 40,
+            "INSTANCE_DIR": str(tmp_path / "inst"),
+            "FEATURES": tuple(f for f in FEATURES if f != "adoption"),
+            "COMPETENCY_WEIGHTS": {"coverage": 0.6, "score": 0.25, "participation": 0.15, "usage": 0.25},
+        }
+    )
+    with app.app_context():
+        assert index_components() == {} and need_sources() == []
+        assert Weights.from_config() == Weights()
