@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,26 +15,11 @@ from courses.services import enrol
 from lms.auth.models import Role
 from lms.time import local_today
 from tests.e2e.helpers import log_in
+from tests.e2e.walkthrough import Walk
 from tests.factories import make_course, make_user
 from tests.quizzes_app.factories import make_bank, make_quiz
 
 pytestmark = pytest.mark.e2e
-
-SHOTS = Path(__file__).parent / "walkthrough-shots"
-
-
-class Walk:
-    """Numbered screenshots of one walk-through: ``walk.shot("dashboard")`` -> 01-dashboard.png."""
-
-    def __init__(self, page, name: str) -> None:
-        self.page, self.folder, self.n = page, SHOTS / name, 0
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for old in self.folder.glob("*.png"):
-            old.unlink()
-
-    def shot(self, step: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
 
 
 def _right_text(slot) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -16,25 +15,10 @@ from lms.time import local_today
 from lms.topics import Topic
 from tests.competency.factories import graded_attempt, topic_setup
 from tests.e2e.helpers import log_in
+from tests.e2e.walkthrough import Walk
 from tests.factories import make_course, make_official, make_unit, make_user
 
 pytestmark = pytest.mark.e2e
-
-SHOTS = Path(__file__).parent / "walkthrough-shots"
-
-
-class Walk:
-    """Numbered screenshots of one walk-through: ``walk.shot("dashboard")`` -> 01-dashboard.png."""
-
-    def __init__(self, page, name: str) -> None:
-        self.page, self.folder, self.n = page, SHOTS / name, 0
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for old in self.folder.glob("*.png"):
-            old.unlink()
-
-    def shot(self, step: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{step}.png"), full_page=True)
 
 
 def _person(session, unit, family, middle, given):
