@@ -1,4 +1,4 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
+"""WSGI entry point: ``granian --interface wsgi wsgi:app`` (README, "Running in production")."""
 
 from lms import create_app
 

@@ -1,4 +1,4 @@
-"""N officials take the same final quiz at once, through gunicorn; figures, then a data check.
+"""N officials take the same final quiz at once, through the app server; figures, then a data check.
 
     .venv/bin/python benchmarks/exam_load.py -n 500 [--think 5-15] [--workers 2 --threads 4]
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python benchmarks/exam_load.py -n 1000
@@ -7,8 +7,9 @@ Set-up: a scratch database (a SQLite file, or a fresh PostgreSQL database create
 ``DATABASE_URL``) migrated with Alembic and filled with ``flask lms demo`` (built once, then copied:
 SQLite file copy / ``CREATE DATABASE ... TEMPLATE``), plus N benchmark officials with accounts (one
 password hash computed once and reused), enrolled in the course of the first final quiz, and a few
-unit heads and IT staff. The app is served by gunicorn in production mode (``LMS_ENV=production``)
-with the README's settings unless ``--workers/--threads`` say otherwise.
+unit heads and IT staff. The app is served by granian in production mode (``LMS_ENV=production``)
+with the README's settings unless ``--workers/--threads`` say otherwise (``--server gunicorn``: gunicorn's
+gthread worker, the server before December 2026, for a comparison).
 
 Load (this process, one asyncio event loop, ``aiohttp``: every simulated person is a task with its own
 cookie jar, all share one connection pool, unlimited unless ``--connections`` caps it, 60 s per request;
@@ -27,15 +28,15 @@ a cache does (kept when the answer says ``immutable``, else revalidated with ``I
 ``--viewers`` unit heads and IT staff load dashboards, unit pages, rankings and the quiz results every 2-5 s.
 
 Figures: per request kind count, req/s, p50/p95/p99 (ms), errors; the floor (``/healthz`` with the
-same gunicorn, closed loop) and each kind's closed-loop capacity as a ratio to it; the peak number of
-requests in flight; the CPU seconds of the client (this process) and of gunicorn (master and workers,
+same server, closed loop) and each kind's closed-loop capacity as a ratio to it; the peak number of
+requests in flight; the CPU seconds of the client (this process) and of the server (main process and workers,
 from ``/proc``) during the scenario and during the closed loops, per request, and on PostgreSQL the
 database server's CPU (the postmaster and its children, when it runs on this machine), with both per
 acknowledged answer. Then the checks:
 every answer the server acknowledged is in the database (the same option for single choice and
 true/false), every submitted attempt is graded, and graded once (``CompetencyRecord.attempts_count``
 of every benchmark official equals its number of graded attempts; one attempt per official).
-Stops by itself (``--max-seconds``), kills gunicorn, removes the scratch database unless ``--keep``.
+Stops by itself (``--max-seconds``), kills the server, removes the scratch database unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -252,21 +253,9 @@ def quiz_course_topic(session, quiz):
     return session.get(Course, quiz.course_id).topic if quiz.course_id else None
 
 
-def start_gunicorn(
-    url: str, port: int, workers: int, threads: int, log: Path, root: Path = ROOT, extra_env: dict | None = None
-) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        DATABASE_URL=url,
-        LMS_ENV="production",
-        SECRET_KEY=SECRET,
-        LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
-        **(extra_env or {}),
-    )
-    args = [
+def gunicorn_args(root: Path, port: int, workers: int, threads: int) -> list[str]:
+    return [
         str(ROOT / ".venv/bin/gunicorn"),
-        "--config",
-        str(root / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -281,20 +270,63 @@ def start_gunicorn(
         "warning",
         "wsgi:app",
     ]
+
+
+def start_server(
+    url: str,
+    port: int,
+    workers: int,
+    threads: int,
+    log: Path,
+    root: Path = ROOT,
+    extra_env: dict | None = None,
+    server: str = "granian",
+) -> subprocess.Popen:
+    """The app served in production mode by ``server``: granian as recommended, or gunicorn (gthread) as
+    before December 2026 (``requirements-dev.txt``), for a comparison."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        LMS_ENV="production",
+        SECRET_KEY=SECRET,
+        LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
+        **(extra_env or {}),
+    )
+    if server == "granian":  # the README's command
+        args = [
+            str(ROOT / ".venv/bin/granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--blocking-threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "--respawn-failed-workers",
+            "--no-ws",
+            "wsgi:app",
+        ]
+    else:
+        args = gunicorn_args(root, port, workers, threads)
     proc = subprocess.Popen(
         args, cwd=root, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"{server} exited: {log.read_text()[-2000:]}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
                 return proc
         except requests.RequestException:
             time.sleep(0.2)
     stop(proc)
-    raise RuntimeError("gunicorn did not become ready in 60 s")
+    raise RuntimeError(f"{server} did not become ready in 60 s")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -610,8 +642,9 @@ async def viewer_flow(person: Person, who: dict, quiz_id: int, done: asyncio.Eve
 
 
 def new_connector(limit: int) -> aiohttp.TCPConnector:
-    # gunicorn's gthread worker closes an idle keep-alive connection after 2 s: give it back sooner here, so
-    # that a request is never written into a connection the server is closing
+    # gunicorn's gthread worker (--server gunicorn) closes an idle keep-alive connection after 2 s: give it back
+    # sooner here, so that a request is never written into a connection the server is closing. The same for
+    # granian: after a think time of 5-15 s every answer comes on a new connection, as in the runs before.
     return aiohttp.TCPConnector(limit=limit, limit_per_host=limit, keepalive_timeout=1.5)
 
 
@@ -640,7 +673,7 @@ async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> 
     await asyncio.gather(*late, return_exceptions=True)
     wall = time.monotonic() - t0
     done.set()
-    await asyncio.wait(viewers, timeout=TIMEOUT + 10)  # the request in flight ends before gunicorn stops
+    await asyncio.wait(viewers, timeout=TIMEOUT + 10)  # the request in flight ends before the server stops
     for http in sessions + viewer_sessions:
         await http.close()
     await connector.close()
@@ -702,7 +735,7 @@ def raise_open_files_limit() -> None:
 
 
 def group_cpu_seconds(pgid: int) -> float | None:
-    """User + system CPU of the processes of a process group (gunicorn's master and workers), from /proc."""
+    """User + system CPU of the processes of a process group (the server's main process and workers), from /proc."""
     total, tick = 0, os.sysconf("SC_CLK_TCK")
     try:
         pids = [d for d in os.listdir("/proc") if d.isdigit()]
@@ -844,7 +877,13 @@ def main() -> int:
     ap.add_argument("--app-root", default=str(ROOT), help="serve the app of another checkout (A/B of the code)")
     ap.add_argument("--viewers", type=int, default=6, help="unit heads and IT staff loading dashboards")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=4, help="granian: blocking threads per worker (gunicorn: threads)")
+    ap.add_argument(
+        "--server",
+        choices=("granian", "gunicorn"),
+        default="granian",
+        help="granian (recommended) or gunicorn with its gthread worker (the server before December 2026)",
+    )
     ap.add_argument(
         "--connections",
         type=int,
@@ -871,14 +910,17 @@ def main() -> int:
     t_setup = time.monotonic()
     data = populate(url, args.n, args.viewers)
     print(f"set-up: {args.n} officials + {args.viewers} viewers in {time.monotonic() - t_setup:.1f} s ({dialect})")
-    raise_open_files_limit()  # a socket per request in flight, here and in gunicorn (which inherits the limit)
+    raise_open_files_limit()  # a socket per request in flight, here and in the server (which inherits the limit)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log", Path(args.app_root))
+    server = start_server(
+        url, port, args.workers, args.threads, workdir / "server.log", Path(args.app_root), server=args.server
+    )
     database = postgres_server(url) if dialect == "postgresql" else None
     report: dict = {
         "n": args.n,
         "db": dialect,
+        "server": args.server,
         "workers": args.workers,
         "threads": args.threads,
         "think": args.think,
@@ -945,7 +987,7 @@ def main() -> int:
     finally:
         stop(server)
     checks = check(url, results, data["topic"])
-    log_tail = (workdir / "gunicorn.log").read_text(errors="replace")[-3000:]
+    log_tail = (workdir / "server.log").read_text(errors="replace")[-3000:]
     # ---- report
     kinds = {}
     for kind, times in sorted(stats.times.items()):
@@ -967,9 +1009,9 @@ def main() -> int:
         "client_scenario_s": cpu2 - cpu1,
         "client_floor_s": cpu1 - cpu0,
         "client_capacity_s": cpu3 - cpu2,
-        "gunicorn_scenario_s": None if gcpu2 is None else gcpu2 - gcpu1,
-        "gunicorn_floor_s": None if gcpu1 is None else gcpu1 - gcpu0,
-        "gunicorn_capacity_s": None if gcpu3 is None else gcpu3 - gcpu2,
+        "server_scenario_s": None if gcpu2 is None else gcpu2 - gcpu1,
+        "server_floor_s": None if gcpu1 is None else gcpu1 - gcpu0,
+        "server_capacity_s": None if gcpu3 is None else gcpu3 - gcpu2,
         "database_scenario_s": None if database is None else dbcpu2 - dbcpu1,
         "database_floor_s": None if database is None else dbcpu1 - dbcpu0,
         "floor_requests": floor_count,
@@ -990,7 +1032,7 @@ def main() -> int:
     errors = sum(k["errors"] for k in kinds.values())
     all_times = [t for times in stats.times.values() for t in times]
     print(
-        f"\nN={args.n} db={dialect} gunicorn --workers {args.workers} --threads {args.threads}  "
+        f"\nN={args.n} db={dialect} {args.server} --workers {args.workers} --threads {args.threads}  "
         f"think {args.think[0]:g}-{args.think[1]:g} s  window {args.window:g} s  login={args.login}"
     )
     steady = [t for times in stats.after.values() for t in times]
@@ -1021,21 +1063,21 @@ def main() -> int:
         + (
             ""
             if gcpu2 is None
-            else f", gunicorn {per(cpu['gunicorn_scenario_s'], total)} "
-            f"({cpu['gunicorn_scenario_s'] / wall:.0%} of one CPU)"
+            else f", {args.server} {per(cpu['server_scenario_s'], total)} "
+            f"({cpu['server_scenario_s'] / wall:.0%} of one CPU)"
         )
     )
     if database is not None:
         answered = len(results["saved"])
         print(
             f"CPU, PostgreSQL server during the scenario: {per(cpu['database_scenario_s'], total)}; "
-            f"per acknowledged answer: app {cpu['gunicorn_scenario_s'] / max(answered, 1) * 1000:.2f} ms + database "
+            f"per acknowledged answer: app {cpu['server_scenario_s'] / max(answered, 1) * 1000:.2f} ms + database "
             f"{cpu['database_scenario_s'] / max(answered, 1) * 1000:.2f} ms"
         )
     elif gcpu2 is not None:
         print(
             f"CPU per acknowledged answer (app, SQLite in-process): "
-            f"{cpu['gunicorn_scenario_s'] / max(len(results['saved']), 1) * 1000:.2f} ms"
+            f"{cpu['server_scenario_s'] / max(len(results['saved']), 1) * 1000:.2f} ms"
         )
     print(
         f"CPU, closed loops ({floor_count + cap_count:.0f} requests): client "
@@ -1043,7 +1085,7 @@ def main() -> int:
         + (
             ""
             if gcpu3 is None
-            else ", gunicorn " + per(cpu["gunicorn_floor_s"] + cpu["gunicorn_capacity_s"], floor_count + cap_count)
+            else f", {args.server} " + per(cpu["server_floor_s"] + cpu["server_capacity_s"], floor_count + cap_count)
         )
     )
     print(
@@ -1058,7 +1100,7 @@ def main() -> int:
         print(f"{len(results['failed'])} simulated officials stopped early, e.g. {results['failed'][:3]}")
         print(f"error samples: {stats.samples[:5]}")
     if "Traceback" in log_tail or "Error" in log_tail:
-        print("gunicorn log (tail):\n" + log_tail[-1500:])
+        print("server log (tail):\n" + log_tail[-1500:])
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1, default=str))
     if not args.keep:

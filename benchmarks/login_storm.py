@@ -1,13 +1,13 @@
 """A login storm through the waiting room: N officials log in over the minutes before a province-wide
-exam, wait on the quiz's page, and start when it opens; through gunicorn; figures, then a data check.
+exam, wait on the quiz's page, and start when it opens; through the app server; figures, then a data check.
 
     .venv/bin/python benchmarks/login_storm.py -n 1000 [--spread 300] [--click 10]
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python benchmarks/login_storm.py -n 1000
 
 Set-up as ``benchmarks/exam_load.py`` (its helpers, imported): a scratch copy of the demo province, N
 benchmark officials with accounts, enrolled in the course of the first final quiz, and one IT staff
-account; gunicorn in production mode with the README's settings. The quiz opens ``--spread`` + 30
-seconds after the scenario begins.
+account; granian in production mode with the README's settings (``--server gunicorn`` for a
+comparison). The quiz opens ``--spread`` + 30 seconds after the scenario begins.
 
 Every official arrives at a random moment within ``--spread`` seconds (default 300: the five minutes
 before the exam), opens the login page and logs in through the form (the real password check: scrypt),
@@ -20,7 +20,7 @@ member reloads the quiz's page every 10 s and reads the number of officials wait
 
 Figures: per request kind count, p50/p95/p99/max (ms) and errors, split into the login phase and the
 start burst; "login" is the login page + the POST, "start to questions" the POST start + the attempt
-page; the most officials the IT staff page showed waiting; CPU of gunicorn (and PostgreSQL) per login
+page; the most officials the IT staff page showed waiting; CPU of the server (and PostgreSQL) per login
 and per start. Checks: every official who logged in saw the waiting room (not an open quiz), every one
 who clicked start has one attempt in progress, and the waiting room is empty afterwards. No assertion
 on times.
@@ -199,6 +199,7 @@ def main() -> int:
     ap.add_argument("--assets", action="store_true", help="fetch each page's CSS and scripts as a browser does")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--server", choices=("granian", "gunicorn"), default="granian")
     ap.add_argument("--max-seconds", type=float, default=1800, help="hard stop")
     ap.add_argument(
         "--cache",
@@ -213,7 +214,7 @@ def main() -> int:
     el.raise_open_files_limit()
     port = el.free_port()
     base = f"http://127.0.0.1:{port}"
-    server = el.start_gunicorn(url, port, args.workers, args.threads, workdir / "gunicorn.log")
+    server = el.start_server(url, port, args.workers, args.threads, workdir / "server.log", server=args.server)
     database = el.postgres_server(url) if dialect == "postgresql" else None
     results = {"attempts": {}, "waited": set(), "login_s": [], "start_s": [], "failed": [], "waiting_seen": 0}
     stats = el.Stats()
@@ -243,10 +244,10 @@ def main() -> int:
     finally:
         el.stop(server)
     checks = check(url, data, results)
-    log_tail = (workdir / "gunicorn.log").read_text(errors="replace")[-2000:]
+    log_tail = (workdir / "server.log").read_text(errors="replace")[-2000:]
     drop()
     print(
-        f"\nN={args.n} db={dialect} gunicorn --workers {args.workers} --threads {args.threads}  logins within "
+        f"\nN={args.n} db={dialect} {args.server} --workers {args.workers} --threads {args.threads}  logins within "
         f"{args.spread:g} s, the quiz opens at {lead:g} s, clicks within {args.click:g} s of it"
     )
     print(
@@ -271,7 +272,7 @@ def main() -> int:
         logins, starts = len(results["login_s"]) or 1, len(results["start_s"]) or 1
         app_login, app_start = split["cpu"] - cpu0, cpu1 - split["cpu"]
         line = (
-            f"CPU, gunicorn: {app_login:.1f} s before the opening = {1000 * app_login / logins:.0f} ms per login "
+            f"CPU, {args.server}: {app_login:.1f} s before the opening = {1000 * app_login / logins:.0f} ms per login "
             f"(its pages and heartbeats included), {app_start:.1f} s from the opening = "
             f"{1000 * app_start / starts:.0f} ms per start (start + attempt page)"
         )
@@ -282,7 +283,7 @@ def main() -> int:
     if results["failed"]:
         print("failed officials (first 5):", results["failed"][:5])
     if errors or checks["problems"]:
-        print("gunicorn log (end):", log_tail[-1000:])
+        print("server log (end):", log_tail[-1000:])
         print("error samples:", stats.samples)
     return 0 if not checks["problems"] else 1
 

@@ -165,6 +165,9 @@ def _load_user(user_id: str):
     return user
 
 
+SERVER_HEADER = "lms"
+
+
 def _register_hooks(app: Flask) -> None:
     from lms.auth.access import enforce_access
 
@@ -198,6 +201,9 @@ def _register_hooks(app: Flask) -> None:
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        # A name that says nothing: the application server (granian) names itself in a ``Server`` header
+        # unless the answer has one, and naming the software only helps someone looking for servers to attack
+        response.headers["Server"] = SERVER_HEADER
         return response
 
     @app.teardown_request

@@ -34,7 +34,7 @@ echo "Open http://$HOST:$PORT in a browser (Ctrl+C stops the server)."
 if [ -n "${MAIL_CATCHER_DIR:-}" ]; then
   echo "E-mails are not sent out: each one is written to $MAIL_CATCHER_DIR as an .eml file."
 fi
-.venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" --workers "${WORKERS:-2}" --threads "${THREADS:-4}" \
-  --access-logfile - wsgi:app &
+.venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "${WORKERS:-2}" \
+  --blocking-threads "${THREADS:-4}" --respawn-failed-workers --no-ws --access-log wsgi:app &
 pids+=($!)
 wait "${pids[-1]}"

@@ -2,7 +2,7 @@
 # Debian packages the app needs at run time (WeasyPrint: Pango + HarfBuzz subsetting; fonts).
 # With --test, also what the test suite needs (Chromium for browser tests, a PostgreSQL server,
 # OpenLDAP's slapd, which the directory login tests start on a free port with a configuration of their own,
-# and HAProxy, which the two-server test starts in front of two gunicorn servers).
+# and HAProxy, which the two-server test starts in front of two granian servers).
 # Idempotent: installs only what is missing. Needs root (or sudo) on Debian/Ubuntu.
 set -euo pipefail
 RUNTIME=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core)

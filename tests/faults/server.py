@@ -1,6 +1,6 @@
-"""A real server in a subprocess (gunicorn) against the test database, for the fault tests.
+"""A real server in a subprocess (granian, as recommended) against the test database, for the fault tests.
 
-``Server(url, workers=..., threads=...)`` starts ``gunicorn wsgi:app`` on a free port in production
+``Server(url, workers=..., threads=...)`` starts ``granian --interface wsgi wsgi:app`` on a free port in production
 mode (CSRF on, demo off; secure cookies off: plain HTTP on loopback) in its own process group;
 ``kill()`` sends SIGKILL to the whole group (master and workers), ``stop()`` a clean SIGTERM.
 ``Browser`` is a ``requests`` session logged in with a session cookie signed with the same key.
@@ -8,6 +8,7 @@ mode (CSRF on, demo off; secure cookies off: plain HTTP on loopback) in its own 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -21,6 +22,17 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "fault-test-secret-of-at-least-32-bytes"  # production refuses shorter keys
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def _access_log_config(path: Path) -> dict:
+    """granian's access log into ``path``, each line after the pid of the worker that served it."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"access": {"format": "%(process)d %(message)s"}},
+        "handlers": {"access": {"class": "logging.FileHandler", "filename": str(path), "formatter": "access"}},
+        "loggers": {"granian.access": {"handlers": ["access"], "level": "INFO", "propagate": False}},
+    }
 
 
 def free_port() -> int:
@@ -62,25 +74,29 @@ class Server:
             **self.extra_env,
         )
         env.pop("FLASK_APP", None)
-        self.log = self.log_dir / f"gunicorn-{self.port}.log"
-        args = [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),  # the recommended configuration (no Server header)
-            "--bind",
-            f"127.0.0.1:{self.port}",
+        self.log = self.log_dir / f"server-{self.port}.log"
+        args = [  # the recommended command (README, scripts/start.sh)
+            str(ROOT / ".venv/bin/granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
             "--workers",
             str(self.workers),
-            "--threads",
+            "--blocking-threads",
             str(self.threads),
-            "--timeout",
-            "30",
-            "--graceful-timeout",
-            "2",
+            "--respawn-failed-workers",
+            "--no-ws",
+            "--workers-kill-timeout",
+            "2s",
         ]
-        if self.access_log:
+        if self.access_log:  # "<worker pid> <method> <path> <status>" per line, in a file of its own
             self.access = self.log_dir / f"access-{self.port}.log"
-            args += ["--access-logfile", str(self.access), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s"]
+            config = self.log_dir / f"logging-{self.port}.json"
+            config.write_text(json.dumps(_access_log_config(self.access)))
+            args += ["--access-log", "--access-log-fmt", "%(method)s %(path)s %(status)d", "--log-config", str(config)]
         args.append("wsgi:app")
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
@@ -89,14 +105,14 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + self.log.read_text()[-3000:])
+                raise RuntimeError("the server exited:\n" + self.log.read_text()[-3000:])
             try:
                 if requests.get(self.base + "/healthz", timeout=2).status_code == 200:
                     return self
             except requests.RequestException:
                 time.sleep(0.1)
         self.kill()
-        raise RuntimeError("gunicorn did not start:\n" + self.log.read_text()[-3000:])
+        raise RuntimeError("the server did not start:\n" + self.log.read_text()[-3000:])
 
     def kill(self) -> None:
         """SIGKILL to the master and every worker (a power cut, an OOM kill)."""
