@@ -4,7 +4,7 @@ The bucket is moto's S3 server (tests/conftest.py), run in this process and spok
 boto3, as the app would speak to MinIO or a cloud's object storage. Through the app: a certificate
 issued by IT staff lands in the bucket and downloads from it, a question file waits there for its
 confirmation, an imported course's image is served from it; nothing is written to the folders
-meanwhile.
+meanwhile (the units' and officials' uploads: tests/test_pending_uploads.py).
 """
 
 from __future__ import annotations
