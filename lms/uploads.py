@@ -15,12 +15,15 @@ the area holds nothing but the uploads of the last ``max_age_hours`` that were n
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
 
-from lms.storage import Store
+from lms.storage import StorageError, Store
 from lms.time import utcnow
+
+log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|xlsx)$")
 
@@ -42,12 +45,19 @@ class PendingUploads:
         return now - modified > self.max_age
 
     def save(self, data: bytes, filename: str) -> str:
-        """Keep ``data`` (named ``filename`` by the user); returns its token. Older files are purged."""
+        """Keep ``data`` (named ``filename`` by the user); returns its token. Older files are purged
+        first; a purge that fails is logged and does not cost the upload (housekeeping)."""
         ext = (filename or "").rsplit(".", 1)[-1].lower()
         token = f"{secrets.token_hex(16)}.{ext}"
         if not _TOKEN.match(token):
             raise ValueError(filename)
-        self.purge()
+        try:
+            removed = self.purge()
+        except (OSError, StorageError):
+            log.exception("Could not purge the old uploads of %s", self.store)
+        else:
+            if removed:
+                log.info("Removed %d unconfirmed upload(s) from %s", removed, self.store)
         self.store.write(token, data)
         return token
 

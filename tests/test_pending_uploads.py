@@ -24,7 +24,7 @@ from lms import create_app, uploads
 from lms.auth.models import Role
 from lms.extensions import db
 from lms.org.models import Unit
-from lms.storage import DirectoryStore, S3Options, S3Store
+from lms.storage import DirectoryStore, S3Options, S3Store, StorageError
 from lms.time import utcnow
 from lms.uploads import PendingUploads
 from tests.factories import login_as, make_user
@@ -103,6 +103,17 @@ def test_an_upload_purges_only_the_expired_uploads(a_store):
     new = tomorrow.save(b"new", "moi.csv")  # the upload purges first
     assert sorted(_keys(a_store)) == sorted([new, "ghi-chu.txt"])
     assert PendingUploads(a_store).read(new) == b"new"
+
+
+def test_a_purge_that_fails_does_not_cost_the_upload(tmp_path, caplog):
+    class ListingRefused(DirectoryStore):
+        def listing(self):
+            raise StorageError("list_objects_v2: AccessDenied")
+
+    store = ListingRefused(tmp_path / "org-imports")
+    token = PendingUploads(store).save(b"ma,ten\n", "ds.csv")
+    assert PendingUploads(store).read(token) == b"ma,ten\n"
+    assert "Could not purge the old uploads" in caplog.text
 
 
 def test_the_age_limit_must_be_positive(tmp_path):
