@@ -29,15 +29,23 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|xlsx)$")
 
 
 class PendingUploads:
-    """The files of one area of ``store``; ``clock`` gives the time (a POSIX timestamp) the ages are
-    measured against (default: ``lms.time.utcnow``)."""
+    """The files of one area of ``store``, named as ``tokens`` says (default: ``<32 hex>.csv|txt|xlsx``;
+    any other name is refused, and never removed by the purge); ``clock`` gives the time (a POSIX
+    timestamp) the ages are measured against (default: ``lms.time.utcnow``)."""
 
-    def __init__(self, store: Store, max_age_hours: float = 24.0, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        max_age_hours: float = 24.0,
+        clock: Callable[[], float] | None = None,
+        tokens: re.Pattern = _TOKEN,
+    ) -> None:
         if max_age_hours <= 0:
             raise ValueError("max_age_hours must be positive")
         self.store = store
         self.max_age = max_age_hours * 3600
         self.clock = clock
+        self.tokens = tokens
 
     def _expired(self, modified: float) -> bool:
         """Strictly older than the limit: a file of exactly ``max_age_hours`` (or younger) is kept."""
@@ -49,7 +57,7 @@ class PendingUploads:
         first; a purge that fails is logged and does not cost the upload (housekeeping)."""
         ext = (filename or "").rsplit(".", 1)[-1].lower()
         token = f"{secrets.token_hex(16)}.{ext}"
-        if not _TOKEN.match(token):
+        if not self.tokens.match(token):
             raise ValueError(filename)
         try:
             removed = self.purge()
@@ -64,7 +72,7 @@ class PendingUploads:
     def read(self, token: str) -> bytes | None:
         """The file of ``token``, or None when the token is not one of ours, or the file is gone or
         too old (a file too old is removed now, as the next purge would)."""
-        if not _TOKEN.match(token or ""):
+        if not self.tokens.match(token or ""):
             return None
         modified = self.store.modified(token)
         if modified is None:
@@ -75,7 +83,7 @@ class PendingUploads:
         return self.store.read(token)  # None when confirmed meanwhile on another server
 
     def discard(self, token: str) -> None:
-        if _TOKEN.match(token or ""):
+        if self.tokens.match(token or ""):
             self.store.delete(token)  # already gone (another server): no error
 
     def purge(self) -> int:
@@ -83,7 +91,7 @@ class PendingUploads:
         not tokens are left alone."""
         removed = 0
         for key, modified in list(self.store.listing()):
-            if _TOKEN.match(key) and self._expired(modified):
+            if self.tokens.match(key) and self._expired(modified):
                 self.store.delete(key)  # confirmed or purged meanwhile by another request: no error
                 removed += 1
         return removed
