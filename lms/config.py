@@ -78,6 +78,7 @@ PASSTHROUGH = (
     "CERT_VERIFY_RATE_LIMIT",
     "COURSE_MEDIA_DIR",
     "QUIZ_IMPORT_DIR",
+    "ORG_IMPORT_DIR",
     "QUIZ_GRACE_SECONDS",
     "QUIZ_IMPORT_MAX_AGE_HOURS",
     "COMPETENCY_MIN_OFFICIALS",
@@ -239,12 +240,14 @@ SHARED_FOLDERS = (
     ("CERT_STORAGE_DIR", "certificates"),
     ("QUIZ_IMPORT_DIR", "quiz-imports"),
     ("COURSE_MEDIA_DIR", "course_media"),
+    ("ORG_IMPORT_DIR", "org-imports"),
 )
 
 
 def _shared_files(cfg: dict, shared_dir: str | None) -> None:
     """With several application servers, a certificate issued (and rendered) on one is downloaded from
-    another, and a question file uploaded to one is confirmed on another: these folders must be one."""
+    another, and a question file or an officials' spreadsheet uploaded to one is confirmed on another:
+    these folders must be one."""
     if not shared_dir:
         return
     cfg["SHARED_DIR"] = shared_dir

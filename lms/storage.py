@@ -1,16 +1,16 @@
 """Files every application server must see: a folder, or an S3-compatible bucket.
 
-Three features keep files outside the database: the issued certificates' PDFs, the question files
-uploaded and waiting for their confirmation, and the images of imported courses. Each asks for its
-*area* (``store("certificates")``, ``store("quiz-imports")``, ``store("course_media")``) and gets a
-``Store``: read, write, delete, when it was written, and the list of what is there, by key
-(``VP2026...-r1.pdf``, ``<slug>/<name>.svg``).
+Four kinds of files live outside the database: the issued certificates' PDFs, the question files
+and the units' or officials' spreadsheets uploaded and waiting for their confirmation, and the images
+of imported courses. Each asks for its *area* (``store("certificates")``, ``store("quiz-imports")``,
+``store("org-imports")``, ``store("course_media")``) and gets a ``Store``: read, write, delete, when it
+was written, and the list of what is there, by key (``VP2026...-r1.pdf``, ``<slug>/<name>.svg``).
 
 Where the files go is one setting:
 
 * no ``LMS_STORAGE_URL`` (or a directory in it): folders, as before: each area's own setting
-  (``CERT_STORAGE_DIR``, ``QUIZ_IMPORT_DIR``, ``COURSE_MEDIA_DIR``), else ``LMS_SHARED_DIR/<area>``
-  (a volume every server mounts), else ``<instance>/<area>``;
+  (``CERT_STORAGE_DIR``, ``QUIZ_IMPORT_DIR``, ``ORG_IMPORT_DIR``, ``COURSE_MEDIA_DIR``), else
+  ``LMS_SHARED_DIR/<area>`` (a volume every server mounts), else ``<instance>/<area>``;
 * ``LMS_STORAGE_URL=s3://bucket/prefix``: objects ``prefix/<area>/<key>`` in a bucket of any
   S3-compatible service (MinIO, Ceph, a cloud's object storage) through boto3, with
   ``LMS_S3_ENDPOINT_URL``, ``LMS_S3_REGION``, ``LMS_S3_ACCESS_KEY_ID`` and

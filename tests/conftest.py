@@ -156,6 +156,54 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# -- an S3-compatible bucket: moto's S3 server, run in this process and spoken to over HTTP by boto3 ---------
+S3_BUCKET = "lms-test"
+
+
+@pytest.fixture(scope="module")
+def s3_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server):
+    """An empty bucket; ``bucket.objects()`` lists its keys, read straight from the server."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=S3_BUCKET)
+
+    class Bucket:
+        name = S3_BUCKET
+        endpoint = s3_server
+
+        @staticmethod
+        def objects() -> list[str]:
+            return sorted(o["Key"] for o in client.list_objects_v2(Bucket=S3_BUCKET).get("Contents", []))
+
+        @staticmethod
+        def get(key: str) -> bytes:
+            return client.get_object(Bucket=S3_BUCKET, Key=key)["Body"].read()
+
+    yield Bucket
+    for key in Bucket.objects():
+        client.delete_object(Bucket=S3_BUCKET, Key=key)
+    client.delete_bucket(Bucket=S3_BUCKET)
+    client.close()
+
+
 # -- browser tests (pytest-playwright) -------------------------------------------------------------
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

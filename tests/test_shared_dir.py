@@ -1,5 +1,5 @@
 """LMS_SHARED_DIR: the files every application server must see (certificates, question uploads,
-course media) live under one folder on a shared volume."""
+units' and officials' uploads, course media) live under one folder on a shared volume."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from lms.config import load_config
 
 def test_shared_dir_places_every_shared_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("LMS_SHARED_DIR", str(tmp_path / "shared"))
-    for key in ("CERT_STORAGE_DIR", "QUIZ_IMPORT_DIR", "COURSE_MEDIA_DIR"):
+    for key in ("CERT_STORAGE_DIR", "QUIZ_IMPORT_DIR", "ORG_IMPORT_DIR", "COURSE_MEDIA_DIR"):
         monkeypatch.delenv(key, raising=False)
     cfg = load_config(tmp_path / "instance", {"SECRET_KEY": "x" * 40})
     assert cfg["CERT_STORAGE_DIR"] == str(tmp_path / "shared" / "certificates")
     assert cfg["QUIZ_IMPORT_DIR"] == str(tmp_path / "shared" / "quiz-imports")
     assert cfg["COURSE_MEDIA_DIR"] == str(tmp_path / "shared" / "course_media")
+    assert cfg["ORG_IMPORT_DIR"] == str(tmp_path / "shared" / "org-imports")
     monkeypatch.setenv("CERT_STORAGE_DIR", "/srv/pdf")  # one set on its own wins
     assert load_config(tmp_path / "instance", {"SECRET_KEY": "x" * 40})["CERT_STORAGE_DIR"] == "/srv/pdf"
 

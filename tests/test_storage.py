@@ -1,9 +1,10 @@
 """The files every application server must see (lms/storage.py): a folder, or an S3-compatible bucket.
 
-The bucket is moto's S3 server, run in this process and spoken to over HTTP by boto3, as the app
-would speak to MinIO or a cloud's object storage. Through the app: a certificate issued by IT staff
-lands in the bucket and downloads from it, a question file waits there for its confirmation, an
-imported course's image is served from it; nothing is written to the folders meanwhile.
+The bucket is moto's S3 server (tests/conftest.py), run in this process and spoken to over HTTP by
+boto3, as the app would speak to MinIO or a cloud's object storage. Through the app: a certificate
+issued by IT staff lands in the bucket and downloads from it, a question file waits there for its
+confirmation, an imported course's image is served from it; nothing is written to the folders
+meanwhile (the units' and officials' uploads: tests/test_pending_uploads.py).
 """
 
 from __future__ import annotations
@@ -16,22 +17,9 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import Role
-from lms.config import ConfigError, load_config
+from lms.config import SHARED_FOLDERS, ConfigError, load_config
 from lms.storage import DirectoryStore, S3Options, S3Store, StorageError, parse_storage_url, store_for
 from tests.factories import login_as, make_user
-
-BUCKET = "lms-test"
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def _options(endpoint: str) -> S3Options:
@@ -39,57 +27,23 @@ def _options(endpoint: str) -> S3Options:
 
 
 @pytest.fixture
-def bucket(s3_server):
-    """An empty bucket; ``bucket.objects()`` lists its keys, read straight from the server."""
-    import boto3
-
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    client.create_bucket(Bucket=BUCKET)
-
-    class Bucket:
-        endpoint = s3_server
-
-        @staticmethod
-        def objects() -> list[str]:
-            return sorted(o["Key"] for o in client.list_objects_v2(Bucket=BUCKET).get("Contents", []))
-
-        @staticmethod
-        def get(key: str) -> bytes:
-            return client.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-
-    yield Bucket
-    for key in Bucket.objects():
-        client.delete_object(Bucket=BUCKET, Key=key)
-    client.delete_bucket(Bucket=BUCKET)
-    client.close()
-
-
-@pytest.fixture
 def app_on_s3(app, bucket, tmp_path):
     """The app's shared files in the bucket (prefix ``lms/``); the folders are set to empty places
     of this test, to show nothing goes there."""
     settings = {
-        "STORAGE_URL": f"s3://{BUCKET}/lms",
+        "STORAGE_URL": f"s3://{bucket.name}/lms",
         "S3_ENDPOINT_URL": bucket.endpoint,
         "S3_REGION": "us-east-1",
         "S3_ACCESS_KEY_ID": "test",
         "S3_SECRET_ACCESS_KEY": "test",
-        "CERT_STORAGE_DIR": str(tmp_path / "certificates"),
-        "QUIZ_IMPORT_DIR": str(tmp_path / "quiz-imports"),
-        "COURSE_MEDIA_DIR": str(tmp_path / "course_media"),
+        **{key: str(tmp_path / name) for key, name in SHARED_FOLDERS},
         "PUBLIC_BASE_URL": None,
     }
     old = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
     yield app
     app.config.update(old)
-    assert not any(Path(tmp_path / name).exists() for name in ("certificates", "quiz-imports", "course_media"))
+    assert not any(Path(tmp_path / name).exists() for _key, name in SHARED_FOLDERS)
 
 
 # -- the two stores, one behaviour ---------------------------------------------------------------------
@@ -98,7 +52,7 @@ def a_store(request, tmp_path):
     if request.param == "directory":
         return DirectoryStore(tmp_path / "files")
     bucket = request.getfixturevalue("bucket")
-    return S3Store(BUCKET, "area/", _options(bucket.endpoint))
+    return S3Store(bucket.name, "area/", _options(bucket.endpoint))
 
 
 def test_a_store_writes_reads_lists_and_deletes(a_store):
@@ -122,7 +76,7 @@ def test_a_store_writes_reads_lists_and_deletes(a_store):
 def test_the_store_is_a_value_the_render_pool_can_pickle(bucket):
     import pickle
 
-    store = S3Store(BUCKET, "certificates/", _options(bucket.endpoint))
+    store = S3Store(bucket.name, "certificates/", _options(bucket.endpoint))
     store.write("x.pdf", b"%PDF")  # the client is made, and is not part of the value
     again = pickle.loads(pickle.dumps(store))
     assert again == store and again.read("x.pdf") == b"%PDF"
@@ -137,7 +91,7 @@ def test_a_missing_bucket_is_an_error_not_a_missing_file(s3_server):
 
 # -- the setting ---------------------------------------------------------------------------------------
 def test_storage_url_names_a_bucket_or_a_folder(monkeypatch, tmp_path):
-    for key in ("LMS_SHARED_DIR", "CERT_STORAGE_DIR", "QUIZ_IMPORT_DIR", "COURSE_MEDIA_DIR", "LMS_STORAGE_URL"):
+    for key in ("LMS_SHARED_DIR", "LMS_STORAGE_URL", *(key for key, _name in SHARED_FOLDERS)):
         monkeypatch.delenv(key, raising=False)
     base = {"SECRET_KEY": "x" * 40}
     monkeypatch.setenv("LMS_STORAGE_URL", "s3://province-lms/prod")

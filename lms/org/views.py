@@ -1,7 +1,5 @@
 """Units and officials pages; imports."""
 
-from pathlib import Path
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from lms import storage
 from lms.auth.access import STAFF, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import can_view_official, can_view_unit, load_or_404
@@ -303,12 +302,13 @@ def _account_follows(official: Official, old_unit_id: int | None, unit_head: boo
     accounts.set_unit_head(db.session, actor, official, unit_head, ip)
 
 
-IMPORT_DIR_NAME = "org-imports"  # under the instance folder: files between preview and confirmation
+IMPORT_AREA = "org-imports"  # the store's area (lms.storage) of the files between preview and confirmation
 IMPORT_MAX_AGE_HOURS = 24
 
 
 def _pending_imports() -> PendingUploads:
-    return PendingUploads(Path(current_app.instance_path) / IMPORT_DIR_NAME, IMPORT_MAX_AGE_HOURS)
+    """In the store every application server sees: the preview and its confirmation may reach two."""
+    return PendingUploads(storage.store(IMPORT_AREA), IMPORT_MAX_AGE_HOURS)
 
 
 def _run_import(kind: str, table, **options) -> imports.ImportResult:

@@ -1,5 +1,6 @@
 """Two application servers behind HAProxy, one PostgreSQL: an exam through the balancer survives the
-loss of one server; what one server writes (certificate PDFs, request limits) the other sees.
+loss of one server; what one server writes (certificate PDFs, request limits, an import's file
+between its preview and its confirmation) the other sees.
 
 Each server is gunicorn (1 worker x 4 threads) with its own instance folder and the shared folder
 ``LMS_SHARED_DIR``; HAProxy (Debian package, ``scripts/system-packages.sh --test``) balances round
@@ -251,3 +252,35 @@ def test_an_exam_through_the_balancer_survives_losing_a_server(cluster, session)
     url = "/verify/2222-2222-2222-2222-2222-2222-2222"
     codes = [requests.get(servers[k % 2].base + url, timeout=10).status_code for k in range(6)]
     assert codes == [404, 404, 404, 404, 429, 429]
+
+
+def test_an_import_previewed_on_one_server_is_confirmed_on_the_other(cluster, session, tmp_path):
+    """The units' import: the preview reaches server A, the "Ghi vào hệ thống" button server B; the
+    file waits in the shared folder between the two, never in an instance folder."""
+    from lms.org.models import Unit
+
+    _base, servers, shared = cluster
+    staff = make_user(session, Role.IT_STAFF)
+    session.commit()
+    it = requests.Session()
+    it.cookies.set("session", session_cookie(staff), domain="127.0.0.1", path="/")
+    page = it.get(f"{servers[0].base}/org/import", timeout=10)
+    token = CSRF_RE.search(page.text)
+    text = "Mã đơn vị,Tên đơn vị,Loại\nX-1,Xã Một,xa\nX-2,Xã Hai,xa\n"
+    r = it.post(
+        f"{servers[0].base}/org/import",
+        data={"csrf_token": token.group(1) or token.group(2), "kind": "units"},
+        files={"file": ("don-vi.csv", text.encode())},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text[:500]
+    form = re.search(r'<form method="post" class="prose" id="import-confirm">(.*?)</form>', r.text, re.S).group(1)
+    fields = dict(re.findall(r'name="(csrf_token|token|kind|digest)"[^>]*value="([^"]*)"', form))
+    assert [p.name for p in (shared / "org-imports").iterdir()] == [fields["token"]]
+    confirm = {**fields, "action": "confirm"}
+    r = it.post(f"{servers[1].base}/org/import", data=confirm, allow_redirects=False, timeout=30)
+    assert r.status_code == 302, r.text[:500]
+    db.session.remove()
+    assert sorted(session.scalars(select(Unit.code))) == ["X-1", "X-2"]
+    assert list((shared / "org-imports").iterdir()) == []  # removed by B once written
+    assert not any((tmp_path / f"instance-{name}" / "org-imports").exists() for name in "ab")
