@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
@@ -28,7 +29,7 @@ from lms.auth.permissions import load_or_404
 from lms.extensions import db
 from lms.inputs import db_int
 from lms.time import utcnow
-from quizzes import qtypes, services
+from quizzes import fieldsets, qtypes, services
 from quizzes.forms import (
     CsrfForm,
 )
@@ -47,7 +48,7 @@ from quizzes.permissions import (
     is_published,
     review_mode_for,
 )
-from quizzes.services import answering
+from quizzes.services import answering, sheet
 from quizzes.views.common import bp, current_official, grace_seconds
 
 
@@ -150,24 +151,19 @@ def _closed_redirect(attempt: Attempt):
     return redirect(url_for("quizzes.review", attempt_id=attempt.id))
 
 
-def _question_context(attempt: Attempt, slot_no: int) -> dict:
-    slot = services.get_slot(attempt, slot_no)
-    if slot is None:
-        abort(404)
-    return _panel(slot)
-
-
-def _panel(slot) -> dict:
-    """What the page shows of one slot: the question as the official sees it (never the key)."""
-    version = slot.question_version
-    qtype = version.question.qtype
-    view = qtypes.get_type(qtype).public_view(version.config, slot.layout, version.text)
+def _panel(slot: sheet.SheetSlot, counter: Markup) -> dict:
+    """What the page shows of one slot: the question as the official sees it (never the key), its
+    fields written by ``quizzes.fieldsets`` (the ``qtypes/`` templates' output, without their cost)."""
+    view = qtypes.get_type(slot.qtype).public_view(slot.config, slot.layout, slot.text)
+    prefix = services.slot_prefix(slot.slot_no)
     return {
         "slot": slot,
         "q": view,
-        "qtype": qtype,
+        "qtype": slot.qtype,
         "answer": slot.answer,
-        "prefix": services.slot_prefix(slot.slot_no),
+        "prefix": prefix,
+        "fields": fieldsets.fieldset(slot.qtype, view, slot.answer, prefix),
+        "counter": counter,
     }
 
 
@@ -219,15 +215,18 @@ def attempt_page(attempt_id: int, slot_no: int):
             target = slot_no
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, slot_no=target))
     if request.args.get("all") == "1":  # the whole attempt in one page; the script navigates in it
-        panels = [_panel(slot) for slot in services.slots_with_versions(db.session, attempt)]
-        context = next((p for p in panels if p["slot"].slot_no == slot_no), None)
-        if context is None:
-            abort(404)
-        states = [services.SlotState(p["slot"].slot_no, p["slot"].answered) for p in panels]
+        slots = sheet.attempt_sheet(db.session, attempt.id)
+        states = [services.SlotState(slot.slot_no, slot.answered) for slot in slots]
     else:  # one question (without JavaScript: every button posts the form)
-        context = _question_context(attempt, slot_no)
-        panels = [context]
+        slot = sheet.sheet_slot(db.session, attempt.id, slot_no)
+        slots = [slot] if slot is not None else []
         states = services.slot_states(db.session, attempt)
+    # "Câu %(n)d / %(t)d" translated once, not once per question (what Jinja's newstyle _() does)
+    counter = Markup(_("Câu %(n)d / %(t)d"))
+    panels = [_panel(slot, counter % {"n": slot.slot_no, "t": len(states)}) for slot in slots]
+    context = next((p for p in panels if p["slot"].slot_no == slot_no), None)
+    if context is None:
+        abort(404)
     return render_template(
         "quizzes/attempt.html",
         attempt=attempt,
