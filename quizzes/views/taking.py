@@ -63,10 +63,13 @@ def my_quizzes():
     return render_template("quizzes/my_quizzes.html", quizzes=quizzes, page=page, now=now)
 
 
+_WITH_DRAWS = (joinedload(Quiz.draws),)  # the question count, in the quiz's query
+
+
 @bp.get("/<int:quiz_id>")
 @login_required
 def quiz_intro(quiz_id: int):
-    quiz = load_or_404(Quiz, quiz_id, check=can_see_quiz, hidden=True)
+    quiz = load_or_404(Quiz, quiz_id, check=can_see_quiz, hidden=True, options=_WITH_DRAWS)
     now = utcnow()
     info = attempts = steps = None
     grade = None
@@ -347,7 +350,7 @@ def submit(attempt_id: int):
 def review(attempt_id: int):
     """The result; questions and answers as the quiz's review mode allows, for the official and their
     unit head alike (IT staff see everything: ``review_mode_for``); marks per category for others."""
-    attempt = load_or_404(Attempt, attempt_id, check=can_view_attempt)
+    attempt = load_or_404(Attempt, attempt_id, check=can_view_attempt, options=_WITH_QUIZ)
     if attempt.in_progress and services.finish_if_overdue(db.session, attempt, utcnow(), grace_seconds()):
         db.session.commit()
     if attempt.in_progress and can_answer_attempt(current_user, attempt):
@@ -355,8 +358,7 @@ def review(attempt_id: int):
     mode = review_mode_for(current_user, attempt)
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
-        _held = services.load_slot_versions(db.session, attempt.slots)  # one query, not one per slot
-        for slot in attempt.slots:
+        for slot in services.slots_with_versions(db.session, attempt):  # one query, not one per slot
             version = slot.question_version
             qtype = qtypes.get_type(version.question.qtype)
             rows.append(
