@@ -19,7 +19,7 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.numbers import format_decimal as _babel_decimal
 from babel.numbers import format_percent as _babel_percent
-from flask import Flask, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 
 from lms.time import VN_TZ
 
@@ -144,11 +144,20 @@ def localize_numbers(text: str | None, *, locale: str | None = None) -> str:
 
 def ui_strings() -> dict[str, str]:
     """What the date picker and the checkbox lists say, in the page's language (``base.html`` puts
-    them on a hidden element as ``data-*`` attributes; the scripts carry no text of their own)."""
+    them on a hidden element as ``data-*`` attributes; the scripts carry no text of their own).
+    Built once per language and app (every page asks; the catalogs do not change while it runs)."""
+    locale = current_locale()
+    cache = current_app.extensions.setdefault("lms_ui_strings", {})
+    strings = cache.get(locale)
+    if strings is None:
+        strings = cache[locale] = _ui_strings(locale)
+    return dict(strings)
+
+
+def _ui_strings(locale: str) -> dict[str, str]:
     from babel.dates import get_day_names, get_month_names
     from flask_babel import gettext as _
 
-    locale = current_locale()
     months = get_month_names("wide", "stand-alone", locale=locale)
     short_days = get_day_names("short", "stand-alone", locale=locale)
     long_days = get_day_names("wide", "stand-alone", locale=locale)
