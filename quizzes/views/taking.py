@@ -3,6 +3,7 @@ submitting and the review."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
@@ -310,6 +311,28 @@ def _form_int(form, name: str) -> int | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    slot_no: int
+    answered: bool
+    url: str  # the one-page attempt at this question
+    label: Markup  # "Câu 3"
+
+
+def _slot_urls(attempt_id: int, total: int) -> dict[int, str]:
+    """The one-page attempt's address at each question: ``url_for`` once, the slot number put in
+    its place (the summary links every question twice; 40 ``url_for`` cost ~0.3 ms)."""
+    marker = 987654321
+    head, found, tail = url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=marker, all=1).rpartition(
+        str(marker)
+    )
+    if not found:  # not expected; then the plain way
+        return {
+            n: url_for("quizzes.attempt_page", attempt_id=attempt_id, slot_no=n, all=1) for n in range(1, total + 1)
+        }
+    return {n: f"{head}{n}{tail}" for n in range(1, total + 1)}
+
+
 @bp.get("/attempts/<int:attempt_id>/summary")
 @roles_required(Role.OFFICIAL)
 def summary(attempt_id: int):
@@ -318,13 +341,15 @@ def summary(attempt_id: int):
     if not attempt.in_progress or attempt.is_overdue(now, grace_seconds()):
         return _closed_redirect(attempt)
     states = services.slot_states(db.session, attempt)
-    unanswered = [s for s in states if not s.answered]
+    urls = _slot_urls(attempt.id, len(states))
+    label = Markup(_("Câu %(n)d"))  # translated once, not twice per question
+    rows = [SummaryRow(s.slot_no, s.answered, urls[s.slot_no], label % {"n": s.slot_no}) for s in states]
     return render_template(
         "quizzes/summary.html",
         attempt=attempt,
         quiz=attempt.quiz,
-        slots=states,
-        unanswered=unanswered,
+        slots=rows,
+        unanswered=[row for row in rows if not row.answered],
         remaining=_remaining(attempt, now),
         form=CsrfForm(),
     )
