@@ -11,6 +11,7 @@ Outside a request (a CLI command, a background sender) the locale is the app's d
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from numbers import Real
@@ -60,6 +61,14 @@ def _pattern(digits: int | None, trim: bool, group: bool = True) -> str:
     return whole + "." + ("#" if trim else "0") * digits
 
 
+@functools.lru_cache(maxsize=4096)
+def _number(babel_format, value, _kind: type, pattern: str, locale: str) -> str:
+    """A number formatted by Babel, remembered: a pure function of its arguments (``_kind``, the value's
+    type, keeps ``1`` and ``1.0`` apart), and a result page formats 40 marks that are mostly the same
+    few values at ~20 µs each."""
+    return babel_format(value, format=pattern, locale=locale)
+
+
 def _is_number(value) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
@@ -74,7 +83,7 @@ def format_decimal(
         return MISSING
     if not _is_number(value):
         value = float(value)
-    return _babel_decimal(value, format=_pattern(digits, trim, group), locale=locale or current_locale())
+    return _number(_babel_decimal, value, type(value), _pattern(digits, trim, group), locale or current_locale())
 
 
 def format_percent(
@@ -85,7 +94,7 @@ def format_percent(
     if value is None:
         return MISSING
     share = float(value) if ratio else float(value) / 100
-    return _babel_percent(share, format=_pattern(digits, trim) + "%", locale=locale or current_locale())
+    return _number(_babel_percent, share, float, _pattern(digits, trim) + "%", locale or current_locale())
 
 
 def _local(value):
