@@ -383,12 +383,14 @@ def review(attempt_id: int):
     mode = review_mode_for(current_user, attempt)
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
+        label = Markup(_("Câu %(n)d"))  # translated once, not once per question
         for slot in services.slots_with_versions(db.session, attempt):  # one query, not one per slot
             version = slot.question_version
             qtype = qtypes.get_type(version.question.qtype)
             rows.append(
                 {
                     "slot": slot,
+                    "label": label % {"n": slot.slot_no},
                     "text": version.text,
                     "config": version.config,
                     "your_answer": services.describe_answer(
