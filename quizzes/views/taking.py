@@ -93,7 +93,6 @@ def quiz_intro(quiz_id: int):
         info=info,
         attempts=attempts or [],
         grade=grade,
-        form=CsrfForm(),
         shortfalls=shortfalls,
         steps=steps,
         opens_in=opens_in,
@@ -238,7 +237,6 @@ def attempt_page(attempt_id: int, slot_no: int):
         slots=states,
         total=len(states),
         remaining=_remaining(attempt, now),
-        form=CsrfForm(),
         panels=panels,
         **context,
     )
@@ -351,7 +349,6 @@ def summary(attempt_id: int):
         slots=rows,
         unanswered=[row for row in rows if not row.answered],
         remaining=_remaining(attempt, now),
-        form=CsrfForm(),
     )
 
 
