@@ -18,17 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from courses import services
-from courses.models import Course, Enrolment, EnrolmentSource, Lesson
+from courses.models import Course, Enrolment, EnrolmentSource, Lesson, LessonProgress
 from courses.services import Progress, RequirementResult, enrol, get_course_by_slug, register_completion_requirement
 
 __all__ = [
     "Course",
     "EnrolmentSource",
     "CourseSteps",
+    "LessonStep",
     "RequirementResult",
     "OfficialCourse",
     "add_enrolment",
@@ -77,27 +78,66 @@ def course_topics() -> Select:
 
 
 @dataclass(frozen=True)
+class LessonStep:
+    """A published lesson as a next step names it (its page's address and its title)."""
+
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
 class CourseSteps:
     """Where an official stands in a course: ``progress`` over the published lessons, the
     ``next_lesson`` to open (None when every lesson is done), ``completed`` (the enrolment is)."""
 
     course: Course
     progress: Progress
-    next_lesson: Lesson | None
+    next_lesson: LessonStep | None
     completed: bool
 
 
+def _steps_queries():
+    """Built once: the course with the official's enrolment (outer join), and the published lessons in
+    order, each with whether the official has done it (outer join: one progress row per lesson)."""
+    course = (
+        select(Course, Enrolment.last_lesson_id, Enrolment.completed_at, Enrolment.id)
+        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.official_id == bindparam("official_id")))
+        .where(Course.id == bindparam("course_id"))
+    )
+    lessons = (
+        select(Lesson.id, Lesson.slug, Lesson.title, LessonProgress.id.is_not(None))
+        .outerjoin(
+            LessonProgress,
+            (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.official_id == bindparam("official_id")),
+        )
+        .where(Lesson.course_id == bindparam("course_id"), Lesson.published.is_(True))
+        .order_by(Lesson.position, Lesson.id)
+    )
+    return course, lessons
+
+
+_COURSE_AND_ENROLMENT, _LESSONS_DONE = _steps_queries()
+
+
 def steps_left(session: Session, official_id: int, course_id: int | None) -> CourseSteps | None:
-    course = get_course(session, course_id)
-    if course is None:
+    """In two statements (the course pages' ``next_lesson`` reads the same in four: the quiz page and
+    the result of a final quiz, which every official of an exam opens, ask it)."""
+    if course_id is None:
         return None
-    enrolment = services.get_enrolment(session, official_id, course.id)
-    lessons = course.published_lessons
-    done = services.done_lesson_ids(session, official_id, course.id)
-    progress = Progress(sum(1 for lesson in lessons if lesson.id in done), len(lessons))
-    following = services.pick_next_lesson(lessons, done, enrolment)
-    completed = enrolment is not None and enrolment.completed_at is not None
-    return CourseSteps(course, progress, following, completed)
+    ids = {"official_id": official_id, "course_id": course_id}
+    row = session.execute(_COURSE_AND_ENROLMENT, ids).first()
+    if row is None:
+        return None
+    course, last_lesson_id, completed_at, enrolment_id = row
+    lessons, done = [], set()
+    for lesson_id, slug, title, is_done in session.execute(_LESSONS_DONE, ids):
+        lessons.append(LessonStep(lesson_id, slug, title))
+        if is_done:
+            done.add(lesson_id)
+    progress = Progress(len(done), len(lessons))
+    following = services.pick_next_lesson(lessons, done, last_lesson_id)
+    return CourseSteps(course, progress, following, enrolment_id is not None and completed_at is not None)
 
 
 @dataclass(frozen=True)

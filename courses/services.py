@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, insert, select
@@ -26,6 +26,8 @@ from lms.org.services import SuccessionImpact
 from lms.text import fold
 from lms.time import local_today, utcnow
 from lms.topics import Topic
+
+_L = TypeVar("_L")  # a lesson, or what stands for one (courses.api.LessonStep)
 
 
 class CourseError(UserError):
@@ -157,15 +159,17 @@ def next_lesson(session: Session, official_id: int, course: Course) -> Lesson | 
     """Where "continue" leads: the first unfinished published lesson after the last one opened or
     finished, else the first unfinished one; ``None`` when every lesson is done."""
     done = done_lesson_ids(session, official_id, course.id)
-    return pick_next_lesson(course.published_lessons, done, get_enrolment(session, official_id, course.id))
+    enrolment = get_enrolment(session, official_id, course.id)
+    return pick_next_lesson(course.published_lessons, done, enrolment.last_lesson_id if enrolment else None)
 
 
-def pick_next_lesson(lessons: list[Lesson], done: set[int], enrolment: Enrolment | None) -> Lesson | None:
-    """``next_lesson`` over what the caller has read already."""
+def pick_next_lesson(lessons: list[_L], done: set[int], last_lesson_id: int | None) -> _L | None:
+    """``next_lesson`` over what the caller has read already (``lessons``: anything with an ``id``;
+    ``last_lesson_id``: the enrolment's last lesson, None without an enrolment)."""
     start = 0
-    if enrolment is not None and enrolment.last_lesson_id is not None:
+    if last_lesson_id is not None:
         for i, lesson in enumerate(lessons):
-            if lesson.id == enrolment.last_lesson_id:
+            if lesson.id == last_lesson_id:
                 start = i
                 break
     for lesson in lessons[start:] + lessons[:start]:

@@ -251,13 +251,13 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _layout_context():
-        prefs = {}
-        if current_user and current_user.is_authenticated:
-            prefs = current_user.preferences or {}
+        user = current_user._get_current_object()  # once: every read through the proxy costs
+        if user and user.is_authenticated:
+            prefs = user.preferences or {}
         else:
             prefs = session.get("prefs", {})
         return {
-            "nav_items": lambda: nav_for(current_user) if current_user.is_authenticated else [],
+            "nav_items": lambda: nav_for(user) if user.is_authenticated else [],
             "font_size": prefs.get("font_size", "normal"),
             "high_contrast": bool(prefs.get("high_contrast")),
             "current_locale": select_locale(),

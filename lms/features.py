@@ -26,9 +26,11 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup, escape
 
 from lms.config import ConfigError
+from lms.formatting import current_locale
 
 EXTENSION = "lms.features"
 
@@ -39,6 +41,7 @@ class Registry:
 
     features: list[str] = field(default_factory=list)
     nav: list[tuple[int, object, str, Callable]] = field(default_factory=list)
+    nav_links: dict[tuple[str, str], list[tuple[Markup, str]]] = field(default_factory=dict)  # see nav_for
     panels: list[tuple[int, str, Callable]] = field(default_factory=list)
     staff_sections: list[tuple[int, str]] = field(default_factory=list)
     demo_steps: list[tuple[int, str, Callable]] = field(default_factory=list)
@@ -89,10 +92,11 @@ def init_features(app: Flask) -> None:
 
 def add_nav(app: Flask, label, endpoint: str, visible: Callable, order: int = 50) -> None:
     """A top navigation link (``label`` may be lazily translated) shown to users for whom ``visible(user)``."""
-    entries = registry(app).nav
-    if endpoint not in [e for _o, _l, e, _v in entries]:
-        entries.append((order, label, endpoint, visible))
-        entries.sort(key=lambda n: n[0])
+    reg = registry(app)
+    if endpoint not in [e for _o, _l, e, _v in reg.nav]:
+        reg.nav.append((order, label, endpoint, visible))
+        reg.nav.sort(key=lambda n: n[0])
+        reg.nav_links.clear()
 
 
 def add_panel(app: Flask, template: str, visible: Callable, order: int = 50) -> None:
@@ -163,8 +167,20 @@ def add_template_globals(app: Flask, **values) -> None:
 
 
 def nav_for(user) -> list[dict]:
-    entries = registry().nav
-    return [{"label": label, "url": url_for(endpoint)} for _o, label, endpoint, visible in entries if visible(user)]
+    """The top navigation links ``user`` sees. Every page shows them: the labels are translated and
+    the addresses built once per language and script root (neither changes while the app runs), then
+    each page only asks ``visible(user)`` (pass the user object, not the ``current_user`` proxy: a
+    dozen checks through the proxy cost more than the rest)."""
+    reg = registry()
+    key = (current_locale(), request.script_root)
+    links = reg.nav_links.get(key)
+    if links is None:  # escape(): a lazy label's own text, as the template would write it
+        links = reg.nav_links[key] = [(escape(label), url_for(endpoint)) for _o, label, endpoint, _v in reg.nav]
+    return [
+        {"label": label, "url": url}
+        for (_o, _l, _e, visible), (label, url) in zip(reg.nav, links, strict=True)
+        if visible(user)
+    ]
 
 
 def panels_for(user) -> list[str]:
