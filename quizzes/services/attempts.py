@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,10 +26,12 @@ from quizzes.models import (
     AttemptSlot,
     AttemptState,
     Question,
+    QuestionCategory,
     QuestionVersion,
     Quiz,
     QuizDraw,
 )
+from quizzes.services.answering import VersionKey, version_keys
 from quizzes.services.results import attempts_of, quiz_grade_passed
 from quizzes.services.settings import get_override
 
@@ -159,26 +161,59 @@ def quizzes_short_of_questions(session: Session, category_id: int) -> list[Quiz]
     return [quiz for quiz in quizzes if draw_shortfalls(session, quiz)]
 
 
-def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
-    """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled."""
-    if not quiz.draws:
+def _draw_pools_statement():
+    """Every draw of a quiz (in draw order) with the current version of each question it may draw
+    now (in question id order): one row per question, one row with no version for an empty pool."""
+    drawable = and_(Question.category_id == QuizDraw.category_id, *_DRAWABLE)
+    return (
+        select(QuizDraw.id, QuizDraw.category_id, QuizDraw.count, Question.current_version_id)
+        .outerjoin(Question, drawable)
+        .where(QuizDraw.quiz_id == bindparam("quiz_id"))
+        .order_by(QuizDraw.id, Question.id)
+    )
+
+
+_DRAW_POOLS = _draw_pools_statement()  # built once, not per start
+
+
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[VersionKey]:
+    """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled.
+    The draws and their pools are read in one query, the drawn versions from the per-process cache
+    of (immutable) versions, which reads those it lacks in one more."""
+    pools: dict[int, tuple[int, int, list[int]]] = {}  # draw id -> (category id, count, version ids)
+    for draw_id, category_id, count, version_id in session.execute(_DRAW_POOLS, {"quiz_id": quiz.id}):
+        pool = pools.setdefault(draw_id, (category_id, count, []))[2]
+        if version_id is not None:
+            pool.append(version_id)
+    if not pools:
         raise QuizError("Bài kiểm tra chưa có câu hỏi (chưa chọn số câu cho từng danh mục).")
     picked: list[int] = []  # current version ids, drawn from each category's questions in id order
-    for draw in quiz.draws:
-        pool = session.scalars(
-            select(Question.current_version_id)
-            .where(Question.category_id == draw.category_id, *_DRAWABLE)
-            .order_by(Question.id)
-        ).all()
-        if len(pool) < draw.count:
-            raise QuizError(DrawShortfall(draw.category.path, len(pool), draw.count).message)
-        picked.extend(rng.sample(list(pool), draw.count))
-    # only the drawn versions are loaded (with their questions), in one query
-    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(picked)))}
+    for category_id, count, pool in pools.values():
+        if len(pool) < count:
+            category = session.get(QuestionCategory, category_id)
+            raise QuizError(DrawShortfall(category.path, len(pool), count).message)
+        picked.extend(rng.sample(pool, count))
+    versions = version_keys.get_many(session, picked)
     chosen = [versions[version_id] for version_id in picked]
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
     return chosen
+
+
+def _insert_attempt_statement(dialect: str):
+    """The attempt's INSERT, returning it; it inserts nothing when the official has an attempt of
+    that number already (a concurrent start, a second tab): no error, no savepoint."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Attempt)
+    columns = ("quiz_id", "official_id", "number", "state", "started_at", "deadline_at", "seed")
+    return (
+        insert.values({name: bindparam(name, type_=Attempt.__table__.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=[Attempt.quiz_id, Attempt.official_id, Attempt.number])
+        .returning(Attempt)
+    )
+
+
+_INSERT_ATTEMPT = {dialect: _insert_attempt_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_INSERT_SLOTS = insert(AttemptSlot.__table__)  # one executemany for the attempt's slots
 
 
 def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetime, seed: int | None = None) -> Attempt:
@@ -193,6 +228,8 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     in progress: the caller shows its result). When a concurrent request (a double click, the
     overdue-closing job) graded it first, the attempts are read again as stored, once: its new
     attempt, if it started one, is returned.
+
+    The attempt is one INSERT (``ON CONFLICT DO NOTHING ... RETURNING``), its slots one executemany.
     """
     info = eligibility(session, quiz, official.id, now)
     overdue = info.in_progress
@@ -213,31 +250,29 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     deadline = now + timedelta(minutes=info.time_limit_minutes) if info.time_limit_minutes else None
     if quiz.close_at and (deadline is None or deadline > quiz.close_at):
         deadline = quiz.close_at
-    attempt = Attempt(
-        quiz_id=quiz.id,
-        official_id=official.id,
-        number=info.attempts_used + 1,
-        state=AttemptState.IN_PROGRESS,
-        started_at=now,
-        deadline_at=deadline,
-        seed=seed,
+    slots = [
+        {
+            "slot_no": slot_no,
+            "question_version_id": version.id,
+            "layout": qtypes.get_type(version.qtype).prepare(version.config, rng, quiz.shuffle_options),
+            "max_mark": version.default_mark,
+            "state": SLOT_TODO,
+        }
+        for slot_no, version in enumerate(versions, start=1)
+    ]
+    attempt = session.scalar(
+        _INSERT_ATTEMPT[session.get_bind().dialect.name],
+        {
+            "quiz_id": quiz.id,
+            "official_id": official.id,
+            "number": info.attempts_used + 1,
+            "state": AttemptState.IN_PROGRESS,
+            "started_at": now,
+            "deadline_at": deadline,
+            "seed": seed,
+        },
     )
-    for slot_no, version in enumerate(versions, start=1):
-        layout = qtypes.get_type(version.question.qtype).prepare(version.config, rng, quiz.shuffle_options)
-        attempt.slots.append(
-            AttemptSlot(
-                slot_no=slot_no,
-                question_version_id=version.id,
-                layout=layout,
-                max_mark=version.default_mark,
-                state=SLOT_TODO,
-            )
-        )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
+    if attempt is None:
         # another request (second tab, double click) started this attempt number first
         existing = session.scalar(
             select(Attempt).where(
@@ -247,8 +282,11 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
             )
         )
         if existing is None:
-            raise QuizError("Bạn vừa bắt đầu hoặc nộp một lần làm bài khác. Hãy tải lại trang.") from None
+            raise QuizError("Bạn vừa bắt đầu hoặc nộp một lần làm bài khác. Hãy tải lại trang.")
         return existing
+    for slot in slots:
+        slot["attempt_id"] = attempt.id
+    session.execute(_INSERT_SLOTS, slots)
     return attempt
 
 
