@@ -14,8 +14,10 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from lms import events
+from lms.database import UTCDateTime
 from lms.org.models import Official
 from quizzes import qtypes
 from quizzes.errors import AttemptClosed, QuizError
@@ -25,6 +27,7 @@ from quizzes.models import (
     Attempt,
     AttemptSlot,
     AttemptState,
+    GradingMethod,
     Question,
     QuestionCategory,
     QuestionVersion,
@@ -444,6 +447,50 @@ def slot_prefix(slot_no: int) -> str:
     return f"q{slot_no}"
 
 
+def _submit_statement():
+    """The submission: in progress -> submitted in one conditional UPDATE."""
+    return (
+        update(Attempt)
+        .where(Attempt.id == bindparam("p_attempt"), Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, submitted_at=bindparam("p_submitted", type_=UTCDateTime))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_SLOTS = AttemptSlot.__table__
+_SUBMIT = _submit_statement()  # the statements of submitting and grading, built once
+_SLOTS_TO_GRADE = (
+    select(_SLOTS.c.id, _SLOTS.c.slot_no, _SLOTS.c.question_version_id, _SLOTS.c.answer, _SLOTS.c.answered_at)
+    .where(_SLOTS.c.attempt_id == bindparam("p_attempt"))
+    .order_by(_SLOTS.c.slot_no)
+)
+_LAST_ANSWER = (
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("p_id"))
+    .values(
+        answer=bindparam("p_answer", type_=_SLOTS.c.answer.type),
+        state=bindparam("p_state"),
+        answered_at=bindparam("p_answered_at", type_=UTCDateTime),
+    )
+)
+_SLOT_GRADES = (
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("p_id"))
+    .values(mark=bindparam("p_mark"), max_mark=bindparam("p_max_mark"), state=bindparam("p_state"))
+)
+_ATTEMPT_GRADE = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("p_attempt"))
+    .values(
+        score=bindparam("p_score"),
+        max_score=bindparam("p_max_score"),
+        percent=bindparam("p_percent"),
+        passed=bindparam("p_passed"),
+        graded_at=bindparam("p_graded_at", type_=UTCDateTime),
+    )
+)
+
+
 def submit_attempt(
     session: Session,
     attempt_id: int,
@@ -466,36 +513,31 @@ def submit_attempt(
     ``last_answer``: ``(slot_no, form)``, the answer the countdown's form sends with the submission
     at the deadline, stored after the UPDATE (so it takes the attempt's row first, as a plain
     submit does, and two tabs timing out at once cannot deadlock) when within the grace period.
+
+    The attempt is not read again after the UPDATE when the session holds it; the slots are read in
+    one query and graded with the per-process cache of question versions; the grades are one
+    executemany and one UPDATE.
     """
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.SUBMITTED, submitted_at=submitted_at or now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    submitted_at = submitted_at or now
+    if session.execute(_SUBMIT, {"p_attempt": attempt_id, "p_submitted": submitted_at}).rowcount != 1:
         return False
+    # The attempt as the session holds it (read only when it holds none): an attempt in progress
+    # changes by this UPDATE alone, whose values are set on it; the rest of its row does not change.
     attempt = session.get(Attempt, attempt_id)
-    session.refresh(attempt)
-    slots = list(
-        session.scalars(
-            select(AttemptSlot)
-            .where(AttemptSlot.attempt_id == attempt_id)
-            .order_by(AttemptSlot.slot_no)
-            .execution_options(populate_existing=True)
-        )
-    )
-    set_committed_value(attempt, "slots", slots)
+    set_committed_value(attempt, "state", AttemptState.SUBMITTED)
+    set_committed_value(attempt, "submitted_at", submitted_at)
+    slots = [row._asdict() for row in session.execute(_SLOTS_TO_GRADE, {"p_attempt": attempt_id})]
+    versions = version_keys.get_many(session, {slot["question_version_id"] for slot in slots})
     if last_answer is not None:
         slot_no, form = last_answer
-        slot = next((s for s in slots if s.slot_no == slot_no), None)
+        slot = next((s for s in slots if s["slot_no"] == slot_no), None)
         in_time = attempt.deadline_at is None or now <= attempt.deadline_at + timedelta(seconds=grace_seconds)
         if slot is not None and in_time:
-            _write_answer(session, slot, form, now)
-    grade_attempt(session, attempt, now)
+            _store_last_answer(session, slot, versions[slot["question_version_id"]], form, now)
+    _grade(session, attempt, slots, versions, now)
     events.attempt_graded.send(session, attempt=attempt)
     quiz = attempt.quiz
-    if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
+    if quiz.is_final and quiz.course_id is not None and _grade_passed(session, quiz, attempt):
         events.course_requirement_met.send(
             session,
             official_id=attempt.official_id,
@@ -507,29 +549,83 @@ def submit_attempt(
     return True
 
 
-def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
-    """Mark every slot from its stored answer. ``graded_at`` is ``now``, or the last answer's time
-    when that is later (a save whose request started after the submit's but committed before it):
-    an attempt is never graded before an answer it was graded on."""
+def _grade_passed(session: Session, quiz: Quiz, attempt: Attempt) -> bool:
+    """Is the official's quiz grade a pass now that ``attempt`` is graded? By the highest attempt
+    (the default), a passed attempt says so without reading the others."""
+    if quiz.grading_method == GradingMethod.HIGHEST and attempt.passed:
+        return True
+    return quiz_grade_passed(session, quiz, attempt.official_id)
+
+
+def _store_last_answer(session: Session, slot: dict, version: VersionKey, form: Any, now: datetime) -> None:
+    """The answer sent with the submission at the deadline, written to ``slot`` (a row of
+    ``_SLOTS_TO_GRADE``, updated in place for the grading)."""
+    answer = qtypes.get_type(version.qtype).parse(form, slot_prefix(slot["slot_no"]), version.config, None)
+    if answer != slot["answer"]:
+        slot["answered_at"] = now
+    slot["answer"] = answer
+    session.execute(
+        _LAST_ANSWER,
+        {
+            "p_id": slot["id"],
+            "p_answer": answer,
+            "p_state": SLOT_ANSWERED if answer is not None else SLOT_TODO,
+            "p_answered_at": slot["answered_at"],
+        },
+    )
+
+
+def _grade(
+    session: Session, attempt: Attempt, slots: list[dict], versions: Mapping[int, VersionKey], now: datetime
+) -> None:
+    """Mark every slot (rows of ``_SLOTS_TO_GRADE``) from its stored answer and write the grades: the
+    slots in one executemany, the attempt in one UPDATE. ``graded_at`` is ``now``, or the last
+    answer's time when that is later (a save whose request started after the submit's but committed
+    before it): an attempt is never graded before an answer it was graded on. The attempt object
+    and the slot objects the session holds are given the stored values."""
     score = max_score = 0.0
-    _held = load_slot_versions(session, attempt.slots)  # held: the session only keeps weak references
     graded_at = now
-    for slot in attempt.slots:
-        version = slot.question_version
-        grade = qtypes.grade_answer(version.question.qtype, version.config, slot.answer)
-        slot.max_mark = version.default_mark
-        slot.mark = round(grade.fraction * version.default_mark, 7)
-        slot.state = grade.state
-        score += slot.mark
-        max_score += slot.max_mark
-        if slot.answered_at is not None and slot.answered_at > graded_at:
-            graded_at = slot.answered_at
-    attempt.score = round(score, 7)
-    attempt.max_score = max_score
-    attempt.percent = round(100.0 * score / max_score, 4) if max_score else 0.0
-    attempt.passed = attempt.percent >= attempt.quiz.pass_percent - 1e-9
-    attempt.graded_at = graded_at
-    session.flush()
+    grades = []
+    for slot in slots:
+        version = versions[slot["question_version_id"]]
+        grade = qtypes.grade_answer(version.qtype, version.config, slot["answer"])
+        mark = round(grade.fraction * version.default_mark, 7)
+        grades.append({"p_id": slot["id"], "p_mark": mark, "p_max_mark": version.default_mark, "p_state": grade.state})
+        score += mark
+        max_score += version.default_mark
+        if slot["answered_at"] is not None and slot["answered_at"] > graded_at:
+            graded_at = slot["answered_at"]
+    if grades:
+        session.execute(_SLOT_GRADES, grades)
+    percent = round(100.0 * score / max_score, 4) if max_score else 0.0
+    values = {
+        "score": round(score, 7),
+        "max_score": max_score,
+        "percent": percent,
+        "passed": percent >= attempt.quiz.pass_percent - 1e-9,
+        "graded_at": graded_at,
+    }
+    session.execute(_ATTEMPT_GRADE, {"p_attempt": attempt.id, **{f"p_{k}": v for k, v in values.items()}})
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    for slot, grade in zip(slots, grades, strict=True):
+        held = session.identity_map.get(identity_key(AttemptSlot, slot["id"]))
+        if held is not None:
+            for key, value in (
+                ("answer", slot["answer"]),
+                ("answered_at", slot["answered_at"]),
+                ("mark", grade["p_mark"]),
+                ("max_mark", grade["p_max_mark"]),
+                ("state", grade["p_state"]),
+            ):
+                set_committed_value(held, key, value)
+
+
+def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Grade ``attempt`` from its slots' stored answers (see :func:`submit_attempt`, which does this
+    after moving it to submitted)."""
+    slots = [row._asdict() for row in session.execute(_SLOTS_TO_GRADE, {"p_attempt": attempt.id})]
+    _grade(session, attempt, slots, version_keys.get_many(session, {s["question_version_id"] for s in slots}), now)
 
 
 def load_slot_versions(session: Session, slots: Iterable[AttemptSlot]) -> list[QuestionVersion]:

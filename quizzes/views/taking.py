@@ -331,7 +331,7 @@ def summary(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles_required(Role.OFFICIAL)
 def submit(attempt_id: int):
-    attempt = _load_own_attempt(attempt_id)
+    attempt = _load_own_attempt(attempt_id, with_quiz=True)  # the grading reads the quiz's pass mark
     if not CsrfForm().validate_on_submit():
         abort(400)
     now = utcnow()
@@ -340,7 +340,7 @@ def submit(attempt_id: int):
     if services.submit_attempt(db.session, attempt.id, now):
         flash(_("Đã nộp bài."), "success")
     db.session.commit()
-    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.review", attempt_id=attempt_id))  # not attempt.id: expired by the commit
 
 
 @bp.get("/attempts/<int:attempt_id>")
