@@ -13,7 +13,8 @@ from lms import events
 from lms.auth.models import Role
 from lms.org.models import Official
 from quizzes import services
-from quizzes.models import Attempt, AttemptState, QuizOverride
+from quizzes.models import Attempt, AttemptSlot, AttemptState, QuizOverride
+from quizzes.services import attempts as attempts_module
 from tests.factories import login_as, make_user
 from tests.quizzes_app.factories import NOW, make_attempt, make_bank, make_quiz
 
@@ -304,26 +305,26 @@ def test_start_after_the_time_ran_out_grades_and_keeps_the_grade_with_no_attempt
     assert graded.graded_at is not None
 
 
-def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner):
-    """The unique (quiz, official, number) decides; the loser gets the winner's attempt."""
+def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner, monkeypatch):
+    """The unique (quiz, official, number) decides; the loser gets the winner's attempt, and its
+    transaction goes on (the INSERT inserts nothing rather than failing)."""
     _user, official = learner
     quiz = make_quiz(session)
     winner = make_attempt(session, quiz, official)
     session.commit()
-    original = services.eligibility
+    original = attempts_module.eligibility
 
     def stale(*args, **kwargs):  # as seen by a request that read before the winner committed
         info = original(*args, **kwargs)
         info.in_progress, info.attempts_used = None, 0
         return info
 
-    services.eligibility = stale
-    try:
-        loser = services.start_attempt(session, quiz, official, NOW)
-    finally:
-        services.eligibility = original
+    monkeypatch.setattr(attempts_module, "eligibility", stale)
+    loser = services.start_attempt(session, quiz, official, NOW)
     assert loser.id == winner.id
     assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+    assert session.scalar(select(func.count()).select_from(AttemptSlot)) == len(winner.slots)
+    session.commit()
 
 
 def test_grading_methods(session, learner):
