@@ -23,12 +23,14 @@ when it commits.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from certificates import api as certificates_api
 from competency.cache import mark_dirty
@@ -240,8 +242,9 @@ def _summary_select(official_ids=None):
         *[func.max(case((and_(r.topic == t.value, r.status == "cert_valid"), valid_until), else_=None)) for t in Topic],
         func.coalesce(func.sum(r.practice_passed), 0),
     )
-    if official_ids is not None:
-        query = query.where(r.official_id.in_(list(official_ids)))
+    if official_ids is not None:  # ids, or an expanding bind parameter
+        ids = official_ids if isinstance(official_ids, BindParameter) else list(official_ids)
+        query = query.where(r.official_id.in_(ids))
     return query.group_by(r.official_id)
 
 
@@ -276,29 +279,57 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     transaction's records as well as its own, rewrites the rows from the records. Folding the
     records in the first statement would let the second writer overwrite the first one's figures
     with a sum that misses them (a test runs four writers at once). ``removed``: some records were
-    deleted, so an official may have none left (then their row goes)."""
+    deleted, so an official may have none left (then their row goes). The statements are built
+    once per database kind (a submit runs them for one official)."""
     table = CompetencySummary.__table__
     ids = sorted(official_ids)  # one lock order for every transaction: no deadlock between two
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:  # pragma: no cover - the two databases we run on
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         return rebuild_summaries(connection, ids)
-    lock = upsert(table).values([{"official_id": i, "participated": 0, "n_best": 0, "practice_passed": 0} for i in ids])
-    connection.execute(
-        lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
-    )
-    columns = _summary_columns()
-    stmt = upsert(table).from_select(columns, _summary_select(ids))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.official_id], set_={c: stmt.excluded[c] for c in columns[1:]}
-    )
-    connection.execute(stmt)
+    lock, rewrite = _refresh_statements(dialect)
+    if len(ids) == 1:
+        connection.execute(lock, {"official_id": ids[0]})
+    else:  # one statement, its rows in id order
+        connection.execute(_lock_rows(dialect, ids))
+    connection.execute(rewrite, {"ids": ids})
     if removed:
         left = select(CompetencyRecord.official_id).where(CompetencyRecord.official_id.in_(ids))
         connection.execute(delete(table).where(table.c.official_id.in_(ids), table.c.official_id.not_in(left)))
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert(CompetencySummary.__table__)
+
+
+_EMPTY_SUMMARY = {"participated": 0, "n_best": 0, "practice_passed": 0}
+
+
+def _lock_rows(dialect: str, ids):
+    """The upsert that locks (creates if missing) the summary rows of ``ids`` and changes nothing."""
+    table = CompetencySummary.__table__
+    lock = _upsert(dialect).values([{"official_id": i, **_EMPTY_SUMMARY} for i in ids])
+    return lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
+
+
+@functools.cache
+def _refresh_statements(dialect: str):
+    """``refresh_summaries``' two statements for one official (``official_id``) and for the rewrite
+    of a list (``ids``), built once: building them cost more than running them."""
+    from sqlalchemy import bindparam
+
+    table = CompetencySummary.__table__
+    lock = _upsert(dialect).values(official_id=bindparam("official_id"), **_EMPTY_SUMMARY)
+    lock = lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
+    columns = _summary_columns()
+    rewrite = _upsert(dialect).from_select(columns, _summary_select(bindparam("ids", expanding=True)))
+    rewrite = rewrite.on_conflict_do_update(
+        index_elements=[table.c.official_id], set_={c: rewrite.excluded[c] for c in columns[1:]}
+    )
+    return lock, rewrite
 
 
 def summaries_after_flush(session: Session, flush_context) -> None:
