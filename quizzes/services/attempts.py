@@ -550,8 +550,12 @@ def submit_attempt(
 
 
 def _grade_passed(session: Session, quiz: Quiz, attempt: Attempt) -> bool:
-    """Is the official's quiz grade a pass now that ``attempt`` is graded? By the highest attempt
-    (the default), a passed attempt says so without reading the others."""
+    """Is the official's quiz grade a pass now that ``attempt`` is graded? Without reading the
+    official's other attempts when they cannot change the answer: by the highest attempt (the
+    default), a passed attempt passes; a first attempt is the only one (attempt ``n + 1`` is
+    inserted only once attempt ``n`` is no longer in progress, and this one was until now)."""
+    if attempt.number == 1:
+        return bool(attempt.passed)
     if quiz.grading_method == GradingMethod.HIGHEST and attempt.passed:
         return True
     return quiz_grade_passed(session, quiz, attempt.official_id)
