@@ -33,6 +33,7 @@ from quizzes.models import (
     QuestionVersion,
     Quiz,
     QuizDraw,
+    QuizOverride,
 )
 from quizzes.services.answering import VersionKey, version_keys
 from quizzes.services.results import attempts_of, quiz_grade_passed
@@ -52,13 +53,34 @@ class Eligibility:
     time_limit_minutes: int | None = None
 
 
+def _attempts_and_override_statement():
+    """An official's attempts at a quiz by number (one row with none when there are none) and their
+    override of its settings, if any."""
+    official = bindparam("official_id")
+    return (
+        select(Attempt, QuizOverride)
+        .select_from(Quiz)
+        .outerjoin(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.official_id == official))
+        .outerjoin(QuizOverride, and_(QuizOverride.quiz_id == Quiz.id, QuizOverride.official_id == official))
+        .where(Quiz.id == bindparam("quiz_id"))
+        .order_by(Attempt.number)
+    )
+
+
+_ATTEMPTS_AND_OVERRIDE = _attempts_and_override_statement()  # built once
+
+
 def eligibility(
     session: Session, quiz: Quiz, official_id: int, now: datetime, attempts: list[Attempt] | None = None
 ) -> Eligibility:
     """May ``official_id`` start (or resume) an attempt now? With a reason in Vietnamese.
     ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already."""
-    attempts = attempts_of(session, quiz.id, official_id) if attempts is None else attempts
-    override = get_override(session, quiz.id, official_id)
+    if attempts is None:  # the attempts and the override in one query
+        rows = session.execute(_ATTEMPTS_AND_OVERRIDE, {"quiz_id": quiz.id, "official_id": official_id}).all()
+        attempts = [attempt for attempt, _override in rows if attempt is not None]
+        override = rows[0][1] if rows else None
+    else:
+        override = get_override(session, quiz.id, official_id)
     extra_minutes = override.extra_minutes if override else 0
     time_limit = quiz.time_limit_minutes + extra_minutes if quiz.time_limit_minutes else None
     used = len(attempts)
