@@ -374,33 +374,96 @@ def attempt_session(obj) -> Session:
 
 
 def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
-    """Fold one newly graded attempt into its record (incremental)."""
+    """Fold one newly graded attempt into its record (incremental), in one upsert: count + 1, the
+    later last activity, the better best (final quizzes), the status (``derive_status``, for a
+    record without certificate); then the official's summary (``refresh_summaries``). The counts
+    move in the statement, so two attempts graded at once both count. A record the session holds
+    is given the stored values."""
     if attempt.percent is None:
         return
     topic = attempt_topic(attempt)
     if topic is None:
         return
     today = today or local_today()
-    record = _get_record(session, attempt.official_id, topic)
-    record.attempts_count = (record.attempts_count or 0) + 1
-    graded = attempt.graded_at
-    if graded is not None and (record.last_activity_at is None or graded > record.last_activity_at):
-        record.last_activity_at = graded
     final = bool(attempt.quiz.is_final)
-    if final and (record.best_percent is None or attempt.percent > record.best_percent):
-        record.best_percent = float(attempt.percent)
-    if record.certificate_id is None:
-        passed = record.status == "passed" or (final and bool(attempt.passed))
-        record.status = derive_status(
-            attempts=record.attempts_count,
-            passed=passed,
-            cert_expires_on=None,
-            has_cert=False,
-            today=today,
-            practised=record.practice_passed or 0,
-        )
-    session.flush()
+    passed_now = final and bool(attempt.passed)
+    params = {
+        "official_id": attempt.official_id,
+        "topic": topic,
+        "graded": attempt.graded_at,
+        "final": final,
+        "percent": float(attempt.percent),
+        "passed_now": passed_now,
+        # the status of a record without certificate after an attempt: passed, or in progress
+        "passed_status": derive_status(attempts=1, passed=True, cert_expires_on=None, has_cert=False, today=today),
+        "progress_status": derive_status(attempts=1, passed=False, cert_expires_on=None, has_cert=False, today=today),
+        "new_status": derive_status(attempts=1, passed=passed_now, cert_expires_on=None, has_cert=False, today=today),
+        "new_best": float(attempt.percent) if final else None,
+        "now": utcnow(),
+    }
+    session.scalars(_apply_attempt_statement(session.get_bind().dialect.name), params).all()
+    refresh_summaries(session.connection(), [attempt.official_id])
     mark_dirty(session)
+
+
+@functools.cache
+def _apply_attempt_statement(dialect: str):
+    """``apply_attempt``'s upsert, built once per database kind; returns the record (refreshing the
+    object the session holds, if any)."""
+    from sqlalchemy import Boolean, Float, bindparam
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from lms.database import UTCDateTime
+
+    r = CompetencyRecord
+    table = r.__table__
+    graded = bindparam("graded", type_=UTCDateTime)
+    final = bindparam("final", type_=Boolean)
+    percent = bindparam("percent", type_=Float)
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(r)
+    statement = statement.values(
+        official_id=bindparam("official_id"),
+        topic=bindparam("topic", type_=table.c.topic.type),
+        status=bindparam("new_status", type_=table.c.status.type),
+        best_percent=bindparam("new_best", type_=Float),
+        attempts_count=1,
+        last_activity_at=graded,
+        practice_passed=0,
+        updated_at=bindparam("now", type_=UTCDateTime),
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.official_id, table.c.topic],
+        set_={
+            "attempts_count": func.coalesce(table.c.attempts_count, 0) + 1,
+            "last_activity_at": case(
+                (
+                    and_(
+                        graded.is_not(None),
+                        or_(table.c.last_activity_at.is_(None), table.c.last_activity_at < graded),
+                    ),
+                    graded,
+                ),
+                else_=table.c.last_activity_at,
+            ),
+            "best_percent": case(
+                (and_(final, or_(table.c.best_percent.is_(None), table.c.best_percent < percent)), percent),
+                else_=table.c.best_percent,
+            ),
+            "status": case(
+                (table.c.certificate_id.is_not(None), table.c.status),
+                (
+                    or_(
+                        table.c.status == bindparam("passed_status", type_=table.c.status.type),
+                        bindparam("passed_now", type_=Boolean),
+                    ),
+                    bindparam("passed_status", type_=table.c.status.type),
+                ),
+                else_=bindparam("progress_status", type_=table.c.status.type),
+            ),
+            "updated_at": bindparam("now", type_=UTCDateTime),
+        },
+    )
+    return statement.returning(r).execution_options(populate_existing=True)
 
 
 def refresh_certificate_part(session: Session, official_id: int, topic: Topic, today: date | None = None) -> None:

@@ -109,9 +109,18 @@ def test_submit_writes_the_grades_in_two_statements(client, session):
     ]
     assert all(s.startswith(prefix) for s, prefix in zip(sent, quizzes_part, strict=False)), sent
     assert "JOIN quiz AS" in sent[1] and "RETURNING" not in sent[2]
-    # then the competency record (the attempt_graded receiver) and the cache version at commit
-    assert all("competency" in s for s in sent[len(quizzes_part) :]), sent
-    assert len(sent) == len(quizzes_part) + 5, sent
+    # then the competency record (the attempt_graded receiver: one upsert), the official's summary
+    # (lock, rewrite) and the cache version at commit
+    competency_part = [
+        "INSERT INTO competency_record",
+        "INSERT INTO competency_summary",
+        "INSERT INTO competency_summary",
+        "INSERT INTO competency_cache_version",
+    ]
+    assert len(sent) == len(quizzes_part) + len(competency_part), sent
+    rest = sent[len(quizzes_part) :]
+    assert all(s.startswith(prefix) for s, prefix in zip(rest, competency_part, strict=True)), sent
+    assert "ON CONFLICT (official_id, topic) DO UPDATE" in rest[0]
     session.expire_all()
     graded = session.get(Attempt, attempt_id)
     assert graded.state == AttemptState.SUBMITTED and graded.graded_at == NOW
