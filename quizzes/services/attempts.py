@@ -36,7 +36,7 @@ from quizzes.models import (
     QuizOverride,
 )
 from quizzes.services.answering import VersionKey, version_keys
-from quizzes.services.results import attempts_of, quiz_grade_passed
+from quizzes.services.results import attempts_of, grade_of, graded_percents
 from quizzes.services.settings import get_override
 
 DEFAULT_GRACE_SECONDS = 30  # answers still accepted this long after the deadline (network latency)
@@ -580,7 +580,8 @@ def _grade_passed(session: Session, quiz: Quiz, attempt: Attempt) -> bool:
         return bool(attempt.passed)
     if quiz.grading_method == GradingMethod.HIGHEST and attempt.passed:
         return True
-    return quiz_grade_passed(session, quiz, attempt.official_id)
+    grade = grade_of(graded_percents(session, quiz.id, attempt.official_id), quiz.grading_method)
+    return grade is not None and grade >= quiz.pass_percent - 1e-9
 
 
 def _store_last_answer(session: Session, slot: dict, version: VersionKey, form: Any, now: datetime) -> None:

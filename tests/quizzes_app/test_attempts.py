@@ -374,3 +374,43 @@ def test_passing_the_final_quiz_completes_the_course(session, learner):
     assert len(completed) == 1
     assert completed[0]["source"] == f"attempt:{attempt.id}"
     assert completed[0]["score_percent"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("method", "right", "met"),
+    [
+        ("highest", (5, 1), [True, True]),  # the first passed: still passed
+        ("last", (5, 1), [True, False]),
+        ("average", (5, 1), [True, False]),  # (100 + 20) / 2 < 70
+        ("first", (1, 5), [False, False]),
+        ("highest", (1, 5), [False, True]),
+    ],
+)
+def test_the_final_quiz_requirement_follows_the_grading_method_attempt_by_attempt(session, learner, method, right, met):
+    """Each submit of a course's final quiz tells the course whether the quiz grade is a pass now: a
+    first attempt on its own grade, a later one by the grading method over every graded attempt."""
+    from courses.models import Course
+
+    _user, official = learner
+    course = Course(slug=f"khoa-{method}", topic="email", title="Khóa", published=True)
+    session.add(course)
+    session.flush()
+    quiz = make_quiz(session, course_id=course.id, is_final=True, grading_method=method, attempts_allowed=0)
+    sent = []
+
+    def receiver(sender, **kwargs):
+        sent.append(kwargs["source"])
+
+    events.course_requirement_met.connect(receiver)
+    try:
+        got = []
+        for answered in right:
+            attempt = make_attempt(session, quiz, official)
+            for slot in attempt.slots[:answered]:
+                services.save_answer(session, attempt, slot.slot_no, {f"q{slot.slot_no}": _right_single(slot)}, NOW)
+            before = len(sent)
+            assert services.submit_attempt(session, attempt.id, NOW)
+            got.append(len(sent) > before)
+    finally:
+        events.course_requirement_met.disconnect(receiver)
+    assert got == met
