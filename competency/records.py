@@ -378,7 +378,7 @@ def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
     later last activity, the better best (final quizzes), the status (``derive_status``, for a
     record without certificate); then the official's summary (``refresh_summaries``). The counts
     move in the statement, so two attempts graded at once both count. A record the session holds
-    is given the stored values."""
+    is expired (read again when used)."""
     if attempt.percent is None:
         return
     topic = attempt_topic(attempt)
@@ -401,26 +401,33 @@ def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
         "new_best": float(attempt.percent) if final else None,
         "now": utcnow(),
     }
-    session.scalars(_apply_attempt_statement(session.get_bind().dialect.name), params).all()
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # a Core statement does not flush: records added or changed go first
+    for held in session.identity_map.values():  # a record the session holds is read again when used
+        loaded = held.__dict__
+        if isinstance(held, CompetencyRecord) and (loaded.get("official_id"), loaded.get("topic")) == (
+            attempt.official_id,
+            topic,
+        ):
+            session.expire(held)
+    session.execute(_apply_attempt_statement(session.get_bind().dialect.name), params)
     refresh_summaries(session.connection(), [attempt.official_id])
     mark_dirty(session)
 
 
 @functools.cache
 def _apply_attempt_statement(dialect: str):
-    """``apply_attempt``'s upsert, built once per database kind; returns the record (refreshing the
-    object the session holds, if any)."""
+    """``apply_attempt``'s upsert (Core, on the table), built once per database kind."""
     from sqlalchemy import Boolean, Float, bindparam
     from sqlalchemy.dialects import postgresql, sqlite
 
     from lms.database import UTCDateTime
 
-    r = CompetencyRecord
-    table = r.__table__
+    table = CompetencyRecord.__table__
     graded = bindparam("graded", type_=UTCDateTime)
     final = bindparam("final", type_=Boolean)
     percent = bindparam("percent", type_=Float)
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(r)
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     statement = statement.values(
         official_id=bindparam("official_id"),
         topic=bindparam("topic", type_=table.c.topic.type),
@@ -463,7 +470,7 @@ def _apply_attempt_statement(dialect: str):
             "updated_at": bindparam("now", type_=UTCDateTime),
         },
     )
-    return statement.returning(r).execution_options(populate_existing=True)
+    return statement
 
 
 def refresh_certificate_part(session: Session, official_id: int, topic: Topic, today: date | None = None) -> None:
