@@ -23,12 +23,14 @@ when it commits.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from certificates import api as certificates_api
 from competency.cache import mark_dirty
@@ -240,8 +242,9 @@ def _summary_select(official_ids=None):
         *[func.max(case((and_(r.topic == t.value, r.status == "cert_valid"), valid_until), else_=None)) for t in Topic],
         func.coalesce(func.sum(r.practice_passed), 0),
     )
-    if official_ids is not None:
-        query = query.where(r.official_id.in_(list(official_ids)))
+    if official_ids is not None:  # ids, or an expanding bind parameter
+        ids = official_ids if isinstance(official_ids, BindParameter) else list(official_ids)
+        query = query.where(r.official_id.in_(ids))
     return query.group_by(r.official_id)
 
 
@@ -276,29 +279,57 @@ def refresh_summaries(connection, official_ids, *, removed: bool = False) -> Non
     transaction's records as well as its own, rewrites the rows from the records. Folding the
     records in the first statement would let the second writer overwrite the first one's figures
     with a sum that misses them (a test runs four writers at once). ``removed``: some records were
-    deleted, so an official may have none left (then their row goes)."""
+    deleted, so an official may have none left (then their row goes). The statements are built
+    once per database kind (a submit runs them for one official)."""
     table = CompetencySummary.__table__
     ids = sorted(official_ids)  # one lock order for every transaction: no deadlock between two
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:  # pragma: no cover - the two databases we run on
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - the two databases we run on
         return rebuild_summaries(connection, ids)
-    lock = upsert(table).values([{"official_id": i, "participated": 0, "n_best": 0, "practice_passed": 0} for i in ids])
-    connection.execute(
-        lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
-    )
-    columns = _summary_columns()
-    stmt = upsert(table).from_select(columns, _summary_select(ids))
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.official_id], set_={c: stmt.excluded[c] for c in columns[1:]}
-    )
-    connection.execute(stmt)
+    lock, rewrite = _refresh_statements(dialect)
+    if len(ids) == 1:
+        connection.execute(lock, {"official_id": ids[0]})
+    else:  # one statement, its rows in id order
+        connection.execute(_lock_rows(dialect, ids))
+    connection.execute(rewrite, {"ids": ids})
     if removed:
         left = select(CompetencyRecord.official_id).where(CompetencyRecord.official_id.in_(ids))
         connection.execute(delete(table).where(table.c.official_id.in_(ids), table.c.official_id.not_in(left)))
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return upsert(CompetencySummary.__table__)
+
+
+_EMPTY_SUMMARY = {"participated": 0, "n_best": 0, "practice_passed": 0}
+
+
+def _lock_rows(dialect: str, ids):
+    """The upsert that locks (creates if missing) the summary rows of ``ids`` and changes nothing."""
+    table = CompetencySummary.__table__
+    lock = _upsert(dialect).values([{"official_id": i, **_EMPTY_SUMMARY} for i in ids])
+    return lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
+
+
+@functools.cache
+def _refresh_statements(dialect: str):
+    """``refresh_summaries``' two statements for one official (``official_id``) and for the rewrite
+    of a list (``ids``), built once: building them cost more than running them."""
+    from sqlalchemy import bindparam
+
+    table = CompetencySummary.__table__
+    lock = _upsert(dialect).values(official_id=bindparam("official_id"), **_EMPTY_SUMMARY)
+    lock = lock.on_conflict_do_update(index_elements=[table.c.official_id], set_={"n_best": table.c.n_best})
+    columns = _summary_columns()
+    rewrite = _upsert(dialect).from_select(columns, _summary_select(bindparam("ids", expanding=True)))
+    rewrite = rewrite.on_conflict_do_update(
+        index_elements=[table.c.official_id], set_={c: rewrite.excluded[c] for c in columns[1:]}
+    )
+    return lock, rewrite
 
 
 def summaries_after_flush(session: Session, flush_context) -> None:
@@ -343,33 +374,103 @@ def attempt_session(obj) -> Session:
 
 
 def apply_attempt(session: Session, attempt, today: date | None = None) -> None:
-    """Fold one newly graded attempt into its record (incremental)."""
+    """Fold one newly graded attempt into its record (incremental), in one upsert: count + 1, the
+    later last activity, the better best (final quizzes), the status (``derive_status``, for a
+    record without certificate); then the official's summary (``refresh_summaries``). The counts
+    move in the statement, so two attempts graded at once both count. A record the session holds
+    is expired (read again when used)."""
     if attempt.percent is None:
         return
     topic = attempt_topic(attempt)
     if topic is None:
         return
     today = today or local_today()
-    record = _get_record(session, attempt.official_id, topic)
-    record.attempts_count = (record.attempts_count or 0) + 1
-    graded = attempt.graded_at
-    if graded is not None and (record.last_activity_at is None or graded > record.last_activity_at):
-        record.last_activity_at = graded
     final = bool(attempt.quiz.is_final)
-    if final and (record.best_percent is None or attempt.percent > record.best_percent):
-        record.best_percent = float(attempt.percent)
-    if record.certificate_id is None:
-        passed = record.status == "passed" or (final and bool(attempt.passed))
-        record.status = derive_status(
-            attempts=record.attempts_count,
-            passed=passed,
-            cert_expires_on=None,
-            has_cert=False,
-            today=today,
-            practised=record.practice_passed or 0,
-        )
-    session.flush()
+    passed_now = final and bool(attempt.passed)
+    params = {
+        "official_id": attempt.official_id,
+        "topic": topic,
+        "graded": attempt.graded_at,
+        "final": final,
+        "percent": float(attempt.percent),
+        "passed_now": passed_now,
+        # the status of a record without certificate after an attempt: passed, or in progress
+        "passed_status": derive_status(attempts=1, passed=True, cert_expires_on=None, has_cert=False, today=today),
+        "progress_status": derive_status(attempts=1, passed=False, cert_expires_on=None, has_cert=False, today=today),
+        "new_status": derive_status(attempts=1, passed=passed_now, cert_expires_on=None, has_cert=False, today=today),
+        "new_best": float(attempt.percent) if final else None,
+        "now": utcnow(),
+    }
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # a Core statement does not flush: records added or changed go first
+    for held in session.identity_map.values():  # a record the session holds is read again when used
+        loaded = held.__dict__
+        if isinstance(held, CompetencyRecord) and (loaded.get("official_id"), loaded.get("topic")) == (
+            attempt.official_id,
+            topic,
+        ):
+            session.expire(held)
+    session.execute(_apply_attempt_statement(session.get_bind().dialect.name), params)
+    refresh_summaries(session.connection(), [attempt.official_id])
     mark_dirty(session)
+
+
+@functools.cache
+def _apply_attempt_statement(dialect: str):
+    """``apply_attempt``'s upsert (Core, on the table), built once per database kind."""
+    from sqlalchemy import Boolean, Float, bindparam
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from lms.database import UTCDateTime
+
+    table = CompetencyRecord.__table__
+    graded = bindparam("graded", type_=UTCDateTime)
+    final = bindparam("final", type_=Boolean)
+    percent = bindparam("percent", type_=Float)
+    statement = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    statement = statement.values(
+        official_id=bindparam("official_id"),
+        topic=bindparam("topic", type_=table.c.topic.type),
+        status=bindparam("new_status", type_=table.c.status.type),
+        best_percent=bindparam("new_best", type_=Float),
+        attempts_count=1,
+        last_activity_at=graded,
+        practice_passed=0,
+        updated_at=bindparam("now", type_=UTCDateTime),
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.official_id, table.c.topic],
+        set_={
+            "attempts_count": func.coalesce(table.c.attempts_count, 0) + 1,
+            "last_activity_at": case(
+                (
+                    and_(
+                        graded.is_not(None),
+                        or_(table.c.last_activity_at.is_(None), table.c.last_activity_at < graded),
+                    ),
+                    graded,
+                ),
+                else_=table.c.last_activity_at,
+            ),
+            "best_percent": case(
+                (and_(final, or_(table.c.best_percent.is_(None), table.c.best_percent < percent)), percent),
+                else_=table.c.best_percent,
+            ),
+            "status": case(
+                (table.c.certificate_id.is_not(None), table.c.status),
+                (
+                    or_(
+                        table.c.status == bindparam("passed_status", type_=table.c.status.type),
+                        bindparam("passed_now", type_=Boolean),
+                    ),
+                    bindparam("passed_status", type_=table.c.status.type),
+                ),
+                else_=bindparam("progress_status", type_=table.c.status.type),
+            ),
+            "updated_at": bindparam("now", type_=UTCDateTime),
+        },
+    )
+    return statement
 
 
 def refresh_certificate_part(session: Session, official_id: int, topic: Topic, today: date | None = None) -> None:

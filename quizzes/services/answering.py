@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,16 +37,32 @@ VERSION_CACHE_SIZE = 4096  # question versions kept per process (a province's ba
 
 @dataclass(frozen=True)
 class VersionKey:
-    """What parsing an answer needs of a question version: its type and its options (immutable)."""
+    """What the exam's writes need of a question version (all immutable): its question, type and
+    options (to parse and grade an answer, lay out a drawn question) and its mark."""
 
+    id: int
+    question_id: int
     qtype: str
     config: Mapping[str, Any]
+    default_mark: float
+
+
+def _versions_statement():
+    return (
+        select(QuestionVersion.id, Question.id, Question.qtype, QuestionVersion.config, QuestionVersion.default_mark)
+        .join(Question, QuestionVersion.question_id == Question.id)
+        .where(QuestionVersion.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+_VERSIONS = _versions_statement()  # built once
 
 
 class _VersionCache:
     """Question version id -> ``VersionKey``, least recently used out first; thread-safe. A version id
     names the same content for the life of the database; after ``flask lms restore`` (ids handed out
-    again), restart the app, as after any restore."""
+    again), restart the app, as after any restore. The configs are shared by every request: read
+    them, never change them."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -54,24 +70,29 @@ class _VersionCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, version_id: int) -> VersionKey | None:
+        return self.get_many(session, (version_id,)).get(version_id)
+
+    def get_many(self, session: Session, version_ids: Iterable[int]) -> dict[int, VersionKey]:
+        """The versions of ``version_ids`` that exist, by id; those not cached are read in one query."""
+        found: dict[int, VersionKey] = {}
+        missing: list[int] = []
         with self._lock:
-            found = self._items.get(version_id)
-            if found is not None:
-                self._items.move_to_end(version_id)
-                return found
-        row = session.execute(
-            select(Question.qtype, QuestionVersion.config)
-            .join(Question, QuestionVersion.question_id == Question.id)
-            .where(QuestionVersion.id == version_id)
-        ).first()
-        if row is None:
-            return None
-        key = VersionKey(row.qtype, row.config)
+            for version_id in version_ids:
+                key = self._items.get(version_id)
+                if key is not None:
+                    self._items.move_to_end(version_id)
+                    found[version_id] = key
+                elif version_id not in found:
+                    missing.append(version_id)
+        if not missing:
+            return found
+        read = [VersionKey(*row) for row in session.execute(_VERSIONS, {"ids": sorted(set(missing))})]
         with self._lock:
-            self._items[version_id] = key
+            for key in read:
+                found[key.id] = self._items[key.id] = key
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return key
+        return found
 
     def clear(self) -> None:
         with self._lock:

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from lms import events
+from lms.database import UTCDateTime
 from lms.org.models import Official
 from quizzes import qtypes
 from quizzes.errors import AttemptClosed, QuizError
@@ -25,12 +27,16 @@ from quizzes.models import (
     Attempt,
     AttemptSlot,
     AttemptState,
+    GradingMethod,
     Question,
+    QuestionCategory,
     QuestionVersion,
     Quiz,
     QuizDraw,
+    QuizOverride,
 )
-from quizzes.services.results import attempts_of, quiz_grade_passed
+from quizzes.services.answering import VersionKey, version_keys
+from quizzes.services.results import attempts_of, grade_of, graded_percents
 from quizzes.services.settings import get_override
 
 DEFAULT_GRACE_SECONDS = 30  # answers still accepted this long after the deadline (network latency)
@@ -47,13 +53,34 @@ class Eligibility:
     time_limit_minutes: int | None = None
 
 
+def _attempts_and_override_statement():
+    """An official's attempts at a quiz by number (one row with none when there are none) and their
+    override of its settings, if any."""
+    official = bindparam("official_id")
+    return (
+        select(Attempt, QuizOverride)
+        .select_from(Quiz)
+        .outerjoin(Attempt, and_(Attempt.quiz_id == Quiz.id, Attempt.official_id == official))
+        .outerjoin(QuizOverride, and_(QuizOverride.quiz_id == Quiz.id, QuizOverride.official_id == official))
+        .where(Quiz.id == bindparam("quiz_id"))
+        .order_by(Attempt.number)
+    )
+
+
+_ATTEMPTS_AND_OVERRIDE = _attempts_and_override_statement()  # built once
+
+
 def eligibility(
     session: Session, quiz: Quiz, official_id: int, now: datetime, attempts: list[Attempt] | None = None
 ) -> Eligibility:
     """May ``official_id`` start (or resume) an attempt now? With a reason in Vietnamese.
     ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already."""
-    attempts = attempts_of(session, quiz.id, official_id) if attempts is None else attempts
-    override = get_override(session, quiz.id, official_id)
+    if attempts is None:  # the attempts and the override in one query
+        rows = session.execute(_ATTEMPTS_AND_OVERRIDE, {"quiz_id": quiz.id, "official_id": official_id}).all()
+        attempts = [attempt for attempt, _override in rows if attempt is not None]
+        override = rows[0][1] if rows else None
+    else:
+        override = get_override(session, quiz.id, official_id)
     extra_minutes = override.extra_minutes if override else 0
     time_limit = quiz.time_limit_minutes + extra_minutes if quiz.time_limit_minutes else None
     used = len(attempts)
@@ -159,26 +186,59 @@ def quizzes_short_of_questions(session: Session, category_id: int) -> list[Quiz]
     return [quiz for quiz in quizzes if draw_shortfalls(session, quiz)]
 
 
-def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[QuestionVersion]:
-    """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled."""
-    if not quiz.draws:
+def _draw_pools_statement():
+    """Every draw of a quiz (in draw order) with the current version of each question it may draw
+    now (in question id order): one row per question, one row with no version for an empty pool."""
+    drawable = and_(Question.category_id == QuizDraw.category_id, *_DRAWABLE)
+    return (
+        select(QuizDraw.id, QuizDraw.category_id, QuizDraw.count, Question.current_version_id)
+        .outerjoin(Question, drawable)
+        .where(QuizDraw.quiz_id == bindparam("quiz_id"))
+        .order_by(QuizDraw.id, Question.id)
+    )
+
+
+_DRAW_POOLS = _draw_pools_statement()  # built once, not per start
+
+
+def draw_questions(session: Session, quiz: Quiz, rng: random.Random) -> list[VersionKey]:
+    """The current versions drawn for one attempt: ``count`` per category, in draw order or shuffled.
+    The draws and their pools are read in one query, the drawn versions from the per-process cache
+    of (immutable) versions, which reads those it lacks in one more."""
+    pools: dict[int, tuple[int, int, list[int]]] = {}  # draw id -> (category id, count, version ids)
+    for draw_id, category_id, count, version_id in session.execute(_DRAW_POOLS, {"quiz_id": quiz.id}):
+        pool = pools.setdefault(draw_id, (category_id, count, []))[2]
+        if version_id is not None:
+            pool.append(version_id)
+    if not pools:
         raise QuizError("Bài kiểm tra chưa có câu hỏi (chưa chọn số câu cho từng danh mục).")
     picked: list[int] = []  # current version ids, drawn from each category's questions in id order
-    for draw in quiz.draws:
-        pool = session.scalars(
-            select(Question.current_version_id)
-            .where(Question.category_id == draw.category_id, *_DRAWABLE)
-            .order_by(Question.id)
-        ).all()
-        if len(pool) < draw.count:
-            raise QuizError(DrawShortfall(draw.category.path, len(pool), draw.count).message)
-        picked.extend(rng.sample(list(pool), draw.count))
-    # only the drawn versions are loaded (with their questions), in one query
-    versions = {v.id: v for v in session.scalars(select(QuestionVersion).where(QuestionVersion.id.in_(picked)))}
+    for category_id, count, pool in pools.values():
+        if len(pool) < count:
+            category = session.get(QuestionCategory, category_id)
+            raise QuizError(DrawShortfall(category.path, len(pool), count).message)
+        picked.extend(rng.sample(pool, count))
+    versions = version_keys.get_many(session, picked)
     chosen = [versions[version_id] for version_id in picked]
     if quiz.shuffle_questions:
         rng.shuffle(chosen)
     return chosen
+
+
+def _insert_attempt_statement(dialect: str):
+    """The attempt's INSERT, returning it; it inserts nothing when the official has an attempt of
+    that number already (a concurrent start, a second tab): no error, no savepoint."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(Attempt)
+    columns = ("quiz_id", "official_id", "number", "state", "started_at", "deadline_at", "seed")
+    return (
+        insert.values({name: bindparam(name, type_=Attempt.__table__.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=[Attempt.quiz_id, Attempt.official_id, Attempt.number])
+        .returning(Attempt)
+    )
+
+
+_INSERT_ATTEMPT = {dialect: _insert_attempt_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_INSERT_SLOTS = insert(AttemptSlot.__table__)  # one executemany for the attempt's slots
 
 
 def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetime, seed: int | None = None) -> Attempt:
@@ -193,6 +253,8 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     in progress: the caller shows its result). When a concurrent request (a double click, the
     overdue-closing job) graded it first, the attempts are read again as stored, once: its new
     attempt, if it started one, is returned.
+
+    The attempt is one INSERT (``ON CONFLICT DO NOTHING ... RETURNING``), its slots one executemany.
     """
     info = eligibility(session, quiz, official.id, now)
     overdue = info.in_progress
@@ -213,31 +275,29 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
     deadline = now + timedelta(minutes=info.time_limit_minutes) if info.time_limit_minutes else None
     if quiz.close_at and (deadline is None or deadline > quiz.close_at):
         deadline = quiz.close_at
-    attempt = Attempt(
-        quiz_id=quiz.id,
-        official_id=official.id,
-        number=info.attempts_used + 1,
-        state=AttemptState.IN_PROGRESS,
-        started_at=now,
-        deadline_at=deadline,
-        seed=seed,
+    slots = [
+        {
+            "slot_no": slot_no,
+            "question_version_id": version.id,
+            "layout": qtypes.get_type(version.qtype).prepare(version.config, rng, quiz.shuffle_options),
+            "max_mark": version.default_mark,
+            "state": SLOT_TODO,
+        }
+        for slot_no, version in enumerate(versions, start=1)
+    ]
+    attempt = session.scalar(
+        _INSERT_ATTEMPT[session.get_bind().dialect.name],
+        {
+            "quiz_id": quiz.id,
+            "official_id": official.id,
+            "number": info.attempts_used + 1,
+            "state": AttemptState.IN_PROGRESS,
+            "started_at": now,
+            "deadline_at": deadline,
+            "seed": seed,
+        },
     )
-    for slot_no, version in enumerate(versions, start=1):
-        layout = qtypes.get_type(version.question.qtype).prepare(version.config, rng, quiz.shuffle_options)
-        attempt.slots.append(
-            AttemptSlot(
-                slot_no=slot_no,
-                question_version_id=version.id,
-                layout=layout,
-                max_mark=version.default_mark,
-                state=SLOT_TODO,
-            )
-        )
-    try:
-        with session.begin_nested():
-            session.add(attempt)
-            session.flush()
-    except IntegrityError:
+    if attempt is None:
         # another request (second tab, double click) started this attempt number first
         existing = session.scalar(
             select(Attempt).where(
@@ -247,8 +307,11 @@ def start_attempt(session: Session, quiz: Quiz, official: Official, now: datetim
             )
         )
         if existing is None:
-            raise QuizError("Bạn vừa bắt đầu hoặc nộp một lần làm bài khác. Hãy tải lại trang.") from None
+            raise QuizError("Bạn vừa bắt đầu hoặc nộp một lần làm bài khác. Hãy tải lại trang.")
         return existing
+    for slot in slots:
+        slot["attempt_id"] = attempt.id
+    session.execute(_INSERT_SLOTS, slots)
     return attempt
 
 
@@ -406,6 +469,50 @@ def slot_prefix(slot_no: int) -> str:
     return f"q{slot_no}"
 
 
+def _submit_statement():
+    """The submission: in progress -> submitted in one conditional UPDATE."""
+    return (
+        update(Attempt)
+        .where(Attempt.id == bindparam("p_attempt"), Attempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, submitted_at=bindparam("p_submitted", type_=UTCDateTime))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_SLOTS = AttemptSlot.__table__
+_SUBMIT = _submit_statement()  # the statements of submitting and grading, built once
+_SLOTS_TO_GRADE = (
+    select(_SLOTS.c.id, _SLOTS.c.slot_no, _SLOTS.c.question_version_id, _SLOTS.c.answer, _SLOTS.c.answered_at)
+    .where(_SLOTS.c.attempt_id == bindparam("p_attempt"))
+    .order_by(_SLOTS.c.slot_no)
+)
+_LAST_ANSWER = (
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("p_id"))
+    .values(
+        answer=bindparam("p_answer", type_=_SLOTS.c.answer.type),
+        state=bindparam("p_state"),
+        answered_at=bindparam("p_answered_at", type_=UTCDateTime),
+    )
+)
+_SLOT_GRADES = (
+    update(_SLOTS)
+    .where(_SLOTS.c.id == bindparam("p_id"))
+    .values(mark=bindparam("p_mark"), max_mark=bindparam("p_max_mark"), state=bindparam("p_state"))
+)
+_ATTEMPT_GRADE = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("p_attempt"))
+    .values(
+        score=bindparam("p_score"),
+        max_score=bindparam("p_max_score"),
+        percent=bindparam("p_percent"),
+        passed=bindparam("p_passed"),
+        graded_at=bindparam("p_graded_at", type_=UTCDateTime),
+    )
+)
+
+
 def submit_attempt(
     session: Session,
     attempt_id: int,
@@ -428,36 +535,31 @@ def submit_attempt(
     ``last_answer``: ``(slot_no, form)``, the answer the countdown's form sends with the submission
     at the deadline, stored after the UPDATE (so it takes the attempt's row first, as a plain
     submit does, and two tabs timing out at once cannot deadlock) when within the grace period.
+
+    The attempt is not read again after the UPDATE when the session holds it; the slots are read in
+    one query and graded with the per-process cache of question versions; the grades are one
+    executemany and one UPDATE.
     """
-    result = session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt_id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.SUBMITTED, submitted_at=submitted_at or now)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    submitted_at = submitted_at or now
+    if session.execute(_SUBMIT, {"p_attempt": attempt_id, "p_submitted": submitted_at}).rowcount != 1:
         return False
+    # The attempt as the session holds it (read only when it holds none): an attempt in progress
+    # changes by this UPDATE alone, whose values are set on it; the rest of its row does not change.
     attempt = session.get(Attempt, attempt_id)
-    session.refresh(attempt)
-    slots = list(
-        session.scalars(
-            select(AttemptSlot)
-            .where(AttemptSlot.attempt_id == attempt_id)
-            .order_by(AttemptSlot.slot_no)
-            .execution_options(populate_existing=True)
-        )
-    )
-    set_committed_value(attempt, "slots", slots)
+    set_committed_value(attempt, "state", AttemptState.SUBMITTED)
+    set_committed_value(attempt, "submitted_at", submitted_at)
+    slots = [row._asdict() for row in session.execute(_SLOTS_TO_GRADE, {"p_attempt": attempt_id})]
+    versions = version_keys.get_many(session, {slot["question_version_id"] for slot in slots})
     if last_answer is not None:
         slot_no, form = last_answer
-        slot = next((s for s in slots if s.slot_no == slot_no), None)
+        slot = next((s for s in slots if s["slot_no"] == slot_no), None)
         in_time = attempt.deadline_at is None or now <= attempt.deadline_at + timedelta(seconds=grace_seconds)
         if slot is not None and in_time:
-            _write_answer(session, slot, form, now)
-    grade_attempt(session, attempt, now)
+            _store_last_answer(session, slot, versions[slot["question_version_id"]], form, now)
+    _grade(session, attempt, slots, versions, now)
     events.attempt_graded.send(session, attempt=attempt)
     quiz = attempt.quiz
-    if quiz.is_final and quiz.course_id is not None and quiz_grade_passed(session, quiz, attempt.official_id):
+    if quiz.is_final and quiz.course_id is not None and _grade_passed(session, quiz, attempt):
         events.course_requirement_met.send(
             session,
             official_id=attempt.official_id,
@@ -469,29 +571,88 @@ def submit_attempt(
     return True
 
 
-def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
-    """Mark every slot from its stored answer. ``graded_at`` is ``now``, or the last answer's time
-    when that is later (a save whose request started after the submit's but committed before it):
-    an attempt is never graded before an answer it was graded on."""
+def _grade_passed(session: Session, quiz: Quiz, attempt: Attempt) -> bool:
+    """Is the official's quiz grade a pass now that ``attempt`` is graded? Without reading the
+    official's other attempts when they cannot change the answer: by the highest attempt (the
+    default), a passed attempt passes; a first attempt is the only one (attempt ``n + 1`` is
+    inserted only once attempt ``n`` is no longer in progress, and this one was until now)."""
+    if attempt.number == 1:
+        return bool(attempt.passed)
+    if quiz.grading_method == GradingMethod.HIGHEST and attempt.passed:
+        return True
+    grade = grade_of(graded_percents(session, quiz.id, attempt.official_id), quiz.grading_method)
+    return grade is not None and grade >= quiz.pass_percent - 1e-9
+
+
+def _store_last_answer(session: Session, slot: dict, version: VersionKey, form: Any, now: datetime) -> None:
+    """The answer sent with the submission at the deadline, written to ``slot`` (a row of
+    ``_SLOTS_TO_GRADE``, updated in place for the grading)."""
+    answer = qtypes.get_type(version.qtype).parse(form, slot_prefix(slot["slot_no"]), version.config, None)
+    if answer != slot["answer"]:
+        slot["answered_at"] = now
+    slot["answer"] = answer
+    session.execute(
+        _LAST_ANSWER,
+        {
+            "p_id": slot["id"],
+            "p_answer": answer,
+            "p_state": SLOT_ANSWERED if answer is not None else SLOT_TODO,
+            "p_answered_at": slot["answered_at"],
+        },
+    )
+
+
+def _grade(
+    session: Session, attempt: Attempt, slots: list[dict], versions: Mapping[int, VersionKey], now: datetime
+) -> None:
+    """Mark every slot (rows of ``_SLOTS_TO_GRADE``) from its stored answer and write the grades: the
+    slots in one executemany, the attempt in one UPDATE. ``graded_at`` is ``now``, or the last
+    answer's time when that is later (a save whose request started after the submit's but committed
+    before it): an attempt is never graded before an answer it was graded on. The attempt object
+    and the slot objects the session holds are given the stored values."""
     score = max_score = 0.0
-    _held = load_slot_versions(session, attempt.slots)  # held: the session only keeps weak references
     graded_at = now
-    for slot in attempt.slots:
-        version = slot.question_version
-        grade = qtypes.grade_answer(version.question.qtype, version.config, slot.answer)
-        slot.max_mark = version.default_mark
-        slot.mark = round(grade.fraction * version.default_mark, 7)
-        slot.state = grade.state
-        score += slot.mark
-        max_score += slot.max_mark
-        if slot.answered_at is not None and slot.answered_at > graded_at:
-            graded_at = slot.answered_at
-    attempt.score = round(score, 7)
-    attempt.max_score = max_score
-    attempt.percent = round(100.0 * score / max_score, 4) if max_score else 0.0
-    attempt.passed = attempt.percent >= attempt.quiz.pass_percent - 1e-9
-    attempt.graded_at = graded_at
-    session.flush()
+    grades = []
+    for slot in slots:
+        version = versions[slot["question_version_id"]]
+        grade = qtypes.grade_answer(version.qtype, version.config, slot["answer"])
+        mark = round(grade.fraction * version.default_mark, 7)
+        grades.append({"p_id": slot["id"], "p_mark": mark, "p_max_mark": version.default_mark, "p_state": grade.state})
+        score += mark
+        max_score += version.default_mark
+        if slot["answered_at"] is not None and slot["answered_at"] > graded_at:
+            graded_at = slot["answered_at"]
+    if grades:
+        session.execute(_SLOT_GRADES, grades)
+    percent = round(100.0 * score / max_score, 4) if max_score else 0.0
+    values = {
+        "score": round(score, 7),
+        "max_score": max_score,
+        "percent": percent,
+        "passed": percent >= attempt.quiz.pass_percent - 1e-9,
+        "graded_at": graded_at,
+    }
+    session.execute(_ATTEMPT_GRADE, {"p_attempt": attempt.id, **{f"p_{k}": v for k, v in values.items()}})
+    for key, value in values.items():
+        set_committed_value(attempt, key, value)
+    for slot, grade in zip(slots, grades, strict=True):
+        held = session.identity_map.get(identity_key(AttemptSlot, slot["id"]))
+        if held is not None:
+            for key, value in (
+                ("answer", slot["answer"]),
+                ("answered_at", slot["answered_at"]),
+                ("mark", grade["p_mark"]),
+                ("max_mark", grade["p_max_mark"]),
+                ("state", grade["p_state"]),
+            ):
+                set_committed_value(held, key, value)
+
+
+def grade_attempt(session: Session, attempt: Attempt, now: datetime) -> None:
+    """Grade ``attempt`` from its slots' stored answers (see :func:`submit_attempt`, which does this
+    after moving it to submitted)."""
+    slots = [row._asdict() for row in session.execute(_SLOTS_TO_GRADE, {"p_attempt": attempt.id})]
+    _grade(session, attempt, slots, version_keys.get_many(session, {s["question_version_id"] for s in slots}), now)
 
 
 def load_slot_versions(session: Session, slots: Iterable[AttemptSlot]) -> list[QuestionVersion]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from courses import api as courses_api
@@ -48,9 +48,30 @@ def quiz_grade(session: Session, quiz: Quiz, official_id: int, attempts: list[At
         for a in (attempts_of(session, quiz.id, official_id) if attempts is None else attempts)
         if a.state == AttemptState.SUBMITTED and a.percent is not None
     ]
+    return grade_of(percents, quiz.grading_method)
+
+
+_GRADED_PERCENTS = (
+    select(Attempt.percent)
+    .where(
+        Attempt.quiz_id == bindparam("quiz_id"),
+        Attempt.official_id == bindparam("official_id"),
+        Attempt.state == AttemptState.SUBMITTED,
+        Attempt.percent.is_not(None),
+    )
+    .order_by(Attempt.number)
+)  # built once
+
+
+def graded_percents(session: Session, quiz_id: int, official_id: int) -> list[float]:
+    """The percents of the official's graded attempts at the quiz, by number (no attempt loaded)."""
+    return list(session.scalars(_GRADED_PERCENTS, {"quiz_id": quiz_id, "official_id": official_id}))
+
+
+def grade_of(percents: list[float], method: GradingMethod) -> float | None:
+    """The quiz grade from the graded attempts' percents (by number) by the grading method."""
     if not percents:
         return None
-    method = quiz.grading_method
     if method == GradingMethod.LAST:
         return percents[-1]
     if method == GradingMethod.FIRST:

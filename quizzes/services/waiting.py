@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,13 @@ def note_waiting(session: Session, quiz_id: int, official_id: int, now: datetime
     )
 
 
+_STOP_WAITING = delete(QuizWaiting).where(
+    QuizWaiting.quiz_id == bindparam("quiz_id"), QuizWaiting.official_id == bindparam("official_id")
+)  # built once: every start runs it
+
+
 def stop_waiting(session: Session, quiz_id: int, official_id: int) -> None:
-    session.execute(delete(QuizWaiting).where(QuizWaiting.quiz_id == quiz_id, QuizWaiting.official_id == official_id))
+    session.execute(_STOP_WAITING, {"quiz_id": quiz_id, "official_id": official_id})
 
 
 def waiting_count(session: Session, quiz_id: int, now: datetime) -> int:

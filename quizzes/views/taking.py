@@ -120,7 +120,7 @@ def still_waiting(quiz_id: int):
 @roles_required(Role.OFFICIAL)
 def start(quiz_id: int):
     quiz = load_or_404(Quiz, quiz_id, check=is_published, hidden=True)
-    if not CsrfForm().validate_on_submit():
+    if not _csrf_checked():
         abort(400)
     try:
         attempt = services.start_attempt(db.session, quiz, current_official(), utcnow())
@@ -282,11 +282,17 @@ def autosave(attempt_id: int):
     abort(404)
 
 
+def _csrf_checked() -> bool:
+    """The request's CSRF token (``X-CSRFToken`` header, or the form's field) checked out: checked
+    once, by ``CSRFProtect`` before the view (it marks the request ``g.csrf_valid``), not again by a
+    form (building one signs a new token: more CPU than the rest of an autosave)."""
+    return not current_app.config.get("WTF_CSRF_ENABLED", True) or g.get("csrf_valid", False)
+
+
 def _answer_fields() -> MultiDict | None:
     """The autosave's fields from a JSON object (values or lists of values) or a form; None when the
-    CSRF token (``X-CSRFToken`` header, or the form's field) does not check out: checked once, by
-    ``CSRFProtect`` before the view (it marks the request ``g.csrf_valid``), not again by a form."""
-    if current_app.config.get("WTF_CSRF_ENABLED", True) and not g.get("csrf_valid", False):
+    CSRF token does not check out (``_csrf_checked``)."""
+    if not _csrf_checked():
         return None
     if not request.is_json:
         return request.form
@@ -355,8 +361,8 @@ def summary(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles_required(Role.OFFICIAL)
 def submit(attempt_id: int):
-    attempt = _load_own_attempt(attempt_id)
-    if not CsrfForm().validate_on_submit():
+    attempt = _load_own_attempt(attempt_id, with_quiz=True)  # the grading reads the quiz's pass mark
+    if not _csrf_checked():
         abort(400)
     now = utcnow()
     if attempt.is_overdue(now, grace_seconds()):
@@ -364,7 +370,7 @@ def submit(attempt_id: int):
     if services.submit_attempt(db.session, attempt.id, now):
         flash(_("Đã nộp bài."), "success")
     db.session.commit()
-    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.review", attempt_id=attempt_id))  # not attempt.id: expired by the commit
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -13,7 +13,8 @@ from lms import events
 from lms.auth.models import Role
 from lms.org.models import Official
 from quizzes import services
-from quizzes.models import Attempt, AttemptState, QuizOverride
+from quizzes.models import Attempt, AttemptSlot, AttemptState, QuizOverride
+from quizzes.services import attempts as attempts_module
 from tests.factories import login_as, make_user
 from tests.quizzes_app.factories import NOW, make_attempt, make_bank, make_quiz
 
@@ -304,26 +305,26 @@ def test_start_after_the_time_ran_out_grades_and_keeps_the_grade_with_no_attempt
     assert graded.graded_at is not None
 
 
-def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner):
-    """The unique (quiz, official, number) decides; the loser gets the winner's attempt."""
+def test_two_starts_racing_for_the_same_number_share_one_attempt(session, learner, monkeypatch):
+    """The unique (quiz, official, number) decides; the loser gets the winner's attempt, and its
+    transaction goes on (the INSERT inserts nothing rather than failing)."""
     _user, official = learner
     quiz = make_quiz(session)
     winner = make_attempt(session, quiz, official)
     session.commit()
-    original = services.eligibility
+    original = attempts_module.eligibility
 
     def stale(*args, **kwargs):  # as seen by a request that read before the winner committed
         info = original(*args, **kwargs)
         info.in_progress, info.attempts_used = None, 0
         return info
 
-    services.eligibility = stale
-    try:
-        loser = services.start_attempt(session, quiz, official, NOW)
-    finally:
-        services.eligibility = original
+    monkeypatch.setattr(attempts_module, "eligibility", stale)
+    loser = services.start_attempt(session, quiz, official, NOW)
     assert loser.id == winner.id
     assert session.scalar(select(func.count()).select_from(Attempt)) == 1
+    assert session.scalar(select(func.count()).select_from(AttemptSlot)) == len(winner.slots)
+    session.commit()
 
 
 def test_grading_methods(session, learner):
@@ -373,3 +374,43 @@ def test_passing_the_final_quiz_completes_the_course(session, learner):
     assert len(completed) == 1
     assert completed[0]["source"] == f"attempt:{attempt.id}"
     assert completed[0]["score_percent"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("method", "right", "met"),
+    [
+        ("highest", (5, 1), [True, True]),  # the first passed: still passed
+        ("last", (5, 1), [True, False]),
+        ("average", (5, 1), [True, False]),  # (100 + 20) / 2 < 70
+        ("first", (1, 5), [False, False]),
+        ("highest", (1, 5), [False, True]),
+    ],
+)
+def test_the_final_quiz_requirement_follows_the_grading_method_attempt_by_attempt(session, learner, method, right, met):
+    """Each submit of a course's final quiz tells the course whether the quiz grade is a pass now: a
+    first attempt on its own grade, a later one by the grading method over every graded attempt."""
+    from courses.models import Course
+
+    _user, official = learner
+    course = Course(slug=f"khoa-{method}", topic="email", title="Khóa", published=True)
+    session.add(course)
+    session.flush()
+    quiz = make_quiz(session, course_id=course.id, is_final=True, grading_method=method, attempts_allowed=0)
+    sent = []
+
+    def receiver(sender, **kwargs):
+        sent.append(kwargs["source"])
+
+    events.course_requirement_met.connect(receiver)
+    try:
+        got = []
+        for answered in right:
+            attempt = make_attempt(session, quiz, official)
+            for slot in attempt.slots[:answered]:
+                services.save_answer(session, attempt, slot.slot_no, {f"q{slot.slot_no}": _right_single(slot)}, NOW)
+            before = len(sent)
+            assert services.submit_attempt(session, attempt.id, NOW)
+            got.append(len(sent) > before)
+    finally:
+        events.course_requirement_met.disconnect(receiver)
+    assert got == met
