@@ -2,8 +2,8 @@
 loss of one server; what one server writes (certificate PDFs, request limits, an import's file
 between its preview and its confirmation) the other sees.
 
-Each server is granian (the recommended command, 1 worker x 4 threads) with its own instance folder and the shared folder
-``LMS_SHARED_DIR``; HAProxy (Debian package, ``scripts/system-packages.sh --test``) balances round
+Each server is granian (the recommended command, 1 worker x 4 threads) with its own instance folder
+and the shared folder ``LMS_SHARED_DIR``; HAProxy (Debian package, ``scripts/system-packages.sh --test``) balances round
 robin with health checks on ``/healthz`` and retries a request whose connection failed or was cut
 before an answer (``retry-on conn-failure empty-response``), as the README's configuration does.
 The client is the attempt page's script: it retries an answer until the server acknowledges it.
