@@ -253,7 +253,7 @@ def test_readme_says_how_to_choose_the_port_and_start_sh_honours_it():
     readme = (ROOT / "README.md").read_text()
     assert "PORT=8080 bash scripts/start.sh" in readme and "HOST=0.0.0.0" in readme
     start = (ROOT / "scripts/start.sh").read_text()
-    assert "HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}" in start and '--bind "$HOST:$PORT"' in start
+    assert "HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}" in start and '--host "$HOST" --port "$PORT"' in start
 
 
 # --- the menu in English ---------------------------------------------------------------------------
