@@ -356,6 +356,10 @@ class Stats:
         self.samples: list[str] = []
         self.pool = pool  # the client's connection limit (0: none)
         self.in_flight = self.peak_in_flight = self.pool_waits = 0
+        self.t0 = 0.0
+        self.begun: list[tuple[float, float]] = []  # (begun after t0, seconds) of every request: the timeline
+        self.cpu_samples: list[tuple[float, float, float, float]] = []  # (t, client, server, database) CPU s
+        self.server_pgid, self.database = 0, None  # whose CPU the timeline samples
 
     def begin(self) -> None:
         if self.pool and self.in_flight >= self.pool:
@@ -367,6 +371,7 @@ class Stats:
         self.in_flight -= 1
         begun = time.monotonic() - seconds
         self.times[kind].append(seconds)
+        self.begun.append((begun - self.t0, seconds))
         if begun >= self.steady_from:
             self.after[kind].append(seconds)
         if error:
@@ -651,8 +656,9 @@ def new_connector(limit: int) -> aiohttp.TCPConnector:
 async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> tuple[float, float]:
     """The officials and the viewers on one event loop; returns (t0, wall seconds)."""
     connector = new_connector(args.connections)
-    t0 = time.monotonic()
+    t0 = stats.t0 = time.monotonic()
     stop_at = t0 + args.max_seconds
+    sampler = asyncio.create_task(sample_cpu(stats, t0))
     stats.steady_from = t0 + args.window + 15
     done = asyncio.Event()
     sessions = [client_session(connector, base) for _ in data["learners"]]
@@ -674,10 +680,50 @@ async def scenario(base: str, data: dict, args, stats: Stats, results: dict) -> 
     wall = time.monotonic() - t0
     done.set()
     await asyncio.wait(viewers, timeout=TIMEOUT + 10)  # the request in flight ends before the server stops
+    sampler.cancel()
     for http in sessions + viewer_sessions:
         await http.close()
     await connector.close()
     return t0, wall
+
+
+TIMELINE_STEP = 20.0  # seconds per row of the timeline
+
+
+async def sample_cpu(stats: Stats, t0: float) -> None:
+    """Every ``TIMELINE_STEP`` seconds: the CPU seconds so far of this client, the server's process
+    group and the database server (``stats.server_pgid``, ``stats.database``), for the timeline."""
+    while True:
+        server = group_cpu_seconds(stats.server_pgid) if stats.server_pgid else None
+        database = database_cpu_seconds(stats.database)
+        stats.cpu_samples.append((time.monotonic() - t0, time.process_time(), server or 0.0, database))
+        await asyncio.sleep(TIMELINE_STEP)
+
+
+def timeline(stats: Stats) -> list[dict]:
+    """Per ``TIMELINE_STEP`` seconds of the scenario (by when a request began): requests per second,
+    p50/p95/max in ms, and the CPU of the client, the server and the database in that step (share of
+    one CPU), so a p95 can be placed: the arrival minute, the answers, the end of the exam."""
+    rows = []
+    steps = defaultdict(list)
+    for begun, seconds in stats.begun:
+        steps[int(begun // TIMELINE_STEP)].append(seconds)
+    samples = stats.cpu_samples
+    for step in sorted(steps):
+        times = steps[step]
+        row = {
+            "from_s": step * TIMELINE_STEP,
+            "rps": len(times) / TIMELINE_STEP,
+            "p50": pct(times, 50),
+            "p95": pct(times, 95),
+            "max": max(times) * 1000,
+        }
+        if step + 1 < len(samples):
+            (t_a, *a), (t_b, *b) = samples[step], samples[step + 1]
+            for name, x, y in zip(("client_cpu", "server_cpu", "database_cpu"), a, b, strict=True):
+                row[name] = (y - x) / (t_b - t_a)
+        rows.append(row)
+    return rows
 
 
 async def _closed_loop(
@@ -937,6 +983,7 @@ def main() -> int:
         cpu1, gcpu1 = time.process_time(), group_cpu_seconds(server.pid)
         dbcpu1 = database_cpu_seconds(database)
         stats = Stats(args.connections)
+        stats.server_pgid, stats.database = server.pid, database
         results = {"attempts": {}, "saved": [], "submitted": [], "failed": []}
         t0, wall = asyncio.run(scenario(base, data, args, stats, results))
         cpu2, gcpu2 = time.process_time(), group_cpu_seconds(server.pid)
@@ -1027,6 +1074,7 @@ def main() -> int:
         checks=checks,
         failed_people=len(results["failed"]),
         failure_samples=results["failed"][:5],
+        timeline=timeline(stats),
     )
     total = sum(k["count"] for k in kinds.values())
     errors = sum(k["errors"] for k in kinds.values())
@@ -1051,6 +1099,17 @@ def main() -> int:
         print(
             f"{kind:15} {k['count']:6d} {k['rps']:7.2f} {k['p50']:7.0f} {k['p95']:7.0f} {k['p99']:7.0f} "
             f"{k['max']:7.0f} {k['errors']:6d} {k['steady_p95']:18.0f}"
+        )
+    print("timeline (by when a request began; CPU as a share of one CPU: client / server / database)")
+    for row in report["timeline"]:
+        cpu_text = (
+            f"{row['client_cpu']:4.0%} / {row['server_cpu']:4.0%} / {row['database_cpu']:4.0%}"
+            if "client_cpu" in row
+            else ""
+        )
+        print(
+            f"  {row['from_s']:5.0f} s {row['rps']:7.1f} req/s  p50 {row['p50']:6.0f}  p95 {row['p95']:6.0f}  "
+            f"max {row['max']:6.0f} ms  {cpu_text}"
         )
     print(
         f"client pool: limit {args.connections or 'none'}, peak {stats.peak_in_flight} requests in flight, "
