@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/exam_requests_cpu.py [-n 200] [--attempts 3] [--profile KIND]
 
 Set-up as ``benchmarks/exam_load.py`` (its helpers, imported): a scratch SQLite copy of the demo
-province, or a scratch database on the PostgreSQL server of ``DATABASE_URL`` when it is set (migrations + ``flask lms demo``, cached per schema) and one benchmark official enrolled in
-the course of the first final quiz. The app runs in production-like configuration (no debug,
+province (migrations + ``flask lms demo``, cached per schema), or a scratch database on the
+PostgreSQL server of ``DATABASE_URL`` when it is set, and one benchmark official enrolled in the
+course of the first final quiz. The app runs in production-like configuration (no debug,
 templates not auto-reloaded, demo accounts off); the official logs in through the form once.
 
 Timed, medians over ``-n`` runs each (``time.process_time`` = CPU of this process, and wall time):
