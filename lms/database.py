@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import select
 from datetime import UTC
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 
@@ -46,3 +48,30 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def server_closed(dbapi_connection) -> bool:
+    """Whether the database server has ended this idle psycopg connection, found without a round
+    trip: a connection the server ends (``pg_terminate_backend``, a restart, an idle timeout) gets
+    the server's last message and the end of the stream, so its socket turns readable, while an
+    idle connection that is alive has nothing to read. False for another driver (SQLite)."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    except (OSError, ValueError, Exception):  # noqa: BLE001 - psycopg raises OperationalError on a bad socket
+        return True
+    return bool(readable)
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy):
+    """A pooled PostgreSQL connection the server has ended is replaced before a request uses it
+    (the pool retries the checkout on ``DisconnectionError``), at the cost of one ``select()`` call,
+    not of a ``SELECT 1`` round trip per request as ``pool_pre_ping`` (``LMS_DB_PRE_PING=1`` brings
+    that back, for a network that drops connections without closing them)."""
+    if server_closed(dbapi_connection):
+        raise exc.DisconnectionError("the database server closed this pooled connection")

@@ -30,6 +30,9 @@ def test_pool_variables_are_read_once_and_all_reach_the_engine(tmp_path, monkeyp
     monkeypatch.setenv("LMS_DB_POOL_TIMEOUT", "9")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db/lms")
     options = load_config(tmp_path, {"SECRET_KEY": "k" * 40})["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options == {"pool_size": 7, "max_overflow": 3, "pool_timeout": 9}
+    monkeypatch.setenv("LMS_DB_PRE_PING", "1")  # a ``SELECT 1`` per request only when asked for
+    options = load_config(tmp_path, {"SECRET_KEY": "k" * 40})["SQLALCHEMY_ENGINE_OPTIONS"]
     assert options == {"pool_pre_ping": True, "pool_size": 7, "max_overflow": 3, "pool_timeout": 9}
 
 

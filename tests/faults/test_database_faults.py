@@ -113,16 +113,24 @@ def test_postgresql_backends_terminated_the_next_request_recovers(app, servers, 
         assert browser.get("/dashboard").status_code == 200
     db.session.remove()
     with db.engine.connect() as conn:
-        killed = conn.execute(
+        others = conn.execute(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
             )
-        ).scalar()
+        ).scalars()
+        killed = [pid for pid in others if conn.scalar(text("SELECT pg_terminate_backend(:p)"), {"p": pid})]
         conn.commit()
-    assert killed >= 1
+        assert killed
+        # pg_terminate_backend only signals: wait until the backends have ended (sent their last
+        # words and closed their sockets), as after a database restart
+        deadline = time.monotonic() + 10
+        while conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"), {"p": killed}):
+            assert time.monotonic() < deadline, "the terminated backends did not end"
+            time.sleep(0.02)
+            conn.commit()
     page = browser.get(f"/quizzes/attempts/{attempt_id}/q/1")
-    assert page.status_code == 200, "pool_pre_ping replaces the dead connection"
+    assert page.status_code == 200, "a connection the server ended is replaced before use"
     answer = {"slot": 1, "q1": radio_values(page.text, 1)[0], "csrf_token": csrf(page.text)}
     saved = browser.post(f"/quizzes/attempts/{attempt_id}/autosave", data=answer)
     assert saved.status_code == 200 and saved.json()["ok"]
