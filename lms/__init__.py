@@ -21,7 +21,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import assets, cli, inputs, mail
+from lms import assets, cli, database, inputs, mail
 from lms.config import load_config
 from lms.extensions import babel, csrf, db, login_manager, migrate
 from lms.features import init_features, nav_for
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(
         app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True
     )

@@ -67,7 +67,6 @@ def server_closed(dbapi_connection) -> bool:
     return bool(readable)
 
 
-@event.listens_for(Pool, "checkout")
 def _replace_closed_connection(dbapi_connection, connection_record, connection_proxy):
     """A pooled PostgreSQL connection the server has ended is replaced before a request uses it
     (the pool retries the checkout on ``DisconnectionError``), at the cost of one ``select()`` call,
@@ -75,3 +74,9 @@ def _replace_closed_connection(dbapi_connection, connection_record, connection_p
     that back, for a network that drops connections without closing them)."""
     if server_closed(dbapi_connection):
         raise exc.DisconnectionError("the database server closed this pooled connection")
+
+
+def init_app(app) -> None:
+    """Connected by the app factory: every pool replaces a connection its server ended
+    (``_replace_closed_connection``) when it hands it out."""
+    listen_once(Pool, "checkout", _replace_closed_connection)
