@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import Boolean, bindparam, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 
 from lms.auth.ldap import DirectoryUnavailable
@@ -23,6 +23,7 @@ from lms.auth.models import (
     verify_password,
 )
 from lms.auth.passwords import MIN_LENGTH, PasswordRefused, check_password_rule
+from lms.database import UTCDateTime
 from lms.errors import UserError
 from lms.org.models import Unit
 from lms.text import clean_text
@@ -256,16 +257,65 @@ def _session_user_statement(options: tuple):
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LoginRef:
+    """A login session as the cookie names it (``<user id>:<token>``), not yet checked."""
+
+    user_id: int
+    token: str
+
+    @classmethod
+    def parse(cls, login_id) -> LoginRef | None:
+        if not isinstance(login_id, str):
+            return None
+        raw_id, _sep, token = login_id.partition(":")
+        if not raw_id.isdecimal() or not token or len(raw_id) > 18:
+            return None
+        return cls(int(raw_id), token)
+
+
+def official_login_clause(official_id):
+    """SQL, true when the login session of ``login_params`` is live and its account is one the user
+    loader would accept (``lms._load_user``: started within ``SESSION_MAX_AGE``, the account active, a
+    demo account only in demo mode) that may use a page for officials (``Role.OFFICIAL``: it is an
+    official's) without first changing its password (``access.enforce_access``), and whose official
+    is ``official_id`` (a column). For a write that checks the login in its own statement
+    (``access.fast_path``); build it once, bind ``login_params`` at each run."""
+    return exists(
+        select(LoginSession.id)
+        .join(User, User.id == LoginSession.user_id)
+        .where(
+            LoginSession.user_id == bindparam("login_user_id"),
+            LoginSession.token == bindparam("login_token"),
+            LoginSession.created_at >= bindparam("login_since", type_=UTCDateTime),
+            User.active.is_(True),
+            User.must_change_password.is_(False),
+            or_(User.is_demo.is_(False), bindparam("login_demo_ok", type_=Boolean)),
+            User.official_id == official_id,
+        )
+    )
+
+
+def login_params(login: LoginRef, now: datetime, demo_allowed: bool) -> dict:
+    """The values ``official_login_clause`` is run with."""
+    return {
+        "login_user_id": login.user_id,
+        "login_token": login.token,
+        "login_since": now - SESSION_MAX_AGE,
+        "login_demo_ok": bool(demo_allowed),
+    }
+
+
 def load_session_user(session: Session, login_id: str, now: datetime, options=()) -> User | None:
     """The account of a live login session named ``<user id>:<token>`` (the cookie), or None; one
     query. The account comes back with ``login_session`` set."""
-    raw_id, _sep, token = login_id.partition(":")
-    if not raw_id.isdecimal() or not token:
+    login = LoginRef.parse(login_id)
+    if login is None:
         return None
     row = (
         session.execute(
             _session_user_statement(tuple(options)),
-            {"user_id": int(raw_id), "token": token, "since": now - SESSION_MAX_AGE},
+            {"user_id": login.user_id, "token": login.token, "since": now - SESSION_MAX_AGE},
         )
         .unique()
         .first()

@@ -24,9 +24,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, cast, exists, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
 
+from lms.auth.services import LoginRef, login_params, official_login_clause
 from lms.database import UTCDateTime
 from quizzes import qtypes
 from quizzes.errors import AttemptClosed, QuizError
@@ -69,10 +71,10 @@ class _VersionCache:
         self._items: OrderedDict[int, VersionKey] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, version_id: int) -> VersionKey | None:
+    def get(self, session: Session | Connection, version_id: int) -> VersionKey | None:
         return self.get_many(session, (version_id,)).get(version_id)
 
-    def get_many(self, session: Session, version_ids: Iterable[int]) -> dict[int, VersionKey]:
+    def get_many(self, session: Session | Connection, version_ids: Iterable[int]) -> dict[int, VersionKey]:
         """The versions of ``version_ids`` that exist, by id; those not cached are read in one query."""
         found: dict[int, VersionKey] = {}
         missing: list[int] = []
@@ -112,13 +114,14 @@ def slot_version_id(session: Session, attempt_id: int, slot_no: int) -> int | No
     )
 
 
-def _write_statement():
-    """The answer's UPDATE with its checks, built once (building it cost more than running it)."""
+def _write_statement(owner):
+    """The answer's UPDATE with its checks, built once (building it cost more than running it);
+    ``owner``: the condition on ``Attempt.official_id`` (the official's id, or a live login of theirs)."""
     open_attempt = exists(
         select(Attempt.id)
         .where(
             Attempt.id == bindparam("p_attempt"),
-            Attempt.official_id == bindparam("p_official"),
+            owner,
             Attempt.state == AttemptState.IN_PROGRESS,
             (Attempt.deadline_at.is_(None)) | (Attempt.deadline_at >= bindparam("p_cutoff", type_=UTCDateTime)),
         )
@@ -142,7 +145,27 @@ def _write_statement():
     )
 
 
-_WRITE = _write_statement()
+_WRITE = _write_statement(Attempt.official_id == bindparam("p_official"))
+# the same write for a request whose login is checked in the statement itself (``record_answer_as``)
+_WRITE_AS_LOGIN = _write_statement(official_login_clause(Attempt.official_id))
+
+
+def _write_params(
+    version: VersionKey, attempt_id: int, slot_no: int, form: Any, now: datetime, grace_seconds: float
+) -> dict:
+    """The write's values: the answer to slot ``slot_no`` parsed from ``form`` (fields
+    ``q<slot_no>...``) through its question type (an empty or invalid answer clears the slot)."""
+    answer = qtypes.get_type(version.qtype).parse(form, f"q{slot_no}", version.config, None)
+    return {
+        "p_attempt": attempt_id,
+        "p_slot": slot_no,
+        "p_version": version.id,
+        "p_cutoff": now - timedelta(seconds=grace_seconds),
+        "p_answer": answer,
+        "p_stored": None if answer is None else json.dumps(answer),  # as the JSON column stores it
+        "p_state": SLOT_ANSWERED if answer is not None else SLOT_TODO,
+        "p_now": now,
+    }
 
 
 def record_answer(
@@ -163,21 +186,37 @@ def record_answer(
     key = version_keys.get(session, version_id)
     if key is None:
         return None
-    answer = qtypes.get_type(key.qtype).parse(form, f"q{slot_no}", key.config, None)
-    params = {
-        "p_attempt": attempt_id,
-        "p_official": official_id,
-        "p_slot": slot_no,
-        "p_version": version_id,
-        "p_cutoff": now - timedelta(seconds=grace_seconds),
-        "p_answer": answer,
-        "p_stored": None if answer is None else json.dumps(answer),  # as the JSON column stores it
-        "p_state": SLOT_ANSWERED if answer is not None else SLOT_TODO,
-        "p_now": now,
-    }
+    params = _write_params(key, attempt_id, slot_no, form, now, grace_seconds)
+    params["p_official"] = official_id
     if session.execute(_WRITE, params).rowcount != 1:
         return None
-    return answer is not None
+    return params["p_answer"] is not None
+
+
+def record_answer_as(
+    connection: Connection,
+    login: LoginRef,
+    demo_allowed: bool,
+    attempt_id: int,
+    slot_no: int,
+    version_id: int,
+    form: Any,
+    now: datetime,
+    grace_seconds: float,
+) -> bool | None:
+    """``record_answer`` for the official whose live login session is ``login`` (the cookie's, not
+    yet checked): the same one ``UPDATE``, which also checks the login the way the user loader and
+    the officials' access rule do (``auth.services.official_login_clause``), so no account is loaded.
+    Run it on a connection in autocommit (one statement is its own transaction: one round trip).
+    None when nothing was written: any check failed, and the usual way explains which."""
+    key = version_keys.get(connection, version_id)
+    if key is None:
+        return None
+    params = _write_params(key, attempt_id, slot_no, form, now, grace_seconds)
+    params.update(login_params(login, now, demo_allowed))
+    if connection.execute(_WRITE_AS_LOGIN, params).rowcount != 1:
+        return None
+    return params["p_answer"] is not None
 
 
 CLOSED_MESSAGE = "Bài làm đã được nộp, không sửa được câu trả lời nữa."

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from courses import api as courses_api
-from lms.auth.access import light_user, login_required, roles_required
+from lms.auth.access import fast_path, light_user, login_required, roles_required
 from lms.auth.models import Role
 from lms.auth.permissions import load_or_404
 from lms.extensions import db
@@ -242,15 +242,45 @@ def attempt_page(attempt_id: int, slot_no: int):
     )
 
 
+def _autosave_as_login(login, attempt_id: int):
+    """The autosave's ``fast_path``: the usual case (an answer to an open attempt of the logged-in
+    official, with its slot and question version) in one autocommitted statement that also checks
+    the login (``answering.record_answer_as``): no account loaded, no transaction to begin and
+    commit. None for anything else: the view then explains (400, 403, 409...)."""
+    form = _answer_fields()
+    if form is None:
+        return None
+    slot_no, version_id = _form_int(form, "slot"), _form_int(form, "v")
+    if slot_no is None or version_id is None:
+        return None
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        answered = answering.record_answer_as(
+            connection,
+            login,
+            current_app.config["DEMO_MODE"],
+            attempt_id,
+            slot_no,
+            version_id,
+            form,
+            utcnow(),
+            grace_seconds(),
+        )
+    return None if answered is None else jsonify(ok=True, slot=slot_no, answered=answered)
+
+
 @bp.post("/attempts/<int:attempt_id>/autosave")
 @roles_required(Role.OFFICIAL)
 @light_user
+@fast_path(_autosave_as_login)
 def autosave(attempt_id: int):
     """One answer, saved by the attempt page's script: a JSON object (or a form) with ``slot``, ``v``
     (the slot's question version, given in the page) and the question's fields (``q<slot>...``).
     Answers ``{ok, slot, answered}``; 409 ``{closed, message, redirect}`` when the attempt was
-    submitted or its time is up. One SQL statement when all is well (``answering.record_answer``);
-    no template, no ORM object."""
+    submitted or its time is up. When all is well, ``_autosave_as_login`` has already answered (one
+    autocommitted statement, before any account is loaded); this view runs for the rest (a form
+    without ``v``, an answer to explain), after the account was loaded and the rule checked: one
+    statement to write (``answering.record_answer``), more only to tell what went wrong."""
     form = _answer_fields()
     if form is None:
         return jsonify(ok=False, message=_("Phiên làm việc đã hết hạn. Hãy tải lại trang.")), 400

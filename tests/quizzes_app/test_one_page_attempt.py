@@ -119,9 +119,10 @@ def test_json_autosave_refuses_another_version_another_official_and_a_closed_att
     assert session.get(AttemptSlot, slot1.id).answer is None
 
 
-def test_json_autosave_is_one_statement_after_the_account(client, session, learner):
-    """The hot path: the account (one query, without its roles and official) and one UPDATE that
-    checks and writes; the attempt and the slot are not read."""
+def test_json_autosave_is_one_autocommitted_statement(client, session, learner):
+    """The hot path (``access.fast_path``): one UPDATE, run in autocommit (no BEGIN / COMMIT round
+    trips), that checks the login session and the account with the attempt and writes; no account,
+    attempt or slot is read."""
     user, official = learner
     quiz = make_quiz(session)
     with time_machine.travel(NOW, tick=False):
@@ -132,10 +133,10 @@ def test_json_autosave_is_one_statement_after_the_account(client, session, learn
         url = f"/quizzes/attempts/{attempt.id}/autosave"
         right = {"slot": 1, "v": slot.question_version_id, "q1": _right(slot)}  # read before counting
         client.post(url, json={**right, "q1": _wrong(slot)})  # the version is cached now
-        statements: list[str] = []
+        statements: list[tuple[str, str | None]] = []
 
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(" ".join(statement.split()))
+        def record(conn, _cursor, statement, *_args):
+            statements.append((" ".join(statement.split()), conn.get_execution_options().get("isolation_level")))
 
         event.listen(db.engine, "before_cursor_execute", record)
         try:
@@ -143,11 +144,13 @@ def test_json_autosave_is_one_statement_after_the_account(client, session, learn
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
     assert r.json == {"ok": True, "slot": 1, "answered": True}
-    statements = [s for s in statements if s != "SELECT 1"]  # the pool's pre-ping
-    assert len(statements) == 2, statements
-    account, write = statements
-    assert "FROM user_account" in account and "role_assignment" not in account and "JOIN official" not in account
-    assert write.startswith("UPDATE attempt_slot SET") and "FROM attempt" in write and "official_id" in write
+    assert len(statements) == 1, statements
+    (write, isolation), *_ = statements
+    assert isolation == "AUTOCOMMIT"
+    assert write.startswith("UPDATE attempt_slot SET") and "FROM attempt" in write
+    assert "FROM login_session JOIN user_account" in write and "user_account.official_id = attempt.official_id" in write
+    session.expire_all()
+    assert session.get(AttemptSlot, slot.id).answer is not None  # committed: another session reads it
 
 
 def test_version_cache_reads_a_version_once(session, learner):
