@@ -148,9 +148,11 @@ def low_usage_officials(
     ]
 
 
-def ranking_scores(session: Session) -> dict[int, float]:
-    """{unit id: usage score 0-100} of the latest month with data (the ranking's usage part)."""
-    return unit_usage_scores(session)[1]
+def ranking_scores(session: Session, month: date | None = None) -> dict[int, float]:
+    """{unit id: usage score 0-100} (the ranking's usage part) of ``month``, or of the latest month with
+    data before it (usage comes in after the month ends); None: the latest month with data."""
+    latest = indicators.latest_month(session, up_to=month)
+    return unit_usage_scores(session, latest)[1] if latest is not None else {}
 
 
 def ranking_explanation(session: Session) -> str:

@@ -266,8 +266,12 @@ def trend_months(session: Session, upto: date | None = None, limit: int = 36) ->
     return sorted(session.scalars(query))
 
 
-def latest_month(session: Session) -> date | None:
-    return session.scalar(select(func.max(UnitMonth.month)))
+def latest_month(session: Session, up_to: date | None = None) -> date | None:
+    """The latest month with usage data (not after ``up_to`` if given)."""
+    query = select(func.max(UnitMonth.month))
+    if up_to is not None:
+        query = query.where(UnitMonth.month <= up_to)
+    return session.scalar(query)
 
 
 def comparison_months(month: date) -> tuple[date, date]:

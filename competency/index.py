@@ -43,7 +43,9 @@ EXTENSION = "competency.index_components"
 class IndexComponent:
     """A unit-level part of the index added by another feature (``register_index_component``).
 
-    ``scores(session)`` -> {unit id: score 0-100} (units left out have no figure: they count 0);
+    ``scores(session, month)`` -> {unit id: score 0-100} as of ``month`` (the first of a month: the
+    figures of that month, or of the latest month before it with data; None: the latest there is).
+    Units left out have no figure: they count 0;
     ``explain(session)`` -> one plain sentence for the pages that explain the index."""
 
     name: str

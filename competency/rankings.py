@@ -417,12 +417,18 @@ def ranking_query(filters: RankingFilters, today: date, use_summaries: bool = Tr
     return figures_query(filters, today, Official.unit_id.label("id"), use_summaries=use_summaries)
 
 
-def rank_units(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> list[RankedUnit]:
-    """Every unit's figures, index, points and rank in its block (see the module docstring)."""
-    return list(ranking_served(session, filters, today).value)
+def rank_units(
+    session: Session, filters: RankingFilters | None = None, today: date | None = None, parts_month: date | None = None
+) -> list[RankedUnit]:
+    """Every unit's figures, index, points and rank in its block (see the module docstring).
+    ``parts_month``: the month whose figures the registered parts give (a snapshot of a past month);
+    None: their latest."""
+    return list(ranking_served(session, filters, today, parts_month).value)
 
 
-def ranking_served(session: Session, filters: RankingFilters | None = None, today: date | None = None) -> cache.Served:
+def ranking_served(
+    session: Session, filters: RankingFilters | None = None, today: date | None = None, parts_month: date | None = None
+) -> cache.Served:
     """``rank_units`` as served by the cache: ``.value`` (a tuple of ``RankedUnit``), ``.computed_at``
     and ``.stale`` (an older ranking served while a fresh one is computed)."""
     filters = filters or RankingFilters()
@@ -433,23 +439,25 @@ def ranking_served(session: Session, filters: RankingFilters | None = None, toda
     score_fns = {name: components[name].scores for name, _w in weights.extra}
 
     def compute(s: Session) -> tuple[RankedUnit, ...]:
-        return tuple(_compute(s, filters, today, weights, max_points, min_officials, top_n, exercises, score_fns))
+        return tuple(
+            _compute(s, filters, today, weights, max_points, min_officials, top_n, exercises, score_fns, parts_month)
+        )
 
-    key = ("ranking", filters, today, weights, max_points, min_officials, top_n, exercises)
+    key = ("ranking", filters, today, weights, max_points, min_officials, top_n, exercises, parts_month)
     return cache.cached(session, key, compute)
 
 
 def _compute(
-    session, filters, today, weights, max_points, min_officials, top_n, exercises=0, score_fns=None
+    session, filters, today, weights, max_points, min_officials, top_n, exercises=0, score_fns=None, parts_month=None
 ) -> list[RankedUnit]:
-    """``score_fns``: {name: scores(session)} of the registered parts with a weight (read once here:
-    their figures are per unit, whatever the filters)."""
+    """``score_fns``: {name: scores(session, month)} of the registered parts with a weight (read once
+    here, for ``parts_month``: their figures are per unit, whatever the filters)."""
     if filters.month is not None:
         units = _from_snapshots(session, filters, weights, max_points, min_officials)
     else:
         query, topics = ranking_query(filters, today)
         rows = session.execute(query).all()
-        scores = {name: fn(session) for name, fn in (score_fns or {}).items()}
+        scores = {name: fn(session, parts_month) for name, fn in (score_fns or {}).items()}
         unit_cols = select(Unit.id, Unit.name, Unit.code, Unit.kind).where(Unit.id.in_([r.id for r in rows]))
         names = {u.id: u for u in session.execute(unit_cols)}
         units = [

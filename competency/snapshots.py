@@ -33,12 +33,13 @@ def take_snapshot(session: Session, month: date | None = None, today: date | Non
 
     Idempotent: taking the same month again replaces that month's rows (unique (unit, month)), so
     the last run of the month wins. Certificates are judged valid as of the month's last day, or
-    today for the current month. Returns the number of units stored.
+    today for the current month; the registered parts (adoption's usage) give that month's figures
+    (or their latest before it), not a later month's. Returns the number of units stored.
     """
     today = today or local_today()
     month = month_start(month or today)
     as_of = min(month_end(month), today) if month <= today else month_end(month)
-    ranked = rank_units(session, RankingFilters(), today=as_of)
+    ranked = rank_units(session, RankingFilters(), today=as_of, parts_month=month)  # usage of that month too
     session.execute(
         delete(UnitSnapshot).where(UnitSnapshot.month == month).execution_options(synchronize_session=False)
     )

@@ -30,4 +30,5 @@ TEMPLATE_PREDICATES = {
     "can_learn": can_learn,
     "can_assign_courses": can_assign_courses,
     "can_assign_with_subunits": can_assign_with_subunits,
+    "can_assign_to_unit": can_assign_to_unit,
 }

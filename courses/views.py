@@ -264,6 +264,7 @@ def assignments():
         posted_unit = request.form.get("unit_id", type=db_int) or None
         require(can_assign_to_unit(user, posted_unit))  # a unit head outside their unit: 403
     else:
+        _prefill_unit(form, request.args.get("unit_id", type=db_int))
         _prefill_one_official(form, request.args.get("official_id", type=db_int))
     back = safe_next_url(request.values.get("next"))  # where the form was opened from (a staff member's page)
     error = None
@@ -295,6 +296,13 @@ def assignments():
         render_template("courses/assignments.html", form=form, page=page, error=error, province=province, back=back),
         status,
     )
+
+
+def _prefill_unit(form: AssignForm, unit_id: int | None) -> None:
+    """``?unit_id=``: the form opened from a unit's staff list, that unit chosen. A unit the viewer
+    cannot choose is ignored (the choices are the units they may assign to)."""
+    if unit_id is not None and str(unit_id) in {c.value for c in form.unit_id.choices}:
+        form.unit_id.data = unit_id
 
 
 def _prefill_one_official(form: AssignForm, official_id: int | None) -> None:

@@ -81,11 +81,12 @@ def _register_kernel(app: Flask) -> None:
     from lms.auth.views import AUDIT_LABELS
     from lms.auth.views import bp as auth_bp
     from lms.features import add_audit_fields, add_audit_labels, add_audit_objects
+    from lms.mail.views import bp as mail_bp
     from lms.main.views import bp as main_bp
     from lms.org.views import bp as org_bp
     from lms.ratelimit import RateLimitHit  # noqa: F401 - the table of the request limits
 
-    for bp in (main_bp, auth_bp, org_bp):
+    for bp in (main_bp, auth_bp, org_bp, mail_bp):
         app.register_blueprint(bp)
     events.officials_changed.connect(accounts.on_officials_changed)  # accounts follow their officials
     add_audit_labels(app, AUDIT_LABELS)

@@ -249,9 +249,22 @@ class StaffRow:
     last_activity: datetime | None
 
 
-def unit_staff_results(session: Session, unit_id: int, page: int = 1, per_page: int = 25):
-    """The active officials of one unit with their practice figures per topic (paginated by name)."""
+def _has_passed():
+    """Official has passed at least one published exercise: the ``passing`` of ``unit_figures``."""
+    return (
+        select(PracticeRun.id)
+        .join(Scenario, and_(Scenario.id == PracticeRun.scenario_id, Scenario.published.is_(True)))
+        .where(PracticeRun.official_id == Official.id, PracticeRun.first_passed_at.is_not(None))
+        .exists()
+    )
+
+
+def unit_staff_results(session: Session, unit_id: int, page: int = 1, per_page: int = 25, passed_only: bool = False):
+    """The active officials of one unit with their practice figures per topic (paginated by name);
+    ``passed_only``: only those who passed at least one exercise (the ``passing`` count's list)."""
     base = select(Official).where(Official.unit_id == unit_id, Official.active.is_(True))
+    if passed_only:
+        base = base.where(_has_passed())
     total_rows = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     officials = list(
         session.scalars(base.order_by(Official.sort_key, Official.id).limit(per_page).offset((page - 1) * per_page))

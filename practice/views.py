@@ -262,11 +262,13 @@ def unit(unit_id: int):
         abort(404)
     require(can_view_unit_practice(current_user, unit.id))
     page = max(1, request.args.get("page", 1, type=db_int) or 1)
-    rows, total = services.unit_staff_results(db.session, unit.id, page, PER_PAGE)
+    show = "passed" if request.args.get("show") == "passed" else None
+    rows, total = services.unit_staff_results(db.session, unit.id, page, PER_PAGE, passed_only=show == "passed")
     figures = services.unit_figures(db.session, [unit.id]).get(unit.id)
     return render_template(
         "practice/unit.html",
         unit=unit,
+        show=show,
         rows=Page(rows, page, PER_PAGE, total),
         figures=figures,
         totals=services.topic_totals(db.session),

@@ -45,7 +45,7 @@ def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> N
     errors = result.errors or services.validate_questions(result.questions, Topic(topic))
     if errors:
         for error in errors:
-            click.echo(f"Dòng {error.line}: {error.message}", err=True)
+            click.echo(str(error), err=True)  # "Dòng 3, cột «Đáp án đúng»: ...", as the import page names it
         raise click.ClickException(f"{len(errors)} lỗi: không ghi câu hỏi nào.")
     for warning in result.warnings:  # forgiven as Moodle does: said, not refused
         click.echo(f"Dòng {warning.line}: lưu ý: {warning.message}", err=True)
@@ -62,7 +62,7 @@ def import_questions_command(path: str, topic: str, skip_unsupported: bool) -> N
     except services.QuestionImportError as exc:
         db.session.rollback()
         for error in exc.errors:
-            click.echo(f"Dòng {error.line}: {error.message}", err=True)
+            click.echo(str(error), err=True)
         raise click.ClickException(f"{len(exc.errors)} lỗi: không ghi câu hỏi nào.") from None
     db.session.commit()
     click.echo(

@@ -118,11 +118,12 @@ class Unsupported:
 class ParseError:
     line: int
     message: str
-    column: str | None = None  # used by the spreadsheet import
+    column: str | None = None  # used by the spreadsheet import: the column's key ("correct")
+    heading: str = ""  # ... and its heading as the user sees it ("Đáp án đúng"): the page and the shell show this
 
     def __str__(self) -> str:
         if self.column:
-            return gettext("Dòng %(n)d, cột %(c)s: %(m)s", n=self.line, c=self.column, m=self.message)
+            return gettext("Dòng %(n)d, cột «%(c)s»: %(m)s", n=self.line, c=self.heading or self.column, m=self.message)
         return gettext("Dòng %(n)d: %(m)s", n=self.line, m=self.message)
 
 

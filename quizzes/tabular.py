@@ -3,7 +3,7 @@
 Columns: ``type, category, title, question, option_1..option_8, correct, weights, feedback_1..feedback_8,
 general_feedback, default_mark, difficulty, tags``, headed in the template by their Vietnamese names
 (``HEADINGS``: "Loại", "Danh mục", ... "Thẻ"); either name is read. Everything is validated first; the caller stores all
-questions or none (``result.ok``). Errors carry the spreadsheet row number and the column name.
+questions or none (``result.ok``). Errors carry the spreadsheet row number and the column (key and heading).
 """
 
 from __future__ import annotations
@@ -271,10 +271,10 @@ def parse_rows(rows: Iterable[Mapping[str, Any]], start_line: int = 2) -> GiftRe
         try:
             question = _row_question(row, line)
         except _RowError as exc:
-            result.errors.append(ParseError(line, exc.message, exc.column))
+            result.errors.append(ParseError(line, exc.message, exc.column, HEADINGS.get(exc.column, exc.column)))
             continue
         for message in finish_question(question):
-            result.errors.append(ParseError(line, message, "question"))
+            result.errors.append(ParseError(line, message, "question", HEADINGS["question"]))
         result.questions.append(question)
     if not result.questions and not result.errors:
         result.errors.append(ParseError(start_line, gettext("Tệp không có câu hỏi nào.")))

@@ -50,7 +50,10 @@ def test_features_come_from_the_configuration(tmp_path):
         }
     )
     assert registry(app).features == ["courses"]
-    assert {bp.split(".")[0] for bp in app.blueprints} == {"main", "auth", "org", "courses"}
+    assert {bp.split(".")[0] for bp in app.blueprints} == {"main", "auth", "org", "mail", "courses"}
+    rules = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules()}
+    assert rules["/admin/outbox"] == "mail.outbox"  # the kernel's outbox page, with or without training
+    assert "/training/outbox" not in rules
     assert "quizzes" not in {endpoint.split(".")[0] for _o, _l, endpoint, _v in registry(app).nav}
     assert "import-course" in app.cli.commands["lms"].commands
     assert "close-overdue-attempts" not in app.cli.commands["lms"].commands

@@ -12,7 +12,7 @@ from lms.auth.rules import PROVINCE_WIDE, Rule
 from lms.org.models import Official
 from training.models import Participant, ParticipantState, SessionTargetUnit, SessionTrainer, TrainingSession
 
-#: IT staff and admins create, edit, copy, cancel sessions, invite and see the outbox.
+#: IT staff and admins create, edit, copy, cancel sessions and invite.
 can_manage_sessions = PROVINCE_WIDE
 
 

@@ -1,4 +1,5 @@
-"""Training pages: sessions, calendar, targeting, attendance, unit heads' nominations, feeds, outbox.
+"""Training pages: sessions, calendar, targeting, attendance, unit heads' nominations, feeds (the e-mail
+outbox page is the kernel's, lms/mail/views.py; /training/outbox redirects there).
 
 Every handler: load (404) -> check access (403) -> act through ``services`` -> commit once.
 """
@@ -20,9 +21,6 @@ from lms.auth.rules import PROVINCE_WIDE
 from lms.extensions import db
 from lms.inputs import db_int, db_ints
 from lms.mail.compose import external_url
-from lms.mail.models import OutboxMessage, OutboxState
-from lms.mail.outbox import sender_status
-from lms.mail.sender import retry_now
 from lms.org.models import Official, Unit
 from lms.pagination import Page
 from lms.time import local_to_utc, local_today, to_local, utcnow
@@ -596,37 +594,9 @@ def feed(token: str):
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
 
 
-# -- outbox (IT staff) --------------------------------------------------------------------------------
+# -- the outbox moved to the kernel (/admin/outbox): old bookmarks land there ---------------------------
 @bp.get("/outbox")
 @roles_required(*STAFF)
-def outbox():
-    state = request.args.get("state", "")
-    stmt = select(OutboxMessage)
-    if state in {s.value for s in OutboxState}:
-        stmt = stmt.where(OutboxMessage.state == state)
-    else:
-        stmt = stmt.where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.FAILED, OutboxState.SENDING)))
-    page = db.paginate(stmt.order_by(OutboxMessage.id.desc()), per_page=_per_page(), error_out=False)
-    return render_template(
-        "training/outbox.html",
-        page=page,
-        state=state,
-        states=OutboxState,
-        form=ActionForm(),
-        sender=sender_status(db.session),
-        mail_folder=current_app.config.get("MAIL_CATCHER_DIR"),
-    )
-
-
-@bp.post("/outbox/<int:message_id>/retry")
-@roles_required(*STAFF)
-def outbox_retry(message_id: int):
-    load_or_404(OutboxMessage, message_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    if retry_now(db.session, message_id, utcnow()):
-        flash(_("Thư sẽ được gửi lại trong lần gửi tới."), "success")
-    else:
-        flash(_("Thư này đã được gửi hoặc đang gửi."), "error")
-    db.session.commit()
-    return redirect(url_for("training.outbox"))
+def outbox_moved():
+    kept = {name: request.args[name] for name in ("state", "page") if request.args.get(name)}  # the page's own
+    return redirect(url_for("mail.outbox", **kept), code=301)

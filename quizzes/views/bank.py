@@ -294,7 +294,6 @@ def import_questions():
         result=result,
         preview=preview,
         errors=errors,
-        column_headings=tabular.HEADINGS,
         file_error=file_error,
         max_age_hours=_import_max_age_hours(),
     ), (400 if refused else 200)

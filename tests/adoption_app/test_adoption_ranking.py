@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from adoption import api
 from adoption.models import System
@@ -206,3 +207,27 @@ def test_an_app_without_adoption_ignores_a_usage_weight(tmp_path):
     with app.app_context():
         assert index_components() == {} and need_sources() == []
         assert Weights.from_config() == Weights()
+
+
+def test_a_snapshot_of_a_past_month_takes_that_months_usage(app, session, october):
+    """October's snapshot, taken after November's usage came in, ranks on October's usage (B: 25);
+    November's on November's (B: both log in, more)."""
+    from competency.models import UnitSnapshot
+    from competency.snapshots import take_snapshot
+
+    p = october
+    rows = [{"mailbox": p.people[k].email, "last_login": "05/11/2026 08:00"} for k in ("b1", "b2")]
+    run_import(session, System.EMAIL, NOV, rows, date(2026, 11, 20))
+    session.commit()
+    november = api.unit_usage_scores(session, NOV)[1][p.units["B"].id]
+    assert november > 25  # the premise: the two months differ
+    with weights(app, coverage=0.6, score=0.25, participation=0.15, usage=0.25):
+        take_snapshot(session, OCT, today=date(2026, 12, 2))
+        take_snapshot(session, NOV, today=date(2026, 12, 2))
+        take_snapshot(session, date(2026, 12, 1), today=date(2026, 12, 2))  # December: no usage imported yet
+    session.commit()
+    index = {(s.month, s.unit_id): s.index for s in session.scalars(select(UnitSnapshot))}
+    b = p.units["B"].id
+    assert index[(OCT, b)] == 5.0  # 0.2 x 25, October's usage
+    assert index[(NOV, b)] == round(0.2 * november, 2)
+    assert index[(date(2026, 12, 1), b)] == round(0.2 * november, 2)  # the latest month before it, not 0

@@ -176,3 +176,31 @@ def test_a_new_activation_slip_from_the_page(client, session, world):
     r = client.post("/accounts/action", data={"unit": world["x"].id, "one": f"slips:{account.id}", "next": here})
     assert r.status_code == 302 and r.headers["Location"] == here
     assert "chưa có năm sinh" in _page(client, here)
+
+
+def test_it_staff_assign_a_course_to_the_unit_from_its_staff_list_and_come_back(client, session, world):
+    """The unit's staff list (IT staff's page of a unit's officials) leads to the assignment form with
+    the unit chosen; saving comes back to the list as it was."""
+    login_as(client, world["users"]["it"])
+    x, course = world["x"], world["t"][Topic.SECURITY][0]
+    here = f"/competency/units/{x.id}?show=failing"
+    link = re.search(r'id="assign-unit" href="([^"]+)"', _page(client, here)).group(1)
+    form = _page(client, html.unescape(link))
+    assert re.search(rf'<option selected value="{x.id}">', form), "the unit is chosen"
+    assert f'name="next" value="{html.escape(here)}"' in form
+    r = client.post(
+        "/courses/assignments",
+        data={"course_id": course.id, "unit_id": x.id, "due_on": "31/12/2026", "next": here},
+    )
+    assert r.status_code == 302 and r.headers["Location"] == here
+    enrolled = set(session.scalars(select(Enrolment.official_id).where(Enrolment.course_id == course.id)))
+    assert world["anh"].id in enrolled and world["other"].id not in enrolled
+
+
+def test_a_unit_head_sees_the_unit_assignment_action_for_their_unit_only(client, world):
+    login_as(client, world["users"]["head_x"])
+    page = _page(client, f"/competency/units/{world['x'].id}")
+    link = html.unescape(re.search(r'id="assign-unit" href="([^"]+)"', page).group(1))
+    assert parse_qs(urlsplit(link).query)["unit_id"] == [str(world["x"].id)]
+    form = _page(client, f"/courses/assignments?unit_id={world['y'].id}")  # another unit: not chosen, not listed
+    assert "Sở Y tế" not in form

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -344,6 +345,50 @@ def test_unit_head_sees_practice_results_of_own_staff_only(client, session, qlvb
     assert client.get("/practice/units").status_code == 403
     dashboard = client.get("/dashboard").text
     assert "Thực hành của cán bộ trong đơn vị" in dashboard
+
+
+def _count_links(page: str) -> dict[str, int]:
+    return {html.unescape(href): int(n) for href, n in re.findall(r'<a href="([^"]+)"[^>]*?data-count="(\d+)"', page)}
+
+
+def _listed(client, url: str) -> list[str]:
+    """The names of the staff list ``url`` opens, over every page (``rel="next"``)."""
+    names, seen = [], set()
+    while url and url not in seen:
+        seen.add(url)
+        page = client.get(url)
+        assert page.status_code == 200, url
+        names += re.findall(r'<tr data-row>\s*<th scope="row">(?:<a [^>]*>)?([^<]+)<', page.text)
+        following = re.search(r'<a href="([^"]+)" rel="next"', page.text)
+        url = html.unescape(following.group(1)) if following else None
+    return names
+
+
+def test_the_passed_count_opens_only_those_who_passed_and_the_staff_count_opens_all(client, session, qlvb, monkeypatch):
+    """In "a/b cán bộ đã làm đạt", a opens the list of the a who passed (paginated like the rest), b all b."""
+    monkeypatch.setattr("practice.views.PER_PAGE", 2)
+    unit = make_unit(session)
+    head = make_user(session, Role.UNIT_HEAD, unit=unit)
+    staff = [make_official(session, unit, given_name=f"Người {n}") for n in range(5)]
+    for official in staff[:3]:
+        _pass(session, official, qlvb["vao-so-giay-moi-hoa-toc"])
+    services.start_run(session, staff[3], qlvb["vao-so-giay-moi-hoa-toc"])  # started, not passed
+    _pass(session, make_official(session, make_unit(session)), qlvb["vao-so-giay-moi-hoa-toc"])  # another unit
+    session.commit()
+    login_as(client, head)
+    panel = client.get("/dashboard").text
+    panel = panel[panel.index('id="practice-unit-panel"') :]
+    links = _count_links(panel[: panel.index("</section>")])
+    passed_url = f"/practice/units/{unit.id}?show=passed"
+    assert links[passed_url] == 3 and links[f"/practice/units/{unit.id}"] == 6  # the head is on the staff too
+    passed = _listed(client, passed_url)
+    assert sorted(passed) == sorted(o.full_name for o in staff[:3])
+    assert len(_listed(client, f"/practice/units/{unit.id}")) == 6
+    unit_page = client.get(f"/practice/units/{unit.id}").text
+    assert _count_links(unit_page)[passed_url] == 3  # the unit page's own count opens the same list
+    login_as(client, make_user(session, Role.IT_STAFF))
+    every_unit = _count_links(client.get("/practice/units").text)
+    assert every_unit[passed_url] == 3 and len(_listed(client, passed_url)) == 3
 
 
 def test_it_staff_see_every_unit_and_set_the_course_requirement(client, session, qlvb):

@@ -59,3 +59,20 @@ def test_what_moodle_forgives_is_imported_and_said(runner, session, tmp_path):
     assert "Dòng 1: lưu ý: Câu hỏi «A»: Phương án thứ 1 để trống" in result.output
     assert "Dòng 3: lưu ý: Câu hỏi «A»: «Hà Nội» đứng trước" in result.output
     assert count(session) == 2  # two questions of the same name
+
+
+def test_a_csv_error_names_the_column_by_its_heading_as_the_page_does(runner, session, tmp_path):
+    """The shell names the column as the import page does ("Đáp án đúng", the template's heading),
+    not by its internal key ("correct")."""
+    path = tmp_path / "cau-hoi.csv"
+    path.write_text(
+        "Loại,Danh mục,Câu hỏi,Phương án 1,Phương án 2,Đáp án đúng\n"
+        "một lựa chọn,email/a,Câu một?,Có,Không,1\n"
+        "một lựa chọn,email/a,Câu hai?,Có,Không,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["lms", "import-questions", str(path), "--topic", "email"])
+    assert result.exit_code != 0
+    assert "Dòng 3, cột «Đáp án đúng»: Chưa ghi đáp án đúng" in result.output, result.output
+    assert "correct" not in result.output
+    assert count(session) == 0

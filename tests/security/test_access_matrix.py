@@ -9,10 +9,13 @@ Object-level rules (unit head X vs unit Y, official A vs B) are tested in the fe
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from lms.auth.access import rule_for_endpoint
 from lms.auth.models import Role
 from lms.extensions import db
+from lms.mail.models import OutboxMessage
+from lms.mail.outbox import queue_message
 from tests.factories import login_as, make_official, make_unit, make_user
 
 PUBLIC = "public"
@@ -42,6 +45,8 @@ EXPECTED: dict[str, object] = {
     "org.edit_official": STAFF,
     "org.import_data": STAFF,
     "org.import_template": STAFF,
+    "mail.outbox": STAFF,
+    "mail.outbox_retry": STAFF,
 }
 
 ROLES = ["anonymous", "official", "unit_head", "it_staff", "admin"]
@@ -75,7 +80,9 @@ def world(session):
         "admin": make_user(session, Role.ADMIN),
     }
     official = make_official(session, unit)
+    queue_message(session, to_email="x@example.gov.vn", subject="s", text_body="t", kind="t", dedupe_key="matrix")
     values = {
+        "message_id": session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == "matrix")),
         "unit_id": unit.id,
         "official_id": users["official"].official_id,
         "user_id": users["official"].id,

@@ -207,19 +207,6 @@ def test_official_cannot_see_unrelated_session(client, session):
     assert client.get("/training/999999").status_code == 404
 
 
-def test_outbox_page_shows_errors_and_retries(client, session):
-    queue_message(session, to_email="x@example.gov.vn", subject="Lỗi", text_body="x", kind="t", dedupe_key="o1")
-    msg = session.scalars(select(OutboxMessage)).one()
-    msg.state, msg.last_error, msg.attempts = "failed", "SMTPDataError: 554 rejected", 6
-    session.commit()
-    login_as(client, make_user(session, Role.IT_STAFF))
-    html = client.get("/training/outbox").get_data(as_text=True)
-    assert "554 rejected" in html
-    client.post(f"/training/outbox/{msg.id}/retry")
-    session.expire_all()
-    assert session.get(OutboxMessage, msg.id).state == "pending"
-
-
 def test_pages_render(client, session):
     staff = make_user(session, Role.IT_STAFF)
     training_session = make_session(session, open_registration=True)
@@ -229,7 +216,7 @@ def test_pages_render(client, session):
         "/training/",
         f"/training/{training_session.id}",
         f"/training/{training_session.id}/edit",
-        "/training/outbox",
+        "/admin/outbox",
         "/training/unit",
         "/training/calendar-feed",
     ):
@@ -310,7 +297,7 @@ def test_the_outbox_says_when_the_sender_last_ran_and_how_to_run_it(client, sess
     login_as(client, make_user(session, Role.IT_STAFF))
 
     def status() -> str:
-        html = client.get("/training/outbox").text
+        html = client.get("/admin/outbox").text
         start = html.index('id="sender-status"')
         return html[start : html.index("</", html.index("</p>", start) + 4)]
 
