@@ -331,17 +331,39 @@ def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
     )
 
 
-def slots_with_versions(session: Session, attempt: Attempt) -> list[AttemptSlot]:
-    """Every slot of the attempt in order, with its question version and question: one query (the
-    whole attempt in one page)."""
-    return list(
-        session.scalars(
-            select(AttemptSlot)
-            .where(AttemptSlot.attempt_id == attempt.id)
-            .order_by(AttemptSlot.slot_no)
-            .options(_SLOT_WITH_VERSION)
+def _review_slots_statement():
+    """The columns the result page shows of each slot (its mark, state, layout and answer) and of its
+    question version (text, options, feedback, type), in slot order: plain rows, no ORM object (the
+    slots, versions and questions as entities were ~30 columns a row)."""
+    slots, versions, questions = AttemptSlot.__table__, QuestionVersion.__table__, Question.__table__
+    return (
+        select(
+            slots.c.slot_no,
+            slots.c.layout,
+            slots.c.answer,
+            slots.c.mark,
+            slots.c.max_mark,
+            slots.c.state,
+            questions.c.qtype,
+            versions.c.text,
+            versions.c.config,
+            versions.c.general_feedback,
         )
+        .join(versions, versions.c.id == slots.c.question_version_id)
+        .join(questions, questions.c.id == versions.c.question_id)
+        .where(slots.c.attempt_id == bindparam("attempt_id"))
+        .order_by(slots.c.slot_no)
     )
+
+
+_REVIEW_SLOTS = _review_slots_statement()  # built once
+
+
+def review_slots(session: Session, attempt_id: int) -> list:
+    """Every slot of the attempt in order as a row (``slot_no``, ``layout``, ``answer``, ``mark``,
+    ``max_mark``, ``state``) with its version's ``qtype``, ``text``, ``config`` and
+    ``general_feedback``: one query (the result page)."""
+    return session.execute(_REVIEW_SLOTS, {"attempt_id": attempt_id}).all()
 
 
 @dataclass(frozen=True)

@@ -417,21 +417,18 @@ def review(attempt_id: int):
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
         label = Markup(_("Câu %(n)d"))  # translated once, not once per question
-        for slot in services.slots_with_versions(db.session, attempt):  # one query, not one per slot
-            version = slot.question_version
-            qtype = qtypes.get_type(version.question.qtype)
+        for slot in services.review_slots(db.session, attempt.id):  # one query, plain rows
+            qtype = qtypes.get_type(slot.qtype)
             rows.append(
                 {
                     "slot": slot,
                     "label": label % {"n": slot.slot_no},
-                    "text": version.text,
-                    "config": version.config,
-                    "your_answer": services.describe_answer(
-                        version.question.qtype, version.config, slot.layout, slot.answer
-                    ),
-                    "right_answer": qtype.describe_right_answer(version.config) if mode == ReviewMode.FULL else "",
-                    "feedback": qtype.feedback_for(version.config, slot.answer) if mode == ReviewMode.FULL else [],
-                    "general_feedback": version.general_feedback if mode == ReviewMode.FULL else "",
+                    "text": slot.text,
+                    "config": slot.config,
+                    "your_answer": services.describe_answer(slot.qtype, slot.config, slot.layout, slot.answer),
+                    "right_answer": qtype.describe_right_answer(slot.config) if mode == ReviewMode.FULL else "",
+                    "feedback": qtype.feedback_for(slot.config, slot.answer) if mode == ReviewMode.FULL else [],
+                    "general_feedback": slot.general_feedback if mode == ReviewMode.FULL else "",
                 }
             )
     topics = []
