@@ -385,6 +385,58 @@ def slot_states(session: Session, attempt: Attempt) -> list[SlotState]:
     return [SlotState(slot_no, bool(answered)) for slot_no, answered in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptHead:
+    """What the summary page needs of an attempt: whose it is (``can_answer_attempt``), its state and
+    deadline (``in_progress``, ``is_overdue``: the model's own rules) and its quiz's title."""
+
+    id: int
+    official_id: int
+    state: AttemptState
+    deadline_at: datetime | None
+    quiz_title: str
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state == AttemptState.IN_PROGRESS
+
+    is_overdue = Attempt.is_overdue  # the same rule on the same fields
+
+
+def _head_and_states_statement():
+    """The attempt's head (with its quiz's title) on every row of its slots' numbers and whether each
+    is answered, in slot order; one row with no slot for an attempt without slots, none for no attempt."""
+    return (
+        select(
+            Attempt.id,
+            Attempt.official_id,
+            Attempt.state,
+            Attempt.deadline_at,
+            Quiz.title,
+            AttemptSlot.slot_no,
+            AttemptSlot.answer.is_not(None),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(AttemptSlot, AttemptSlot.attempt_id == Attempt.id)
+        .where(Attempt.id == bindparam("attempt_id"))
+        .order_by(AttemptSlot.slot_no)
+    )
+
+
+_HEAD_AND_STATES = _head_and_states_statement()  # built once
+
+
+def head_and_states(session: Session, attempt_id: int) -> tuple[AttemptHead | None, list[SlotState]]:
+    """The attempt's ``AttemptHead`` (None when there is no such attempt) and its ``slot_states``, in
+    one query (the summary page: no ORM attempt, no whole quiz row). Says nothing about whose the
+    attempt is: the caller checks ``can_answer_attempt`` on the head."""
+    rows = session.execute(_HEAD_AND_STATES, {"attempt_id": attempt_id}).all()
+    if not rows:
+        return None, []
+    head = AttemptHead(*rows[0][:5])
+    return head, [SlotState(slot_no, bool(answered)) for *_head, slot_no, answered in rows if slot_no is not None]
+
+
 CLOSED_MESSAGE = "Bài làm đã được nộp, không sửa được câu trả lời nữa."
 OVERDUE_MESSAGE = "Đã hết giờ làm bài. Câu trả lời sau thời hạn không được ghi nhận."
 

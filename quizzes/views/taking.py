@@ -370,18 +370,23 @@ def _slot_urls(attempt_id: int, total: int) -> dict[int, str]:
 @bp.get("/attempts/<int:attempt_id>/summary")
 @roles_required(Role.OFFICIAL)
 def summary(attempt_id: int):
-    attempt = _load_own_attempt(attempt_id, with_quiz=True)
+    # the attempt's state, deadline and quiz title with its slots' states in one query (404, then 403
+    # as ``_load_own_attempt``); the attempt as an ORM object only when it is closed
+    attempt, states = services.head_and_states(db.session, attempt_id)
+    if attempt is None:
+        abort(404)
+    if not can_answer_attempt(current_user, attempt):
+        abort(403)
     now = utcnow()
     if not attempt.in_progress or attempt.is_overdue(now, grace_seconds()):
-        return _closed_redirect(attempt)
-    states = services.slot_states(db.session, attempt)
+        return _closed_redirect(_load_own_attempt(attempt_id))
     urls = _slot_urls(attempt.id, len(states))
     label = Markup(_("Câu %(n)d"))  # translated once, not twice per question
     rows = [SummaryRow(s.slot_no, s.answered, urls[s.slot_no], label % {"n": s.slot_no}) for s in states]
     return render_template(
         "quizzes/summary.html",
         attempt=attempt,
-        quiz=attempt.quiz,
+        quiz_title=attempt.quiz_title,
         slots=rows,
         unanswered=[row for row in rows if not row.answered],
         remaining=_remaining(attempt, now),
