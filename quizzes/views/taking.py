@@ -395,6 +395,7 @@ def summary(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles_required(Role.OFFICIAL)
+@light_user  # a redirect: no layout, so the account without its roles and official (as the autosave)
 def submit(attempt_id: int):
     attempt = _load_own_attempt(attempt_id, with_quiz=True)  # the grading reads the quiz's pass mark
     if not _csrf_checked():
