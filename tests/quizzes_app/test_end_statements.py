@@ -10,9 +10,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
+from certificates.models import Certificate
 from courses import api as courses_api
 from courses.models import Course, Enrolment, Lesson, LessonProgress
+from courses.services import mark_lesson_done
 from lms.auth.models import Role
 from lms.org.models import Official
 from quizzes import services
@@ -169,3 +172,26 @@ def test_steps_left_of_a_course_without_published_lessons(session, setting):
     session.flush()
     steps = courses_api.steps_left(session, user.official_id, bare.id)
     assert (steps.progress.done, steps.progress.total, steps.next_lesson, steps.completed) == (0, 0, None, True)
+
+
+def test_the_result_of_a_completed_course_reads_only_the_certificates_serial(client, session, setting):
+    user, _course, quiz = setting
+    official = session.get(Official, user.official_id)
+    for lesson in session.query(Lesson).filter_by(published=True):
+        mark_lesson_done(session, official.id, lesson, NOW)
+    attempt = make_attempt(session, quiz, official)
+    for slot in attempt.slots:
+        right = next(o["id"] for o in slot.question_version.config["options"] if o["fraction"] >= 1)
+        services.save_answer(session, attempt, slot.slot_no, {f"q{slot.slot_no}": right}, NOW)
+    services.submit_attempt(session, attempt.id, NOW)
+    session.commit()
+    attempt_id = attempt.id
+    serial = session.scalars(select(Certificate.serial).where(Certificate.official_id == official.id)).one()
+    login_as(client, user)
+    client.get("/healthz")
+    session.remove()
+    pages = []
+    sent = _statements(lambda: pages.append(client.get(f"/quizzes/attempts/{attempt_id}")))
+    reads = [s for s in sent if "FROM certificate" in s]
+    assert len(reads) == 1 and reads[0].startswith("SELECT certificate.id, certificate.serial FROM certificate"), sent
+    assert f"Chứng nhận số {serial} đã được cấp cho bạn." in pages[0].text
