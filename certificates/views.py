@@ -87,11 +87,11 @@ def panel_data(user) -> dict:
 
 
 def certificate_for_course(official_id: int | None, course_id: int | None):
-    """The official's certificate of the course valid today, or None: the quiz result and the course
-    page link it ("your certificate has been issued")."""
+    """The ``id`` and ``serial`` of the official's certificate of the course valid today, or None: the
+    quiz result and the course page link it ("your certificate has been issued")."""
     if official_id is None or course_id is None:
         return None
-    return services.current_valid_certificate(db.session, official_id, course_id, local_today())
+    return services.current_valid_serial(db.session, official_id, course_id, local_today())
 
 
 def course_url(course: Course) -> str:

@@ -5,9 +5,10 @@ functions below, and are written only through them).
 Reading: ``get_course``, ``get_course_by_slug``, ``list_courses`` (model objects, for reading only),
 ``enrolled_course_ids``, ``enrolment_pairs``, and ``course_topics()`` for joins in read-only queries.
 Acting: ``enrol``, ``add_enrolment`` (a past enrolment, for the demo's history).
-Where an official stands: ``steps_left`` (lessons done, the next lesson, complete or not), for the
-pages that tell them what comes next (a quiz's result); ``courses_of`` (every course they are enrolled
-in or were given, with due day and lessons done: the unit head's page of one staff member).
+Where an official stands: ``steps_left`` (the course's ``CourseRef``, lessons done, the next lesson,
+complete or not), for the pages that tell them what comes next (a quiz's result); ``courses_of``
+(every course they are enrolled in or were given, with due day and lessons done: the unit head's
+page of one staff member).
 Completion: another feature adds a requirement with ``register_completion_requirement`` (quizzes:
 "the final quiz is passed"), and tells courses that one was met with the signal
 ``lms.events.course_requirement_met``; courses answers with ``lms.events.course_completed``.
@@ -28,6 +29,7 @@ from courses.services import Progress, RequirementResult, enrol, get_course_by_s
 __all__ = [
     "Course",
     "EnrolmentSource",
+    "CourseRef",
     "CourseSteps",
     "LessonStep",
     "RequirementResult",
@@ -87,57 +89,76 @@ class LessonStep:
 
 
 @dataclass(frozen=True)
+class CourseRef:
+    """A course as a next step names it (its page's address and its title)."""
+
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
 class CourseSteps:
     """Where an official stands in a course: ``progress`` over the published lessons, the
     ``next_lesson`` to open (None when every lesson is done), ``completed`` (the enrolment is)."""
 
-    course: Course
+    course: CourseRef
     progress: Progress
     next_lesson: LessonStep | None
     completed: bool
 
 
-def _steps_queries():
-    """Built once: the course with the official's enrolment (outer join), and the published lessons in
-    order, each with whether the official has done it (outer join: one progress row per lesson)."""
-    course = (
-        select(Course, Enrolment.last_lesson_id, Enrolment.completed_at, Enrolment.id)
-        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.official_id == bindparam("official_id")))
-        .where(Course.id == bindparam("course_id"))
-    )
-    lessons = (
-        select(Lesson.id, Lesson.slug, Lesson.title, LessonProgress.id.is_not(None))
-        .outerjoin(
-            LessonProgress,
-            (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.official_id == bindparam("official_id")),
+def _steps_query():
+    """Built once: the course (id, slug, title) with the official's enrolment, and its published
+    lessons in order, each with whether the official has done it (outer joins: one row per lesson,
+    one row with no lesson for a course without published lessons; one enrolment and one progress
+    row at most, by their unique keys)."""
+    official = bindparam("official_id")
+    return (
+        select(
+            Course.id,
+            Course.slug,
+            Course.title,
+            Enrolment.last_lesson_id,
+            Enrolment.completed_at,
+            Enrolment.id,
+            Lesson.id,
+            Lesson.slug,
+            Lesson.title,
+            LessonProgress.id.is_not(None),
         )
-        .where(Lesson.course_id == bindparam("course_id"), Lesson.published.is_(True))
+        .select_from(Course)
+        .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.official_id == official))
+        .outerjoin(Lesson, (Lesson.course_id == Course.id) & Lesson.published.is_(True))
+        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.official_id == official))
+        .where(Course.id == bindparam("course_id"))
         .order_by(Lesson.position, Lesson.id)
     )
-    return course, lessons
 
 
-_COURSE_AND_ENROLMENT, _LESSONS_DONE = _steps_queries()
+_STEPS = _steps_query()
 
 
 def steps_left(session: Session, official_id: int, course_id: int | None) -> CourseSteps | None:
-    """In two statements (the course pages' ``next_lesson`` reads the same in four: the quiz page and
+    """In one statement (the course pages' ``next_lesson`` reads the same in four: the quiz page and
     the result of a final quiz, which every official of an exam opens, ask it)."""
     if course_id is None:
         return None
-    ids = {"official_id": official_id, "course_id": course_id}
-    row = session.execute(_COURSE_AND_ENROLMENT, ids).first()
-    if row is None:
+    rows = session.execute(_STEPS, {"official_id": official_id, "course_id": course_id}).all()
+    if not rows:
         return None
-    course, last_lesson_id, completed_at, enrolment_id = row
+    course_id, slug, title, last_lesson_id, completed_at, enrolment_id = rows[0][:6]
     lessons, done = [], set()
-    for lesson_id, slug, title, is_done in session.execute(_LESSONS_DONE, ids):
-        lessons.append(LessonStep(lesson_id, slug, title))
+    for *_course, lesson_id, lesson_slug, lesson_title, is_done in rows:
+        if lesson_id is None:  # no published lesson
+            continue
+        lessons.append(LessonStep(lesson_id, lesson_slug, lesson_title))
         if is_done:
             done.add(lesson_id)
     progress = Progress(len(done), len(lessons))
     following = services.pick_next_lesson(lessons, done, last_lesson_id)
-    return CourseSteps(course, progress, following, enrolment_id is not None and completed_at is not None)
+    completed = enrolment_id is not None and completed_at is not None
+    return CourseSteps(CourseRef(course_id, slug, title), progress, following, completed)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from certificates.services.queries import (
     certificates_query,
     current_revision,
     current_valid_certificate,
+    current_valid_serial,
     unit_by_code,
     valid_certificates_for_export,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "count_selection",
     "current_revision",
     "current_valid_certificate",
+    "current_valid_serial",
     "ensure_pdf",
     "ensure_sequence_row",
     "expiry_for",

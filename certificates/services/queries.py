@@ -16,10 +16,10 @@ from lms.org.models import Official, Unit
 from lms.text import clean_text, fold
 
 
-def current_valid_certificate(session: Session, official_id: int, course_id: int, day: date) -> Certificate | None:
-    """The holder's certificate of the course that is valid on ``day`` (newest first), if any."""
-    return session.scalars(
-        select(Certificate)
+def _valid_on(official_id: int, course_id: int, day: date, *columns) -> Select:
+    """``columns`` of the holder's certificates of the course valid on ``day``, newest first."""
+    return (
+        select(*columns)
         .where(
             Certificate.official_id == official_id,
             Certificate.course_id == course_id,
@@ -27,7 +27,18 @@ def current_valid_certificate(session: Session, official_id: int, course_id: int
             or_(Certificate.expires_on.is_(None), Certificate.expires_on >= day),
         )
         .order_by(Certificate.issued_on.desc(), Certificate.id.desc())
-    ).first()
+    )
+
+
+def current_valid_certificate(session: Session, official_id: int, course_id: int, day: date) -> Certificate | None:
+    """The holder's certificate of the course that is valid on ``day`` (newest first), if any."""
+    return session.scalars(_valid_on(official_id, course_id, day, Certificate)).first()
+
+
+def current_valid_serial(session: Session, official_id: int, course_id: int, day: date):
+    """The same certificate's ``id`` and ``serial`` only (a row), for a page that links it: not the whole
+    certificate with its snapshot of names and texts."""
+    return session.execute(_valid_on(official_id, course_id, day, Certificate.id, Certificate.serial).limit(1)).first()
 
 
 def by_source(session: Session, official_id: int, course_id: int, source: str) -> Certificate | None:

@@ -331,17 +331,39 @@ def get_slot(attempt: Attempt, slot_no: int) -> AttemptSlot | None:
     )
 
 
-def slots_with_versions(session: Session, attempt: Attempt) -> list[AttemptSlot]:
-    """Every slot of the attempt in order, with its question version and question: one query (the
-    whole attempt in one page)."""
-    return list(
-        session.scalars(
-            select(AttemptSlot)
-            .where(AttemptSlot.attempt_id == attempt.id)
-            .order_by(AttemptSlot.slot_no)
-            .options(_SLOT_WITH_VERSION)
+def _review_slots_statement():
+    """The columns the result page shows of each slot (its mark, state, layout and answer) and of its
+    question version (text, options, feedback, type), in slot order: plain rows, no ORM object (the
+    slots, versions and questions as entities were ~30 columns a row)."""
+    slots, versions, questions = AttemptSlot.__table__, QuestionVersion.__table__, Question.__table__
+    return (
+        select(
+            slots.c.slot_no,
+            slots.c.layout,
+            slots.c.answer,
+            slots.c.mark,
+            slots.c.max_mark,
+            slots.c.state,
+            questions.c.qtype,
+            versions.c.text,
+            versions.c.config,
+            versions.c.general_feedback,
         )
+        .join(versions, versions.c.id == slots.c.question_version_id)
+        .join(questions, questions.c.id == versions.c.question_id)
+        .where(slots.c.attempt_id == bindparam("attempt_id"))
+        .order_by(slots.c.slot_no)
     )
+
+
+_REVIEW_SLOTS = _review_slots_statement()  # built once
+
+
+def review_slots(session: Session, attempt_id: int) -> list:
+    """Every slot of the attempt in order as a row (``slot_no``, ``layout``, ``answer``, ``mark``,
+    ``max_mark``, ``state``) with its version's ``qtype``, ``text``, ``config`` and
+    ``general_feedback``: one query (the result page)."""
+    return session.execute(_REVIEW_SLOTS, {"attempt_id": attempt_id}).all()
 
 
 @dataclass(frozen=True)
@@ -361,6 +383,58 @@ def slot_states(session: Session, attempt: Attempt) -> list[SlotState]:
         .order_by(AttemptSlot.slot_no)
     )
     return [SlotState(slot_no, bool(answered)) for slot_no, answered in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptHead:
+    """What the summary page needs of an attempt: whose it is (``can_answer_attempt``), its state and
+    deadline (``in_progress``, ``is_overdue``: the model's own rules) and its quiz's title."""
+
+    id: int
+    official_id: int
+    state: AttemptState
+    deadline_at: datetime | None
+    quiz_title: str
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state == AttemptState.IN_PROGRESS
+
+    is_overdue = Attempt.is_overdue  # the same rule on the same fields
+
+
+def _head_and_states_statement():
+    """The attempt's head (with its quiz's title) on every row of its slots' numbers and whether each
+    is answered, in slot order; one row with no slot for an attempt without slots, none for no attempt."""
+    return (
+        select(
+            Attempt.id,
+            Attempt.official_id,
+            Attempt.state,
+            Attempt.deadline_at,
+            Quiz.title,
+            AttemptSlot.slot_no,
+            AttemptSlot.answer.is_not(None),
+        )
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .outerjoin(AttemptSlot, AttemptSlot.attempt_id == Attempt.id)
+        .where(Attempt.id == bindparam("attempt_id"))
+        .order_by(AttemptSlot.slot_no)
+    )
+
+
+_HEAD_AND_STATES = _head_and_states_statement()  # built once
+
+
+def head_and_states(session: Session, attempt_id: int) -> tuple[AttemptHead | None, list[SlotState]]:
+    """The attempt's ``AttemptHead`` (None when there is no such attempt) and its ``slot_states``, in
+    one query (the summary page: no ORM attempt, no whole quiz row). Says nothing about whose the
+    attempt is: the caller checks ``can_answer_attempt`` on the head."""
+    rows = session.execute(_HEAD_AND_STATES, {"attempt_id": attempt_id}).all()
+    if not rows:
+        return None, []
+    head = AttemptHead(*rows[0][:5])
+    return head, [SlotState(slot_no, bool(answered)) for *_head, slot_no, answered in rows if slot_no is not None]
 
 
 CLOSED_MESSAGE = "Bài làm đã được nộp, không sửa được câu trả lời nữa."

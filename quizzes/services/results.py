@@ -42,12 +42,12 @@ def attempts_of(session: Session, quiz_id: int, official_id: int, reload: bool =
 
 def quiz_grade(session: Session, quiz: Quiz, official_id: int, attempts: list[Attempt] | None = None) -> float | None:
     """The official's grade (percent) for the quiz by its grading method; None before any graded attempt.
-    ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already."""
-    percents = [
-        a.percent
-        for a in (attempts_of(session, quiz.id, official_id) if attempts is None else attempts)
-        if a.state == AttemptState.SUBMITTED and a.percent is not None
-    ]
+    ``attempts``: the official's ``attempts_of`` this quiz when the caller has read them already;
+    else only the graded attempts' percents are read (``graded_percents``: one column, no attempt
+    loaded: the result page and the completion check ask this)."""
+    if attempts is None:
+        return grade_of(graded_percents(session, quiz.id, official_id), quiz.grading_method)
+    percents = [a.percent for a in attempts if a.state == AttemptState.SUBMITTED and a.percent is not None]
     return grade_of(percents, quiz.grading_method)
 
 

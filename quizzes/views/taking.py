@@ -370,18 +370,23 @@ def _slot_urls(attempt_id: int, total: int) -> dict[int, str]:
 @bp.get("/attempts/<int:attempt_id>/summary")
 @roles_required(Role.OFFICIAL)
 def summary(attempt_id: int):
-    attempt = _load_own_attempt(attempt_id, with_quiz=True)
+    # the attempt's state, deadline and quiz title with its slots' states in one query (404, then 403
+    # as ``_load_own_attempt``); the attempt as an ORM object only when it is closed
+    attempt, states = services.head_and_states(db.session, attempt_id)
+    if attempt is None:
+        abort(404)
+    if not can_answer_attempt(current_user, attempt):
+        abort(403)
     now = utcnow()
     if not attempt.in_progress or attempt.is_overdue(now, grace_seconds()):
-        return _closed_redirect(attempt)
-    states = services.slot_states(db.session, attempt)
+        return _closed_redirect(_load_own_attempt(attempt_id))
     urls = _slot_urls(attempt.id, len(states))
     label = Markup(_("Câu %(n)d"))  # translated once, not twice per question
     rows = [SummaryRow(s.slot_no, s.answered, urls[s.slot_no], label % {"n": s.slot_no}) for s in states]
     return render_template(
         "quizzes/summary.html",
         attempt=attempt,
-        quiz=attempt.quiz,
+        quiz_title=attempt.quiz_title,
         slots=rows,
         unanswered=[row for row in rows if not row.answered],
         remaining=_remaining(attempt, now),
@@ -390,6 +395,7 @@ def summary(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @roles_required(Role.OFFICIAL)
+@light_user  # a redirect: no layout, so the account without its roles and official (as the autosave)
 def submit(attempt_id: int):
     attempt = _load_own_attempt(attempt_id, with_quiz=True)  # the grading reads the quiz's pass mark
     if not _csrf_checked():
@@ -417,21 +423,18 @@ def review(attempt_id: int):
     rows = []
     if attempt.state == AttemptState.SUBMITTED and mode != ReviewMode.SCORE:
         label = Markup(_("Câu %(n)d"))  # translated once, not once per question
-        for slot in services.slots_with_versions(db.session, attempt):  # one query, not one per slot
-            version = slot.question_version
-            qtype = qtypes.get_type(version.question.qtype)
+        for slot in services.review_slots(db.session, attempt.id):  # one query, plain rows
+            qtype = qtypes.get_type(slot.qtype)
             rows.append(
                 {
                     "slot": slot,
                     "label": label % {"n": slot.slot_no},
-                    "text": version.text,
-                    "config": version.config,
-                    "your_answer": services.describe_answer(
-                        version.question.qtype, version.config, slot.layout, slot.answer
-                    ),
-                    "right_answer": qtype.describe_right_answer(version.config) if mode == ReviewMode.FULL else "",
-                    "feedback": qtype.feedback_for(version.config, slot.answer) if mode == ReviewMode.FULL else [],
-                    "general_feedback": version.general_feedback if mode == ReviewMode.FULL else "",
+                    "text": slot.text,
+                    "config": slot.config,
+                    "your_answer": services.describe_answer(slot.qtype, slot.config, slot.layout, slot.answer),
+                    "right_answer": qtype.describe_right_answer(slot.config) if mode == ReviewMode.FULL else "",
+                    "feedback": qtype.feedback_for(slot.config, slot.answer) if mode == ReviewMode.FULL else [],
+                    "general_feedback": slot.general_feedback if mode == ReviewMode.FULL else "",
                 }
             )
     topics = []
