@@ -7,9 +7,9 @@ Set-up: a scratch database (a SQLite file, or a fresh PostgreSQL database create
 ``DATABASE_URL``) migrated with Alembic and filled with ``flask lms demo`` (built once, then copied:
 SQLite file copy / ``CREATE DATABASE ... TEMPLATE``), plus N benchmark officials with accounts (one
 password hash computed once and reused), enrolled in the course of the first final quiz, and a few
-unit heads and IT staff. The app is served by granian in production mode (``LMS_ENV=production``)
-with the README's settings unless ``--workers/--threads`` say otherwise (``--server gunicorn``: gunicorn's
-gthread worker, the server before December 2026, for a comparison).
+unit heads and IT staff. The app is served in production mode (``LMS_ENV=production``) by the recommended
+command (``scripts/serve.sh``: granian) with the README's settings unless ``--workers/--threads`` say
+otherwise (``--server gunicorn``: gunicorn's gthread worker, the server before December 2026, for a comparison).
 
 Load (this process, one asyncio event loop, ``aiohttp``: every simulated person is a task with its own
 cookie jar, all share one connection pool, unlimited unless ``--connections`` caps it, 60 s per request;
@@ -292,25 +292,9 @@ def start_server(
         LMS_SECURE_COOKIES="0",  # plain HTTP on loopback
         **(extra_env or {}),
     )
-    if server == "granian":  # the README's command
-        args = [
-            str(ROOT / ".venv/bin/granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--blocking-threads",
-            str(threads),
-            "--log-level",
-            "warning",
-            "--respawn-failed-workers",
-            "--no-ws",
-            "wsgi:app",
-        ]
+    if server == "granian":  # the recommended command (scripts/serve.sh), serving the app of ``root``
+        env.update(HOST="127.0.0.1", PORT=str(port), WORKERS=str(workers), THREADS=str(threads))
+        args = ["bash", str(ROOT / "scripts/serve.sh"), "--log-level", "warning"]
     else:
         args = gunicorn_args(root, port, workers, threads)
     proc = subprocess.Popen(

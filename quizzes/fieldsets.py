@@ -1,15 +1,14 @@
-"""A question's fields as the official's attempt page shows them, written in Python.
+"""A question's fields (a ``<fieldset>`` with the question as its ``<legend>``), written in Python: the
+one place of this markup, for the official's attempt page and the question bank's preview.
 
 The one-page attempt holds every question of the attempt (20 in an exam): through a Jinja include a
 question's fieldset cost ~50 µs of CPU, written here ~2 µs (``benchmarks/exam_requests_cpu.py``).
-The templates in ``templates/quizzes/qtypes/`` stay the reference (the question bank's preview
-renders them): ``tests/quizzes_app/test_fieldsets.py`` renders both, for every type, answer state and
-awkward text, and compares them byte for byte. Change one, change the other.
+``tests/quizzes_app/test_fieldsets.py`` checks the markup of every type, answer state and awkward text.
 
-``fieldset(qtype, q, answer, prefix)`` takes what the templates take: the public view of the question
+``fieldset(qtype, q, answer, prefix)`` takes the public view of the question
 (``QuestionType.public_view``: never the key), the saved answer (or None) and the fields' prefix.
-Question and option texts are sanitized HTML (``|safe`` in the templates) and written as they are;
-everything else is escaped, as Jinja's autoescape does.
+Question, option and row texts are sanitized HTML and written as they are (true/false labels and
+matching choices are escaped); everything else is escaped.
 """
 
 from __future__ import annotations
@@ -165,5 +164,5 @@ TYPES = frozenset(_RENDERERS)
 
 
 def fieldset(qtype: str, q: dict[str, Any], answer: Any, prefix: str) -> Markup:
-    """The question's fieldset, as ``templates/quizzes/qtypes/<qtype>.html`` renders it."""
+    """The question's fieldset: ``prefix`` names the fields (``prefix``, ``prefix-<id>``) and ids them."""
     return Markup(_RENDERERS[qtype](q, answer, escape(prefix)))

@@ -34,7 +34,7 @@ echo "Open http://$HOST:$PORT in a browser (Ctrl+C stops the server)."
 if [ -n "${MAIL_CATCHER_DIR:-}" ]; then
   echo "E-mails are not sent out: each one is written to $MAIL_CATCHER_DIR as an .eml file."
 fi
-.venv/bin/granian --interface wsgi --host "$HOST" --port "$PORT" --workers "${WORKERS:-2}" \
-  --blocking-threads "${THREADS:-4}" --respawn-failed-workers --no-ws --access-log wsgi:app &
+# the recommended server command (WORKERS, THREADS: its worker processes and threads per worker)
+HOST="$HOST" PORT="$PORT" bash scripts/serve.sh --access-log &
 pids+=($!)
 wait "${pids[-1]}"

@@ -249,11 +249,55 @@ def test_system_packages_waits_for_the_apt_lock(tmp_path):
     assert all(line.startswith("-o DPkg::Lock::Timeout=42 ") for line in lines)
 
 
-def test_readme_says_how_to_choose_the_port_and_start_sh_honours_it():
+def _serve(tmp_path: Path, env: dict[str, str], *args: str) -> tuple[int, int, list[str]]:
+    """``scripts/serve.sh`` run with a granian that prints its pid and arguments: (the pid started, the
+    pid granian ran as, granian's arguments)."""
+    (tmp_path / "scripts").mkdir(exist_ok=True)
+    (tmp_path / "scripts/serve.sh").write_text((ROOT / "scripts/serve.sh").read_text())
+    (tmp_path / ".venv/bin").mkdir(parents=True, exist_ok=True)
+    _fake(tmp_path / ".venv/bin", "granian", 'echo "$$ $*"')
+    clean = {k: v for k, v in os.environ.items() if k not in ("HOST", "PORT", "WORKERS", "THREADS")}
+    proc = subprocess.Popen(
+        ["bash", str(tmp_path / "scripts/serve.sh"), *args],
+        cwd=tmp_path,
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    pid, _, argv = out.strip().partition(" ")
+    return proc.pid, int(pid), argv.split()
+
+
+def test_readme_says_how_to_choose_the_port_and_start_sh_honours_it(tmp_path):
     readme = (ROOT / "README.md").read_text()
     assert "PORT=8080 bash scripts/start.sh" in readme and "HOST=0.0.0.0" in readme
     start = (ROOT / "scripts/start.sh").read_text()
-    assert "HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}" in start and '--host "$HOST" --port "$PORT"' in start
+    assert "HOST=${HOST:-127.0.0.1} PORT=${PORT:-5000}" in start
+    assert 'HOST="$HOST" PORT="$PORT" bash scripts/serve.sh' in start  # the server command, one place
+    _, _, argv = _serve(tmp_path, {"HOST": "0.0.0.0", "PORT": "8080"})
+    assert argv[argv.index("--host") + 1] == "0.0.0.0" and argv[argv.index("--port") + 1] == "8080"
+
+
+def test_serve_sh_is_the_recommended_granian_command_and_becomes_the_server(tmp_path):
+    """The defaults are the README's production settings; WORKERS and THREADS size it; more options go
+    through before the app; the script execs granian, so the pid started (and its process group,
+    which the fault tests kill and the benchmark measures) is the server's."""
+    started, ran_as, argv = _serve(tmp_path, {})
+    assert ran_as == started
+    assert argv[:2] == ["--interface", "wsgi"] and argv[-1] == "wsgi:app"
+    value = lambda flag: argv[argv.index(flag) + 1]  # noqa: E731
+    assert (value("--host"), value("--port"), value("--workers"), value("--blocking-threads")) == (
+        "127.0.0.1",
+        "8000",
+        "2",
+        "4",
+    )
+    assert "--respawn-failed-workers" in argv and "--no-ws" in argv
+    _, _, argv = _serve(tmp_path, {"WORKERS": "3", "THREADS": "6"}, "--access-log", "--log-config", "/tmp/log.json")
+    assert (value("--workers"), value("--blocking-threads")) == ("3", "6")
+    assert argv[-4:] == ["--access-log", "--log-config", "/tmp/log.json", "wsgi:app"]
 
 
 # --- the menu in English ---------------------------------------------------------------------------

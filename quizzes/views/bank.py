@@ -28,7 +28,7 @@ from lms.inputs import db_int
 from lms.storage import Store
 from lms.time import utcnow
 from lms.topics import Topic
-from quizzes import gift, qtypes, services, tabular
+from quizzes import fieldsets, gift, qtypes, services, tabular
 from quizzes.forms import (
     ArchiveForm,
     EditQuestionForm,
@@ -87,16 +87,15 @@ def question_detail(question_id: int):
     import random
 
     layout = qtype.prepare(version.config, random.Random(0), False)
+    view = qtype.public_view(version.config, layout, version.text)
     return render_template(
         "quizzes/question_detail.html",
         question=question,
         version=version,
-        q=qtype.public_view(version.config, layout, version.text),
-        qtype=question.qtype,
+        fields=fieldsets.fieldset(question.qtype, view, None, "preview"),  # as the attempt page writes them
         label=qtype.label,
         difficulty=DIFFICULTY_LABELS.get(question.difficulty, question.difficulty),
         right_answer=qtype.describe_right_answer(version.config),
-        prefix="preview",
         archive_form=ArchiveForm(formdata=None),
     )
 

@@ -1,7 +1,7 @@
 """A real server in a subprocess (granian, as recommended) against the test database, for the fault tests.
 
-``Server(url, workers=..., threads=...)`` starts ``granian --interface wsgi wsgi:app`` on a free port in production
-mode (CSRF on, demo off; secure cookies off: plain HTTP on loopback) in its own process group;
+``Server(url, workers=..., threads=...)`` starts the recommended command (``scripts/serve.sh``: granian) on a free
+port in production mode (CSRF on, demo off; secure cookies off: plain HTTP on loopback) in its own process group;
 ``kill()`` sends SIGKILL to the whole group (master and workers), ``stop()`` a clean SIGTERM.
 ``Browser`` is a ``requests`` session logged in with a session cookie signed with the same key.
 """
@@ -75,29 +75,13 @@ class Server:
         )
         env.pop("FLASK_APP", None)
         self.log = self.log_dir / f"server-{self.port}.log"
-        args = [  # the recommended command (README, scripts/start.sh)
-            str(ROOT / ".venv/bin/granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            str(self.workers),
-            "--blocking-threads",
-            str(self.threads),
-            "--respawn-failed-workers",
-            "--no-ws",
-            "--workers-kill-timeout",
-            "2s",
-        ]
+        env.update(HOST="127.0.0.1", PORT=str(self.port), WORKERS=str(self.workers), THREADS=str(self.threads))
+        args = ["bash", str(ROOT / "scripts/serve.sh"), "--workers-kill-timeout", "2s"]  # the recommended command
         if self.access_log:  # "<worker pid> <method> <path> <status>" per line, in a file of its own
             self.access = self.log_dir / f"access-{self.port}.log"
             config = self.log_dir / f"logging-{self.port}.json"
             config.write_text(json.dumps(_access_log_config(self.access)))
             args += ["--access-log", "--access-log-fmt", "%(method)s %(path)s %(status)d", "--log-config", str(config)]
-        args.append("wsgi:app")
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True

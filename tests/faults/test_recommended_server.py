@@ -1,4 +1,5 @@
-"""The recommended server command (granian, README and ``scripts/start.sh``), checked on the real server."""
+"""The recommended server command (``scripts/serve.sh``: granian; the README, ``scripts/start.sh``), checked on the
+real server."""
 
 from __future__ import annotations
 
@@ -23,9 +24,13 @@ def test_responses_do_not_name_the_server_software(servers):
 
 
 def test_the_documented_commands_serve_with_granian():
+    """``scripts/serve.sh`` holds the granian command line; start.sh and the README's production line
+    start the app through it and write no server command of their own."""
+    serve = (ROOT / "scripts/serve.sh").read_text()
+    assert re.search(r'exec [^\n]*/\.venv/bin/granian" --interface wsgi .*--blocking-threads .*wsgi:app', serve, re.S)
     start = (ROOT / "scripts/start.sh").read_text()
-    assert re.search(r"\.venv/bin/granian --interface wsgi .*--blocking-threads .*wsgi:app", start, re.S)
-    assert "gunicorn" not in start
+    assert "bash scripts/serve.sh" in start
+    assert ".venv/bin/granian" not in start and "gunicorn" not in start
     readme = (ROOT / "README.md").read_text()
-    production = [line for line in readme.splitlines() if "granian" in line and "wsgi:app" in line]
-    assert production and all("--interface wsgi" in line for line in production), production
+    assert "HOST=127.0.0.1 PORT=8000 WORKERS=2 THREADS=4 bash scripts/serve.sh" in readme
+    assert ".venv/bin/granian" not in readme

@@ -1,4 +1,4 @@
-"""Pure unit tests of the question-type registry: grading, parsing, layouts, public views."""
+"""Pure unit tests of the question-type registry: grading, parsing, layouts, public views, the fields."""
 
 from __future__ import annotations
 
@@ -11,14 +11,12 @@ import pytest
 from helpers import RAW, build, opt, right_answer
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from werkzeug.datastructures import MultiDict
 
-from quizzes import qtypes
+from quizzes import fieldsets, qtypes
 from quizzes.qtypes import QUESTION_TYPES, Grade, fold_text, grade_answer, parse_number
 
 ALL_TYPES = sorted(RAW)
-TEMPLATES = Environment(loader=FileSystemLoader("quizzes/templates"), autoescape=True, undefined=StrictUndefined)
 
 
 def test_registry_has_every_type():
@@ -310,17 +308,17 @@ def test_public_view_contains_no_right_answer(qtype):
         assert [i["id"] for i in view["items"]] != [i["id"] for i in config["items"]]
 
 
-# --------------------------------------------------------------------------- templates
+# --------------------------------------------------------------------------- fields (quizzes.fieldsets)
 
 
 def render(qtype, config, answer=None):
     kind = QUESTION_TYPES[qtype]
     view = kind.public_view(config, kind.prepare(config, random.Random(5), True), text="<p>Câu hỏi?</p>")
-    return TEMPLATES.get_template(f"quizzes/qtypes/{qtype}.html").render(q=view, answer=answer, prefix="q7")
+    return str(fieldsets.fieldset(qtype, view, answer, "q7"))
 
 
 @pytest.mark.parametrize("qtype", ALL_TYPES)
-def test_templates_render_accessible_controls_without_answers(qtype):
+def test_fields_are_accessible_controls_without_answers(qtype):
     config = build(qtype)
     html = render(qtype, config)
     assert "<fieldset" in html and "<legend" in html and "<script" not in html
@@ -345,7 +343,7 @@ def test_templates_render_accessible_controls_without_answers(qtype):
     assert controls and labelled >= controls
 
 
-def test_templates_show_saved_answers_and_the_missing_word_blank():
+def test_fields_show_saved_answers_and_the_missing_word_blank():
     config = build("single")
     html = render("single", config, answer=opt(config, "Huế"))
     assert re.search(r'value="{}"\s+checked'.format(opt(config, "Huế")), html)
