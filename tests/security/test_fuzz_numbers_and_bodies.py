@@ -80,7 +80,8 @@ def test_out_of_range_numbers_in_query_parameters_never_500(app, world):
                 probed.add((rule.endpoint, key))
                 for big in PROBES:
                     status = _status(_client(app, users, role), "GET", url, query_string={key: big})
-                    if status not in (200, 302, 400, 404, 429):  # 429: the verification page's limit
+                    # 429: the verification page's limit; 301: an old address that moved (the outbox's), the query kept
+                    if status not in (200, 301, 302, 400, 404, 429):
                         failures.append(f"{role:9} GET {url}?{key}={big} -> {status}")
     assert len(probed) > 150, "the recorder found the parameters views read"
     assert failures == [], "\n".join(failures)
