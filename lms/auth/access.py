@@ -99,11 +99,11 @@ def fast_path(handler):
 
 
 def _try_fast_path(view):
-    from lms.auth.services import LoginRef
-
     handler = getattr(view, "fast_path", None)
     if handler is None:
         return None
+    from lms.auth.services import LoginRef
+
     manager = current_app.login_manager
     if current_app.config.get("SESSION_PROTECTION", manager.session_protection) == "strong":
         return None  # Flask-Login's strong protection may end the session: only the usual way knows

@@ -183,14 +183,8 @@ def record_answer(
     progress and in time, and that the slot shows ``version_id``. Returns whether the slot is now
     answered (an empty or invalid answer clears it), or None when nothing was written (see
     ``why_not_saved``). ``answered_at`` moves only when the answer changes."""
-    key = version_keys.get(session, version_id)
-    if key is None:
-        return None
-    params = _write_params(key, attempt_id, slot_no, form, now, grace_seconds)
-    params["p_official"] = official_id
-    if session.execute(_WRITE, params).rowcount != 1:
-        return None
-    return params["p_answer"] is not None
+    owner = {"p_official": official_id}
+    return _write(session, _WRITE, owner, attempt_id, slot_no, version_id, form, now, grace_seconds)
 
 
 def record_answer_as(
@@ -209,12 +203,28 @@ def record_answer_as(
     the officials' access rule do (``auth.services.official_login_clause``), so no account is loaded.
     Run it on a connection in autocommit (one statement is its own transaction: one round trip).
     None when nothing was written: any check failed, and the usual way explains which."""
-    key = version_keys.get(connection, version_id)
+    owner = login_params(login, now, demo_allowed)
+    return _write(connection, _WRITE_AS_LOGIN, owner, attempt_id, slot_no, version_id, form, now, grace_seconds)
+
+
+def _write(
+    executor: Session | Connection,
+    statement,
+    owner: dict,
+    attempt_id: int,
+    slot_no: int,
+    version_id: int,
+    form: Any,
+    now: datetime,
+    grace_seconds: float,
+) -> bool | None:
+    """Parse the answer through the version's question type and run ``statement`` with it and the
+    ``owner`` values; whether the slot is now answered, or None when no row was written."""
+    key = version_keys.get(executor, version_id)
     if key is None:
         return None
-    params = _write_params(key, attempt_id, slot_no, form, now, grace_seconds)
-    params.update(login_params(login, now, demo_allowed))
-    if connection.execute(_WRITE_AS_LOGIN, params).rowcount != 1:
+    params = _write_params(key, attempt_id, slot_no, form, now, grace_seconds) | owner
+    if executor.execute(statement, params).rowcount != 1:
         return None
     return params["p_answer"] is not None
 
